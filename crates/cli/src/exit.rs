@@ -28,11 +28,7 @@ pub fn finish(result: anyhow::Result<()>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
-            if err.chain().any(|e| e.is::<BadInput>()) {
-                ExitCode::from(1)
-            } else {
-                ExitCode::from(2)
-            }
+            if err.chain().any(|e| e.is::<BadInput>()) { ExitCode::from(1) } else { ExitCode::from(2) }
         }
     }
 }

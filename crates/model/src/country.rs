@@ -1,0 +1,108 @@
+//! Nationality as an ISO 3166-1 alpha-2 code, grouped as the monitor reports it: the register's own
+//! country (NL), another EU member state, or outside the EU.
+
+use std::fmt;
+
+/// Every officially assigned ISO 3166-1 alpha-2 code (249, as in the ISO 3166 Maintenance Agency list
+/// distributed with Debian's iso-codes / pycountry 26.2).
+const ISO_3166_1_ALPHA_2: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
+
+/// The 27 member states of the European Union (since 1 February 2020). The grouping is by today's
+/// membership for every year, so that a series does not jump when membership changes.
+const EU_27: &str = "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK";
+
+/// The register's own country. The monitor's "domestic nationality" group.
+pub const HOME_COUNTRY: Country = Country(*b"NL");
+
+/// An ISO 3166-1 alpha-2 country code.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Country([u8; 2]);
+
+/// A string that is not an assigned ISO 3166-1 alpha-2 code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not an ISO 3166-1 alpha-2 country code")]
+pub struct UnknownCountry(pub String);
+
+/// The three nationality groups of the victim monitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NationalityGroup {
+    Home,
+    Eu,
+    NonEu,
+}
+
+impl Country {
+    /// Parses an assigned alpha-2 code, case-insensitively.
+    pub fn parse(s: &str) -> Result<Self, UnknownCountry> {
+        let t = s.trim();
+        let b = t.as_bytes();
+        if b.len() == 2 && b.iter().all(u8::is_ascii_alphabetic) {
+            let code = [b[0].to_ascii_uppercase(), b[1].to_ascii_uppercase()];
+            let as_str = std::str::from_utf8(&code).unwrap_or_default();
+            if ISO_3166_1_ALPHA_2.split(' ').any(|c| c == as_str) {
+                return Ok(Country(code));
+            }
+        }
+        Err(UnknownCountry(t.chars().take(40).collect()))
+    }
+
+    /// The code, upper case.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("??")
+    }
+
+    /// NL / EU / non-EU, as the monitor groups nationality.
+    pub fn group(&self) -> NationalityGroup {
+        if *self == HOME_COUNTRY {
+            NationalityGroup::Home
+        } else if EU_27.split(' ').any(|c| c == self.as_str()) {
+            NationalityGroup::Eu
+        } else {
+            NationalityGroup::NonEu
+        }
+    }
+}
+
+impl fmt::Debug for Country {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Country({})", self.as_str())
+    }
+}
+
+impl fmt::Display for Country {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Country {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_has_249_codes_and_eu_is_a_subset() {
+        assert_eq!(ISO_3166_1_ALPHA_2.split(' ').count(), 249);
+        assert_eq!(EU_27.split(' ').count(), 27);
+        for c in EU_27.split(' ') {
+            assert_ne!(Country::parse(c).unwrap().group(), NationalityGroup::NonEu);
+        }
+    }
+
+    #[test]
+    fn groups() {
+        assert_eq!(Country::parse("nl").unwrap().group(), NationalityGroup::Home);
+        assert_eq!(Country::parse("RO").unwrap().group(), NationalityGroup::Eu);
+        assert_eq!(Country::parse("NG").unwrap().group(), NationalityGroup::NonEu);
+        assert_eq!(Country::parse("GB").unwrap().group(), NationalityGroup::NonEu);
+        assert!(Country::parse("XX").is_err());
+        assert!(Country::parse("NLD").is_err());
+        assert!(Country::parse("é1").is_err());
+    }
+}

@@ -1,0 +1,132 @@
+//! Keyed pseudonyms: `HMAC-SHA256(pseudonym key, normalised identity)` (RFC 2104), hex-encoded.
+//!
+//! A keyed hash rather than a plain one, because the space of names × birth dates is small enough to
+//! enumerate: without the key nobody can test a guess. The key is separate from the vault key so that
+//! reporters can hold it (to send statistical reports that carry only a pseudonym) without being able to
+//! read the vault. The normalisation is part of the contract with reporters (`docs/formats.md`).
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use unicode_normalization::UnicodeNormalization;
+
+/// A 256-bit secret for pseudonyms. Never printed.
+#[derive(Clone)]
+pub struct PseudonymKey([u8; 32]);
+
+impl PseudonymKey {
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+}
+
+impl fmt::Debug for PseudonymKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PseudonymKey(..)")
+    }
+}
+
+/// A keyed pseudonym: 32 bytes, shown as 64 lowercase hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Pseudonym([u8; 32]);
+
+/// Text that is not 64 hex digits.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a pseudonym is 64 hexadecimal digits (HMAC-SHA256), got {0} characters")]
+pub struct BadPseudonym(pub usize);
+
+impl Pseudonym {
+    /// Parses 64 hex digits (either case).
+    pub fn parse(s: &str) -> Result<Self, BadPseudonym> {
+        let t = s.trim();
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(t, &mut out).map_err(|_| BadPseudonym(t.chars().count()))?;
+        Ok(Self(out))
+    }
+
+    /// The pseudonym of an identity under a key.
+    pub fn of(key: &PseudonymKey, given_names: &str, family_name: &str, birth_date: Option<NaiveDate>) -> Self {
+        let normalised = normalised_identity(given_names, family_name, birth_date);
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key.0).expect("HMAC takes any key length");
+        mac.update(normalised.as_bytes());
+        let tag = mac.finalize().into_bytes();
+        let mut out = [0u8; 32];
+        out.copy_from_slice(&tag);
+        Self(out)
+    }
+
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+}
+
+impl fmt::Debug for Pseudonym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Pseudonym({}…)", &self.to_hex()[..8])
+    }
+}
+
+impl fmt::Display for Pseudonym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+/// Folds one name to ASCII lower-case alphanumerics: NFKD, combining marks dropped, the rest
+/// transliterated (Ł→l, ß→ss, Cyrillic → Latin), everything else removed. Returns the tokens.
+pub fn name_tokens(name: &str) -> Vec<String> {
+    let decomposed: String = name.nfkd().filter(|c| !unicode_normalization::char::is_combining_mark(*c)).collect();
+    let ascii = deunicode::deunicode(&decomposed);
+    ascii
+        .split(|c: char| c.is_whitespace() || c == '-' || c == '\'' || c == '.' || c == ',')
+        .map(|tok| tok.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect::<String>())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// The normalised identity the pseudonym is computed over: sorted name tokens, `|`, ISO birth date.
+pub fn normalised_identity(given_names: &str, family_name: &str, birth_date: Option<NaiveDate>) -> String {
+    let mut tokens = name_tokens(given_names);
+    tokens.extend(name_tokens(family_name));
+    tokens.sort();
+    let date = birth_date.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
+    format!("{}|{}", tokens.join(" "), date)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalisation_matches_the_documented_example() {
+        let d = NaiveDate::from_ymd_opt(2001, 2, 3);
+        assert_eq!(normalised_identity("Đorđe", "van  Dijk", d), "dijk dorde van|2001-02-03");
+        assert_eq!(normalised_identity("Zoë-Łucja", "O'Brien", None), "brien lucja o zoe|");
+        assert_eq!(normalised_identity("STRAßE", "", None), "strasse|");
+    }
+
+    #[test]
+    fn swapped_name_order_gives_the_same_pseudonym() {
+        let key = PseudonymKey::from_bytes([7; 32]);
+        let d = NaiveDate::from_ymd_opt(1999, 12, 31);
+        assert_eq!(Pseudonym::of(&key, "Anna Maria", "Jansen", d), Pseudonym::of(&key, "Jansen", "Anna  maria", d));
+        assert_ne!(Pseudonym::of(&key, "Anna", "Jansen", d), Pseudonym::of(&key, "Anna", "Jansen", None));
+        let other = PseudonymKey::from_bytes([8; 32]);
+        assert_ne!(Pseudonym::of(&key, "Anna", "Jansen", d), Pseudonym::of(&other, "Anna", "Jansen", d));
+    }
+
+    #[test]
+    fn known_answer_rfc4231_style() {
+        // HMAC-SHA256 with key 0x0b*32 over "dijk dorde van|2001-02-03", computed independently with
+        // Python: hmac.new(b"\x0b"*32, b"dijk dorde van|2001-02-03", "sha256").hexdigest()
+        let key = PseudonymKey::from_bytes([0x0b; 32]);
+        let p = Pseudonym::of(&key, "Đorđe", "van Dijk", NaiveDate::from_ymd_opt(2001, 2, 3));
+        assert_eq!(p.to_hex(), KAT);
+        assert_eq!(Pseudonym::parse(&p.to_hex().to_uppercase()), Ok(p));
+        assert!(Pseudonym::parse("abc").is_err());
+    }
+
+    const KAT: &str = "8d5e4ac27074e3f04372c2eefec6b3a42e991bf9ed52ac40f39678797137eca6";
+}

@@ -1,0 +1,152 @@
+//! The rules of a report, through the public `parse` interface.
+
+use chrono::NaiveDate;
+use zicht_model::*;
+
+fn ctx(key: &PseudonymKey) -> ParseContext<'_> {
+    ParseContext { today: NaiveDate::from_ymd_opt(2024, 6, 1).unwrap(), pseudonym_key: key }
+}
+
+fn base() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("reporter", "POL-AMS"),
+        ("reporter_type", "police"),
+        ("external_id", "r1"),
+        ("report_date", "2020-03-04"),
+        ("identification", "identified"),
+        ("lawful_basis", "legal_obligation"),
+        ("given_names", "Anna"),
+        ("family_name", "van der Berg"),
+        ("birth_date", "2005-07-08"),
+        ("sex", "female"),
+        ("nationality", "NL"),
+        ("exploitation", "sexual:prostitution;criminal"),
+    ]
+}
+
+fn with(
+    mut row: Vec<(&'static str, &'static str)>,
+    k: &'static str,
+    v: &'static str,
+) -> Vec<(&'static str, &'static str)> {
+    row.retain(|(c, _)| *c != k);
+    row.push((k, v));
+    row
+}
+
+fn fields(err: RowErrors) -> Vec<&'static str> {
+    err.0.iter().map(|e| e.field).collect()
+}
+
+#[test]
+fn a_valid_identified_minor_report_under_legal_obligation_needs_no_consent() {
+    let key = PseudonymKey::from_bytes([1; 32]);
+    let r = Report::parse(base().as_slice(), &ctx(&key)).unwrap();
+    assert_eq!(r.attributes.age_at_report, Some(14));
+    assert_eq!(r.attributes.minor, Some(true));
+    assert_eq!(r.attributes.age_band, Some(AgeBand::A9to17));
+    assert_eq!(r.attributes.birth_year, Some(2005));
+    assert_eq!(
+        r.attributes.exploitation,
+        vec![Exploitation::Sexual(Some(SexualSector::Prostitution)), Exploitation::Criminal]
+    );
+    assert!(matches!(r.subject, Subject::Identified(_)));
+    assert_eq!(r.pseudonym, Pseudonym::of(&key, "Anna", "van der Berg", NaiveDate::from_ymd_opt(2005, 7, 8)));
+}
+
+#[test]
+fn consent_for_a_minor_needs_the_guardian() {
+    let key = PseudonymKey::from_bytes([1; 32]);
+    let row = with(base(), "lawful_basis", "consent");
+    assert_eq!(fields(Report::parse(row.as_slice(), &ctx(&key)).unwrap_err()), vec!["guardian_consent"]);
+    let row = with(row, "guardian_consent", "given");
+    assert!(Report::parse(row.as_slice(), &ctx(&key)).is_ok());
+    let row = with(base(), "guardian_consent", "not_obtainable");
+    assert!(Report::parse(row.as_slice(), &ctx(&key)).is_ok(), "public task / legal duty need no consent");
+}
+
+#[test]
+fn a_statistical_report_with_a_pseudonym_carries_no_name_nor_birth_date() {
+    let key = PseudonymKey::from_bytes([1; 32]);
+    let p = "ab".repeat(32);
+    let p: &'static str = Box::leak(p.into_boxed_str());
+    let row = with(with(base(), "identification", "statistical"), "pseudonym", p);
+    let err = Report::parse(row.as_slice(), &ctx(&key)).unwrap_err();
+    assert!(fields(err.clone()).contains(&"given_names") && fields(err).contains(&"birth_date"));
+    let clean: Vec<_> =
+        row.into_iter().filter(|(c, _)| !["given_names", "family_name", "birth_date"].contains(c)).collect();
+    let clean = with(clean, "birth_year", "2005");
+    let r = Report::parse(clean.as_slice(), &ctx(&key)).unwrap();
+    assert_eq!(r.subject, Subject::Statistical);
+    assert_eq!(r.pseudonym.to_hex(), p);
+    assert_eq!(r.attributes.minor, Some(true), "a birth year of 2005 makes 14 or 15 in 2020");
+}
+
+#[test]
+fn a_statistical_report_without_pseudonym_is_pseudonymised_and_keeps_no_identity() {
+    let key = PseudonymKey::from_bytes([1; 32]);
+    let row = with(base(), "identification", "statistical");
+    let r = Report::parse(row.as_slice(), &ctx(&key)).unwrap();
+    assert_eq!(r.subject, Subject::Statistical);
+    assert_eq!(r.pseudonym, Pseudonym::of(&key, "Anna", "van der Berg", NaiveDate::from_ymd_opt(2005, 7, 8)));
+    let row = with(row, "citizen_number", "123456782");
+    assert_eq!(fields(Report::parse(row.as_slice(), &ctx(&key)).unwrap_err()), vec!["citizen_number"]);
+}
+
+#[test]
+fn dates_ages_and_codes_are_checked() {
+    let key = PseudonymKey::from_bytes([1; 32]);
+    let cases: &[(&str, &str, &str)] = &[
+        ("birth_date", "2021-01-01", "birth_date"),
+        ("report_date", "2030-01-01", "report_date"),
+        ("report_date", "2020-02-30", "report_date"),
+        ("report_date", "04-03-2020", "report_date"),
+        ("birth_year", "2004", "birth_year"),
+        ("age_band", "18-20", "age_band"),
+        ("age_at_start", "15", "age_at_start"),
+        ("nationality", "XX", "nationality"),
+        ("reporter_type", "politie", "reporter_type"),
+        ("exploitation", "criminal:drugs", "exploitation"),
+        ("municipality", "0363", "municipality"),
+        ("sex", "f", "sex"),
+    ];
+    for (col, val, field) in cases {
+        let row = with(base(), col, val);
+        let err = Report::parse(row.as_slice(), &ctx(&key)).unwrap_err();
+        assert!(fields(err.clone()).contains(field), "{col}={val}: {err}");
+    }
+    let adult = with(base(), "birth_date", "1990-01-01");
+    let err = Report::parse(with(adult, "unaccompanied_minor", "true").as_slice(), &ctx(&key)).unwrap_err();
+    assert_eq!(fields(err), vec!["unaccompanied_minor"]);
+}
+
+#[test]
+fn every_broken_rule_of_a_row_is_reported_at_once() {
+    let key = PseudonymKey::from_bytes([1; 32]);
+    let row: Vec<(&str, &str)> = vec![("reporter_type", "x"), ("report_date", "y")];
+    let err = Report::parse(row.as_slice(), &ctx(&key)).unwrap_err();
+    let f = fields(err);
+    for want in
+        ["reporter", "reporter_type", "external_id", "report_date", "identification", "lawful_basis", "exploitation"]
+    {
+        assert!(f.contains(&want), "{want} missing from {f:?}");
+    }
+}
+
+#[test]
+fn events_need_a_category_for_crimes_and_a_name_or_pseudonym() {
+    let key = PseudonymKey::from_bytes([1; 32]);
+    let row: Vec<(&str, &str)> = vec![
+        ("source", "police-victims"),
+        ("external_id", "e1"),
+        ("event_date", "2021-01-02"),
+        ("kind", "victimisation"),
+        ("family_name", "Jansen"),
+    ];
+    assert_eq!(fields(Event::parse(row.as_slice(), &ctx(&key)).unwrap_err()), vec!["crime_category"]);
+    let ok = with(row.clone(), "crime_category", "assault");
+    let e = Event::parse(ok.as_slice(), &ctx(&key)).unwrap();
+    assert_eq!(e.crime_category, Some(CrimeCategory::Assault));
+    let death = with(with(row, "kind", "death"), "crime_category", "assault");
+    assert_eq!(fields(Event::parse(death.as_slice(), &ctx(&key)).unwrap_err()), vec!["crime_category"]);
+}
