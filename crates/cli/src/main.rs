@@ -1,6 +1,6 @@
 //! `zicht`: the command-line interface. Thin: parses arguments, calls the library crates, prints.
 //!
-//! Exit codes (the contract in `docs/cli.md`): 0 success, 1 bad input (the message names the file,
+//! Exit codes (the contract in `shared/design.md`): 0 success, 1 bad input (the message names the file,
 //! line, field and rule), 2 internal error.
 
 mod commands;
@@ -18,10 +18,28 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Create the key file (if none) and the database
+    Init(commands::init::InitArgs),
+    /// Import reports, follow-up events or anonymous signals
+    Import(commands::import::ImportArgs),
+    /// Replace identities in a CSV by keyed pseudonyms (for reporters, offline)
+    Pseudonymise(commands::pseudonymise::PseudonymiseArgs),
+    /// The audit log of every access to personal data
+    Audit(commands::audit::AuditArgs),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {};
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("ZICHT_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Command::Init(a) => commands::init::run(a),
+        Command::Import(a) => commands::import::run(a),
+        Command::Pseudonymise(a) => commands::pseudonymise::run(a),
+        Command::Audit(a) => commands::audit::run(a),
+    };
     exit::finish(result)
 }

@@ -20,6 +20,11 @@ impl PseudonymKey {
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
         Self(bytes)
     }
+
+    /// The raw key, for deriving other keyed digests (with their own domain-separation prefix).
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
 }
 
 impl fmt::Debug for PseudonymKey {

@@ -1,1 +1,7 @@
 //! One module per subcommand.
+
+pub mod audit;
+pub mod common;
+pub mod import;
+pub mod init;
+pub mod pseudonymise;

@@ -1,0 +1,102 @@
+//! Options and plumbing shared by the database commands.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// `--db`: where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// Database URL: sqlite://PATH or postgres://USER@HOST:PORT/DB
+    #[arg(long, env = "ZICHT_DB", default_value = zicht_store::DEFAULT_URL)]
+    pub db: String,
+}
+
+/// `--key-file`: the vault and pseudonym keys.
+#[derive(Debug, Clone, Args)]
+pub struct KeyArgs {
+    /// Key file (vault key and pseudonym key; mode 0600). `zicht init` creates it.
+    #[arg(long, env = "ZICHT_KEY_FILE", default_value = "zicht.key")]
+    pub key_file: PathBuf,
+}
+
+/// Who is acting and why: written to the audit log with every access to personal data.
+#[derive(Debug, Clone, Args)]
+pub struct ActorArgs {
+    /// Who runs this (default: cli:$USER)
+    #[arg(long, env = "ZICHT_ACTOR")]
+    pub actor: Option<String>,
+}
+
+impl ActorArgs {
+    pub fn actor(&self) -> String {
+        self.actor
+            .clone()
+            .unwrap_or_else(|| format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into())))
+    }
+}
+
+/// A runtime for the async store.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+/// Loads the key file, naming it in every error. A missing or unreadable key file is the user's to fix.
+pub fn load_keys(args: &KeyArgs) -> anyhow::Result<zicht_store::Keys> {
+    zicht_store::Keys::load(&args.key_file).map_err(|e| crate::exit::bad_input(e.to_string()))
+}
+
+/// Maps store errors that are the user's to fix (keys, URLs) to exit code 1.
+pub fn classify(e: zicht_store::StoreError) -> anyhow::Error {
+    use zicht_store::StoreError as E;
+    match e {
+        E::Key(_) | E::BadUrl(_) | E::Connect(_) => crate::exit::bad_input(e.to_string()),
+        other => anyhow::Error::new(other),
+    }
+}
+
+/// A flag that Ctrl-C sets, for work that can stop cleanly.
+pub fn cancel_on_ctrl_c(rt: &tokio::runtime::Runtime) -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let f = flag.clone();
+    rt.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ninterrupted: stopping cleanly, nothing of the unfinished step is kept");
+            f.store(true, Ordering::Relaxed);
+        }
+    });
+    flag
+}
+
+/// The library's progress reports drawn as an indicatif bar on stderr (hidden when not a terminal).
+#[derive(Debug)]
+pub struct Bar(pub ProgressBar);
+
+impl Bar {
+    pub fn new(quiet: bool) -> Bar {
+        let pb = if quiet { ProgressBar::hidden() } else { ProgressBar::new(0) };
+        pb.set_style(
+            ProgressStyle::with_template("{msg:30!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        Bar(pb)
+    }
+}
+
+impl zicht_store::Progress for Bar {
+    fn start(&self, total: u64, label: &str) {
+        self.0.reset();
+        self.0.set_length(total);
+        self.0.set_message(label.to_string());
+    }
+    fn advance(&self, delta: u64) {
+        self.0.inc(delta);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}

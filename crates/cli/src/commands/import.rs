@@ -1,0 +1,120 @@
+//! `zicht import`: reports, events or signals from CSV or JSON-lines files.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use zicht_store::import::{ImportError, ImportOptions, Kind, OnError};
+
+use super::common::{ActorArgs, Bar, DbArgs, KeyArgs, cancel_on_ctrl_c, classify, load_keys, runtime};
+use crate::exit::bad_input;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    Reports,
+    Events,
+    Signals,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, Default)]
+pub enum OnErrorArg {
+    /// Any bad row: nothing is written, exit 1
+    #[default]
+    Abort,
+    /// Good rows commit; bad rows go to the rejects file with their reason
+    Reject,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  zicht import reports examples/reports.csv\n  \
+    zicht import --on-error reject --rejects bad.csv reports new.csv\n\nFormats: docs/formats.md")]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    #[command(flatten)]
+    pub actor: ActorArgs,
+    /// What the files hold
+    #[arg(value_enum)]
+    pub kind: KindArg,
+    /// CSV (header row) or JSON-lines (.jsonl/.ndjson) files, imported in one transaction
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// What to do with bad rows
+    #[arg(long, value_enum, default_value_t)]
+    pub on_error: OnErrorArg,
+    /// Rejects file (a directory when several files are imported); default NAME.rejects.EXT beside each input
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+    /// Why the data is processed (audit log)
+    #[arg(long, default_value = "registration of presumed victims")]
+    pub purpose: String,
+    /// Print a JSON summary on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: ImportArgs) -> anyhow::Result<()> {
+    let keys = load_keys(&args.keys)?;
+    let opts = ImportOptions {
+        kind: match args.kind {
+            KindArg::Reports => Kind::Reports,
+            KindArg::Events => Kind::Events,
+            KindArg::Signals => Kind::Signals,
+        },
+        on_error: match args.on_error {
+            OnErrorArg::Abort => OnError::Abort,
+            OnErrorArg::Reject => OnError::Reject,
+        },
+        rejects: args.rejects.clone(),
+        actor: args.actor.actor(),
+        purpose: args.purpose.clone(),
+        today: chrono::Local::now().date_naive(),
+        batch_size: 500,
+    };
+    if let (Some(dir), true) = (&args.rejects, args.files.len() > 1) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| bad_input(format!("cannot create rejects directory {}: {e}", dir.display())))?;
+    }
+    let rt = runtime()?;
+    let cancel = cancel_on_ctrl_c(&rt);
+    let bar = Bar::new(args.json);
+    let summaries = rt.block_on(async {
+        let store = zicht_store::Store::open(&args.db.db).await.map_err(classify)?;
+        store.import(&keys, &args.files, &opts, &bar, &cancel).await.map_err(|e| match e {
+            ImportError::Store(s) => classify(s),
+            e @ (ImportError::Cancelled | ImportError::Rejects { .. }) => anyhow::Error::new(e),
+            ImportError::Rows { problems, total } => {
+                let mut msg = format!("{total} bad row(s) in the input; nothing was imported (use --on-error reject to import the good rows)");
+                for p in &problems {
+                    msg.push_str(&format!("\n  {p}"));
+                }
+                if total as usize > problems.len() {
+                    msg.push_str(&format!("\n  … and more (first {} listed)", problems.len()));
+                }
+                bad_input(msg)
+            }
+            e @ ImportError::File { .. } => bad_input(format!("{e}; nothing was imported")),
+        })
+    })?;
+    if args.json {
+        println!("{}", serde_json::json!({ "kind": opts.kind.as_str(), "files": summaries }));
+    } else {
+        for s in &summaries {
+            let verdict = if s.inserted == 0 && s.rejected == 0 {
+                "nothing new: every row was already imported".to_string()
+            } else {
+                format!("{} inserted", s.inserted)
+            };
+            eprintln!(
+                "{}: {} rows read; {verdict}; {} unchanged; {} rejected{}",
+                s.file,
+                s.rows,
+                s.unchanged,
+                s.rejected,
+                s.rejects_file.as_ref().filter(|_| s.rejected > 0).map(|f| format!(" (see {f})")).unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! `zicht pseudonymise`: for a reporting organisation, offline. Replaces the identity columns of a
+//! reports (or events) CSV by the keyed pseudonym, so that a statistical report leaves the organisation
+//! without a name. Needs only the pseudonym key.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use zicht_model::Pseudonym;
+use zicht_model::row::parse_date;
+
+use super::common::{KeyArgs, load_keys};
+use crate::exit::bad_input;
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  zicht pseudonymise minors.csv --out minors-statistical.csv --key-file pseudonym.key\n\n\
+    Reads given_names, family_name and birth_date, writes the same rows with a pseudonym column instead\n\
+    (birth_year is kept or added). Rows whose identity cannot be read are reported, none written."
+)]
+pub struct PseudonymiseArgs {
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    /// Input CSV with given_names, family_name and (optionally) birth_date columns
+    pub input: PathBuf,
+    /// Output CSV
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+const DROPPED: [&str; 3] = ["given_names", "family_name", "birth_date"];
+
+pub fn run(args: PseudonymiseArgs) -> anyhow::Result<()> {
+    let keys = load_keys(&args.keys)?;
+    let name = args.input.display().to_string();
+    let mut rdr = csv::Reader::from_path(&args.input).map_err(|e| bad_input(format!("{name}: {e}")))?;
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| bad_input(format!("{name}: line 1: {e}")))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase())
+        .collect();
+    let col = |c: &str| header.iter().position(|h| h == c);
+    let (given, family, birth) = (col("given_names"), col("family_name"), col("birth_date"));
+    if given.is_none() && family.is_none() {
+        return Err(bad_input(format!("{name}: line 1: needs a given_names or family_name column")));
+    }
+    if col("pseudonym").is_some() {
+        return Err(bad_input(format!("{name}: line 1, column \"pseudonym\": the file already has pseudonyms")));
+    }
+    let birth_year = col("birth_year");
+    let keep: Vec<usize> = (0..header.len()).filter(|i| !DROPPED.contains(&header[*i].as_str())).collect();
+    let tmp = args.out.with_extension("partial");
+    let mut out = csv::Writer::from_path(&tmp).map_err(|e| bad_input(format!("{}: {e}", args.out.display())))?;
+    let mut out_header: Vec<&str> = keep.iter().map(|i| header[*i].as_str()).collect();
+    if birth_year.is_none() {
+        out_header.push("birth_year");
+    }
+    out_header.push("pseudonym");
+    out.write_record(&out_header)?;
+    let mut rows = 0u64;
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            bad_input(format!("{name}: {e}"))
+        })?;
+        let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        let get = |i: Option<usize>| i.and_then(|i| rec.get(i)).map(str::trim).unwrap_or("");
+        let date = match get(birth) {
+            "" => None,
+            d => Some(parse_date(d).map_err(|rule| {
+                let _ = std::fs::remove_file(&tmp);
+                bad_input(format!("{name}:{line}: column birth_date: {rule}"))
+            })?),
+        };
+        let p = Pseudonym::of(&keys.pseudonym, get(given), get(family), date);
+        let mut fields: Vec<String> = keep.iter().map(|i| rec.get(*i).unwrap_or("").to_string()).collect();
+        if birth_year.is_none() {
+            fields.push(date.map(|d| chrono::Datelike::year(&d).to_string()).unwrap_or_default());
+        } else if let (Some(d), Some(pos)) = (date, keep.iter().position(|i| Some(*i) == birth_year))
+            && fields[pos].trim().is_empty()
+        {
+            fields[pos] = chrono::Datelike::year(&d).to_string();
+        }
+        fields.push(p.to_hex());
+        out.write_record(&fields)?;
+        rows += 1;
+    }
+    out.flush()?;
+    std::fs::rename(&tmp, &args.out)?;
+    eprintln!("{rows} rows pseudonymised into {} (names and birth dates removed)", args.out.display());
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! One code path over SQLite and PostgreSQL through sqlx's `Any` driver.
+//!
+//! Only primitives travel through `Any` (integers, floats, text, bytes), so dates are ISO text and
+//! booleans 0/1 integers; placeholders are `$1, $2, …` in every statement (the SQLite driver maps them by
+//! position). Migrations are embedded per backend and kept in lockstep.
+
+use std::borrow::Cow;
+use std::sync::Once;
+
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+use crate::StoreError;
+
+/// Which server a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Result<Backend, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::BadUrl(url.split('@').next_back().unwrap_or_default().to_string()))
+        }
+    }
+}
+
+/// The default database: a SQLite file in the working directory.
+pub const DEFAULT_URL: &str = "sqlite://zicht.db";
+
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/sqlite/0001_init.sql"))];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/postgres/0001_init.sql"))];
+
+fn migrator(backend: Backend) -> Migrator {
+    let list = match backend {
+        Backend::Sqlite => SQLITE_MIGRATIONS,
+        Backend::Postgres => POSTGRES_MIGRATIONS,
+    };
+    Migrator::with_migrations(
+        list.iter()
+            .map(|(v, d, sql)| {
+                Migration::new(*v, Cow::Borrowed(d), MigrationType::Simple, sqlx::SqlSafeStr::into_sql_str(*sql), false)
+            })
+            .collect(),
+    )
+}
+
+/// A connection pool and the backend it talks to.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+static DRIVERS: Once = Once::new();
+
+impl Db {
+    /// Connects (a SQLite file is created when missing) and brings the schema up to date.
+    pub async fn open(url: &str) -> Result<Db, StoreError> {
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+        let backend = Backend::of_url(url)?;
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+            }
+            _ => url.to_string(),
+        };
+        let max = if backend == Backend::Sqlite { 4 } else { 8 };
+        let pool = AnyPoolOptions::new().max_connections(max).connect(&url).await.map_err(StoreError::connect)?;
+        if backend == Backend::Sqlite {
+            sqlx::query("PRAGMA journal_mode=WAL").execute(&pool).await?;
+            sqlx::query("PRAGMA foreign_keys=ON").execute(&pool).await?;
+        }
+        migrator(backend).run(&pool).await?;
+        Ok(Db { pool, backend })
+    }
+}

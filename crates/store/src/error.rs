@@ -1,0 +1,26 @@
+use thiserror::Error;
+
+/// Errors of the store. Messages never contain personal data.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("database URL must start with sqlite:// or postgres:// (got …{0})")]
+    BadUrl(String),
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Key(#[from] crate::keys::KeyError),
+    #[error("cannot decrypt vault record {0}: wrong vault key or tampered record")]
+    Decrypt(String),
+    #[error("{0}")]
+    Io(String),
+}
+
+impl StoreError {
+    pub(crate) fn connect(e: sqlx::Error) -> StoreError {
+        StoreError::Connect(e.to_string())
+    }
+}

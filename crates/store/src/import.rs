@@ -1,0 +1,801 @@
+//! Import of reports, events and signals: all-or-nothing (`OnError::Abort`), or the good rows committed
+//! and every bad row written with its reason to a rejects file (`OnError::Reject`). Streams the input in
+//! batches, so memory stays bounded whatever the file size. Re-importing a row already imported changes
+//! nothing; a different row under an already imported id is refused (import does not overwrite).
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chrono::NaiveDate;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use sqlx::{AnyConnection, AssertSqlSafe, Row as _};
+use zicht_model::{
+    EVENT_COLUMNS, EVENT_REQUIRED_COLUMNS, Event, Identity, ParseContext, REPORT_COLUMNS, REPORT_REQUIRED_COLUMNS,
+    Report, RowErrors, SIGNAL_COLUMNS, SIGNAL_REQUIRED_COLUMNS, Signal, Subject, report::join_codes,
+};
+
+use crate::audit::{self, AuditEntry};
+use crate::keys::Keys;
+use crate::source::{Cells, FileError, Format, RawContent, RawRow, RowReader};
+use crate::vault::{Sealed, Vault};
+use crate::{Progress, Store, StoreError};
+
+/// What is imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Reports,
+    Events,
+    Signals,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Reports => "reports",
+            Kind::Events => "events",
+            Kind::Signals => "signals",
+        }
+    }
+    fn columns(self) -> (&'static [&'static str], &'static [&'static str]) {
+        match self {
+            Kind::Reports => (REPORT_COLUMNS, REPORT_REQUIRED_COLUMNS),
+            Kind::Events => (EVENT_COLUMNS, EVENT_REQUIRED_COLUMNS),
+            Kind::Signals => (SIGNAL_COLUMNS, SIGNAL_REQUIRED_COLUMNS),
+        }
+    }
+    fn table(self) -> &'static str {
+        self.as_str()
+    }
+    fn owner_column(self) -> &'static str {
+        match self {
+            Kind::Reports => "reporter",
+            Kind::Events | Kind::Signals => "source",
+        }
+    }
+}
+
+/// What to do with a bad row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnError {
+    /// Any bad row: nothing is written.
+    #[default]
+    Abort,
+    /// Good rows commit; bad rows go to the rejects file with their reason.
+    Reject,
+}
+
+/// How to import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub kind: Kind,
+    pub on_error: OnError,
+    /// Where rejected rows go (with `OnError::Reject`). For several input files: a directory.
+    /// Default: beside each input, `NAME.rejects.EXT`.
+    pub rejects: Option<PathBuf>,
+    pub actor: String,
+    pub purpose: String,
+    pub today: NaiveDate,
+    /// Rows per database batch.
+    pub batch_size: usize,
+}
+
+/// One rule broken by one row.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RowProblem {
+    pub file: String,
+    pub line: u64,
+    pub field: Option<String>,
+    pub rule: String,
+}
+
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "{}:{}: column {}: {}", self.file, self.line, field, self.rule),
+            None => write!(f, "{}:{}: {}", self.file, self.line, self.rule),
+        }
+    }
+}
+
+/// The counts of one imported file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FileSummary {
+    pub file: String,
+    pub rows: u64,
+    pub inserted: u64,
+    pub unchanged: u64,
+    pub rejected: u64,
+    pub vault_records: u64,
+    pub rejects_file: Option<String>,
+}
+
+/// Why an import wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{file}: {error}")]
+    File { file: String, error: FileError },
+    #[error("{} bad row(s), nothing was imported; first: {}", .total, .problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" | "))]
+    Rows { problems: Vec<RowProblem>, total: u64 },
+    #[error("cancelled: nothing was imported")]
+    Cancelled,
+    #[error("cannot write rejects file {path}: {reason}")]
+    Rejects { path: String, reason: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for ImportError {
+    fn from(e: sqlx::Error) -> Self {
+        ImportError::Store(e.into())
+    }
+}
+
+/// How many problems an aborted import lists.
+const MAX_LISTED: usize = 20;
+
+/// A parsed row, ready to write.
+enum Parsed {
+    Report(Box<Report>),
+    Event(Box<Event>),
+    Signal(Box<Signal>),
+}
+
+impl Parsed {
+    fn key(&self) -> (&str, &str) {
+        match self {
+            Parsed::Report(r) => (&r.reporter, &r.external_id),
+            Parsed::Event(e) => (&e.source, &e.external_id),
+            Parsed::Signal(s) => (&s.source, &s.external_id),
+        }
+    }
+    fn identity(&self) -> Option<&Identity> {
+        match self {
+            Parsed::Report(r) => match &r.subject {
+                Subject::Identified(id) => Some(id),
+                Subject::Statistical => None,
+            },
+            Parsed::Event(e) => e.identity.as_ref(),
+            Parsed::Signal(_) => None,
+        }
+    }
+}
+
+/// A cell value for a batched INSERT.
+enum Val {
+    Int(Option<i64>),
+    Text(Option<String>),
+}
+
+fn text(s: impl ToString) -> Val {
+    Val::Text(Some(s.to_string()))
+}
+fn opt_text<T: ToString>(s: Option<T>) -> Val {
+    Val::Text(s.map(|v| v.to_string()))
+}
+fn opt_int<T: Into<i64>>(v: Option<T>) -> Val {
+    Val::Int(v.map(Into::into))
+}
+fn opt_bool(v: Option<bool>) -> Val {
+    Val::Int(v.map(i64::from))
+}
+
+const REPORT_INSERT: &[&str] = &[
+    "reporter",
+    "reporter_type",
+    "external_id",
+    "row_digest",
+    "report_date",
+    "identification",
+    "lawful_basis",
+    "guardian_consent",
+    "sex",
+    "birth_year",
+    "age_band",
+    "age_at_report",
+    "minor",
+    "age_at_start",
+    "nationality",
+    "nationality_group",
+    "residence_status",
+    "unaccompanied_minor",
+    "exploitation",
+    "domestic",
+    "municipality",
+    "means_of_control",
+    "recruitment",
+    "pseudonym",
+    "vault_id",
+    "import_id",
+];
+const EVENT_INSERT: &[&str] = &[
+    "source",
+    "external_id",
+    "row_digest",
+    "event_date",
+    "kind",
+    "crime_category",
+    "sex",
+    "nationality",
+    "birth_year",
+    "pseudonym",
+    "vault_id",
+    "import_id",
+];
+const SIGNAL_INSERT: &[&str] = &[
+    "source",
+    "external_id",
+    "row_digest",
+    "signal_date",
+    "channel",
+    "age_band",
+    "exploitation",
+    "region",
+    "import_id",
+];
+
+fn values(p: &Parsed, digest: &str, vault_id: Option<&str>, import_id: i64) -> Vec<Val> {
+    match p {
+        Parsed::Report(r) => {
+            let a = &r.attributes;
+            vec![
+                text(&r.reporter),
+                text(r.reporter_type),
+                text(&r.external_id),
+                text(digest),
+                text(r.report_date),
+                text(r.identification()),
+                text(r.lawful_basis),
+                opt_text(r.guardian_consent),
+                opt_text(a.sex),
+                opt_int(a.birth_year),
+                opt_text(a.age_band),
+                opt_int(a.age_at_report),
+                opt_bool(a.minor),
+                opt_int(a.age_at_start),
+                opt_text(a.nationality),
+                opt_text(a.nationality.map(|n| {
+                    serde_json::to_value(n.group()).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+                })),
+                opt_text(a.residence_status),
+                opt_bool(a.unaccompanied_minor),
+                text(join_codes(&a.exploitation.iter().map(|e| e.code()).collect::<Vec<_>>())),
+                opt_bool(a.domestic),
+                opt_text(a.municipality.as_deref()),
+                text(join_codes(&a.means_of_control)),
+                text(join_codes(&a.recruitment)),
+                text(r.pseudonym),
+                opt_text(vault_id),
+                Val::Int(Some(import_id)),
+            ]
+        }
+        Parsed::Event(e) => vec![
+            text(&e.source),
+            text(&e.external_id),
+            text(digest),
+            text(e.event_date),
+            text(e.kind),
+            opt_text(e.crime_category),
+            opt_text(e.sex),
+            opt_text(e.nationality),
+            opt_int(e.birth_year),
+            text(e.pseudonym),
+            opt_text(vault_id),
+            Val::Int(Some(import_id)),
+        ],
+        Parsed::Signal(s) => vec![
+            text(&s.source),
+            text(&s.external_id),
+            text(digest),
+            text(s.signal_date),
+            text(s.channel),
+            opt_text(s.age_band),
+            text(join_codes(&s.exploitation.iter().map(|e| e.code()).collect::<Vec<_>>())),
+            opt_text(s.region.as_deref()),
+            Val::Int(Some(import_id)),
+        ],
+    }
+}
+
+/// `INSERT INTO t (cols) VALUES ($1,..),(..)` for `rows` rows. Only placeholders, never data, in the SQL.
+fn insert_sql(table: &str, cols: &[&str], rows: usize, suffix: &str) -> String {
+    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", cols.join(", "));
+    let mut n = 0;
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..cols.len() {
+            n += 1;
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${n}"));
+        }
+        sql.push(')');
+    }
+    sql.push_str(suffix);
+    sql
+}
+
+async fn insert_rows(
+    conn: &mut AnyConnection,
+    table: &str,
+    cols: &[&str],
+    rows: Vec<Vec<Val>>,
+) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = insert_sql(table, cols, rows.len(), "");
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for row in rows {
+        for v in row {
+            q = match v {
+                Val::Int(i) => q.bind(i),
+                Val::Text(t) => q.bind(t),
+            };
+        }
+    }
+    q.execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// A keyed digest of a row's content, to tell a re-import of the same row from a different row under an
+/// already used id without storing the content (keyed, so it cannot be tested against guessed names).
+fn row_digest(keys: &Keys, cells: &Cells) -> String {
+    let mut pairs: Vec<(&str, &str)> = cells
+        .columns
+        .iter()
+        .zip(&cells.values)
+        .filter(|(c, v)| !crate::source::REJECT_COLUMNS.contains(&c.as_str()) && !v.trim().is_empty())
+        .map(|(c, v)| (c.as_str(), v.trim()))
+        .collect();
+    pairs.sort();
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(keys.pseudonym.as_bytes()).expect("any key length");
+    mac.update(b"zicht row digest v1\x00");
+    for (c, v) in pairs {
+        mac.update(c.as_bytes());
+        mac.update(b"\x1f");
+        mac.update(v.as_bytes());
+        mac.update(b"\x1e");
+    }
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Where a rejected row goes: a CSV (or JSON lines) file written beside the final name and renamed into
+/// place only when the import commits.
+struct Rejects {
+    tmp: PathBuf,
+    path: PathBuf,
+    out: RejectsOut,
+}
+
+enum RejectsOut {
+    Csv(csv::Writer<std::fs::File>),
+    Json(std::io::BufWriter<std::fs::File>),
+}
+
+impl Rejects {
+    fn create(path: PathBuf, format: Format, columns: &[String]) -> Result<Rejects, ImportError> {
+        let err = |e: &dyn std::fmt::Display| ImportError::Rejects {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        let tmp = path.with_extension("partial");
+        let f = std::fs::File::create(&tmp).map_err(|e| err(&e))?;
+        let out = match format {
+            Format::Csv => {
+                let mut w = csv::Writer::from_writer(f);
+                let mut header: Vec<&str> =
+                    columns.iter().map(String::as_str).filter(|c| !crate::source::REJECT_COLUMNS.contains(c)).collect();
+                header.extend(crate::source::REJECT_COLUMNS);
+                w.write_record(&header).map_err(|e| err(&e))?;
+                RejectsOut::Csv(w)
+            }
+            Format::JsonLines => RejectsOut::Json(std::io::BufWriter::new(f)),
+        };
+        Ok(Rejects { tmp, path, out })
+    }
+
+    fn write(&mut self, columns: &[String], raw: &RawRow, reason: &str) -> Result<(), ImportError> {
+        let line = raw.line.to_string();
+        let path = self.path.display().to_string();
+        let err = |e: &dyn std::fmt::Display| ImportError::Rejects { path: path.clone(), reason: e.to_string() };
+        match (&mut self.out, &raw.content) {
+            (RejectsOut::Csv(w), RawContent::Cells(cells)) => {
+                let mut rec: Vec<&[u8]> = columns
+                    .iter()
+                    .zip(&cells.values)
+                    .filter(|(c, _)| !crate::source::REJECT_COLUMNS.contains(&c.as_str()))
+                    .map(|(_, v)| v.as_bytes())
+                    .collect();
+                rec.push(line.as_bytes());
+                rec.push(reason.as_bytes());
+                w.write_record(rec).map_err(|e| err(&e))
+            }
+            (RejectsOut::Csv(w), RawContent::Unreadable { raw: fields, .. }) => {
+                let mut rec: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
+                rec.resize(
+                    columns
+                        .iter()
+                        .filter(|c| !crate::source::REJECT_COLUMNS.contains(&c.as_str()))
+                        .count()
+                        .max(rec.len()),
+                    b"",
+                );
+                rec.push(line.as_bytes());
+                rec.push(reason.as_bytes());
+                w.write_record(rec).map_err(|e| err(&e))
+            }
+            (RejectsOut::Json(w), content) => {
+                let mut obj = serde_json::Map::new();
+                match content {
+                    RawContent::Cells(cells) => {
+                        for (c, v) in columns.iter().zip(&cells.values) {
+                            if !v.is_empty() && !crate::source::REJECT_COLUMNS.contains(&c.as_str()) {
+                                obj.insert(c.clone(), v.clone().into());
+                            }
+                        }
+                    }
+                    RawContent::Unreadable { raw, .. } => {
+                        let text = raw.first().map(|r| String::from_utf8_lossy(r).into_owned()).unwrap_or_default();
+                        obj.insert("original".into(), text.into());
+                    }
+                }
+                obj.insert("reject_line".into(), raw.line.into());
+                obj.insert("reject_reason".into(), reason.into());
+                writeln!(w, "{}", serde_json::Value::Object(obj)).map_err(|e| err(&e))
+            }
+        }
+    }
+
+    fn commit(self) -> Result<String, ImportError> {
+        let path = self.path.display().to_string();
+        let err = |e: &dyn std::fmt::Display| ImportError::Rejects { path: path.clone(), reason: e.to_string() };
+        match self.out {
+            RejectsOut::Csv(mut w) => w.flush().map_err(|e| err(&e))?,
+            RejectsOut::Json(mut w) => w.flush().map_err(|e| err(&e))?,
+        }
+        std::fs::rename(&self.tmp, &self.path).map_err(|e| err(&e))?;
+        Ok(path)
+    }
+
+    fn discard(self) {
+        let _ = std::fs::remove_file(&self.tmp);
+    }
+}
+
+fn rejects_path(opts: &ImportOptions, input: &Path, several: bool) -> PathBuf {
+    let ext = input.extension().and_then(|e| e.to_str()).unwrap_or("csv");
+    let name = format!("{}.rejects.{ext}", input.file_stem().and_then(|s| s.to_str()).unwrap_or("input"));
+    match &opts.rejects {
+        Some(p) if several => p.join(name),
+        Some(p) => p.clone(),
+        None => input.with_file_name(name),
+    }
+}
+
+/// State of one import run across its files.
+struct Run<'a> {
+    keys: &'a Keys,
+    vault: Option<Vault>,
+    opts: &'a ImportOptions,
+    /// Reporter id → type, as registered; one reporter has one type.
+    reporters: HashMap<String, String>,
+    problems: Vec<RowProblem>,
+    problem_count: u64,
+}
+
+/// A parsed row waiting in a batch.
+struct Pending {
+    raw: RawRow,
+    parsed: Parsed,
+    digest: String,
+}
+
+impl Store {
+    /// Imports files in one transaction: either everything valid commits (and, with `OnError::Reject`,
+    /// the rejects files are written), or nothing does.
+    pub async fn import(
+        &self,
+        keys: &Keys,
+        files: &[PathBuf],
+        opts: &ImportOptions,
+        progress: &dyn Progress,
+        cancel: &AtomicBool,
+    ) -> Result<Vec<FileSummary>, ImportError> {
+        let vault = match opts.kind {
+            Kind::Signals => None,
+            _ => {
+                self.check_vault_key(keys).await?;
+                Some(Vault::new(keys.vault().map_err(StoreError::from)?))
+            }
+        };
+        let mut run = Run { keys, vault, opts, reporters: HashMap::new(), problems: Vec::new(), problem_count: 0 };
+        for row in sqlx::query("SELECT id, reporter_type FROM reporters").fetch_all(&self.db.pool).await? {
+            run.reporters.insert(row.try_get(0)?, row.try_get(1)?);
+        }
+        let mut tx = self.db.pool.begin().await?;
+        let mut summaries = Vec::new();
+        let mut rejects_files = Vec::new();
+        let outcome: Result<(), ImportError> = async {
+            for path in files {
+                let (summary, rejects) = run.import_file(&mut tx, path, files.len() > 1, progress, cancel).await?;
+                summaries.push(summary);
+                rejects_files.extend(rejects);
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(e) = outcome {
+            tx.rollback().await.ok();
+            rejects_files.into_iter().for_each(Rejects::discard);
+            return Err(e);
+        }
+        if run.problem_count > 0 && opts.on_error == OnError::Abort {
+            tx.rollback().await.ok();
+            return Err(ImportError::Rows { problems: run.problems, total: run.problem_count });
+        }
+        tx.commit().await?;
+        for (summary, rejects) in summaries.iter_mut().zip(rejects_files) {
+            summary.rejects_file = Some(rejects.commit()?);
+        }
+        Ok(summaries)
+    }
+}
+
+impl Run<'_> {
+    async fn import_file(
+        &mut self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        path: &Path,
+        several: bool,
+        progress: &dyn Progress,
+        cancel: &AtomicBool,
+    ) -> Result<(FileSummary, Option<Rejects>), ImportError> {
+        let file = path.display().to_string();
+        let kind = self.opts.kind;
+        let (allowed, required) = kind.columns();
+        let mut reader = RowReader::open(path, allowed, required)
+            .map_err(|error| ImportError::File { file: file.clone(), error })?;
+        progress.start(crate::source::file_len(path), &file);
+        let ctx = ParseContext { today: self.opts.today, pseudonym_key: &self.keys.pseudonym };
+        let mut summary = FileSummary { file: file.clone(), ..Default::default() };
+        let mut rejects = match self.opts.on_error {
+            OnError::Reject => {
+                Some(Rejects::create(rejects_path(self.opts, path, several), reader.format, &reader.columns)?)
+            }
+            OnError::Abort => None,
+        };
+        let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let import_id: i64 = sqlx::query(
+            "INSERT INTO imports (kind, file_name, started_at, actor, rows_read, inserted, unchanged, rejected) \
+             VALUES ($1, $2, $3, $4, 0, 0, 0, 0) RETURNING id",
+        )
+        .bind(kind.as_str())
+        .bind(path.file_name().and_then(|n| n.to_str()).unwrap_or("input"))
+        .bind(&started)
+        .bind(&self.opts.actor)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get(0)?;
+
+        let columns = reader.columns.clone();
+        let mut batch: Vec<Pending> = Vec::with_capacity(self.opts.batch_size);
+        let mut last_byte = 0;
+        while let Some(next) = reader.next_row() {
+            if cancel.load(Ordering::Relaxed) {
+                if let Some(r) = rejects {
+                    r.discard();
+                }
+                return Err(ImportError::Cancelled);
+            }
+            let raw = next.map_err(|error| ImportError::File { file: file.clone(), error })?;
+            summary.rows += 1;
+            progress.advance(raw.end_byte.saturating_sub(last_byte));
+            last_byte = raw.end_byte;
+            let parsed = match &raw.content {
+                RawContent::Unreadable { column, rule, .. } => Err(vec![(column.clone(), rule.clone())]),
+                RawContent::Cells(cells) => {
+                    let result = match kind {
+                        Kind::Reports => Report::parse(cells, &ctx).map(|r| Parsed::Report(Box::new(r))),
+                        Kind::Events => Event::parse(cells, &ctx).map(|e| Parsed::Event(Box::new(e))),
+                        Kind::Signals => Signal::parse(cells, &ctx).map(|s| Parsed::Signal(Box::new(s))),
+                    };
+                    result.map(|p| (p, row_digest(self.keys, cells))).map_err(|RowErrors(errs)| {
+                        errs.into_iter().map(|e| (Some(e.field.to_string()), e.rule)).collect()
+                    })
+                }
+            };
+            match parsed {
+                Ok((parsed, digest)) => {
+                    if let Parsed::Report(r) = &parsed
+                        && let Some(t) = self.reporters.get(&r.reporter)
+                        && t != r.reporter_type.as_str()
+                    {
+                        let rule = format!("reporter {} is registered as {t}, not {}", r.reporter, r.reporter_type);
+                        self.reject(
+                            &mut summary,
+                            &mut rejects,
+                            &columns,
+                            &file,
+                            &raw,
+                            vec![(Some("reporter_type".into()), rule)],
+                        )?;
+                        continue;
+                    }
+                    batch.push(Pending { raw, parsed, digest });
+                }
+                Err(errs) => self.reject(&mut summary, &mut rejects, &columns, &file, &raw, errs)?,
+            }
+            if batch.len() >= self.opts.batch_size {
+                self.flush(tx, &mut batch, import_id, &mut summary, &mut rejects, &columns, &file).await?;
+            }
+        }
+        self.flush(tx, &mut batch, import_id, &mut summary, &mut rejects, &columns, &file).await?;
+        progress.finish();
+
+        sqlx::query("UPDATE imports SET rows_read = $1, inserted = $2, unchanged = $3, rejected = $4 WHERE id = $5")
+            .bind(summary.rows as i64)
+            .bind(summary.inserted as i64)
+            .bind(summary.unchanged as i64)
+            .bind(summary.rejected as i64)
+            .bind(import_id)
+            .execute(&mut **tx)
+            .await?;
+        if summary.inserted > 0 {
+            let subject = format!(
+                "import {import_id} ({} rows of {}): {} inserted, {} identities written to the vault",
+                summary.rows,
+                kind.as_str(),
+                summary.inserted,
+                summary.vault_records
+            );
+            let e = AuditEntry {
+                actor: &self.opts.actor,
+                action: "import",
+                subject: &subject,
+                purpose: &self.opts.purpose,
+            };
+            audit::append(tx, &e).await?;
+        }
+        Ok((summary, rejects))
+    }
+
+    /// Records a bad row: in the rejects file, or in the list an aborted import reports.
+    fn reject(
+        &mut self,
+        summary: &mut FileSummary,
+        rejects: &mut Option<Rejects>,
+        columns: &[String],
+        file: &str,
+        raw: &RawRow,
+        errs: Vec<(Option<String>, String)>,
+    ) -> Result<(), ImportError> {
+        summary.rejected += 1;
+        self.problem_count += 1;
+        let reason = errs
+            .iter()
+            .map(|(f, r)| match f {
+                Some(f) => format!("{f}: {r}"),
+                None => r.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        tracing::debug!(file, line = raw.line, "row rejected");
+        if let Some(r) = rejects {
+            r.write(columns, raw, &reason)?;
+        }
+        for (field, rule) in errs {
+            if self.problems.len() < MAX_LISTED {
+                self.problems.push(RowProblem { file: file.to_string(), line: raw.line, field, rule });
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes a batch: skips rows already imported unchanged, rejects rows that reuse an id with other
+    /// content, seals identities into the vault and inserts the rest. Nothing is written once an
+    /// abort-mode import has seen a bad row (the transaction will be rolled back anyway).
+    #[allow(clippy::too_many_arguments)]
+    async fn flush(
+        &mut self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        batch: &mut Vec<Pending>,
+        import_id: i64,
+        summary: &mut FileSummary,
+        rejects: &mut Option<Rejects>,
+        columns: &[String],
+        file: &str,
+    ) -> Result<(), ImportError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let kind = self.opts.kind;
+        // Digests of ids already in the database (or earlier in this batch).
+        let ids: Vec<&str> = batch.iter().map(|p| p.parsed.key().1).collect();
+        let sql = format!(
+            "SELECT {}, external_id, row_digest FROM {} WHERE external_id IN ({})",
+            kind.owner_column(),
+            kind.table(),
+            (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        let mut known: HashMap<(String, String), String> = HashMap::new();
+        for row in q.fetch_all(&mut **tx).await? {
+            known.insert((row.try_get(0)?, row.try_get(1)?), row.try_get(2)?);
+        }
+        let mut vault_rows = Vec::new();
+        let mut rows = Vec::new();
+        let mut new_reporters = Vec::new();
+        for p in batch.drain(..) {
+            let (owner, ext) = p.parsed.key();
+            let key = (owner.to_string(), ext.to_string());
+            if let Some(digest) = known.get(&key) {
+                if *digest == p.digest {
+                    summary.unchanged += 1;
+                } else {
+                    let rule = format!(
+                        "{owner} already has a different row with external_id {:?} (import never overwrites; send corrections as a new id)",
+                        zicht_model::row::truncate(ext)
+                    );
+                    self.reject(summary, rejects, columns, file, &p.raw, vec![(Some("external_id".into()), rule)])?;
+                }
+                continue;
+            }
+            known.insert(key, p.digest.clone());
+            if self.problem_count > 0 && self.opts.on_error == OnError::Abort {
+                continue;
+            }
+            if let Parsed::Report(r) = &p.parsed
+                && !self.reporters.contains_key(&r.reporter)
+            {
+                self.reporters.insert(r.reporter.clone(), r.reporter_type.as_str().to_string());
+                new_reporters.push(vec![text(&r.reporter), text(r.reporter_type)]);
+            }
+            let sealed: Option<Sealed> = match (p.parsed.identity(), &self.vault) {
+                (Some(identity), Some(vault)) => Some(vault.seal(identity)),
+                _ => None,
+            };
+            rows.push(values(&p.parsed, &p.digest, sealed.as_ref().map(|s| s.id.as_str()), import_id));
+            if let Some(s) = sealed {
+                vault_rows.push(s);
+            }
+            summary.inserted += 1;
+        }
+        if self.problem_count > 0 && self.opts.on_error == OnError::Abort {
+            return Ok(());
+        }
+        insert_rows(tx, "reporters", &["id", "reporter_type"], new_reporters).await?;
+        summary.vault_records += vault_rows.len() as u64;
+        if !vault_rows.is_empty() {
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let sql = insert_sql("vault", &["id", "nonce", "ciphertext", "created_at"], vault_rows.len(), "");
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for s in vault_rows {
+                q = q.bind(s.id).bind(s.nonce).bind(s.ciphertext).bind(now.clone());
+            }
+            q.execute(&mut **tx).await?;
+        }
+        let cols = match kind {
+            Kind::Reports => REPORT_INSERT,
+            Kind::Events => EVENT_INSERT,
+            Kind::Signals => SIGNAL_INSERT,
+        };
+        // Stay under SQLite's and PostgreSQL's bound-parameter limits.
+        let per_stmt = (30_000 / cols.len()).max(1);
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<_> = rows.by_ref().take(per_stmt).collect();
+            insert_rows(tx, kind.table(), cols, chunk).await?;
+        }
+        Ok(())
+    }
+}

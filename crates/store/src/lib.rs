@@ -1,0 +1,129 @@
+//! Storage for zicht: one code path over SQLite (the embedded default) and PostgreSQL, the encrypted
+//! identity vault, the hash-chained audit log, and import.
+//!
+//! Data flows one way: import writes reports, events and signals (identities sealed in the vault); later
+//! stages read pseudonyms and non-identifying attributes only, except where they open the vault, which
+//! they log.
+
+pub mod audit;
+mod db;
+mod error;
+pub mod import;
+pub mod keys;
+pub mod source;
+pub mod vault;
+
+pub use db::{Backend, DEFAULT_URL, Db};
+pub use error::StoreError;
+pub use keys::{KeyError, Keys, VaultKey};
+
+use sqlx::Row as _;
+
+/// Progress of long work, reported by the library and shown by the caller (a bar in the CLI, a job row
+/// in the server). Units are whatever `start` announced (bytes for imports).
+pub trait Progress: Sync {
+    fn start(&self, _total: u64, _label: &str) {}
+    fn advance(&self, _delta: u64) {}
+    fn finish(&self) {}
+}
+
+/// Progress that goes nowhere.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// The store: a database with zicht's schema.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub db: Db,
+}
+
+/// Row counts per table, for summaries and tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub reports: i64,
+    pub identified_reports: i64,
+    pub statistical_reports: i64,
+    pub events: i64,
+    pub signals: i64,
+    pub vault: i64,
+    pub audit_log: i64,
+}
+
+impl Store {
+    /// Opens (and migrates) the database at `url`.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        Ok(Store { db: Db::open(url).await? })
+    }
+
+    /// Ties the database to the vault key on first use (stores a key check value), and from then on
+    /// refuses any other key. Returns whether this call initialised it.
+    pub async fn init_keys(&self, keys: &Keys) -> Result<bool, StoreError> {
+        let vault = vault::Vault::new(keys.vault()?);
+        let existing =
+            sqlx::query("SELECT value FROM meta WHERE key = 'vault_key_check'").fetch_optional(&self.db.pool).await?;
+        match existing {
+            Some(row) => {
+                let check: String = row.try_get(0)?;
+                if vault.verifies(&check) {
+                    Ok(false)
+                } else {
+                    Err(KeyError::WrongVaultKey { path: keys.path.clone() }.into())
+                }
+            }
+            None => {
+                sqlx::query("INSERT INTO meta (key, value) VALUES ('vault_key_check', $1)")
+                    .bind(vault.key_check())
+                    .execute(&self.db.pool)
+                    .await?;
+                Ok(true)
+            }
+        }
+    }
+
+    /// Fails unless the key file's vault key is the one this database was initialised with.
+    pub async fn check_vault_key(&self, keys: &Keys) -> Result<(), StoreError> {
+        self.init_keys(keys).await.map(|_| ())
+    }
+
+    /// How many rows each table holds.
+    pub async fn counts(&self) -> Result<Counts, StoreError> {
+        let one = |sql: &'static str| {
+            let pool = self.db.pool.clone();
+            async move { sqlx::query(sql).fetch_one(&pool).await?.try_get::<i64, _>(0).map_err(StoreError::from) }
+        };
+        Ok(Counts {
+            reports: one("SELECT COUNT(*) FROM reports").await?,
+            identified_reports: one("SELECT COUNT(*) FROM reports WHERE identification = 'identified'").await?,
+            statistical_reports: one("SELECT COUNT(*) FROM reports WHERE identification = 'statistical'").await?,
+            events: one("SELECT COUNT(*) FROM events").await?,
+            signals: one("SELECT COUNT(*) FROM signals").await?,
+            vault: one("SELECT COUNT(*) FROM vault").await?,
+            audit_log: one("SELECT COUNT(*) FROM audit_log").await?,
+        })
+    }
+
+    /// Reads one identity from the vault, and logs who read it and why (in the same transaction).
+    pub async fn read_identity(
+        &self,
+        keys: &Keys,
+        vault_id: &str,
+        actor: &str,
+        purpose: &str,
+    ) -> Result<Option<zicht_model::Identity>, StoreError> {
+        self.check_vault_key(keys).await?;
+        let v = vault::Vault::new(keys.vault()?);
+        let mut tx = self.db.pool.begin().await?;
+        let row = sqlx::query("SELECT nonce, ciphertext FROM vault WHERE id = $1")
+            .bind(vault_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let identity = v.open(vault_id, &row.try_get::<Vec<u8>, _>(0)?, &row.try_get::<Vec<u8>, _>(1)?)?;
+        let subject = format!("vault record {vault_id}");
+        audit::append(&mut tx, &audit::AuditEntry { actor, action: "read identity", subject: &subject, purpose })
+            .await?;
+        tx.commit().await?;
+        Ok(Some(identity))
+    }
+}

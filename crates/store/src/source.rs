@@ -1,0 +1,271 @@
+//! Reading import files as a stream of raw rows: CSV (header, RFC 4180 quoting, BOM and CRLF tolerated)
+//! or JSON lines. Rows come out as text cells keyed by column; a row that cannot be read as text (invalid
+//! UTF-8, a wrong number of fields, a line that is not a JSON object) comes out as a rejected row with its
+//! raw content, so that nothing is silently dropped.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use zicht_model::Row;
+
+/// The file formats import reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    JsonLines,
+}
+
+impl Format {
+    pub fn of_path(path: &Path) -> Format {
+        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            Some("jsonl" | "ndjson") => Format::JsonLines,
+            _ => Format::Csv,
+        }
+    }
+}
+
+/// Columns a rejects file adds; import accepts and ignores them, so that a corrected rejects file can be
+/// imported as it is.
+pub const REJECT_COLUMNS: [&str; 2] = ["reject_line", "reject_reason"];
+
+/// One row of an input file.
+#[derive(Debug, Clone)]
+pub struct RawRow {
+    /// 1-based line where the row starts.
+    pub line: u64,
+    /// Byte offset after the row (for progress).
+    pub end_byte: u64,
+    pub content: RawContent,
+}
+
+/// A row as cells, or as raw bytes with the reason it could not be read.
+#[derive(Debug, Clone)]
+pub enum RawContent {
+    Cells(Cells),
+    Unreadable { raw: Vec<Vec<u8>>, column: Option<String>, rule: String },
+}
+
+/// The cells of one row, in the header's column order.
+#[derive(Debug, Clone)]
+pub struct Cells {
+    pub columns: std::sync::Arc<Vec<String>>,
+    pub values: Vec<String>,
+}
+
+impl Row for Cells {
+    fn get(&self, column: &str) -> Option<&str> {
+        let i = self.columns.iter().position(|c| c == column)?;
+        self.values.get(i).map(|s| s.trim()).filter(|s| !s.is_empty())
+    }
+}
+
+/// A problem with the file as a whole (nothing of it can be imported).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum FileError {
+    #[error("cannot open: {0}")]
+    Open(String),
+    #[error("line 1: the file is empty (expected a header row)")]
+    Empty,
+    #[error("line 1, column {column:?}: {rule}")]
+    Header { column: String, rule: String },
+    #[error("line {line}: cannot be read: {reason}")]
+    Read { line: u64, reason: String },
+}
+
+/// Streams the rows of one file.
+pub struct RowReader {
+    inner: Inner,
+    pub columns: std::sync::Arc<Vec<String>>,
+    pub format: Format,
+}
+
+impl std::fmt::Debug for RowReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RowReader({:?}, {} columns)", self.format, self.columns.len())
+    }
+}
+
+enum Inner {
+    Csv(csv::Reader<Box<dyn Read>>, csv::ByteRecord),
+    Json { lines: BufReader<File>, line: u64, bytes: u64 },
+}
+
+impl RowReader {
+    /// Opens a file and checks its columns: all of `required` present, none outside `allowed` (plus the
+    /// reject columns), none twice. For JSON lines the columns are `allowed`.
+    pub fn open(path: &Path, allowed: &[&str], required: &[&str]) -> Result<RowReader, FileError> {
+        let file = File::open(path).map_err(|e| FileError::Open(e.to_string()))?;
+        let format = Format::of_path(path);
+        match format {
+            Format::Csv => {
+                let mut rdr = csv::ReaderBuilder::new()
+                    .flexible(true)
+                    .has_headers(true)
+                    .from_reader(Box::new(file) as Box<dyn Read>);
+                let header =
+                    rdr.byte_headers().map_err(|e| FileError::Read { line: 1, reason: e.to_string() })?.clone();
+                if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
+                    return Err(FileError::Empty);
+                }
+                let mut columns = Vec::with_capacity(header.len());
+                for (i, raw) in header.iter().enumerate() {
+                    let raw = if i == 0 { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw) } else { raw };
+                    let name = std::str::from_utf8(raw)
+                        .map_err(|_| FileError::Header {
+                            column: format!("#{}", i + 1),
+                            rule: "is not valid UTF-8".into(),
+                        })?
+                        .trim()
+                        .to_ascii_lowercase();
+                    columns.push(name);
+                }
+                check_columns(&columns, allowed, required)?;
+                Ok(RowReader { inner: Inner::Csv(rdr, csv::ByteRecord::new()), columns: columns.into(), format })
+            }
+            Format::JsonLines => {
+                let columns: Vec<String> =
+                    allowed.iter().map(|s| s.to_string()).chain(REJECT_COLUMNS.map(String::from)).collect();
+                let lines = BufReader::new(file);
+                Ok(RowReader { inner: Inner::Json { lines, line: 0, bytes: 0 }, columns: columns.into(), format })
+            }
+        }
+    }
+
+    /// The next row, `None` at the end of the file.
+    pub fn next_row(&mut self) -> Option<Result<RawRow, FileError>> {
+        let columns = self.columns.clone();
+        match &mut self.inner {
+            Inner::Csv(rdr, rec) => {
+                let line = rdr.position().line();
+                match rdr.read_byte_record(rec) {
+                    Ok(false) => None,
+                    Err(e) => Some(Err(FileError::Read { line, reason: e.to_string() })),
+                    Ok(true) => {
+                        let line = rec.position().map(|p| p.line()).unwrap_or(line);
+                        let end_byte = rdr.position().byte();
+                        let raw = || rec.iter().map(<[u8]>::to_vec).collect::<Vec<_>>();
+                        if rec.len() != columns.len() {
+                            let rule = format!("has {} fields, the header has {}", rec.len(), columns.len());
+                            return Some(Ok(RawRow {
+                                line,
+                                end_byte,
+                                content: RawContent::Unreadable { raw: raw(), column: None, rule },
+                            }));
+                        }
+                        let mut values = Vec::with_capacity(rec.len());
+                        for (i, field) in rec.iter().enumerate() {
+                            match std::str::from_utf8(field) {
+                                Ok(s) => values.push(s.to_string()),
+                                Err(_) => {
+                                    let content = RawContent::Unreadable {
+                                        raw: raw(),
+                                        column: Some(columns[i].clone()),
+                                        rule: "is not valid UTF-8".into(),
+                                    };
+                                    return Some(Ok(RawRow { line, end_byte, content }));
+                                }
+                            }
+                        }
+                        Some(Ok(RawRow { line, end_byte, content: RawContent::Cells(Cells { columns, values }) }))
+                    }
+                }
+            }
+            Inner::Json { lines, line, bytes } => loop {
+                let mut buf = Vec::new();
+                match lines.read_until(b'\n', &mut buf) {
+                    Ok(0) => return None,
+                    Err(e) => return Some(Err(FileError::Read { line: *line + 1, reason: e.to_string() })),
+                    Ok(n) => {
+                        *line += 1;
+                        *bytes += n as u64;
+                        let text = buf.strip_suffix(b"\n").unwrap_or(&buf);
+                        let text = text.strip_suffix(b"\r").unwrap_or(text);
+                        let text = if *line == 1 { text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text) } else { text };
+                        if text.iter().all(u8::is_ascii_whitespace) {
+                            continue;
+                        }
+                        let content = json_cells(text, &columns);
+                        return Some(Ok(RawRow { line: *line, end_byte: *bytes, content }));
+                    }
+                }
+            },
+        }
+    }
+}
+
+fn check_columns(columns: &[String], allowed: &[&str], required: &[&str]) -> Result<(), FileError> {
+    for (i, c) in columns.iter().enumerate() {
+        if !allowed.contains(&c.as_str()) && !REJECT_COLUMNS.contains(&c.as_str()) {
+            let near = allowed.iter().min_by_key(|a| strsim_distance(a, c)).filter(|a| strsim_distance(a, c) <= 3);
+            let hint = near.map(|n| format!(" (did you mean {n:?}?)")).unwrap_or_default();
+            return Err(FileError::Header { column: c.clone(), rule: format!("is not a known column{hint}") });
+        }
+        if columns[..i].contains(c) {
+            return Err(FileError::Header { column: c.clone(), rule: "appears twice".into() });
+        }
+    }
+    for r in required {
+        if !columns.iter().any(|c| c == r) {
+            return Err(FileError::Header {
+                column: r.to_string(),
+                rule: "is a required column and is missing".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Levenshtein distance, for "did you mean" hints on column names only.
+fn strsim_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn json_cells(text: &[u8], columns: &std::sync::Arc<Vec<String>>) -> RawContent {
+    let unreadable =
+        |column: Option<String>, rule: String| RawContent::Unreadable { raw: vec![text.to_vec()], column, rule };
+    let Ok(s) = std::str::from_utf8(text) else { return unreadable(None, "is not valid UTF-8".into()) };
+    let obj = match serde_json::from_str::<serde_json::Value>(s) {
+        Ok(serde_json::Value::Object(o)) => o,
+        Ok(_) => return unreadable(None, "is not a JSON object".into()),
+        Err(e) => return unreadable(None, format!("is not valid JSON: {e}")),
+    };
+    let mut values = vec![String::new(); columns.len()];
+    for (k, v) in obj {
+        let Some(i) = columns.iter().position(|c| *c == k) else {
+            return unreadable(Some(k.chars().take(40).collect()), "is not a known column".into());
+        };
+        values[i] = match v {
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Bool(b) => b.to_string(),
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::Array(items) => {
+                let mut parts = Vec::new();
+                for item in items {
+                    match item {
+                        serde_json::Value::String(s) => parts.push(s),
+                        _ => return unreadable(Some(k), "a list holds only strings".into()),
+                    }
+                }
+                parts.join(";")
+            }
+            serde_json::Value::Object(_) => return unreadable(Some(k), "is an object, expected a value".into()),
+        };
+    }
+    RawContent::Cells(Cells { columns: columns.clone(), values })
+}
+
+/// The byte size of a file, for progress.
+pub fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
