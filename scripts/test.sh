@@ -31,6 +31,7 @@ run_pg "$pg_bin/initdb" -D "$pg_dir/data" -U postgres --auth=trust -E UTF8 >/dev
 run_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
   -o "-h 127.0.0.1 -p $port -k $pg_dir -c fsync=off -c max_connections=200" start >/dev/null
 export ZICHT_TEST_PG_URL="postgres://postgres@127.0.0.1:$port/postgres"
+export ZICHT_REQUIRE_PG=1
 echo "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port for this run" >&2
 
 if cargo nextest --version >/dev/null 2>&1; then

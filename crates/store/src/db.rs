@@ -5,7 +5,6 @@
 //! position). Migrations are embedded per backend and kept in lockstep.
 
 use std::borrow::Cow;
-use std::sync::Once;
 
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
@@ -59,12 +58,10 @@ pub struct Db {
     pub backend: Backend,
 }
 
-static DRIVERS: Once = Once::new();
-
 impl Db {
     /// Connects (a SQLite file is created when missing) and brings the schema up to date.
     pub async fn open(url: &str) -> Result<Db, StoreError> {
-        DRIVERS.call_once(sqlx::any::install_default_drivers);
+        sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
         let url = match backend {
             Backend::Sqlite if !url.contains("mode=") => {

@@ -375,7 +375,7 @@ struct Rejects {
 }
 
 enum RejectsOut {
-    Csv(csv::Writer<std::fs::File>),
+    Csv(Box<csv::Writer<std::fs::File>>),
     Json(std::io::BufWriter<std::fs::File>),
 }
 
@@ -394,7 +394,7 @@ impl Rejects {
                     columns.iter().map(String::as_str).filter(|c| !crate::source::REJECT_COLUMNS.contains(c)).collect();
                 header.extend(crate::source::REJECT_COLUMNS);
                 w.write_record(&header).map_err(|e| err(&e))?;
-                RejectsOut::Csv(w)
+                RejectsOut::Csv(Box::new(w))
             }
             Format::JsonLines => RejectsOut::Json(std::io::BufWriter::new(f)),
         };

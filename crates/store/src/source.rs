@@ -6,6 +6,7 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use zicht_model::Row;
 
@@ -87,7 +88,7 @@ impl std::fmt::Debug for RowReader {
 }
 
 enum Inner {
-    Csv(csv::Reader<Box<dyn Read>>, csv::ByteRecord),
+    Csv(csv::Reader<Box<dyn Read>>, csv::ByteRecord, Arc<Mutex<LineIndex>>),
     Json { lines: BufReader<File>, line: u64, bytes: u64 },
 }
 
@@ -99,10 +100,12 @@ impl RowReader {
         let format = Format::of_path(path);
         match format {
             Format::Csv => {
+                let lines = Arc::new(Mutex::new(LineIndex::default()));
+                let counting = LineCounting { inner: BufReader::new(file), index: lines.clone(), pos: 0 };
                 let mut rdr = csv::ReaderBuilder::new()
                     .flexible(true)
                     .has_headers(true)
-                    .from_reader(Box::new(file) as Box<dyn Read>);
+                    .from_reader(Box::new(counting) as Box<dyn Read>);
                 let header =
                     rdr.byte_headers().map_err(|e| FileError::Read { line: 1, reason: e.to_string() })?.clone();
                 if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
@@ -121,7 +124,7 @@ impl RowReader {
                     columns.push(name);
                 }
                 check_columns(&columns, allowed, required)?;
-                Ok(RowReader { inner: Inner::Csv(rdr, csv::ByteRecord::new()), columns: columns.into(), format })
+                Ok(RowReader { inner: Inner::Csv(rdr, csv::ByteRecord::new(), lines), columns: columns.into(), format })
             }
             Format::JsonLines => {
                 let columns: Vec<String> =
@@ -136,13 +139,14 @@ impl RowReader {
     pub fn next_row(&mut self) -> Option<Result<RawRow, FileError>> {
         let columns = self.columns.clone();
         match &mut self.inner {
-            Inner::Csv(rdr, rec) => {
-                let line = rdr.position().line();
+            Inner::Csv(rdr, rec, lines) => {
+                let before = rdr.position().byte();
+                let line_at = |byte: u64| lines.lock().map(|mut l| l.line_at(byte)).unwrap_or(0);
                 match rdr.read_byte_record(rec) {
                     Ok(false) => None,
-                    Err(e) => Some(Err(FileError::Read { line, reason: e.to_string() })),
+                    Err(e) => Some(Err(FileError::Read { line: line_at(before), reason: e.to_string() })),
                     Ok(true) => {
-                        let line = rec.position().map(|p| p.line()).unwrap_or(line);
+                        let line = line_at(rec.position().map(|p| p.byte()).unwrap_or(before));
                         let end_byte = rdr.position().byte();
                         let raw = || rec.iter().map(<[u8]>::to_vec).collect::<Vec<_>>();
                         if rec.len() != columns.len() {
@@ -268,4 +272,46 @@ fn json_cells(text: &[u8], columns: &std::sync::Arc<Vec<String>>) -> RawContent 
 /// The byte size of a file, for progress.
 pub fn file_len(path: &Path) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+/// Line numbers from byte offsets. The csv crate's own line counter drifts by one on CRLF files, so
+/// lines are counted here, on the bytes as read: the line of a record starting at byte `b` is one plus
+/// the number of `\n` in bytes `0..=b` (csv reports a CRLF record's start at its preceding `\n`).
+/// Offsets already passed are dropped, so memory stays bounded.
+#[derive(Debug, Default)]
+struct LineIndex {
+    passed: u64,
+    newlines: std::collections::VecDeque<u64>,
+}
+
+impl LineIndex {
+    fn line_at(&mut self, byte: u64) -> u64 {
+        while self.newlines.front().is_some_and(|&n| n <= byte) {
+            self.newlines.pop_front();
+            self.passed += 1;
+        }
+        self.passed + 1
+    }
+}
+
+/// A reader that records where every `\n` is.
+struct LineCounting<R> {
+    inner: R,
+    index: Arc<Mutex<LineIndex>>,
+    pos: u64,
+}
+
+impl<R: Read> Read for LineCounting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Ok(mut idx) = self.index.lock() {
+            for (i, b) in buf[..n].iter().enumerate() {
+                if *b == b'\n' {
+                    idx.newlines.push_back(self.pos + i as u64);
+                }
+            }
+        }
+        self.pos += n as u64;
+        Ok(n)
+    }
 }

@@ -1,0 +1,313 @@
+//! Import behaviour through the public interface, on SQLite and PostgreSQL: every kind of bad input is
+//! refused with file, line, column and rule, and an import either commits whole or commits the good rows
+//! and writes every bad row with its reason. Nothing is half-written.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use chrono::NaiveDate;
+use zicht_store::import::{FileSummary, ImportError, ImportOptions, Kind, OnError};
+use zicht_store::{Counts, Keys, NoProgress, Store};
+
+const HEADER: &str = "reporter,reporter_type,external_id,report_date,identification,lawful_basis,given_names,family_name,birth_date,sex,nationality,exploitation";
+const GOOD1: &str =
+    "POL-AMS,police,r1,2020-01-02,identified,legal_obligation,Ioana,Popescu,1998-05-03,female,RO,sexual:prostitution";
+const GOOD2: &str =
+    "NLA,labour_inspectorate,r2,2021-03-04,identified,legal_obligation,An,Nguyen,1990-01-09,male,VN,labour:hospitality";
+
+fn opts(kind: Kind, on_error: OnError, rejects: Option<PathBuf>) -> ImportOptions {
+    ImportOptions {
+        kind,
+        on_error,
+        rejects,
+        actor: "test".into(),
+        purpose: "test".into(),
+        today: NaiveDate::from_ymd_opt(2024, 6, 1).unwrap(),
+        batch_size: 2,
+    }
+}
+
+fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+async fn import(
+    store: &Store,
+    keys: &Keys,
+    files: &[PathBuf],
+    o: &ImportOptions,
+) -> Result<Vec<FileSummary>, ImportError> {
+    store.import(keys, files, o, &NoProgress, &AtomicBool::new(false)).await
+}
+
+async fn setup(db: &common::TestDb) -> (Store, Keys) {
+    let store = Store::open(&db.url).await.unwrap();
+    let keys = common::keys(db.dir.path());
+    store.init_keys(&keys).await.unwrap();
+    (store, keys)
+}
+
+#[tokio::test]
+async fn good_file_imports_and_reimport_changes_nothing() {
+    for db in common::databases().await {
+        let (store, keys) = setup(&db).await;
+        let f = write(db.dir.path(), "r.csv", format!("{HEADER}\n{GOOD1}\n{GOOD2}\n{GOOD1}\n"));
+        let s =
+            import(&store, &keys, std::slice::from_ref(&f), &opts(Kind::Reports, OnError::Abort, None)).await.unwrap();
+        assert_eq!((s[0].rows, s[0].inserted, s[0].unchanged, s[0].vault_records), (3, 2, 1, 2), "{}", db.label);
+        let before = store.counts().await.unwrap();
+        let s = import(&store, &keys, &[f], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap();
+        assert_eq!((s[0].inserted, s[0].unchanged), (0, 3), "{}", db.label);
+        assert_eq!(
+            store.counts().await.unwrap(),
+            before,
+            "{}: a re-import writes nothing, not even an audit entry",
+            db.label
+        );
+        assert_eq!(before.reports, 2);
+        assert_eq!(before.vault, 2);
+    }
+}
+
+/// Each case: (name, file bytes, the column the error must name or a phrase it must contain).
+fn bad_files() -> Vec<(&'static str, Vec<u8>, &'static str)> {
+    let big = "x".repeat(100_000);
+    vec![
+        ("missing header column", format!("reporter,external_id\n{GOOD1}\n").into_bytes(), "reporter_type"),
+        ("unknown column", format!("{HEADER},colour\n{GOOD1},red\n").into_bytes(), "colour"),
+        ("typo column", HEADER.replace("report_date", "report_dat").into_bytes(), "did you mean"),
+        ("empty file", Vec::new(), "empty"),
+        (
+            "bad date",
+            format!("{HEADER}\n{GOOD2}\n{}\n", GOOD1.replace("2020-01-02", "2020-13-02")).into_bytes(),
+            "report_date",
+        ),
+        ("unknown code", format!("{HEADER}\n{}\n", GOOD1.replace("police,", "politie,")).into_bytes(), "reporter_type"),
+        ("extra field in a row", format!("{HEADER}\n{GOOD1},extra\n").into_bytes(), "fields"),
+        (
+            "statistical report with a name and a pseudonym",
+            {
+                let h = format!("{HEADER},pseudonym");
+                let row = GOOD1.replace("identified", "statistical") + "," + &"a".repeat(64);
+                format!("{h}\n{row}\n").into_bytes()
+            },
+            "given_names",
+        ),
+        ("100 kB field", format!("{HEADER}\n{}\n", GOOD1.replace("Popescu", &big)).into_bytes(), "family_name"),
+        ("future date", format!("{HEADER}\n{}\n", GOOD1.replace("2020-01-02", "2099-01-02")).into_bytes(), "future"),
+        (
+            "birth after report",
+            format!("{HEADER}\n{}\n", GOOD1.replace("1998-05-03", "2020-05-03")).into_bytes(),
+            "birth_date",
+        ),
+        (
+            "invalid UTF-8",
+            {
+                let mut b = format!("{HEADER}\n{GOOD2}\n").into_bytes();
+                b.extend_from_slice(
+                    &GOOD1
+                        .replace("Ioana", "Io\u{0}na")
+                        .into_bytes()
+                        .iter()
+                        .map(|&c| if c == 0 { 0xff } else { c })
+                        .collect::<Vec<_>>(),
+                );
+                b.push(b'\n');
+                b
+            },
+            "UTF-8",
+        ),
+        (
+            "same id, other content",
+            format!("{HEADER}\n{GOOD1}\n{}\n", GOOD1.replace("Ioana", "Ilona")).into_bytes(),
+            "different row",
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn abort_mode_writes_nothing_and_names_line_column_and_rule() {
+    for db in common::databases().await {
+        let (store, keys) = setup(&db).await;
+        let before = store.counts().await.unwrap();
+        for (name, content, needle) in bad_files() {
+            let f = write(db.dir.path(), "bad.csv", &content);
+            let err = import(&store, &keys, &[f], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap_err();
+            let msg = err.to_string();
+            assert!(msg.contains(needle), "{}: {name}: {msg}", db.label);
+            assert!(msg.contains("bad.csv"), "{}: {name}: error must name the file: {msg}", db.label);
+            assert!(!msg.contains(&"x".repeat(100)), "{name}: a huge value must not be echoed");
+            assert_eq!(store.counts().await.unwrap(), before, "{}: {name}: nothing may be written", db.label);
+        }
+    }
+}
+
+#[tokio::test]
+async fn reject_mode_commits_good_rows_and_writes_each_bad_row_with_its_reason() {
+    for db in common::databases().await {
+        let (store, keys) = setup(&db).await;
+        let bad_date = GOOD1.replace("r1", "r3").replace("2020-01-02", "2020-02-30");
+        let bad_code = GOOD2.replace("r2", "r4").replace("male,VN", "m,VN");
+        let f = write(
+            db.dir.path(),
+            "mixed.csv",
+            format!("{HEADER}\r\n{GOOD1}\r\n{bad_date}\r\n{GOOD2}\r\n{bad_code}\r\n"),
+        );
+        let rejects = db.dir.path().join("rejects.csv");
+        let s =
+            import(&store, &keys, &[f], &opts(Kind::Reports, OnError::Reject, Some(rejects.clone()))).await.unwrap();
+        assert_eq!((s[0].rows, s[0].inserted, s[0].rejected), (4, 2, 2), "{}", db.label);
+        assert_eq!(store.counts().await.unwrap().reports, 2);
+        let mut rdr = csv::Reader::from_path(&rejects).unwrap();
+        let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(header.last().map(String::as_str), Some("reject_reason"));
+        let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(&rows[0][2], "r3", "original content kept");
+        assert_eq!(&rows[0][header.len() - 2], "3", "line number");
+        assert!(rows[0][header.len() - 1].contains("report_date"), "{:?}", &rows[0]);
+        assert!(rows[1][header.len() - 1].contains("sex"), "{:?}", &rows[1]);
+
+        // The rejects file, corrected, imports as it is.
+        let fixed =
+            std::fs::read_to_string(&rejects).unwrap().replace("2020-02-30", "2020-02-28").replace(",m,VN", ",male,VN");
+        let f2 = write(db.dir.path(), "fixed.csv", fixed);
+        let s = import(&store, &keys, &[f2], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap();
+        assert_eq!(s[0].inserted, 2, "{}", db.label);
+    }
+}
+
+#[tokio::test]
+async fn bom_crlf_quoted_newlines_and_json_lines_are_read() {
+    for db in common::databases().await {
+        let (store, keys) = setup(&db).await;
+        let quoted = GOOD2.replace("An,Nguyen", "\"An\",\"Nguyen\nVan\"");
+        let mut content = b"\xEF\xBB\xBF".to_vec();
+        content.extend(format!("{HEADER}\r\n{GOOD1}\r\n{quoted}\r\n").into_bytes());
+        let f = write(db.dir.path(), "bom.csv", content);
+        let s = import(&store, &keys, &[f], &opts(Kind::Reports, OnError::Abort, None)).await;
+        let msg = s.as_ref().err().map(|e| e.to_string()).unwrap_or_default();
+        // A line break inside a name is a control character: refused, with the line where the row starts.
+        assert!(msg.contains("bom.csv:3") && msg.contains("family_name"), "{}: {msg}", db.label);
+        let plain = GOOD2.replace("An,Nguyen", "\"An\",\"Nguyen, Van\"");
+        let mut content = b"\xEF\xBB\xBF".to_vec();
+        content.extend(format!("{HEADER}\r\n{GOOD1}\r\n{plain}\r\n").into_bytes());
+        let f = write(db.dir.path(), "bom.csv", content);
+        let s = import(&store, &keys, &[f], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap();
+        assert_eq!(s[0].inserted, 2, "{}", db.label);
+
+        let jl = write(
+            db.dir.path(),
+            "signals.jsonl",
+            "{\"source\":\"chat\",\"external_id\":\"c1\",\"signal_date\":\"2023-01-02\",\"channel\":\"chat\",\"age_band\":\"9-17\",\"exploitation\":[\"sexual\"]}\n\n\
+             {\"source\":\"chat\",\"external_id\":\"c2\",\"signal_date\":\"2023-01-03\",\"channel\":\"phone\"}\n",
+        );
+        let s = import(&store, &keys, &[jl], &opts(Kind::Signals, OnError::Abort, None)).await.unwrap();
+        assert_eq!(s[0].inserted, 2);
+        let bad = write(db.dir.path(), "bad.jsonl", "{\"source\":\"chat\"}\n[1,2]\n");
+        let err =
+            import(&store, &keys, &[bad], &opts(Kind::Signals, OnError::Abort, None)).await.unwrap_err().to_string();
+        assert!(err.contains("bad.jsonl:1: column external_id") && err.contains("bad.jsonl:2"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn several_files_are_one_transaction() {
+    for db in common::databases().await {
+        let (store, keys) = setup(&db).await;
+        let a = write(db.dir.path(), "a.csv", format!("{HEADER}\n{GOOD1}\n"));
+        let b = write(db.dir.path(), "b.csv", format!("{HEADER}\n{}\n", GOOD2.replace("2021-03-04", "yesterday")));
+        let err = import(&store, &keys, &[a, b], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap_err();
+        assert!(err.to_string().contains("b.csv:2: column report_date"), "{err}");
+        assert_eq!(store.counts().await.unwrap().reports, 0, "{}: a.csv must not commit alone", db.label);
+    }
+}
+
+#[tokio::test]
+async fn statistical_reports_keep_no_identity_and_link_by_pseudonym() {
+    for db in common::databases().await {
+        let (store, keys) = setup(&db).await;
+        let stat =
+            GOOD1.replace("r1", "s1").replace("POL-AMS,police", "JZ,youth_care").replace("identified", "statistical");
+        let f = write(db.dir.path(), "s.csv", format!("{HEADER}\n{GOOD1}\n{stat}\n"));
+        let s = import(&store, &keys, &[f], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap();
+        assert_eq!((s[0].inserted, s[0].vault_records), (2, 1), "{}", db.label);
+        let c: Counts = store.counts().await.unwrap();
+        assert_eq!((c.identified_reports, c.statistical_reports, c.vault), (1, 1, 1));
+        let rows: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT pseudonym, vault_id FROM reports ORDER BY external_id")
+                .fetch_all(&store.db.pool)
+                .await
+                .unwrap();
+        assert_eq!(rows[0].0, rows[1].0, "same person, same pseudonym");
+        assert!(rows[0].1.is_some() && rows[1].1.is_none());
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_vault_key_is_a_clear_error() {
+    for db in common::databases().await {
+        let (store, _keys) = setup(&db).await;
+        let other_dir = tempfile::tempdir().unwrap();
+        let other = common::keys(other_dir.path());
+        let f = write(db.dir.path(), "r.csv", format!("{HEADER}\n{GOOD1}\n"));
+        let err =
+            import(&store, &other, &[f], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap_err().to_string();
+        assert!(err.contains("does not belong to this database"), "{err}");
+        assert_eq!(store.counts().await.unwrap().reports, 0);
+    }
+}
+
+#[tokio::test]
+async fn the_database_file_holds_no_plaintext_name() {
+    let db = common::databases().await.remove(0);
+    let (store, keys) = setup(&db).await;
+    let f = write(db.dir.path(), "r.csv", format!("{HEADER}\n{GOOD1}\n{GOOD2}\n"));
+    import(&store, &keys, &[f], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap();
+    store.db.pool.close().await;
+    let path = db.sqlite_path().unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    if let Ok(wal) = std::fs::read(path.with_extension("db-wal")) {
+        bytes.extend(wal);
+    }
+    for name in ["Ioana", "Popescu", "Nguyen", "1998-05-03"] {
+        assert!(!bytes.windows(name.len()).any(|w| w == name.as_bytes()), "{name} found in the database file");
+    }
+    assert!(bytes.windows(7).any(|w| w == b"POL-AMS"), "sanity: the file does hold the reporter id");
+}
+
+#[tokio::test]
+async fn vault_reads_are_audited_and_the_chain_detects_an_edit() {
+    for db in common::databases().await {
+        let (store, keys) = setup(&db).await;
+        let f = write(db.dir.path(), "r.csv", format!("{HEADER}\n{GOOD1}\n"));
+        import(&store, &keys, &[f], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap();
+        let (vault_id,): (String,) =
+            sqlx::query_as("SELECT vault_id FROM reports").fetch_one(&store.db.pool).await.unwrap();
+        let id =
+            store.read_identity(&keys, &vault_id, "registrar:1", "victim asked for their data").await.unwrap().unwrap();
+        assert_eq!(id.family_name.as_deref(), Some("Popescu"));
+        let v = zicht_store::audit::verify(&store.db).await.unwrap();
+        assert_eq!((v.entries, v.broken_at.clone()), (2, None), "{}", db.label);
+
+        let edit =
+            sqlx::query("UPDATE audit_log SET purpose = 'nothing to see' WHERE seq = 2").execute(&store.db.pool).await;
+        assert!(edit.is_err(), "{}: the append-only trigger refuses edits", db.label);
+        // Someone with raw access goes around the trigger:
+        let drop = match store.db.backend {
+            zicht_store::Backend::Sqlite => "DROP TRIGGER audit_log_no_update",
+            zicht_store::Backend::Postgres => "DROP TRIGGER audit_log_no_update ON audit_log",
+        };
+        sqlx::query(drop).execute(&store.db.pool).await.unwrap();
+        sqlx::query("UPDATE audit_log SET purpose = 'nothing to see' WHERE seq = 2")
+            .execute(&store.db.pool)
+            .await
+            .unwrap();
+        let v = zicht_store::audit::verify(&store.db).await.unwrap();
+        assert_eq!(v.broken_at.map(|b| b.0), Some(2), "{}", db.label);
+    }
+}

@@ -1,0 +1,83 @@
+//! The SQLite and PostgreSQL migrations reach the same schema: same tables, same columns in the same
+//! order, same type family, same nullability.
+
+mod common;
+
+use sqlx::Row;
+use zicht_store::{Backend, Store};
+
+/// (table, column, type family, not null), sorted by table and column position.
+async fn schema(store: &Store) -> Vec<(String, String, &'static str, bool)> {
+    let family = |t: &str| -> &'static str {
+        let t = t.to_ascii_lowercase();
+        if t.contains("int") {
+            "integer"
+        } else if t.contains("text") || t.contains("char") {
+            "text"
+        } else if t.contains("blob") || t.contains("bytea") {
+            "bytes"
+        } else if t.contains("real") || t.contains("double") || t.contains("float") {
+            "real"
+        } else {
+            "other"
+        }
+    };
+    let mut out = Vec::new();
+    match store.db.backend {
+        Backend::Sqlite => {
+            let tables = sqlx::query(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name",
+            )
+            .fetch_all(&store.db.pool)
+            .await
+            .unwrap();
+            for t in tables {
+                let name: String = t.get(0);
+                let cols = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT name, type, \"notnull\", pk FROM pragma_table_info('{name}') ORDER BY cid"
+                )))
+                .fetch_all(&store.db.pool)
+                .await
+                .unwrap();
+                for c in cols {
+                    let ty: String = c.get(1);
+                    // A primary key is NOT NULL in PostgreSQL; SQLite reports 0 for INTEGER PRIMARY KEY.
+                    let not_null = c.get::<i64, _>(2) == 1 || c.get::<i64, _>(3) > 0;
+                    out.push((name.clone(), c.get::<String, _>(0), family(&ty), not_null));
+                }
+            }
+        }
+        Backend::Postgres => {
+            let cols = sqlx::query(
+                "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text FROM information_schema.columns \
+                 WHERE table_schema = 'public' AND table_name NOT LIKE '\\_sqlx%' ORDER BY table_name, ordinal_position",
+            )
+            .fetch_all(&store.db.pool)
+            .await
+            .unwrap();
+            for c in cols {
+                let ty: String = c.get(2);
+                out.push((c.get(0), c.get(1), family(&ty), c.get::<String, _>(3) == "NO"));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn sqlite_and_postgres_migrations_reach_the_same_schema() {
+    let dbs = common::databases().await;
+    let mut schemas = Vec::new();
+    for db in &dbs {
+        let store = Store::open(&db.url).await.unwrap();
+        let s = schema(&store).await;
+        assert!(s.iter().any(|(t, c, ..)| t == "reports" && c == "pseudonym"), "{}: {s:?}", db.label);
+        assert!(s.iter().all(|(_, _, f, _)| *f != "other"), "{}: unexpected type family: {s:?}", db.label);
+        // Opening again is a no-op (migrations are recorded).
+        Store::open(&db.url).await.unwrap();
+        schemas.push((db.label, s));
+    }
+    if let [(_, a), (_, b)] = schemas.as_slice() {
+        assert_eq!(a, b);
+    }
+}
