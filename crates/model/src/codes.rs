@@ -13,6 +13,15 @@ pub struct UnknownCode {
     pub allowed: String,
 }
 
+/// What every code list offers, for tables over all of them.
+pub trait CodeList: Sized + Copy + 'static {
+    fn all() -> &'static [Self];
+    fn list() -> &'static str;
+    fn htcds_field() -> Option<&'static str>;
+    fn code(self) -> &'static str;
+    fn htcds_value(self) -> Option<&'static str>;
+}
+
 /// Defines a closed code list: `parse`, `as_str`, `htcds`, `ALL`, Display and serde as the code string.
 macro_rules! code_list {
     ($(#[$meta:meta])* $name:ident, $list:literal, htcds_field = $field:expr, {
@@ -48,6 +57,14 @@ macro_rules! code_list {
             pub fn htcds(self) -> Option<&'static str> {
                 match self { $($name::$variant => $htcds),+ }
             }
+        }
+
+        impl CodeList for $name {
+            fn all() -> &'static [Self] { Self::ALL }
+            fn list() -> &'static str { Self::LIST }
+            fn htcds_field() -> Option<&'static str> { Self::HTCDS_FIELD }
+            fn code(self) -> &'static str { self.as_str() }
+            fn htcds_value(self) -> Option<&'static str> { self.htcds() }
         }
 
         impl fmt::Display for $name {
@@ -290,6 +307,47 @@ code_list!(
     Web = "web" => None,
     Other = "other" => None,
 });
+
+fn mapping_section<T: CodeList>(out: &mut String) {
+    use std::fmt::Write as _;
+    let field = T::htcds_field().map(|f| format!("`{f}`")).unwrap_or_else(|| "no HTCDS field".into());
+    let _ = writeln!(out, "\n## {} ({field})\n\n| zicht code | HTCDS value name |\n| --- | --- |", T::list());
+    for c in T::all() {
+        let h = c.htcds_value().map(|v| format!("`{v}`")).unwrap_or_else(|| "—".into());
+        let _ = writeln!(out, "| `{}` | {h} |", c.code());
+    }
+}
+
+/// The mapping of every zicht code to its HTCDS v2.0 value name, as written in `docs/htcds-mapping.md`.
+pub fn htcds_mapping_markdown() -> String {
+    let mut out = String::from(
+        "# zicht codes and the Human Trafficking Case Data Standard\n\n\
+         zicht's code lists are aligned with the Human Trafficking Case Data Standard (HTCDS) v2.0 by the\n\
+         International Organization for Migration (IOM), licensed under CC BY 4.0\n\
+         (<https://github.com/UNMigration/HTCDS>); the use implies no endorsement by IOM. Where HTCDS has a\n\
+         picklist value for a code, its value name is given; `—` means HTCDS has no value for it. HTCDS has no\n\
+         field for the reporting organisation of a victim record: zicht adds `reporter_type` and maps it to the\n\
+         nearest `org_Type`. Criminal exploitation has no HTCDS value of its own and maps to `Other`.\n\n\
+         This file is generated from `crates/model/src/codes.rs` (`htcds_mapping_markdown`); a test keeps\n\
+         them equal.\n",
+    );
+    mapping_section::<ReporterType>(&mut out);
+    mapping_section::<Sex>(&mut out);
+    mapping_section::<ExploitationForm>(&mut out);
+    mapping_section::<SexualSector>(&mut out);
+    mapping_section::<LabourSector>(&mut out);
+    mapping_section::<MeansOfControl>(&mut out);
+    mapping_section::<Recruitment>(&mut out);
+    mapping_section::<Identification>(&mut out);
+    mapping_section::<LawfulBasis>(&mut out);
+    mapping_section::<GuardianConsent>(&mut out);
+    mapping_section::<ResidenceStatus>(&mut out);
+    mapping_section::<AgeBand>(&mut out);
+    mapping_section::<EventKind>(&mut out);
+    mapping_section::<CrimeCategory>(&mut out);
+    mapping_section::<Channel>(&mut out);
+    out
+}
 
 #[cfg(test)]
 mod tests {
