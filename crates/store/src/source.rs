@@ -89,7 +89,7 @@ impl std::fmt::Debug for RowReader {
 
 enum Inner {
     Csv(csv::Reader<Box<dyn Read>>, csv::ByteRecord, Arc<Mutex<LineIndex>>),
-    Json { lines: BufReader<File>, line: u64, bytes: u64 },
+    Json { lines: Box<dyn BufRead>, line: u64, bytes: u64 },
 }
 
 impl RowReader {
@@ -97,7 +97,16 @@ impl RowReader {
     /// reject columns), none twice. For JSON lines the columns are `allowed`.
     pub fn open(path: &Path, allowed: &[&str], required: &[&str]) -> Result<RowReader, FileError> {
         let file = File::open(path).map_err(|e| FileError::Open(e.to_string()))?;
-        let format = Format::of_path(path);
+        Self::from_reader(Box::new(file), Format::of_path(path), allowed, required)
+    }
+
+    /// As [`RowReader::open`], on any byte stream (in-memory data, fuzzing).
+    pub fn from_reader(
+        file: Box<dyn Read>,
+        format: Format,
+        allowed: &[&str],
+        required: &[&str],
+    ) -> Result<RowReader, FileError> {
         match format {
             Format::Csv => {
                 let lines = Arc::new(Mutex::new(LineIndex::default()));
@@ -129,7 +138,7 @@ impl RowReader {
             Format::JsonLines => {
                 let columns: Vec<String> =
                     allowed.iter().map(|s| s.to_string()).chain(REJECT_COLUMNS.map(String::from)).collect();
-                let lines = BufReader::new(file);
+                let lines: Box<dyn BufRead> = Box::new(BufReader::new(file));
                 Ok(RowReader { inner: Inner::Json { lines, line: 0, bytes: 0 }, columns: columns.into(), format })
             }
         }
