@@ -10,6 +10,7 @@ mod db;
 mod error;
 pub mod import;
 pub mod keys;
+pub mod linkage;
 pub mod source;
 pub mod vault;
 
