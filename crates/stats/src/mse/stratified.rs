@@ -1,0 +1,1 @@
+//! Covariates: estimates per stratum.
