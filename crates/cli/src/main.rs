@@ -18,10 +18,15 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Multiple systems estimation of the dark number from a capture-history table.
+    Mse(commands::mse::Args),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {};
+    let result = match cli.command {
+        Command::Mse(args) => commands::mse::run(args),
+    };
     exit::finish(result)
 }

@@ -11,6 +11,9 @@
 //! parameters in AIC and BIC. Such terms are reported in [`ModelFit::empty_terms`]; the estimate is
 //! finite and is the limit of the ordinary MLE along the direction of recession.
 
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
+
 use super::check::mle_exists;
 use super::glm::{self, GlmError};
 use super::{CaptureTable, Model, MseError};
@@ -141,10 +144,45 @@ pub(crate) fn verdicts(d: &Design) -> Result<(bool, bool), MseError> {
     Ok((exists, identifiable))
 }
 
+type VerdictKey = (usize, Vec<u64>, Vec<u32>);
+
+/// Memo of verdicts. Both depend only on the model and on which histories were observed (the
+/// support of the table), not on the counts: the face of the marginal cone that contains
+/// `t = Aᵀy` is fixed by the support of `y` (Fienberg & Rinaldo 2012, §3), and the removed
+/// histories and the rank follow from the empty terms. Bootstrap replicates and stepwise
+/// candidates repeat the same (support, model) pairs many times.
+static VERDICTS: OnceLock<RwLock<HashMap<VerdictKey, (bool, bool)>>> = OnceLock::new();
+const VERDICT_CACHE_MAX: usize = 1 << 20;
+
+fn cached_verdicts(table: &CaptureTable, model: &Model, d: &Design) -> Result<(bool, bool), MseError> {
+    let counts = table.counts();
+    let mut support = vec![0u64; counts.len().div_ceil(64)];
+    for (h, &c) in counts.iter().enumerate() {
+        if c > 0.0 {
+            support[h / 64] |= 1 << (h % 64);
+        }
+    }
+    let mut terms = model.terms().to_vec();
+    terms.sort_unstable();
+    let key = (table.k(), support, terms);
+    let cache = VERDICTS.get_or_init(|| RwLock::new(HashMap::new()));
+    if let Some(v) = cache.read().ok().and_then(|m| m.get(&key).copied()) {
+        return Ok(v);
+    }
+    let v = verdicts(d)?;
+    if let Ok(mut m) = cache.write() {
+        if m.len() >= VERDICT_CACHE_MAX {
+            m.clear();
+        }
+        m.insert(key, v);
+    }
+    Ok(v)
+}
+
 /// Whether `model` passes both checks on `table` (SparseMSE's `checkident(...) == 0`).
 pub fn passes_checks(table: &CaptureTable, model: &Model) -> Result<bool, MseError> {
     let d = design(table, model);
-    let (e, i) = verdicts(&d)?;
+    let (e, i) = cached_verdicts(table, model, &d)?;
     Ok(e && i)
 }
 
@@ -152,7 +190,7 @@ pub fn passes_checks(table: &CaptureTable, model: &Model) -> Result<bool, MseErr
 /// hold; otherwise the result has no estimate and says why.
 pub fn fit(table: &CaptureTable, model: &Model) -> Result<ModelFit, MseError> {
     let d = design(table, model);
-    let (mle_exists, identifiable) = verdicts(&d)?;
+    let (mle_exists, identifiable) = cached_verdicts(table, model, &d)?;
     let n_obs = table.observed();
     let k = table.k();
     let lists = table.lists();

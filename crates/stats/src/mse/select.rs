@@ -145,10 +145,10 @@ pub fn stepwise(table: &CaptureTable, threshold: f64) -> Result<Selection, MseEr
     let mut current = main;
     let mut included = vec![false; ints.len()];
     for _cycle in 0..ints.len() {
-        let candidates: Vec<usize> = (0..ints.len()).filter(|&j| !included[j]).collect();
-        let pvals: Vec<Result<f64, MseError>> = candidates
-            .iter()
-            .map(|&j| {
+        // p-values of all candidates; the checks are only needed for those that could win.
+        let mut ranked: Vec<(f64, usize)> = (0..ints.len())
+            .filter(|&j| !included[j])
+            .map(|j| {
                 let t = ints[j];
                 let lambda: f64 = current
                     .fitted
@@ -157,22 +157,25 @@ pub fn stepwise(table: &CaptureTable, threshold: f64) -> Result<Selection, MseEr
                     .filter(|(h, _)| (*h as u32) & t == t)
                     .map(|(_, m)| m)
                     .sum();
-                let p = poisson_cdf(nstar[j], lambda).min(poisson_sf_incl(nstar[j], lambda));
-                if passes_checks(table, &current.model.with_term(t))? { Ok(p) } else { Ok(1.0) }
+                (poisson_cdf(nstar[j], lambda).min(poisson_sf_incl(nstar[j], lambda)), j)
             })
             .collect();
-        evaluated += candidates.len();
-        let mut best: Option<(usize, f64)> = None;
-        for (&j, p) in candidates.iter().zip(pvals) {
-            let p = p?;
-            if best.is_none_or(|(_, bp)| p < bp) {
+        // SparseMSE sets the p-value of a candidate failing the checks to 1 and adds the
+        // smallest p-value below the threshold, the first in pair order on ties. The first
+        // candidate in (p, pair order) that passes the checks is the same term.
+        ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut best = None;
+        for &(p, j) in &ranked {
+            if p.is_nan() || p >= threshold {
+                break;
+            }
+            evaluated += 1;
+            if passes_checks(table, &current.model.with_term(ints[j]))? {
                 best = Some((j, p));
+                break;
             }
         }
         let Some((j, p)) = best else { break };
-        if p.is_nan() || p >= threshold {
-            break;
-        }
         let next = fit(table, &current.model.with_term(ints[j]))?;
         evaluated += 1;
         if !next.is_finite() {
