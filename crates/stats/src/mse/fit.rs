@@ -189,8 +189,21 @@ pub fn passes_checks(table: &CaptureTable, model: &Model) -> Result<bool, MseErr
 /// Fits `model` to `table`: checks existence and identifiability first, and fits only when both
 /// hold; otherwise the result has no estimate and says why.
 pub fn fit(table: &CaptureTable, model: &Model) -> Result<ModelFit, MseError> {
+    fit_with(table, model, None)
+}
+
+/// [`fit`] with the verdicts supplied when the caller already knows them (exhaustive search
+/// derives them from a larger model with the same empty terms).
+pub(crate) fn fit_with(
+    table: &CaptureTable,
+    model: &Model,
+    known: Option<(bool, bool)>,
+) -> Result<ModelFit, MseError> {
     let d = design(table, model);
-    let (mle_exists, identifiable) = cached_verdicts(table, model, &d)?;
+    let (mle_exists, identifiable) = match known {
+        Some(v) => v,
+        None => cached_verdicts(table, model, &d)?,
+    };
     let n_obs = table.observed();
     let k = table.k();
     let lists = table.lists();

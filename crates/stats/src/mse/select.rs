@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::fit::{fit, passes_checks};
+use super::fit::{fit, fit_with, passes_checks};
 use super::model::pairs;
 use super::{CaptureTable, Model, ModelFit, MseError};
 
@@ -212,13 +212,42 @@ fn exhaustive(table: &CaptureTable, crit: Criterion) -> Result<Selection, MseErr
         Criterion::Aic => f.aic,
         Criterion::Bic => f.bic,
     };
-    let fits: Vec<Result<Option<ModelFit>, MseError>> = (0..total)
+    // Existence and identifiability are inherited by submodels with the same empty terms: a
+    // strictly positive point with the margins of a model has those of any submodel, and
+    // dropping columns keeps full column rank (SparseMSE `checkallmodels`; Chan, Silverman &
+    // Vincent 2021, §2.4). So check the top model of each set of empty pairs once, and check
+    // a model itself only when its top model fails.
+    let empty_bits: u32 = ints
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| table.margin(**t) == 0.0)
+        .fold(0, |acc, (i, _)| acc | (1 << i));
+    let overlapping_bits = ((1u32 << ints.len()) - 1) & !empty_bits;
+    let terms_of = |mask: u32| -> Vec<u32> {
+        ints.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, &t)| t).collect()
+    };
+    let mut tops: Vec<u32> = Vec::new();
+    let mut e = empty_bits;
+    loop {
+        tops.push(e);
+        if e == 0 {
+            break;
+        }
+        e = (e - 1) & empty_bits;
+    }
+    let top_verdicts: std::collections::HashMap<u32, bool> = tops
+        .par_iter()
+        .map(|&e| {
+            let model = Model::new(terms_of(e | overlapping_bits), k)?;
+            Ok((e, passes_checks(table, &model)?))
+        })
+        .collect::<Result<_, MseError>>()?;
+    let fits: Vec<Result<Option<ModelFit>, MseError>> = (0..total as u32)
         .into_par_iter()
         .map(|mask| {
-            let terms: Vec<u32> =
-                ints.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, &t)| t).collect();
-            let model = Model::new(terms, k)?;
-            let f = fit(table, &model)?;
+            let model = Model::new(terms_of(mask), k)?;
+            let known = top_verdicts.get(&(mask & empty_bits)).copied().unwrap_or(false).then_some((true, true));
+            let f = fit_with(table, &model, known)?;
             Ok(if f.is_finite() && score(&f).is_some() { Some(f) } else { None })
         })
         .collect();
