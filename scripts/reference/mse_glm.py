@@ -90,9 +90,38 @@ def fit(lists, counts, terms):
     }
 
 
+def covariate(d):
+    """strata_synthetic.csv: model [A:B] with a stratum effect on the dark figure and A x stratum."""
+    lines = open(f"{d}/strata_synthetic.csv").read().split()
+    strata, data = [], {}
+    for line in lines[1:]:
+        a, b, c, g, n = line.split(",")
+        if g not in strata:
+            strata.append(g)
+        data[(g, int(a) | int(b) << 1 | int(c) << 2)] = float(n)
+    X, y = [], []
+    for g in strata:
+        for h in range(1, 8):
+            s1 = 1.0 if g == strata[1] else 0.0
+            A, B, C = h & 1, h >> 1 & 1, h >> 2 & 1
+            X.append([1.0, s1, A, B, C, A * B, A * s1])
+            y.append(data.get((g, h), 0.0))
+    X, y = np.array(X), np.array(y)
+    res = sm.GLM(y, X, family=sm.families.Poisson()).fit(tol=1e-14, maxiter=500)
+    names = ["(Intercept)", f"stratum[{strata[1]}]", "A", "B", "C", "A:B", f"A:stratum[{strata[1]}]"]
+    b = res.params
+    unobs = [math.exp(b[0]), math.exp(b[0] + b[1])]
+    return {
+        "coefficients": {n: float(v) for n, v in zip(names, b)},
+        "deviance": float(res.deviance),
+        "unobserved": unobs,
+        "total": float(y.sum() + sum(unobs)),
+    }
+
+
 def main():
     d = sys.argv[1]
-    out = {}
+    out = {"strata_synthetic_covariate": covariate(d)}
     for name, models in MODELS.items():
         lists, counts = read(f"{d}/{name}.csv")
         out[name] = [fit(lists, counts, terms) for terms in models]
