@@ -4,7 +4,9 @@
 use std::sync::atomic::AtomicBool;
 
 use zicht_stats::mse::stratified::{StratifiedTable, by_stratum};
-use zicht_stats::mse::{BootstrapOptions, CaptureTable, Method, MseError, NoProgress, bootstrap, select};
+use zicht_stats::mse::{
+    BootstrapOptions, CaptureTable, Method, MseError, NoProgress, bootstrap, select,
+};
 
 fn fixture(name: &str) -> String {
     format!("{}/tests/fixtures/mse/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -12,20 +14,33 @@ fn fixture(name: &str) -> String {
 
 #[test]
 fn strata_sum_to_total() {
-    let t = StratifiedTable::read_csv(std::fs::File::open(fixture("strata_synthetic.csv")).unwrap(), "group").unwrap();
+    let t = StratifiedTable::read_csv(
+        std::fs::File::open(fixture("strata_synthetic.csv")).unwrap(),
+        "group",
+    )
+    .unwrap();
     let e = by_stratum(&t, &Method::Main).unwrap();
     let sum: f64 = e.fits.iter().map(|f| f.estimate.unwrap()).sum();
     assert!((e.total.unwrap() - sum).abs() < 1e-9);
     // Each stratum alone gives the same as its own table.
-    let alone = select(&t.tables[1], &Method::Main).unwrap().fit.estimate.unwrap();
+    let alone = select(&t.tables[1], &Method::Main)
+        .unwrap()
+        .fit
+        .estimate
+        .unwrap();
     assert_eq!(e.fits[1].estimate.unwrap(), alone);
 }
 
 #[test]
 fn stratified_csv_errors_name_the_file_line() {
     let text = "A,B,g,n\n1,0,x,3\n0,1,x,2\n1,1,x,1\n1,0,y,3\n1,0,y,4\n";
-    let err = StratifiedTable::read_csv(text.as_bytes(), "g").unwrap_err().to_string();
-    assert!(err.contains("line 6") && err.contains("listed twice"), "{err}");
+    let err = StratifiedTable::read_csv(text.as_bytes(), "g")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("line 6") && err.contains("listed twice"),
+        "{err}"
+    );
     assert!(StratifiedTable::read_csv(text.as_bytes(), "nope").is_err());
 }
 
@@ -37,9 +52,18 @@ fn ukdat5() -> CaptureTable {
 fn bootstrap_same_seed_same_replicates_any_thread_count() {
     let t = ukdat5();
     let m = Method::Stepwise { threshold: 0.02 };
-    let opts = BootstrapOptions { replicates: 60, seed: 9, level: 0.95, progress: &NoProgress, cancel: None };
+    let opts = BootstrapOptions {
+        replicates: 60,
+        seed: 9,
+        level: 0.95,
+        progress: &NoProgress,
+        cancel: None,
+    };
     let a = bootstrap(&t, &m, &opts).unwrap();
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
     let b = pool.install(|| bootstrap(&t, &m, &opts).unwrap());
     assert_eq!(a.replicates, b.replicates);
     assert_eq!((a.low, a.high), (b.low, b.high));
@@ -50,7 +74,13 @@ fn bootstrap_same_seed_same_replicates_any_thread_count() {
 #[test]
 fn bootstrap_can_be_cancelled() {
     let stop = AtomicBool::new(true);
-    let opts = BootstrapOptions { replicates: 50, seed: 1, level: 0.95, progress: &NoProgress, cancel: Some(&stop) };
+    let opts = BootstrapOptions {
+        replicates: 50,
+        seed: 1,
+        level: 0.95,
+        progress: &NoProgress,
+        cancel: Some(&stop),
+    };
     let err = bootstrap(&ukdat5(), &Method::Main, &opts).unwrap_err();
     assert_eq!(err, MseError::Cancelled);
 }

@@ -5,7 +5,10 @@
 use zicht_stats::mse::{CaptureTable, Method, Model, fit, select};
 
 fn table(name: &str) -> CaptureTable {
-    let path = format!("{}/tests/fixtures/mse/{name}.csv", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/mse/{name}.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
     CaptureTable::read_csv(std::fs::File::open(path).unwrap()).unwrap()
 }
 
@@ -20,7 +23,10 @@ fn ukdat5_stepwise_matches_sparsemse() {
     let est = s.fit.estimate.unwrap();
     assert!((est - 11312.99).abs() < 0.01, "{est}");
     let (lo, hi) = s.fit.lognormal_interval(0.95).unwrap();
-    assert!((lo - 9884.403).abs() < 0.01 && (hi - 13027.397).abs() < 0.01, "{lo} {hi}");
+    assert!(
+        (lo - 9884.403).abs() < 0.01 && (hi - 13027.397).abs() < 0.01,
+        "{lo} {hi}"
+    );
 }
 
 #[test]
@@ -41,8 +47,12 @@ fn artificial3_verdicts_as_published() {
 /// Stepwise selection, estimate and model-conditional interval on every published table.
 #[test]
 fn stepwise_on_all_tables_matches_sparsemse() {
-    let path = format!("{}/tests/fixtures/mse/sparsemse.json", env!("CARGO_MANIFEST_DIR"));
-    let reference: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let path = format!(
+        "{}/tests/fixtures/mse/sparsemse.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     for name in ["UKdat_5", "UKdat", "Ned", "Ned_5", "Artificial_3"] {
         let r = &reference[name];
         let t = table(name);
@@ -56,36 +66,73 @@ fn stepwise_on_all_tables_matches_sparsemse() {
             .filter(|term| !f.empty_terms.contains(term))
             .map(|&term| zicht_stats::mse::term_name(term, &lists))
             .collect();
-        let want: Vec<String> =
-            r["stepwise_terms_nonempty"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
+        let want: Vec<String> = r["stepwise_terms_nonempty"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
         assert_eq!(nonempty, want, "{name}: terms in order of addition");
-        let mut empty: Vec<String> = f.empty_terms.iter().map(|&term| zicht_stats::mse::term_name(term, &lists)).collect();
-        let mut want_empty: Vec<String> =
-            r["empty_overlaps"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect();
+        let mut empty: Vec<String> = f
+            .empty_terms
+            .iter()
+            .map(|&term| zicht_stats::mse::term_name(term, &lists))
+            .collect();
+        let mut want_empty: Vec<String> = r["empty_overlaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
         empty.sort();
         want_empty.sort();
         assert_eq!(empty, want_empty, "{name}: empty overlaps");
         let rel = |a: f64, b: f64| (a - b).abs() / b.abs();
-        assert!(rel(f.estimate.unwrap(), r["estimate"].as_f64().unwrap()) < 1e-8, "{name} estimate");
+        assert!(
+            rel(f.estimate.unwrap(), r["estimate"].as_f64().unwrap()) < 1e-8,
+            "{name} estimate"
+        );
         let (lo, hi) = f.lognormal_interval(0.95).unwrap();
         // Against the same model refitted by R to deviance tolerance 1e-14: tight.
-        assert!(rel(lo, r["lognormal_low_tight"].as_f64().unwrap()) < 1e-7, "{name} low {lo}");
-        assert!(rel(hi, r["lognormal_high_tight"].as_f64().unwrap()) < 1e-7, "{name} high {hi}");
+        assert!(
+            rel(lo, r["lognormal_low_tight"].as_f64().unwrap()) < 1e-7,
+            "{name} low {lo}"
+        );
+        assert!(
+            rel(hi, r["lognormal_high_tight"].as_f64().unwrap()) < 1e-7,
+            "{name} high {hi}"
+        );
         // Against SparseMSE's own output, whose glm stops at deviance tolerance 1e-8: on the
         // sparse Artificial_3 that leaves its standard error 2e-5 (relative) short of converged.
-        assert!(rel(lo, r["lognormal_low"].as_f64().unwrap()) < 1e-4, "{name} low {lo}");
-        assert!(rel(hi, r["lognormal_high"].as_f64().unwrap()) < 1e-4, "{name} high {hi}");
-        assert!(rel(f.deviance.unwrap(), r["deviance"].as_f64().unwrap()) < 1e-6, "{name} deviance");
+        assert!(
+            rel(lo, r["lognormal_low"].as_f64().unwrap()) < 1e-4,
+            "{name} low {lo}"
+        );
+        assert!(
+            rel(hi, r["lognormal_high"].as_f64().unwrap()) < 1e-4,
+            "{name} high {hi}"
+        );
+        assert!(
+            rel(f.deviance.unwrap(), r["deviance"].as_f64().unwrap()) < 1e-6,
+            "{name} deviance"
+        );
         // SparseMSE's AIC is R's glm AIC plus 2 per empty overlap: the same definition as ours.
-        assert!(rel(f.aic.unwrap(), r["aic"].as_f64().unwrap()) < 1e-8, "{name} aic");
+        assert!(
+            rel(f.aic.unwrap(), r["aic"].as_f64().unwrap()) < 1e-8,
+            "{name} aic"
+        );
     }
 }
 
 /// SparseMSE `checkident` codes on every two-list model of Artificial_3.
 #[test]
 fn artificial3_checkident_codes() {
-    let path = format!("{}/tests/fixtures/mse/sparsemse.json", env!("CARGO_MANIFEST_DIR"));
-    let reference: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let path = format!(
+        "{}/tests/fixtures/mse/sparsemse.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let t = table("Artificial_3");
     let l = t.lists().to_vec();
     let codes = reference["Artificial_3_checkident"].as_object().unwrap();

@@ -24,11 +24,13 @@ pub enum MethodArg {
 }
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example:\n  zicht mse lists.csv --method stepwise --bootstrap 1000 --seed 7 --json\n\n\
+#[command(
+    after_help = "Example:\n  zicht mse lists.csv --method stepwise --bootstrap 1000 --seed 7 --json\n\n\
 TABLE.csv has one 0/1 column per list and, last, the number of cases with that capture history:\n  \
 \"LA\",\"NG\",\"PF\",\"count\"\n  1,0,0,54\n  1,1,0,15\n  ...\n\
 Without --bootstrap the interval is the profile-likelihood interval of the chosen model \
-(model-conditional); with it, a BCa interval that repeats the model choice in every replicate.")]
+(model-conditional); with it, a BCa interval that repeats the model choice in every replicate."
+)]
 pub struct Args {
     /// Capture-history table (CSV): 0/1 list columns, then a count column.
     pub table: PathBuf,
@@ -88,20 +90,31 @@ fn user_error(path: &std::path::Path, e: MseError) -> anyhow::Error {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let path = &args.table;
     if !(args.threshold >= 0.0 && args.threshold <= 1.0) {
-        return Err(bad_input(format!("--threshold {}: must lie in [0, 1]", args.threshold)));
+        return Err(bad_input(format!(
+            "--threshold {}: must lie in [0, 1]",
+            args.threshold
+        )));
     }
     if !(args.level > 0.0 && args.level < 1.0) {
-        return Err(bad_input(format!("--level {}: must lie strictly between 0 and 1", args.level)));
+        return Err(bad_input(format!(
+            "--level {}: must lie strictly between 0 and 1",
+            args.level
+        )));
     }
     if args.bootstrap == 1 {
-        return Err(bad_input("--bootstrap 1: a bootstrap needs at least 2 replicates"));
+        return Err(bad_input(
+            "--bootstrap 1: a bootstrap needs at least 2 replicates",
+        ));
     }
     let file = std::fs::File::open(path)
         .map_err(|e| bad_input(format!("{}: cannot open: {e}", path.display())))?;
-    let table = CaptureTable::read_csv(std::io::BufReader::new(file)).map_err(|e| user_error(path, e))?;
+    let table =
+        CaptureTable::read_csv(std::io::BufReader::new(file)).map_err(|e| user_error(path, e))?;
     let lists = table.lists().to_vec();
     let method = match args.method {
-        MethodArg::Stepwise => Method::Stepwise { threshold: args.threshold },
+        MethodArg::Stepwise => Method::Stepwise {
+            threshold: args.threshold,
+        },
         MethodArg::Bic => Method::Bic,
         MethodArg::Aic => Method::Aic,
         MethodArg::Main => Method::Main,
@@ -141,7 +154,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 "non_finite_replicates": b.non_finite(),
             });
         } else {
-            let (lo, hi) = mse::profile_interval(&table, f, args.level).context("profile interval")?;
+            let (lo, hi) =
+                mse::profile_interval(&table, f, args.level).context("profile interval")?;
             ci = json!({"type": "profile", "level": args.level, "low": lo, "high": hi});
         }
     }
@@ -168,7 +182,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.json {
         return emit(&format!("{}\n", serde_json::to_string_pretty(&doc)?));
     }
-    emit(&human(&args, &table, f, &ci, lognormal.as_ref(), note.as_deref(), finite))
+    emit(&human(
+        &args,
+        &table,
+        f,
+        &ci,
+        lognormal.as_ref(),
+        note.as_deref(),
+        finite,
+    ))
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
@@ -192,22 +214,36 @@ fn human(
 ) -> String {
     use std::fmt::Write;
     let lists = table.lists();
-    let method = clap::ValueEnum::to_possible_value(&args.method).map(|v| v.get_name().to_owned()).unwrap_or_default();
+    let method = clap::ValueEnum::to_possible_value(&args.method)
+        .map(|v| v.get_name().to_owned())
+        .unwrap_or_default();
     let mut s = String::new();
-    let _ = writeln!(s, "lists:      {} ({} cases observed)", lists.join(", "), table.observed());
+    let _ = writeln!(
+        s,
+        "lists:      {} ({} cases observed)",
+        lists.join(", "),
+        table.observed()
+    );
     let _ = writeln!(s, "method:     {method}");
     let _ = writeln!(s, "model:      {}", f.model.describe(lists));
     if !f.empty_terms.is_empty() {
         let _ = writeln!(
             s,
             "            non-overlapping lists {} fitted by the extended MLE (interaction −∞)",
-            f.empty_terms.iter().map(|&t| term_name(t, lists)).collect::<Vec<_>>().join(", ")
+            f.empty_terms
+                .iter()
+                .map(|&t| term_name(t, lists))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     match (finite, f.estimate, f.unobserved) {
         (true, Some(e), Some(u)) => {
             let _ = writeln!(s, "estimate:   {e:.0} (unobserved {u:.0})");
-            let fmt = |v: &Value| v.as_f64().map_or("none (no finite bound)".to_owned(), |x| format!("{x:.0}"));
+            let fmt = |v: &Value| {
+                v.as_f64()
+                    .map_or("none (no finite bound)".to_owned(), |x| format!("{x:.0}"))
+            };
             if !ci.is_null() {
                 let _ = writeln!(
                     s,
@@ -219,7 +255,13 @@ fn human(
                 );
             }
             if let Some(l) = lognormal {
-                let _ = writeln!(s, "{:.0}% lognormal {} – {} (SparseMSE's model-conditional)", args.level * 100.0, fmt(&l["low"]), fmt(&l["high"]));
+                let _ = writeln!(
+                    s,
+                    "{:.0}% lognormal {} – {} (SparseMSE's model-conditional)",
+                    args.level * 100.0,
+                    fmt(&l["low"]),
+                    fmt(&l["high"])
+                );
             }
         }
         _ => {

@@ -134,7 +134,11 @@ fn quantile8(sorted: &[f64], p: f64) -> Option<f64> {
         let lo = sorted[j - 1];
         let hi = sorted[j];
         let frac = h - j as f64;
-        if frac == 0.0 { lo } else { lo + frac * (hi - lo) }
+        if frac == 0.0 {
+            lo
+        } else {
+            lo + frac * (hi - lo)
+        }
     };
     v.is_finite().then_some(v)
 }
@@ -153,13 +157,18 @@ pub fn bootstrap(
         )));
     }
     if !(opts.level > 0.0 && opts.level < 1.0) {
-        return Err(MseError::Invalid(format!("confidence level must lie in (0, 1), got {}", opts.level)));
+        return Err(MseError::Invalid(format!(
+            "confidence level must lie in (0, 1), got {}",
+            opts.level
+        )));
     }
     let theta = estimate_of(table, method)?.ok_or_else(|| {
         MseError::Invalid("no finite estimate on the data, so no bootstrap interval".into())
     })?;
     let cancelled = || opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
-    let cells: Vec<usize> = (1..table.counts().len()).filter(|&h| table.counts()[h] > 0.0).collect();
+    let cells: Vec<usize> = (1..table.counts().len())
+        .filter(|&h| table.counts()[h] > 0.0)
+        .collect();
     opts.progress.start((opts.replicates + cells.len()) as u64);
 
     let reps: Vec<Option<f64>> = (0..opts.replicates)
@@ -199,7 +208,11 @@ pub fn bootstrap(
             s2 += c * r * r;
             s3 += c * r * r * r;
         }
-        if s2 > 0.0 { s3 / (6.0 * s2.powf(1.5)) } else { 0.0 }
+        if s2 > 0.0 {
+            s3 / (6.0 * s2.powf(1.5))
+        } else {
+            0.0
+        }
     } else {
         0.0
     };

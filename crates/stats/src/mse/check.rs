@@ -43,7 +43,9 @@ pub(crate) fn mle_exists(x: &[f64], n: usize, p: usize, y: &[f64]) -> Result<boo
         }
     }
     let mut lp = Problem::new(OptimizationDirection::Maximize);
-    let z: Vec<_> = (0..n).map(|_| lp.add_var(0.0, (0.0, f64::INFINITY))).collect();
+    let z: Vec<_> = (0..n)
+        .map(|_| lp.add_var(0.0, (0.0, f64::INFINITY)))
+        .collect();
     let s = lp.add_var(1.0, (0.0, 1.0));
     for j in 0..p {
         let expr: Vec<_> = (0..n)
@@ -60,7 +62,7 @@ pub(crate) fn mle_exists(x: &[f64], n: usize, p: usize, y: &[f64]) -> Result<boo
         lp.add_constraint(expr.as_slice(), ComparisonOp::Eq, t[j]);
     }
     for &zi in &z {
-        lp.add_constraint(&[(zi, 1.0), (s, -1.0)], ComparisonOp::Ge, 0.0);
+        lp.add_constraint([(zi, 1.0), (s, -1.0)], ComparisonOp::Ge, 0.0);
     }
     let outcome = lp.solve().map_err(|e| MseError::Lp(e.to_string()))?;
     let sol = outcome

@@ -77,7 +77,10 @@ impl ModelFit {
         let se = self.log_unobserved_se?;
         let z = normal_quantile(0.5 + level / 2.0);
         let b0 = u.ln();
-        Some((self.observed + (b0 - z * se).exp(), self.observed + (b0 + z * se).exp()))
+        Some((
+            self.observed + (b0 - z * se).exp(),
+            self.observed + (b0 + z * se).exp(),
+        ))
     }
 }
 
@@ -115,7 +118,9 @@ impl Design {
 pub(crate) fn design(table: &CaptureTable, model: &Model) -> Design {
     let k = table.k();
     let mut empty_terms = Vec::new();
-    let mut cols: Vec<u32> = std::iter::once(0).chain((0..k).map(|i| 1u32 << i)).collect();
+    let mut cols: Vec<u32> = std::iter::once(0)
+        .chain((0..k).map(|i| 1u32 << i))
+        .collect();
     for &t in model.terms() {
         if table.margin(t) == 0.0 {
             empty_terms.push(t);
@@ -124,7 +129,7 @@ pub(crate) fn design(table: &CaptureTable, model: &Model) -> Design {
         }
     }
     let cells: Vec<u32> = (1u32..(1u32 << k))
-        .filter(|&h| !empty_terms.iter().any(|&e| h & e == e))
+        .filter(|&h| !contains_any_term(h, &empty_terms))
         .collect();
     let p = cols.len();
     let mut x = Vec::with_capacity(cells.len() * p);
@@ -134,7 +139,23 @@ pub(crate) fn design(table: &CaptureTable, model: &Model) -> Design {
         }
     }
     let y = cells.iter().map(|&h| table.count(h)).collect();
-    Design { cells, cols, x, y, empty_terms }
+    Design {
+        cells,
+        cols,
+        x,
+        y,
+        empty_terms,
+    }
+}
+
+/// Whether history `h` contains (is on every list of) one of `terms`.
+pub(crate) fn contains_any_term(h: u32, terms: &[u32]) -> bool {
+    for &t in terms {
+        if h & t == t {
+            return true;
+        }
+    }
+    false
 }
 
 /// Existence and identifiability verdicts for a design.
@@ -154,7 +175,11 @@ type VerdictKey = (usize, Vec<u64>, Vec<u32>);
 static VERDICTS: OnceLock<RwLock<HashMap<VerdictKey, (bool, bool)>>> = OnceLock::new();
 const VERDICT_CACHE_MAX: usize = 1 << 20;
 
-fn cached_verdicts(table: &CaptureTable, model: &Model, d: &Design) -> Result<(bool, bool), MseError> {
+fn cached_verdicts(
+    table: &CaptureTable,
+    model: &Model,
+    d: &Design,
+) -> Result<(bool, bool), MseError> {
     let counts = table.counts();
     let mut support = vec![0u64; counts.len().div_ceil(64)];
     for (h, &c) in counts.iter().enumerate() {
@@ -229,7 +254,9 @@ pub(crate) fn fit_with(
     if !mle_exists || !identifiable {
         let mut why = Vec::new();
         if !mle_exists {
-            why.push("the maximum likelihood estimate does not exist (some parameter would be infinite)");
+            why.push(
+                "the maximum likelihood estimate does not exist (some parameter would be infinite)",
+            );
         }
         if !identifiable {
             why.push("the model is not identifiable from these data");
@@ -265,7 +292,11 @@ pub(crate) fn fit_with(
         .iter()
         .enumerate()
         .map(|(j, &c)| Coefficient {
-            name: if c == 0 { "(Intercept)".into() } else { super::model::term_name(c, lists) },
+            name: if c == 0 {
+                "(Intercept)".into()
+            } else {
+                super::model::term_name(c, lists)
+            },
             value: g.beta[j],
             se: g.cov[j * p + j].sqrt(),
         })

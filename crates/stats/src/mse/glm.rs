@@ -35,7 +35,13 @@ pub(crate) fn deviance(y: &[f64], mu: &[f64]) -> f64 {
     2.0 * y
         .iter()
         .zip(mu)
-        .map(|(&y, &m)| if y > 0.0 { y * (y / m).ln() - (y - m) } else { m })
+        .map(|(&y, &m)| {
+            if y > 0.0 {
+                y * (y / m).ln() - (y - m)
+            } else {
+                m
+            }
+        })
         .sum::<f64>()
 }
 
@@ -108,11 +114,19 @@ pub(crate) fn poisson_irls(
             let cand: Vec<f64> = if first || step == 1.0 {
                 new_beta.clone()
             } else {
-                beta.iter().zip(&new_beta).map(|(o, nb)| o + step * (nb - o)).collect()
+                beta.iter()
+                    .zip(&new_beta)
+                    .map(|(o, nb)| o + step * (nb - o))
+                    .collect()
             };
             let cand_eta: Vec<f64> = (0..n)
                 .map(|i| {
-                    x[i * p..(i + 1) * p].iter().zip(&cand).map(|(a, b)| a * b).sum::<f64>() + off(i)
+                    x[i * p..(i + 1) * p]
+                        .iter()
+                        .zip(&cand)
+                        .map(|(a, b)| a * b)
+                        .sum::<f64>()
+                        + off(i)
                 })
                 .collect();
             let cand_mu: Vec<f64> = cand_eta.iter().map(|e| e.exp()).collect();
@@ -141,7 +155,15 @@ pub(crate) fn poisson_irls(
     Err(GlmError::NoConvergence)
 }
 
-fn finish(x: &[f64], n: usize, p: usize, y: &[f64], beta: Vec<f64>, mu: Vec<f64>, dev: f64) -> GlmFit {
+fn finish(
+    x: &[f64],
+    n: usize,
+    p: usize,
+    y: &[f64],
+    beta: Vec<f64>,
+    mu: Vec<f64>,
+    dev: f64,
+) -> GlmFit {
     // Covariance at the final μ.
     let mut info = Mat::<f64>::zeros(p, p);
     for i in 0..n {
@@ -165,7 +187,13 @@ fn finish(x: &[f64], n: usize, p: usize, y: &[f64], beta: Vec<f64>, mu: Vec<f64>
         Err(_) => vec![f64::NAN; p * p],
     };
     let ll = loglik(y, &mu);
-    GlmFit { beta, mu, deviance: dev, loglik: ll, cov }
+    GlmFit {
+        beta,
+        mu,
+        deviance: dev,
+        loglik: ll,
+        cov,
+    }
 }
 
 /// Numerical rank of a row-major `n × p` matrix from its singular values (relative tolerance
@@ -203,7 +231,10 @@ mod tests {
     #[test]
     fn singular_design_is_reported() {
         let x = [1.0, 1.0, 1.0, 1.0];
-        assert_eq!(poisson_irls(&x, 2, 2, &[1.0, 2.0], None).unwrap_err(), GlmError::Singular);
+        assert_eq!(
+            poisson_irls(&x, 2, 2, &[1.0, 2.0], None).unwrap_err(),
+            GlmError::Singular
+        );
         assert_eq!(rank(&x, 2, 2), 1);
     }
 }

@@ -49,7 +49,9 @@ impl Model {
                 )));
             }
             if seen.contains(&t) {
-                return Err(MseError::Invalid(format!("interaction term {t:#b} given twice")));
+                return Err(MseError::Invalid(format!(
+                    "interaction term {t:#b} given twice"
+                )));
             }
             seen.push(t);
         }
@@ -64,7 +66,11 @@ impl Model {
 
     /// Parses `[A:B, B:C]` (brackets optional, `*` accepted for `:`) against the list names.
     pub fn parse(text: &str, lists: &[String]) -> Result<Self, MseError> {
-        let inner = text.trim().trim_start_matches('[').trim_end_matches(']').trim();
+        let inner = text
+            .trim()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .trim();
         let mut terms = Vec::new();
         if !inner.is_empty() {
             for part in inner.split(',') {
@@ -72,7 +78,10 @@ impl Model {
                 for name in part.split([':', '*']) {
                     let name = name.trim();
                     let i = lists.iter().position(|l| l == name).ok_or_else(|| {
-                        MseError::Invalid(format!("model term `{}` names unknown list `{name}`", part.trim()))
+                        MseError::Invalid(format!(
+                            "model term `{}` names unknown list `{name}`",
+                            part.trim()
+                        ))
                     })?;
                     mask |= 1 << i;
                 }

@@ -17,9 +17,15 @@ pub type Interval = (Option<f64>, Option<f64>);
 
 /// The profile-likelihood interval at `level` (e.g. 0.95) for the population size under the
 /// model of `fit`, which must have a finite estimate.
-pub fn profile_interval(table: &CaptureTable, fit: &ModelFit, level: f64) -> Result<Interval, MseError> {
+pub fn profile_interval(
+    table: &CaptureTable,
+    fit: &ModelFit,
+    level: f64,
+) -> Result<Interval, MseError> {
     if !(level > 0.0 && level < 1.0) {
-        return Err(MseError::Invalid(format!("confidence level must lie in (0, 1), got {level}")));
+        return Err(MseError::Invalid(format!(
+            "confidence level must lie in (0, 1), got {level}"
+        )));
     }
     let (Some(u), Some(dev0)) = (fit.unobserved, fit.deviance) else {
         return Ok((None, None));
@@ -28,12 +34,18 @@ pub fn profile_interval(table: &CaptureTable, fit: &ModelFit, level: f64) -> Res
     let (n, p) = (d.n(), d.p());
     // Design without the intercept column.
     let q = p - 1;
-    let x: Vec<f64> = (0..n).flat_map(|i| d.x[i * p + 1..(i + 1) * p].iter().copied()).collect();
-    let crit = ChiSquared::new(1.0).map_err(|e| MseError::Invalid(e.to_string()))?.inverse_cdf(level);
+    let x: Vec<f64> = (0..n)
+        .flat_map(|i| d.x[i * p + 1..(i + 1) * p].iter().copied())
+        .collect();
+    let crit = ChiSquared::new(1.0)
+        .map_err(|e| MseError::Invalid(e.to_string()))?
+        .inverse_cdf(level);
     let b0 = u.ln();
     let excess = |c: f64| -> Option<f64> {
         let off = vec![c; n];
-        poisson_irls(&x, n, q, &d.y, Some(&off)).ok().map(|g| g.deviance - dev0 - crit)
+        poisson_irls(&x, n, q, &d.y, Some(&off))
+            .ok()
+            .map(|g| g.deviance - dev0 - crit)
     };
     let se = fit.log_unobserved_se.unwrap_or(0.1).max(1e-3);
     let bound = |dir: f64| -> Option<f64> {

@@ -81,7 +81,12 @@ pub fn select(table: &CaptureTable, method: &Method) -> Result<Selection, MseErr
 
 fn single(table: &CaptureTable, model: &Model) -> Result<Selection, MseError> {
     let f = fit(table, model)?;
-    Ok(Selection { fit: f.clone(), models: vec![f], steps: Vec::new(), models_evaluated: 1 })
+    Ok(Selection {
+        fit: f.clone(),
+        models: vec![f],
+        steps: Vec::new(),
+        models_evaluated: 1,
+    })
 }
 
 /// `P(X ≤ n)` for `X ~ Poisson(λ)`.
@@ -139,7 +144,12 @@ pub fn stepwise(table: &CaptureTable, threshold: f64) -> Result<Selection, MseEr
     let mut path = vec![main.clone()];
     let mut steps = Vec::new();
     if threshold == 0.0 || !main.is_finite() {
-        return Ok(Selection { fit: main, models: path, steps, models_evaluated: evaluated });
+        return Ok(Selection {
+            fit: main,
+            models: path,
+            steps,
+            models_evaluated: evaluated,
+        });
     }
     let nstar: Vec<f64> = ints.iter().map(|&t| table.margin(t)).collect();
     let mut current = main;
@@ -157,7 +167,10 @@ pub fn stepwise(table: &CaptureTable, threshold: f64) -> Result<Selection, MseEr
                     .filter(|(h, _)| (*h as u32) & t == t)
                     .map(|(_, m)| m)
                     .sum();
-                (poisson_cdf(nstar[j], lambda).min(poisson_sf_incl(nstar[j], lambda)), j)
+                (
+                    poisson_cdf(nstar[j], lambda).min(poisson_sf_incl(nstar[j], lambda)),
+                    j,
+                )
             })
             .collect();
         // SparseMSE sets the p-value of a candidate failing the checks to 1 and adds the
@@ -182,11 +195,19 @@ pub fn stepwise(table: &CaptureTable, threshold: f64) -> Result<Selection, MseEr
             break;
         }
         included[j] = true;
-        steps.push(Step { term: ints[j], p_value: p });
+        steps.push(Step {
+            term: ints[j],
+            p_value: p,
+        });
         path.push(next.clone());
         current = next;
     }
-    Ok(Selection { fit: current, models: path, steps, models_evaluated: evaluated })
+    Ok(Selection {
+        fit: current,
+        models: path,
+        steps,
+        models_evaluated: evaluated,
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -224,7 +245,11 @@ fn exhaustive(table: &CaptureTable, crit: Criterion) -> Result<Selection, MseErr
         .fold(0, |acc, (i, _)| acc | (1 << i));
     let overlapping_bits = ((1u32 << ints.len()) - 1) & !empty_bits;
     let terms_of = |mask: u32| -> Vec<u32> {
-        ints.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, &t)| t).collect()
+        ints.iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, &t)| t)
+            .collect()
     };
     let mut tops: Vec<u32> = Vec::new();
     let mut e = empty_bits;
@@ -246,9 +271,17 @@ fn exhaustive(table: &CaptureTable, crit: Criterion) -> Result<Selection, MseErr
         .into_par_iter()
         .map(|mask| {
             let model = Model::new(terms_of(mask), k)?;
-            let known = top_verdicts.get(&(mask & empty_bits)).copied().unwrap_or(false).then_some((true, true));
+            let known = top_verdicts
+                .get(&(mask & empty_bits))
+                .copied()
+                .unwrap_or(false)
+                .then_some((true, true));
             let f = fit_with(table, &model, known)?;
-            Ok(if f.is_finite() && score(&f).is_some() { Some(f) } else { None })
+            Ok(if f.is_finite() && score(&f).is_some() {
+                Some(f)
+            } else {
+                None
+            })
         })
         .collect();
     let mut ok = Vec::new();
@@ -258,13 +291,27 @@ fn exhaustive(table: &CaptureTable, crit: Criterion) -> Result<Selection, MseErr
         }
     }
     // Stable sort keeps subset order among equal scores.
-    ok.sort_by(|a, b| score(a).unwrap_or(f64::INFINITY).total_cmp(&score(b).unwrap_or(f64::INFINITY)));
+    ok.sort_by(|a, b| {
+        score(a)
+            .unwrap_or(f64::INFINITY)
+            .total_cmp(&score(b).unwrap_or(f64::INFINITY))
+    });
     let Some(best) = ok.first().cloned() else {
         let main = fit(table, &Model::main_effects())?;
-        return Ok(Selection { fit: main.clone(), models: vec![main], steps: Vec::new(), models_evaluated: total });
+        return Ok(Selection {
+            fit: main.clone(),
+            models: vec![main],
+            steps: Vec::new(),
+            models_evaluated: total,
+        });
     };
     ok.truncate(MODELS_SHOWN);
-    Ok(Selection { fit: best, models: ok, steps: Vec::new(), models_evaluated: total })
+    Ok(Selection {
+        fit: best,
+        models: ok,
+        steps: Vec::new(),
+        models_evaluated: total,
+    })
 }
 
 #[cfg(test)]

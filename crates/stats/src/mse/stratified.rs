@@ -16,6 +16,7 @@
 use std::io::Read;
 
 use super::check::mle_exists;
+use super::fit::contains_any_term;
 use super::glm::{self, GlmError};
 use super::select::{Method, select};
 use super::{CaptureTable, Model, ModelFit, MseError};
@@ -34,19 +35,36 @@ impl StratifiedTable {
     /// last) and, last, the count column. Each stratum's table obeys the rules of
     /// [`CaptureTable::read_csv`] (a history listed twice within a stratum is an error).
     pub fn read_csv<R: Read>(reader: R, stratum_column: &str) -> Result<Self, MseError> {
-        let mut rdr = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(reader);
-        let header = rdr.headers().map_err(|e| MseError::Csv { line: 1, message: e.to_string() })?.clone();
-        let pos = header.iter().position(|h| h == stratum_column).ok_or_else(|| MseError::Csv {
-            line: 1,
-            message: format!("no column named `{stratum_column}` in the header"),
-        })?;
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(reader);
+        let header = rdr
+            .headers()
+            .map_err(|e| MseError::Csv {
+                line: 1,
+                message: e.to_string(),
+            })?
+            .clone();
+        let pos = header
+            .iter()
+            .position(|h| h == stratum_column)
+            .ok_or_else(|| MseError::Csv {
+                line: 1,
+                message: format!("no column named `{stratum_column}` in the header"),
+            })?;
         if pos + 1 == header.len() {
             return Err(MseError::Csv {
                 line: 1,
                 message: "the last column must be the count, not the stratum".into(),
             });
         }
-        let sub_header: Vec<&str> = header.iter().enumerate().filter(|(i, _)| *i != pos).map(|(_, h)| h).collect();
+        let sub_header: Vec<&str> = header
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != pos)
+            .map(|(_, h)| h)
+            .collect();
         let mut strata: Vec<String> = Vec::new();
         let mut texts: Vec<String> = Vec::new();
         let mut lines: Vec<Vec<u64>> = Vec::new();
@@ -66,7 +84,12 @@ impl StratifiedTable {
                     strata.len() - 1
                 }
             };
-            let fields: Vec<&str> = record.iter().enumerate().filter(|(i, _)| *i != pos).map(|(_, f)| f).collect();
+            let fields: Vec<&str> = record
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != pos)
+                .map(|(_, f)| f)
+                .collect();
             texts[idx].push_str(&fields.join(","));
             texts[idx].push('\n');
             lines[idx].push(line);
@@ -77,10 +100,26 @@ impl StratifiedTable {
         let mut tables = Vec::with_capacity(strata.len());
         for (i, text) in texts.iter().enumerate() {
             // Map line numbers of the per-stratum text back to the file.
-            let map_line = |l: u64| lines[i].get(l.saturating_sub(1) as usize).copied().unwrap_or(l);
+            let map_line = |l: u64| {
+                lines[i]
+                    .get(l.saturating_sub(1) as usize)
+                    .copied()
+                    .unwrap_or(l)
+            };
             let t = CaptureTable::read_csv(text.as_bytes()).map_err(|e| match e {
-                MseError::Csv { line, message } => MseError::Csv { line: map_line(line), message },
-                MseError::Field { line, field, message } => MseError::Field { line: map_line(line), field, message },
+                MseError::Csv { line, message } => MseError::Csv {
+                    line: map_line(line),
+                    message,
+                },
+                MseError::Field {
+                    line,
+                    field,
+                    message,
+                } => MseError::Field {
+                    line: map_line(line),
+                    field,
+                    message,
+                },
                 MseError::Invalid(m) => MseError::Invalid(format!("stratum `{}`: {m}", strata[i])),
                 other => other,
             })?;
@@ -110,7 +149,11 @@ pub fn by_stratum(table: &StratifiedTable, method: &Method) -> Result<StratumEst
         .map(|t| select(t, method).map(|s| s.fit))
         .collect::<Result<_, _>>()?;
     let total = fits.iter().map(|f| f.estimate).sum::<Option<f64>>();
-    Ok(StratumEstimates { strata: table.strata.clone(), fits, total })
+    Ok(StratumEstimates {
+        strata: table.strata.clone(),
+        fits,
+        total,
+    })
 }
 
 /// A log-linear model with stratum effects (see the module docs).
@@ -147,16 +190,26 @@ pub struct CovariateFit {
 }
 
 /// Fits a [`CovariateModel`] to the strata jointly.
-pub fn fit_covariate_model(table: &StratifiedTable, model: &CovariateModel) -> Result<CovariateFit, MseError> {
+pub fn fit_covariate_model(
+    table: &StratifiedTable,
+    model: &CovariateModel,
+) -> Result<CovariateFit, MseError> {
     let s_count = table.tables.len();
-    let first = table.tables.first().ok_or_else(|| MseError::Invalid("no strata".into()))?;
+    let first = table
+        .tables
+        .first()
+        .ok_or_else(|| MseError::Invalid("no strata".into()))?;
     let lists = first.lists().to_vec();
     let k = lists.len();
     if table.tables.iter().any(|t| t.lists() != lists.as_slice()) {
-        return Err(MseError::Invalid("every stratum must have the same lists".into()));
+        return Err(MseError::Invalid(
+            "every stratum must have the same lists".into(),
+        ));
     }
     if let Some(&l) = model.lists_by_stratum.iter().find(|&&l| l >= k) {
-        return Err(MseError::Invalid(format!("list index {l} out of range (there are {k} lists)")));
+        return Err(MseError::Invalid(format!(
+            "list index {l} out of range (there are {k} lists)"
+        )));
     }
     let pooled_margin = |t: u32| table.tables.iter().map(|tb| tb.margin(t)).sum::<f64>();
     let mut empty_terms = Vec::new();
@@ -168,7 +221,9 @@ pub fn fit_covariate_model(table: &StratifiedTable, model: &CovariateModel) -> R
             terms.push(t);
         }
     }
-    let hs: Vec<u32> = (1u32..(1 << k)).filter(|&h| !empty_terms.iter().any(|&e| h & e == e)).collect();
+    let hs: Vec<u32> = (1u32..(1 << k))
+        .filter(|&h| !contains_any_term(h, &empty_terms))
+        .collect();
     let mut names = vec!["(Intercept)".to_owned()];
     names.extend((1..s_count).map(|s| format!("stratum[{}]", table.strata[s])));
     names.extend(lists.iter().cloned());
@@ -187,7 +242,13 @@ pub fn fit_covariate_model(table: &StratifiedTable, model: &CovariateModel) -> R
             x.extend((0..k).map(|i| if h & (1 << i) != 0 { 1.0 } else { 0.0 }));
             x.extend(terms.iter().map(|&t| if h & t == t { 1.0 } else { 0.0 }));
             for &l in &model.lists_by_stratum {
-                x.extend((1..s_count).map(|j| if j == s && h & (1 << l) != 0 { 1.0 } else { 0.0 }));
+                x.extend((1..s_count).map(|j| {
+                    if j == s && h & (1 << l) != 0 {
+                        1.0
+                    } else {
+                        0.0
+                    }
+                }));
             }
             y.push(tb.count(h));
         }
@@ -217,8 +278,9 @@ pub fn fit_covariate_model(table: &StratifiedTable, model: &CovariateModel) -> R
         }
         Err(GlmError::NoConvergence) => return Ok(out),
     };
-    let unobserved: Vec<f64> =
-        (0..s_count).map(|s| (g.beta[0] + if s == 0 { 0.0 } else { g.beta[s] }).exp()).collect();
+    let unobserved: Vec<f64> = (0..s_count)
+        .map(|s| (g.beta[0] + if s == 0 { 0.0 } else { g.beta[s] }).exp())
+        .collect();
     let total = observed.iter().sum::<f64>() + unobserved.iter().sum::<f64>();
     if total.is_finite() {
         out.total = Some(total);

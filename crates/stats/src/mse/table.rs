@@ -100,7 +100,10 @@ impl CaptureTable {
             .from_reader(reader);
         let header = rdr
             .headers()
-            .map_err(|e| MseError::Csv { line: 1, message: e.to_string() })?
+            .map_err(|e| MseError::Csv {
+                line: 1,
+                message: e.to_string(),
+            })?
             .clone();
         if header.len() < 3 {
             return Err(MseError::Csv {
@@ -114,7 +117,10 @@ impl CaptureTable {
         let k = header.len() - 1;
         let lists: Vec<String> = header.iter().take(k).map(str::to_owned).collect();
         let count_name = header.get(k).unwrap_or("count").to_owned();
-        check_list_count(k).map_err(|e| MseError::Csv { line: 1, message: e.to_string() })?;
+        check_list_count(k).map_err(|e| MseError::Csv {
+            line: 1,
+            message: e.to_string(),
+        })?;
         for (i, name) in lists.iter().enumerate() {
             if name.is_empty() {
                 return Err(MseError::Csv {
@@ -262,7 +268,10 @@ impl CaptureTable {
     /// The same lists with other counts (same length), without validation: used for bootstrap
     /// and jackknife replicates, which may legitimately lose a list.
     pub(crate) fn with_counts(&self, counts: Vec<f64>) -> Self {
-        Self { lists: self.lists.clone(), counts }
+        Self {
+            lists: self.lists.clone(),
+            counts,
+        }
     }
 
     /// Describes the degenerate patterns that leave no finite estimate under any model, if the
@@ -278,7 +287,8 @@ impl CaptureTable {
                 ));
             }
         }
-        let any_overlap = (0..k).any(|i| (i + 1..k).any(|j| self.margin((1 << i) | (1 << j)) > 0.0));
+        let any_overlap =
+            (0..k).any(|i| (i + 1..k).any(|j| self.margin((1 << i) | (1 << j)) > 0.0));
         if !any_overlap {
             return Some("no two lists share a case (the lists never overlap)".into());
         }
@@ -288,7 +298,9 @@ impl CaptureTable {
 
 /// A history written as 0/1 digits in list order, e.g. `101`.
 pub fn history_string(h: u32, k: usize) -> String {
-    (0..k).map(|i| if h & (1 << i) != 0 { '1' } else { '0' }).collect()
+    (0..k)
+        .map(|i| if h & (1 << i) != 0 { '1' } else { '0' })
+        .collect()
 }
 
 fn check_list_count(k: usize) -> Result<(), MseError> {
@@ -310,16 +322,16 @@ mod tests {
     use super::*;
 
     fn names(n: usize) -> Vec<String> {
-        (0..n).map(|i| ((b'A' + i as u8) as char).to_string()).collect()
+        (0..n)
+            .map(|i| ((b'A' + i as u8) as char).to_string())
+            .collect()
     }
 
     #[test]
     fn memberships_make_histories() {
-        let t = CaptureTable::from_memberships(
-            names(3),
-            [vec![0], vec![0, 2], vec![2, 0, 0], vec![1]],
-        )
-        .unwrap();
+        let t =
+            CaptureTable::from_memberships(names(3), [vec![0], vec![0, 2], vec![2, 0, 0], vec![1]])
+                .unwrap();
         assert_eq!(t.count(0b001), 1.0);
         assert_eq!(t.count(0b101), 2.0);
         assert_eq!(t.count(0b010), 1.0);
@@ -348,7 +360,9 @@ mod tests {
             ("A,B,n\n1,0\n", "expected 3 fields"),
         ];
         for (text, want) in cases {
-            let err = CaptureTable::read_csv(text.as_bytes()).unwrap_err().to_string();
+            let err = CaptureTable::read_csv(text.as_bytes())
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(want), "{text:?}: {err}");
         }
     }
