@@ -15,7 +15,9 @@
 
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
-use zicht_stats::mse::{BootstrapOptions, CaptureTable, Method, NoProgress, bootstrap, profile_interval, select};
+use zicht_stats::mse::{
+    BootstrapOptions, CaptureTable, Method, NoProgress, bootstrap, profile_interval, select,
+};
 
 const K: usize = 5;
 /// Main effects on the log-odds scale relative to the hidden history.
@@ -57,7 +59,10 @@ fn main() {
         acc += p;
         cum.push(acc);
     }
-    let lists: Vec<String> = ["A", "B", "C", "D", "E"].iter().map(|s| s.to_string()).collect();
+    let lists: Vec<String> = ["A", "B", "C", "D", "E"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let method = Method::Stepwise { threshold: 0.02 };
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (mut cov_bca, mut cov_prof, mut cov_logn, mut done, mut no_est) = (0, 0, 0, 0, 0);
@@ -110,11 +115,25 @@ fn main() {
         }
     }
     let pct = |c: usize| 100.0 * c as f64 / done.max(1) as f64;
-    println!("MSE coverage study: {runs} registers, population {population}, 5 lists, {reps} bootstrap replicates, seed {seed}");
+    println!(
+        "MSE coverage study: {runs} registers, population {population}, 5 lists, {reps} bootstrap replicates, seed {seed}"
+    );
     println!("runs with a finite estimate: {done} (without: {no_est})");
-    println!("mean estimate: {:.1} (truth {population})", sum_est / done.max(1) as f64);
-    println!("coverage of the 95% BCa bootstrap interval (stepwise repeated): {:.1}%", pct(cov_bca));
-    println!("coverage of the 95% profile interval (selected model):          {:.1}%", pct(cov_prof));
-    println!("coverage of the 95% log-normal interval (selected model):       {:.1}%", pct(cov_logn));
+    println!(
+        "mean estimate: {:.1} (truth {population})",
+        sum_est / done.max(1) as f64
+    );
+    println!(
+        "coverage of the 95% BCa bootstrap interval (stepwise repeated): {:.1}%",
+        pct(cov_bca)
+    );
+    println!(
+        "coverage of the 95% profile interval (selected model):          {:.1}%",
+        pct(cov_prof)
+    );
+    println!(
+        "coverage of the 95% log-normal interval (selected model):       {:.1}%",
+        pct(cov_logn)
+    );
     println!("wall time: {:.1} s", start.elapsed().as_secs_f64());
 }

@@ -267,35 +267,39 @@ fn exhaustive(table: &CaptureTable, crit: Criterion) -> Result<Selection, MseErr
             Ok((e, passes_checks(table, &model)?))
         })
         .collect::<Result<_, MseError>>()?;
-    let fits: Vec<Result<Option<ModelFit>, MseError>> = (0..total as u32)
+    let known_for = |mask: u32| {
+        top_verdicts
+            .get(&(mask & empty_bits))
+            .copied()
+            .unwrap_or(false)
+            .then_some((true, true))
+    };
+    // Keep only the scores (memory stays small for 2^15 models); refit the best few in full.
+    let scores: Vec<Result<Option<(f64, u32)>, MseError>> = (0..total as u32)
         .into_par_iter()
         .map(|mask| {
             let model = Model::new(terms_of(mask), k)?;
-            let known = top_verdicts
-                .get(&(mask & empty_bits))
-                .copied()
-                .unwrap_or(false)
-                .then_some((true, true));
-            let f = fit_with(table, &model, known)?;
-            Ok(if f.is_finite() && score(&f).is_some() {
-                Some(f)
+            let f = fit_with(table, &model, known_for(mask))?;
+            Ok(if f.is_finite() {
+                score(&f).map(|v| (v, mask))
             } else {
                 None
             })
         })
         .collect();
-    let mut ok = Vec::new();
-    for f in fits {
-        if let Some(f) = f? {
-            ok.push(f);
+    let mut ranked = Vec::new();
+    for sc in scores {
+        if let Some(x) = sc? {
+            ranked.push(x);
         }
     }
-    // Stable sort keeps subset order among equal scores.
-    ok.sort_by(|a, b| {
-        score(a)
-            .unwrap_or(f64::INFINITY)
-            .total_cmp(&score(b).unwrap_or(f64::INFINITY))
-    });
+    // Ties go to the earlier subset.
+    ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    ranked.truncate(MODELS_SHOWN);
+    let ok: Vec<ModelFit> = ranked
+        .iter()
+        .map(|&(_, mask)| fit_with(table, &Model::new(terms_of(mask), k)?, known_for(mask)))
+        .collect::<Result<_, _>>()?;
     let Some(best) = ok.first().cloned() else {
         let main = fit(table, &Model::main_effects())?;
         return Ok(Selection {
@@ -305,7 +309,6 @@ fn exhaustive(table: &CaptureTable, crit: Criterion) -> Result<Selection, MseErr
             models_evaluated: total,
         });
     };
-    ok.truncate(MODELS_SHOWN);
     Ok(Selection {
         fit: best,
         models: ok,
