@@ -98,20 +98,23 @@ fn main() {
             progress: &NoProgress,
             cancel: None,
         };
-        if let Ok(b) = bootstrap(&table, &method, &opts) {
-            if b.low.is_some_and(|l| l <= truth) && b.high.is_none_or(|h| truth <= h) {
-                cov_bca += 1;
-            }
+        if let Ok(b) = bootstrap(&table, &method, &opts)
+            && b.low.is_some_and(|l| l <= truth)
+            && b.high.is_none_or(|h| truth <= h)
+        {
+            cov_bca += 1;
         }
-        if let Ok((lo, hi)) = profile_interval(&table, &sel.fit, 0.95) {
-            if lo.is_some_and(|l| l <= truth) && hi.is_none_or(|h| truth <= h) {
-                cov_prof += 1;
-            }
+        if let Ok((lo, hi)) = profile_interval(&table, &sel.fit, 0.95)
+            && lo.is_some_and(|l| l <= truth)
+            && hi.is_none_or(|h| truth <= h)
+        {
+            cov_prof += 1;
         }
-        if let Some((lo, hi)) = sel.fit.lognormal_interval(0.95) {
-            if lo <= truth && truth <= hi {
-                cov_logn += 1;
-            }
+        if let Some((lo, hi)) = sel.fit.lognormal_interval(0.95)
+            && lo <= truth
+            && truth <= hi
+        {
+            cov_logn += 1;
         }
     }
     let pct = |c: usize| 100.0 * c as f64 / done.max(1) as f64;

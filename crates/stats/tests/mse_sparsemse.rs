@@ -143,3 +143,47 @@ fn artificial3_checkident_codes() {
         assert_eq!(got, code.as_i64().unwrap(), "{model}");
     }
 }
+
+/// BCa limits equal SparseMSE's `bcaconfvalues` on the same replicates (`scripts/reference/mse_bca.R`).
+#[test]
+fn bca_limits_match_bcaconfvalues() {
+    let path = format!(
+        "{}/tests/fixtures/mse/bca_reps.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let reps: Vec<Option<f64>> = std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| Some(l.trim().parse().unwrap()))
+        .collect();
+    assert_eq!(reps.len(), 500);
+    for (a, lo_r, hi_r) in [
+        (-0.0121810814, 9114.0529637432, 14542.6822019294),
+        (0.05, 9225.3028456725, 14907.5810671908),
+    ] {
+        let (lo, hi, _) = zicht_stats::mse::bca_limits(&reps, 11313.0, a, 0.95);
+        assert!((lo.unwrap() - lo_r).abs() < 1e-6, "{a}: {lo:?}");
+        assert!((hi.unwrap() - hi_r).abs() < 1e-6, "{a}: {hi:?}");
+    }
+}
+
+/// The jackknife acceleration of the bootstrap equals SparseMSE's `ahat` on UKdat_5
+/// (estimatepopulation, stepwise 0.02: ahat = -0.01218108).
+#[test]
+fn jackknife_acceleration_matches_sparsemse() {
+    use zicht_stats::mse::{BootstrapOptions, NoProgress, bootstrap};
+    let t = table("UKdat_5");
+    let opts = BootstrapOptions {
+        replicates: 2,
+        seed: 1,
+        level: 0.95,
+        progress: &NoProgress,
+        cancel: None,
+    };
+    let b = bootstrap(&t, &Method::Stepwise { threshold: 0.02 }, &opts).unwrap();
+    assert!(
+        (b.acceleration - (-0.01218108)).abs() < 5e-9,
+        "{}",
+        b.acceleration
+    );
+}

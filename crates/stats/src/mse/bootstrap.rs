@@ -143,6 +143,36 @@ fn quantile8(sorted: &[f64], p: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
+/// BCa limits at `level` from replicate estimates (`None`: no finite estimate, taken as +∞), the
+/// estimate on the data and the acceleration, as SparseMSE's `bcaconfvalues`; returns the lower
+/// and upper limit and the bias correction `z₀`. The proportion below the estimate is kept
+/// within `[1/(2B), 1 − 1/(2B)]` so that `z₀` stays finite when every replicate falls on one side.
+pub fn bca_limits(
+    reps: &[Option<f64>],
+    theta: f64,
+    acceleration: f64,
+    level: f64,
+) -> (Option<f64>, Option<f64>, f64) {
+    let b = reps.len() as f64;
+    if reps.is_empty() {
+        return (None, None, f64::NAN);
+    }
+    let below = reps.iter().filter(|r| r.is_some_and(|v| v < theta)).count() as f64;
+    let prop = (below / b).clamp(0.5 / b, 1.0 - 0.5 / b);
+    let normal = Normal::standard();
+    let z0 = normal.inverse_cdf(prop);
+    let mut sorted: Vec<f64> = reps.iter().map(|r| r.unwrap_or(f64::INFINITY)).collect();
+    sorted.sort_by(f64::total_cmp);
+    let alpha = (1.0 - level) / 2.0;
+    let limit = |a: f64| {
+        let za = normal.inverse_cdf(a);
+        let s = z0 + za;
+        let q = normal.cdf(z0 + s / (1.0 - acceleration * s));
+        quantile8(&sorted, q)
+    };
+    (limit(alpha), limit(1.0 - alpha), z0)
+}
+
 /// BCa bootstrap interval for the population size under `method` (model choice repeated in each
 /// replicate). Fails with [`MseError::Invalid`] when the estimate on the data is not finite.
 pub fn bootstrap(
@@ -217,25 +247,11 @@ pub fn bootstrap(
         0.0
     };
 
-    let b = reps.len() as f64;
-    let below = reps.iter().filter(|r| r.is_some_and(|v| v < theta)).count() as f64;
-    // Keep z₀ finite when every replicate falls on one side.
-    let prop = (below / b).clamp(0.5 / b, 1.0 - 0.5 / b);
-    let normal = Normal::standard();
-    let z0 = normal.inverse_cdf(prop);
-    let mut sorted: Vec<f64> = reps.iter().map(|r| r.unwrap_or(f64::INFINITY)).collect();
-    sorted.sort_by(f64::total_cmp);
-    let alpha = (1.0 - opts.level) / 2.0;
-    let limit = |a: f64| {
-        let za = normal.inverse_cdf(a);
-        let s = z0 + za;
-        let q = normal.cdf(z0 + s / (1.0 - acceleration * s));
-        quantile8(&sorted, q)
-    };
+    let (low, high, z0) = bca_limits(&reps, theta, acceleration, opts.level);
     Ok(BcaInterval {
         level: opts.level,
-        low: limit(alpha),
-        high: limit(1.0 - alpha),
+        low,
+        high,
         z0,
         acceleration,
         replicates: reps,

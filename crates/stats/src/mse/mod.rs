@@ -30,7 +30,9 @@ mod select;
 pub mod stratified;
 mod table;
 
-pub use bootstrap::{BcaInterval, BootstrapOptions, Cancelled, NoProgress, Progress, bootstrap};
+pub use bootstrap::{
+    BcaInterval, BootstrapOptions, Cancelled, NoProgress, Progress, bca_limits, bootstrap,
+};
 pub use fit::{Coefficient, ModelFit, fit, passes_checks};
 pub use model::{Model, pairs, term_name};
 pub use profile::profile_interval;
