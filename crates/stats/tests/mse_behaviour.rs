@@ -99,3 +99,36 @@ fn exhaustive_refuses_seven_lists() {
     // stepwise still works and says whether there is a finite estimate
     assert!(select(&t, &Method::Stepwise { threshold: 0.02 }).is_ok());
 }
+
+#[test]
+fn stratified_bootstraps_bracket_the_total() {
+    use zicht_stats::mse::Model;
+    use zicht_stats::mse::stratified::{
+        CovariateModel, bootstrap_by_stratum, bootstrap_covariate_model, fit_covariate_model,
+    };
+    let t = StratifiedTable::read_csv(
+        std::fs::File::open(fixture("strata_synthetic.csv")).unwrap(),
+        "group",
+    )
+    .unwrap();
+    let opts = BootstrapOptions {
+        replicates: 100,
+        seed: 5,
+        level: 0.95,
+        progress: &NoProgress,
+        cancel: None,
+    };
+    let m = Method::Stepwise { threshold: 0.02 };
+    let total = by_stratum(&t, &m).unwrap().total.unwrap();
+    let b = bootstrap_by_stratum(&t, &m, &opts).unwrap();
+    assert!(b.low.unwrap() < total && total < b.high.unwrap(), "{b:?}");
+    let lists = t.tables[0].lists().to_vec();
+    let cm = CovariateModel {
+        terms: Model::parse("[A:B]", &lists).unwrap(),
+        lists_by_stratum: vec![0],
+    };
+    let total = fit_covariate_model(&t, &cm).unwrap().total.unwrap();
+    let b = bootstrap_covariate_model(&t, &cm, &opts).unwrap();
+    assert!(b.low.unwrap() < total && total < b.high.unwrap());
+    assert_eq!(b.replicates.len(), 100);
+}

@@ -192,12 +192,46 @@ pub fn bootstrap(
             opts.level
         )));
     }
-    let theta = estimate_of(table, method)?.ok_or_else(|| {
+    bootstrap_with(std::slice::from_ref(table), opts, |t| {
+        estimate_of(&t[0], method)
+    })
+}
+
+/// The BCa bootstrap over independent strata: each replicate resamples every stratum's cases
+/// separately (stratum sizes fixed) and applies `estimator` to the replicate tables; the
+/// jackknife removes one case of one history of one stratum at a time.
+pub(crate) fn bootstrap_with<F>(
+    tables: &[CaptureTable],
+    opts: &BootstrapOptions<'_>,
+    estimator: F,
+) -> Result<BcaInterval, MseError>
+where
+    F: Fn(&[CaptureTable]) -> Result<Option<f64>, MseError> + Sync,
+{
+    if opts.replicates < 2 {
+        return Err(MseError::Invalid(format!(
+            "a bootstrap needs at least 2 replicates, got {}",
+            opts.replicates
+        )));
+    }
+    if !(opts.level > 0.0 && opts.level < 1.0) {
+        return Err(MseError::Invalid(format!(
+            "confidence level must lie in (0, 1), got {}",
+            opts.level
+        )));
+    }
+    let theta = estimator(tables)?.ok_or_else(|| {
         MseError::Invalid("no finite estimate on the data, so no bootstrap interval".into())
     })?;
     let cancelled = || opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
-    let cells: Vec<usize> = (1..table.counts().len())
-        .filter(|&h| table.counts()[h] > 0.0)
+    let cells: Vec<(usize, usize)> = tables
+        .iter()
+        .enumerate()
+        .flat_map(|(s, t)| {
+            (1..t.counts().len())
+                .filter(|&h| t.counts()[h] > 0.0)
+                .map(move |h| (s, h))
+        })
         .collect();
     opts.progress.start((opts.replicates + cells.len()) as u64);
 
@@ -208,25 +242,27 @@ pub fn bootstrap(
                 return Err(MseError::Cancelled);
             }
             let mut rng = stream(opts.seed, b as u64);
-            let t = resample(table, &mut rng);
-            let e = estimate_of(&t, method)?;
+            let t: Vec<CaptureTable> = tables.iter().map(|t| resample(t, &mut rng)).collect();
+            let e = estimator(&t)?;
             opts.progress.advance(1);
             Ok(e)
         })
         .collect::<Result<_, _>>()?;
 
-    // Jackknife: remove one case of history h.
+    // Jackknife: remove one case of history h in stratum s.
     let jack: Vec<(f64, Option<f64>)> = cells
         .par_iter()
-        .map(|&h| {
+        .map(|&(s, h)| {
             if cancelled() {
                 return Err(MseError::Cancelled);
             }
-            let mut c = table.counts().to_vec();
+            let mut t = tables.to_vec();
+            let mut c = t[s].counts().to_vec();
             c[h] -= 1.0;
-            let e = estimate_of(&table.with_counts(c.clone()), method)?;
+            t[s] = t[s].with_counts(c);
+            let e = estimator(&t)?;
             opts.progress.advance(1);
-            Ok((table.counts()[h], e))
+            Ok((tables[s].counts()[h], e))
         })
         .collect::<Result<_, _>>()?;
     let acceleration = if jack.iter().all(|(_, e)| e.is_some()) {

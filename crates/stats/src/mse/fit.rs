@@ -173,7 +173,7 @@ type VerdictKey = (usize, Vec<u64>, Vec<u32>);
 /// histories and the rank follow from the empty terms. Bootstrap replicates and stepwise
 /// candidates repeat the same (support, model) pairs many times.
 static VERDICTS: OnceLock<RwLock<HashMap<VerdictKey, (bool, bool)>>> = OnceLock::new();
-const VERDICT_CACHE_MAX: usize = 1 << 20;
+const VERDICT_CACHE_MAX: usize = 1 << 17;
 
 fn cached_verdicts(
     table: &CaptureTable,

@@ -15,6 +15,7 @@
 
 use std::io::Read;
 
+use super::bootstrap::{BcaInterval, BootstrapOptions, bootstrap_with};
 use super::check::mle_exists;
 use super::fit::contains_any_term;
 use super::glm::{self, GlmError};
@@ -289,4 +290,38 @@ pub fn fit_covariate_model(
     out.deviance = Some(g.deviance);
     out.coefficients = names.into_iter().zip(g.beta).collect();
     Ok(out)
+}
+
+/// BCa interval for the total over strata when each stratum gets its own model by `method`
+/// (stratified bootstrap: every stratum resampled separately, the model choice repeated).
+pub fn bootstrap_by_stratum(
+    table: &StratifiedTable,
+    method: &Method,
+    opts: &BootstrapOptions<'_>,
+) -> Result<BcaInterval, MseError> {
+    bootstrap_with(&table.tables, opts, |ts| {
+        let mut total = 0.0;
+        for t in ts {
+            match select(t, method)?.fit.estimate {
+                Some(e) => total += e,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(total))
+    })
+}
+
+/// BCa interval for the total of a [`CovariateModel`] (stratified bootstrap, fixed model).
+pub fn bootstrap_covariate_model(
+    table: &StratifiedTable,
+    model: &CovariateModel,
+    opts: &BootstrapOptions<'_>,
+) -> Result<BcaInterval, MseError> {
+    bootstrap_with(&table.tables, opts, |ts| {
+        let st = StratifiedTable {
+            strata: table.strata.clone(),
+            tables: ts.to_vec(),
+        };
+        Ok(fit_covariate_model(&st, model)?.total)
+    })
 }
