@@ -86,6 +86,29 @@ impl CaptureTable {
         Self::from_counts(lists, counts)
     }
 
+    /// [`CaptureTable::from_memberships`] with list names instead of indices, e.g. the reporter
+    /// types of each linked person: `[["police", "ngo"], ["police"]]`. An unknown name is an error.
+    pub fn from_named_memberships<I, P, S>(lists: Vec<String>, persons: I) -> Result<Self, MseError>
+    where
+        I: IntoIterator<Item = P>,
+        P: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut idx: Vec<Vec<usize>> = Vec::new();
+        for (person, names) in persons.into_iter().enumerate() {
+            let mut v = Vec::new();
+            for name in names {
+                let name = name.as_ref();
+                let i = lists.iter().position(|l| l == name).ok_or_else(|| {
+                    MseError::Invalid(format!("person {person} is on unknown list `{name}`"))
+                })?;
+                v.push(i);
+            }
+            idx.push(v);
+        }
+        Self::from_memberships(lists, idx)
+    }
+
     /// Reads a CSV whose header names the lists and, last, the count column; each row is one
     /// capture history of 0/1 values and its count. Histories not listed have count 0.
     ///
@@ -336,6 +359,18 @@ mod tests {
         assert_eq!(t.count(0b101), 2.0);
         assert_eq!(t.count(0b010), 1.0);
         assert_eq!(t.observed(), 4.0);
+    }
+
+    #[test]
+    fn named_memberships() {
+        let t = CaptureTable::from_named_memberships(
+            names(2),
+            [vec!["A", "B"], vec!["B"], vec!["B", "B"]],
+        )
+        .unwrap();
+        assert_eq!(t.count(0b11), 1.0);
+        assert_eq!(t.count(0b10), 2.0);
+        assert!(CaptureTable::from_named_memberships(names(2), [vec!["Z"]]).is_err());
     }
 
     #[test]
