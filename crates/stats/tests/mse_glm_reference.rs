@@ -148,3 +148,42 @@ fn covariate_model_equals_poisson_glm() {
         "unobserved adult",
     );
 }
+
+/// Exhaustive AIC/BIC search over all 1,024 two-list models of UKdat_5: the best 20 models and
+/// their scores equal an independent search with statsmodels + scipy's LP
+/// (`scripts/reference/mse_exhaustive.py`).
+#[test]
+fn exhaustive_search_equals_reference() {
+    use zicht_stats::mse::{Method, select};
+    let reference: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("exhaustive_UKdat_5.json")).unwrap())
+            .unwrap();
+    let table =
+        CaptureTable::read_csv(std::fs::File::open(fixture("UKdat_5.csv")).unwrap()).unwrap();
+    let lists = table.lists().to_vec();
+    for (method, key) in [(Method::Bic, "bic"), (Method::Aic, "aic")] {
+        let s = select(&table, &method).unwrap();
+        let want = reference[key].as_array().unwrap();
+        assert_eq!(s.models.len(), want.len());
+        for (got, w) in s.models.iter().zip(want) {
+            let mut g = got.model.term_names(&lists);
+            g.sort();
+            let mut t: Vec<String> = w["terms"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_str().unwrap().to_owned())
+                .collect();
+            t.sort();
+            assert_eq!(g, t, "{key}");
+            let score = if key == "bic" { got.bic } else { got.aic };
+            close(score.unwrap(), w[key].as_f64().unwrap(), key);
+            close(
+                got.estimate.unwrap(),
+                w["estimate"].as_f64().unwrap(),
+                "estimate",
+            );
+        }
+        assert_eq!(s.fit.model, s.models[0].model);
+    }
+}
