@@ -29,7 +29,12 @@ pub enum MethodArg {
 TABLE.csv has one 0/1 column per list and, last, the number of cases with that capture history:\n  \
 \"LA\",\"NG\",\"PF\",\"count\"\n  1,0,0,54\n  1,1,0,15\n  ...\n\
 Without --bootstrap the interval is the profile-likelihood interval of the chosen model \
-(model-conditional); with it, a BCa interval that repeats the model choice in every replicate."
+(model-conditional); with it, a BCa interval that repeats the model choice in every replicate.\n\n\
+--json prints {observed, lists, method, model, estimate, unobserved, ci{type,level,low,high}, \
+models[{terms, estimate, deviance, df, aic, bic, mle_exists, identifiable, empty_terms}], note, \
+empty_terms, ci_lognormal, bootstrap, models_evaluated}. `models` is the stepwise path, or the 20 best \
+models of an exhaustive search. Without a finite estimate (no MLE, not identifiable, lists that never \
+overlap) estimate and ci are null and `note` says why."
 )]
 pub struct Args {
     /// Capture-history table (CSV): 0/1 list columns, then a count column.
