@@ -27,6 +27,8 @@ enum Command {
     Pseudonymise(commands::pseudonymise::PseudonymiseArgs),
     /// The audit log of every access to personal data
     Audit(commands::audit::AuditArgs),
+    /// Multiple systems estimation of the dark number from a capture-history table.
+    Mse(commands::mse::Args),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
         Command::Import(a) => commands::import::run(a),
         Command::Pseudonymise(a) => commands::pseudonymise::run(a),
         Command::Audit(a) => commands::audit::run(a),
+        Command::Mse(args) => commands::mse::run(args),
     };
     exit::finish(result)
 }

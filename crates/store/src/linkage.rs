@@ -58,7 +58,12 @@ pub struct RunSummary {
 
 impl Store {
     /// Loads every report and event for linkage. Opening the vault is logged as one audit entry.
-    pub async fn linkage_records(&self, keys: &Keys, actor: &str, purpose: &str) -> Result<Vec<LinkRecord>, StoreError> {
+    pub async fn linkage_records(
+        &self,
+        keys: &Keys,
+        actor: &str,
+        purpose: &str,
+    ) -> Result<Vec<LinkRecord>, StoreError> {
         self.check_vault_key(keys).await?;
         let vault = Vault::new(keys.vault()?);
         let mut tx = self.db.pool.begin().await?;
@@ -102,20 +107,31 @@ impl Store {
         }
         if opened > 0 {
             let subject = format!("{opened} vault records opened for record linkage");
-            audit::append(&mut tx, &AuditEntry { actor, action: "read identities", subject: &subject, purpose }).await?;
+            audit::append(&mut tx, &AuditEntry { actor, action: "read identities", subject: &subject, purpose })
+                .await?;
         }
         tx.commit().await?;
         Ok(out)
     }
 
     /// Writes a linkage result in one transaction: new persons, every record's person, the run's counts.
-    pub async fn save_persons(&self, assignments: &[Assignment], summary: &RunSummary, actor: &str) -> Result<(), StoreError> {
+    pub async fn save_persons(
+        &self,
+        assignments: &[Assignment],
+        summary: &RunSummary,
+        actor: &str,
+    ) -> Result<(), StoreError> {
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let mut tx = self.db.pool.begin().await?;
-        let existing: Vec<String> =
-            sqlx::query("SELECT id FROM persons").fetch_all(&mut *tx).await?.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?;
+        let existing: Vec<String> = sqlx::query("SELECT id FROM persons")
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
         let existing: std::collections::HashSet<String> = existing.into_iter().collect();
-        let mut new: Vec<&str> = assignments.iter().map(|a| a.person_id.as_str()).filter(|p| !existing.contains(*p)).collect();
+        let mut new: Vec<&str> =
+            assignments.iter().map(|a| a.person_id.as_str()).filter(|p| !existing.contains(*p)).collect();
         new.sort_unstable();
         new.dedup();
         for chunk in new.chunks(5000) {

@@ -4,4 +4,5 @@ pub mod audit;
 pub mod common;
 pub mod import;
 pub mod init;
+pub mod mse;
 pub mod pseudonymise;
