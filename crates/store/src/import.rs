@@ -716,17 +716,24 @@ impl Run<'_> {
             return Ok(());
         }
         let kind = self.opts.kind;
-        // Digests of ids already in the database (or earlier in this batch).
+        // Digests of ids already in the database. Both key columns are constrained so that the lookup uses
+        // the (owner, external_id) unique index instead of scanning the table.
+        let mut owners: Vec<&str> = batch.iter().map(|p| p.parsed.key().0).collect();
+        owners.sort_unstable();
+        owners.dedup();
         let ids: Vec<&str> = batch.iter().map(|p| p.parsed.key().1).collect();
+        let placeholders =
+            |from: usize, n: usize| (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
         let sql = format!(
-            "SELECT {}, external_id, row_digest FROM {} WHERE external_id IN ({})",
-            kind.owner_column(),
-            kind.table(),
-            (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+            "SELECT {owner}, external_id, row_digest FROM {table} WHERE {owner} IN ({}) AND external_id IN ({})",
+            placeholders(1, owners.len()),
+            placeholders(owners.len() + 1, ids.len()),
+            owner = kind.owner_column(),
+            table = kind.table(),
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
-        for id in &ids {
-            q = q.bind(*id);
+        for v in owners.iter().chain(&ids) {
+            q = q.bind(*v);
         }
         let mut known: HashMap<(String, String), String> = HashMap::new();
         for row in q.fetch_all(&mut **tx).await? {
