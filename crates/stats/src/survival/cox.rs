@@ -1,0 +1,752 @@
+//! Cox proportional hazards regression (Cox 1972) on counting-process data `(start, stop]`
+//! (Andersen & Gill 1982), so that time-varying covariates, left truncation and recurrent events
+//! fit the same code. Ties by Efron (1977, the default) or Breslow (1974); strata with their own
+//! baseline hazards; Newton–Raphson from beta = 0 with step halving; model-based standard errors
+//! from the inverse information; optional robust (sandwich) errors from the score residuals,
+//! summed within clusters (Lin & Wei 1989); Wald, likelihood-ratio and score tests; Harrell's
+//! concordance. The iteration and its stopping rule follow R `coxph` (survival 3.5): stop when
+//! |1 - l_old / l_new| <= eps (1e-9) without a halving step.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::linalg::{Ldl, quad_form};
+use super::{SurvivalError, check_time, chi2_sf, normal_two_sided};
+
+/// How tied event times enter the partial likelihood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Ties {
+    /// Efron (1977): the tied events leave the risk set gradually. R's default.
+    #[default]
+    Efron,
+    /// Breslow (1974): every tied event sees the full risk set.
+    Breslow,
+}
+
+impl Ties {
+    /// Parses `efron` or `breslow`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "efron" => Some(Self::Efron),
+            "breslow" => Some(Self::Breslow),
+            _ => None,
+        }
+    }
+}
+
+/// The data of a Cox model. Covariates are columns of equal length; rows are at risk on
+/// `(start, stop]` (start = 0 when `start` is `None`).
+#[derive(Debug, Clone, Copy)]
+pub struct CoxInput<'a> {
+    pub start: Option<&'a [f64]>,
+    pub stop: &'a [f64],
+    pub event: &'a [bool],
+    pub covariates: &'a [&'a [f64]],
+    pub names: &'a [String],
+    /// Stratum of each row: separate baseline hazards and risk sets.
+    pub strata: Option<&'a [usize]>,
+    /// Cluster (e.g. person) of each row for robust errors; each row its own cluster if `None`.
+    pub cluster: Option<&'a [usize]>,
+}
+
+/// Fitting options; the defaults are R's `coxph.control()`.
+#[derive(Debug, Clone, Copy)]
+pub struct CoxOptions {
+    pub ties: Ties,
+    /// Also compute robust (sandwich) standard errors.
+    pub robust: bool,
+    pub max_iter: usize,
+    /// Relative change of the log partial likelihood that stops the iteration.
+    pub eps: f64,
+    /// Pivot tolerance of the information matrix factorisation.
+    pub toler_chol: f64,
+    /// Relative size of the next Newton step that flags a diverging coefficient.
+    pub toler_inf: f64,
+}
+
+impl Default for CoxOptions {
+    fn default() -> Self {
+        Self {
+            ties: Ties::Efron,
+            robust: false,
+            max_iter: 20,
+            eps: 1e-9,
+            toler_chol: f64::EPSILON.powf(0.75),
+            toler_inf: 1e-9f64.sqrt(),
+        }
+    }
+}
+
+/// A chi-square test: statistic, degrees of freedom, p-value.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TestResult {
+    pub chi2: f64,
+    pub df: usize,
+    pub p: f64,
+}
+
+impl TestResult {
+    fn new(chi2: f64, df: usize) -> Self {
+        Self { chi2, df, p: chi2_sf(chi2, df) }
+    }
+}
+
+/// A fitted Cox model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoxFit {
+    pub ties: Ties,
+    pub names: Vec<String>,
+    pub n: usize,
+    pub events: usize,
+    pub coef: Vec<f64>,
+    /// Model-based standard errors (sqrt of the diagonal of the inverse information).
+    pub se: Vec<f64>,
+    /// Robust standard errors, when requested.
+    pub robust_se: Option<Vec<f64>>,
+    /// Model-based covariance, row-major p x p.
+    pub var: Vec<f64>,
+    /// Robust covariance, when requested.
+    pub robust_var: Option<Vec<f64>>,
+    pub loglik: f64,
+    pub loglik_null: f64,
+    pub iterations: usize,
+    pub lr_test: TestResult,
+    pub wald_test: TestResult,
+    pub score_test: TestResult,
+    /// Harrell's concordance of the linear predictor (ties in the predictor count 1/2; pairs tied
+    /// on an event time are not comparable), as R's `concordance(fit)`.
+    pub concordance: f64,
+}
+
+impl CoxFit {
+    /// z statistics, using the robust errors when present.
+    pub fn z(&self) -> Vec<f64> {
+        let se = self.robust_se.as_ref().unwrap_or(&self.se);
+        self.coef.iter().zip(se).map(|(b, s)| b / s).collect()
+    }
+
+    /// Two-sided Wald p-values of the coefficients.
+    pub fn p_values(&self) -> Vec<f64> {
+        self.z().into_iter().map(normal_two_sided).collect()
+    }
+}
+
+/// Prepared data: centred covariates row-major, and per-stratum orderings.
+struct Prepared<'a> {
+    p: usize,
+    x: Vec<f64>,
+    start: Option<&'a [f64]>,
+    stop: &'a [f64],
+    event: &'a [bool],
+    strata: Vec<Stratum>,
+}
+
+struct Stratum {
+    /// rows by stop time descending (events first within a time)
+    by_stop: Vec<usize>,
+    /// rows by start time descending (counting-process data only)
+    by_start: Vec<usize>,
+}
+
+/// Sums of one pass over the data at a given beta.
+#[derive(Clone)]
+struct Pass {
+    loglik: f64,
+    u: Vec<f64>,
+    imat: Vec<f64>,
+}
+
+impl Pass {
+    fn zero(p: usize) -> Self {
+        Self { loglik: 0.0, u: vec![0.0; p], imat: vec![0.0; p * p] }
+    }
+    fn add(mut self, o: Self) -> Self {
+        self.loglik += o.loglik;
+        self.u.iter_mut().zip(&o.u).for_each(|(a, b)| *a += b);
+        self.imat.iter_mut().zip(&o.imat).for_each(|(a, b)| *a += b);
+        self
+    }
+}
+
+/// Fits a Cox model. Errors on bad rows, constant or collinear covariates, no events, and on
+/// monotone likelihood (perfect separation), where no finite estimate exists.
+pub fn cox_ph(input: &CoxInput<'_>, opts: &CoxOptions) -> Result<CoxFit, SurvivalError> {
+    let prep = prepare(input)?;
+    let p = prep.p;
+    let n = input.stop.len();
+    let events = input.event.iter().filter(|&&e| e).count();
+    let names: Vec<String> = input.names.to_vec();
+
+    let mut beta = vec![0.0; p];
+    let first = full_pass(&prep, &beta, opts.ties);
+    let loglik_null = first.loglik;
+    let f0 = Ldl::new(&first.imat, p, opts.toler_chol);
+    if let Some(j) = f0.first_zero() {
+        return Err(SurvivalError::Collinear { name: names[j].clone() });
+    }
+    let score = quad_form(&f0.inverse(), &first.u);
+
+    let mut cur = first;
+    let mut step = f0.solve(&cur.u);
+    let mut halving = false;
+    let mut converged = false;
+    let mut iterations = 0;
+    let mut new_beta = vec![0.0; p];
+    for iter in 1..=opts.max_iter {
+        iterations = iter;
+        for j in 0..p {
+            new_beta[j] = beta[j] + step[j];
+        }
+        let np = full_pass(&prep, &new_beta, opts.ties);
+        if !np.loglik.is_finite() {
+            // overflow: treat like a worse likelihood and halve
+            halving = true;
+            for j in 0..p {
+                step[j] /= 2.0;
+            }
+            continue;
+        }
+        if (1.0 - cur.loglik / np.loglik).abs() <= opts.eps && !halving {
+            beta.clone_from(&new_beta);
+            cur = np;
+            converged = true;
+            break;
+        }
+        if np.loglik < cur.loglik {
+            halving = true;
+            for j in 0..p {
+                step[j] /= 2.0;
+            }
+        } else {
+            halving = false;
+            beta.clone_from(&new_beta);
+            cur = np;
+            let f = Ldl::new(&cur.imat, p, opts.toler_chol);
+            if let Some(j) = f.first_zero() {
+                return Err(SurvivalError::Collinear { name: names[j].clone() });
+            }
+            step = f.solve(&cur.u);
+        }
+    }
+    let fin = Ldl::new(&cur.imat, p, opts.toler_chol);
+    let var = fin.inverse();
+    // Divergence check (as R's coxph): the Newton step still to take is large relative to the
+    // coefficient, or the iteration ran out while the likelihood kept creeping up.
+    let next = fin.solve(&cur.u);
+    for j in 0..p {
+        let diverging = next[j].abs() > opts.eps && next[j].abs() > opts.toler_inf * beta[j].abs();
+        let huge = beta[j].abs() * prep_sd(input.covariates[j]) > 20.0;
+        if (converged && diverging && huge) || (!converged && huge) || fin.first_zero() == Some(j)
+        {
+            return Err(SurvivalError::Separation {
+                name: names[j].clone(),
+                direction: if beta[j] < 0.0 { "-" } else { "+" },
+            });
+        }
+    }
+    if !converged {
+        return Err(SurvivalError::NotConverged { iterations });
+    }
+    let se: Vec<f64> = (0..p).map(|j| var[j * p + j].sqrt()).collect();
+    let wald = quad_form(&cur.imat, &beta);
+    let (robust_var, robust_se) = if opts.robust {
+        let rv = robust_variance(&prep, &beta, &var, opts.ties, input.cluster);
+        let rse = (0..p).map(|j| rv[j * p + j].sqrt()).collect();
+        (Some(rv), Some(rse))
+    } else {
+        (None, None)
+    };
+    let wald_test = match &robust_var {
+        // with robust errors R reports the robust Wald test
+        Some(rv) => TestResult::new(quad_form(&Ldl::new(rv, p, opts.toler_chol).inverse(), &beta), p),
+        None => TestResult::new(wald, p),
+    };
+    let eta: Vec<f64> = (0..n)
+        .map(|i| (0..p).map(|j| prep.x[i * p + j] * beta[j]).sum())
+        .collect();
+    let concordance = concordance(&prep, &eta);
+    Ok(CoxFit {
+        ties: opts.ties,
+        names,
+        n,
+        events,
+        coef: beta,
+        se,
+        robust_se,
+        var,
+        robust_var,
+        loglik: cur.loglik,
+        loglik_null,
+        iterations,
+        lr_test: TestResult::new(2.0 * (cur.loglik - loglik_null), p),
+        wald_test,
+        score_test: TestResult::new(score, p),
+        concordance,
+    })
+}
+
+fn prep_sd(x: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let m = x.iter().sum::<f64>() / n;
+    (x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt()
+}
+
+fn prepare<'a>(input: &CoxInput<'a>) -> Result<Prepared<'a>, SurvivalError> {
+    let n = input.stop.len();
+    if n == 0 {
+        return Err(SurvivalError::Empty);
+    }
+    let p = input.covariates.len();
+    if p == 0 {
+        return Err(SurvivalError::Invalid("no covariates".into()));
+    }
+    if input.names.len() != p {
+        return Err(SurvivalError::LengthMismatch {
+            what: "names",
+            got: input.names.len(),
+            expected: p,
+        });
+    }
+    let mut lens = vec![("event", input.event.len())];
+    lens.extend(input.start.map(|s| ("start", s.len())));
+    lens.extend(input.strata.map(|s| ("strata", s.len())));
+    lens.extend(input.cluster.map(|s| ("cluster", s.len())));
+    lens.extend(input.covariates.iter().map(|c| ("covariate", c.len())));
+    for (what, len) in lens {
+        if len != n {
+            return Err(SurvivalError::LengthMismatch { what, got: len, expected: n });
+        }
+    }
+    for i in 0..n {
+        check_time(input.stop[i], i)?;
+        if let Some(s) = input.start {
+            check_time(s[i], i)?;
+            if s[i] >= input.stop[i] {
+                return Err(SurvivalError::StartNotBeforeStop {
+                    index: i,
+                    start: s[i],
+                    stop: input.stop[i],
+                });
+            }
+        } else if input.stop[i] <= 0.0 && input.event[i] {
+            // an event at time 0 has nobody at risk on (0, 0]; R drops such rows with a warning,
+            // we refuse them so the counts stay honest
+            return Err(SurvivalError::Invalid(format!(
+                "row {i}: event at time 0 (nobody is at risk on (0, 0])"
+            )));
+        }
+    }
+    if !input.event.iter().any(|&e| e) {
+        return Err(SurvivalError::NoEvents);
+    }
+    let mut x = vec![0.0; n * p];
+    for (j, col) in input.covariates.iter().enumerate() {
+        if let Some(i) = col.iter().position(|v| !v.is_finite()) {
+            return Err(SurvivalError::MissingCovariate { index: i, name: input.names[j].clone() });
+        }
+        let mean = col.iter().sum::<f64>() / n as f64;
+        if col.iter().all(|&v| v == col[0]) {
+            return Err(SurvivalError::NoVariance { name: input.names[j].clone(), value: col[0] });
+        }
+        for i in 0..n {
+            x[i * p + j] = col[i] - mean;
+        }
+    }
+    let nstrata = input.strata.map_or(1, |s| s.iter().copied().max().unwrap_or(0) + 1);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); nstrata];
+    for i in 0..n {
+        members[input.strata.map_or(0, |s| s[i])].push(i);
+    }
+    let stop = input.stop;
+    let event = input.event;
+    let strata = members
+        .into_par_iter()
+        .filter(|m| !m.is_empty())
+        .map(|m| {
+            let mut by_stop = m.clone();
+            by_stop.sort_unstable_by(|&a, &b| {
+                stop[b].total_cmp(&stop[a]).then(event[b].cmp(&event[a])).then(a.cmp(&b))
+            });
+            let by_start = match input.start {
+                Some(s) => {
+                    let mut v = m;
+                    v.sort_unstable_by(|&a, &b| s[b].total_cmp(&s[a]).then(a.cmp(&b)));
+                    v
+                }
+                None => Vec::new(),
+            };
+            Stratum { by_stop, by_start }
+        })
+        .collect();
+    Ok(Prepared { p, x, start: input.start, stop, event, strata })
+}
+
+fn full_pass(prep: &Prepared<'_>, beta: &[f64], ties: Ties) -> Pass {
+    let p = prep.p;
+    let mut out = prep
+        .strata
+        .par_iter()
+        .map(|s| stratum_pass(prep, s, beta, ties))
+        .reduce(|| Pass::zero(p), Pass::add);
+    // fill the upper triangle
+    for i in 0..p {
+        for j in (i + 1)..p {
+            out.imat[i * p + j] = out.imat[j * p + i];
+        }
+    }
+    out
+}
+
+#[inline]
+fn eta_of(x: &[f64], beta: &[f64]) -> f64 {
+    x.iter().zip(beta).map(|(a, b)| a * b).sum()
+}
+
+/// Adds (sign = 1) or removes (sign = -1) a row's weighted moments (lower triangle of s2).
+#[inline]
+fn accumulate(s0: &mut f64, s1: &mut [f64], s2: &mut [f64], x: &[f64], w: f64) {
+    let p = x.len();
+    *s0 += w;
+    for a in 0..p {
+        let wa = w * x[a];
+        s1[a] += wa;
+        for b in 0..=a {
+            s2[a * p + b] += wa * x[b];
+        }
+    }
+}
+
+fn stratum_pass(prep: &Prepared<'_>, st: &Stratum, beta: &[f64], ties: Ties) -> Pass {
+    let p = prep.p;
+    let mut out = Pass::zero(p);
+    let (mut s0, mut s1, mut s2) = (0.0, vec![0.0; p], vec![0.0; p * p]);
+    let (mut d0, mut d1, mut d2) = (0.0, vec![0.0; p], vec![0.0; p * p]);
+    let mut xbar = vec![0.0; p];
+    let idx = &st.by_stop;
+    let (mut ps, mut pe) = (0, 0);
+    while ps < idx.len() {
+        let t = prep.stop[idx[ps]];
+        let mut d = 0usize;
+        d0 = 0.0;
+        d1.iter_mut().for_each(|v| *v = 0.0);
+        d2.iter_mut().for_each(|v| *v = 0.0);
+        while ps < idx.len() && prep.stop[idx[ps]] == t {
+            let i = idx[ps];
+            let xi = &prep.x[i * p..(i + 1) * p];
+            let eta = eta_of(xi, beta);
+            let w = eta.exp();
+            accumulate(&mut s0, &mut s1, &mut s2, xi, w);
+            if prep.event[i] {
+                d += 1;
+                accumulate(&mut d0, &mut d1, &mut d2, xi, w);
+                out.loglik += eta;
+                for a in 0..p {
+                    out.u[a] += xi[a];
+                }
+            }
+            ps += 1;
+        }
+        if let Some(start) = prep.start {
+            while pe < st.by_start.len() && start[st.by_start[pe]] >= t {
+                let j = st.by_start[pe];
+                let xj = &prep.x[j * p..(j + 1) * p];
+                let w = eta_of(xj, beta).exp();
+                accumulate(&mut s0, &mut s1, &mut s2, xj, -w);
+                pe += 1;
+            }
+        }
+        if d == 0 {
+            continue;
+        }
+        let df = d as f64;
+        for r in 0..d {
+            let f = match ties {
+                Ties::Efron => r as f64 / df,
+                Ties::Breslow => 0.0,
+            };
+            let z0 = s0 - f * d0;
+            out.loglik -= z0.ln();
+            for a in 0..p {
+                xbar[a] = (s1[a] - f * d1[a]) / z0;
+                out.u[a] -= xbar[a];
+            }
+            for a in 0..p {
+                for b in 0..=a {
+                    out.imat[a * p + b] += (s2[a * p + b] - f * d2[a * p + b]) / z0 - xbar[a] * xbar[b];
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Robust (sandwich) covariance V (L'L) V with L the score residuals summed within clusters
+/// (Lin & Wei 1989; Therneau & Grambsch 2000, section 7.2).
+fn robust_variance(
+    prep: &Prepared<'_>,
+    beta: &[f64],
+    var: &[f64],
+    ties: Ties,
+    cluster: Option<&[usize]>,
+) -> Vec<f64> {
+    let p = prep.p;
+    let n = prep.stop.len();
+    let resid = score_residuals(prep, beta, ties);
+    let mut sums: Vec<f64>;
+    let rows: &[f64] = match cluster {
+        None => &resid,
+        Some(c) => {
+            let k = c.iter().copied().max().unwrap_or(0) + 1;
+            sums = vec![0.0; k * p];
+            for i in 0..n {
+                for a in 0..p {
+                    sums[c[i] * p + a] += resid[i * p + a];
+                }
+            }
+            sums.as_mut_slice()
+        }
+    };
+    let m = rows.len() / p;
+    let mut ltl = vec![0.0; p * p];
+    for i in 0..m {
+        let r = &rows[i * p..(i + 1) * p];
+        for a in 0..p {
+            for b in 0..p {
+                ltl[a * p + b] += r[a] * r[b];
+            }
+        }
+    }
+    // V * LtL * V
+    let mut tmp = vec![0.0; p * p];
+    for a in 0..p {
+        for b in 0..p {
+            tmp[a * p + b] = (0..p).map(|k| var[a * p + k] * ltl[k * p + b]).sum();
+        }
+    }
+    let mut out = vec![0.0; p * p];
+    for a in 0..p {
+        for b in 0..p {
+            out[a * p + b] = (0..p).map(|k| tmp[a * p + k] * var[k * p + b]).sum();
+        }
+    }
+    out
+}
+
+/// Score residuals, row-major n x p: for row i, its event term `x_i - mean xbar` minus its share
+/// of every risk set it was in, `w_i (x_i - xbar_r) / S0_r` (with Efron's (1 - r/d) weight for
+/// the tied events themselves). They sum to the score vector.
+fn score_residuals(prep: &Prepared<'_>, beta: &[f64], ties: Ties) -> Vec<f64> {
+    let p = prep.p;
+    let n = prep.stop.len();
+    let mut resid = vec![0.0; n * p];
+    let parts: Vec<Vec<(usize, Vec<f64>)>> = prep
+        .strata
+        .par_iter()
+        .map(|st| {
+            // event times in ascending order with hazard increments
+            struct Step {
+                t: f64,
+                dl: f64,
+                db: Vec<f64>,
+                dl_dead: f64,
+                db_dead: Vec<f64>,
+                xbar_mean: Vec<f64>,
+            }
+            let mut steps: Vec<Step> = Vec::new();
+            let (mut s0, mut s1, mut s2) = (0.0, vec![0.0; p], vec![0.0; p * p]);
+            let (mut d0, mut d1, mut d2) = (0.0, vec![0.0; p], vec![0.0; p * p]);
+            let idx = &st.by_stop;
+            let (mut ps, mut pe) = (0, 0);
+            while ps < idx.len() {
+                let t = prep.stop[idx[ps]];
+                let mut d = 0usize;
+                d0 = 0.0;
+                d1.iter_mut().for_each(|v| *v = 0.0);
+                d2.iter_mut().for_each(|v| *v = 0.0);
+                while ps < idx.len() && prep.stop[idx[ps]] == t {
+                    let i = idx[ps];
+                    let xi = &prep.x[i * p..(i + 1) * p];
+                    let w = eta_of(xi, beta).exp();
+                    accumulate(&mut s0, &mut s1, &mut s2, xi, w);
+                    if prep.event[i] {
+                        d += 1;
+                        accumulate(&mut d0, &mut d1, &mut d2, xi, w);
+                    }
+                    ps += 1;
+                }
+                if let Some(start) = prep.start {
+                    while pe < st.by_start.len() && start[st.by_start[pe]] >= t {
+                        let j = st.by_start[pe];
+                        let xj = &prep.x[j * p..(j + 1) * p];
+                        let w = eta_of(xj, beta).exp();
+                        accumulate(&mut s0, &mut s1, &mut s2, xj, -w);
+                        pe += 1;
+                    }
+                }
+                if d == 0 {
+                    continue;
+                }
+                let df = d as f64;
+                let mut step = Step {
+                    t,
+                    dl: 0.0,
+                    db: vec![0.0; p],
+                    dl_dead: 0.0,
+                    db_dead: vec![0.0; p],
+                    xbar_mean: vec![0.0; p],
+                };
+                for r in 0..d {
+                    let f = match ties {
+                        Ties::Efron => r as f64 / df,
+                        Ties::Breslow => 0.0,
+                    };
+                    let z0 = s0 - f * d0;
+                    step.dl += 1.0 / z0;
+                    step.dl_dead += (1.0 - f) / z0;
+                    for a in 0..p {
+                        let xb = (s1[a] - f * d1[a]) / z0;
+                        step.db[a] += xb / z0;
+                        step.db_dead[a] += (1.0 - f) * xb / z0;
+                        step.xbar_mean[a] += xb / df;
+                    }
+                }
+                steps.push(step);
+            }
+            steps.reverse();
+            // cumulative sums over ascending event times
+            let m = steps.len();
+            let mut cum_l = vec![0.0; m + 1];
+            let mut cum_b = vec![0.0; (m + 1) * p];
+            for k in 0..m {
+                cum_l[k + 1] = cum_l[k] + steps[k].dl;
+                for a in 0..p {
+                    cum_b[(k + 1) * p + a] = cum_b[k * p + a] + steps[k].db[a];
+                }
+            }
+            let times: Vec<f64> = steps.iter().map(|s| s.t).collect();
+            let mut local = Vec::with_capacity(idx.len());
+            for &i in idx {
+                let xi = &prep.x[i * p..(i + 1) * p];
+                let w = eta_of(xi, beta).exp();
+                let hi = times.partition_point(|&t| t <= prep.stop[i]);
+                let lo = prep.start.map_or(0, |s| times.partition_point(|&t| t <= s[i]));
+                let mut r = vec![0.0; p];
+                let dl = cum_l[hi] - cum_l[lo];
+                for a in 0..p {
+                    let db = cum_b[hi * p + a] - cum_b[lo * p + a];
+                    r[a] = -w * (xi[a] * dl - db);
+                }
+                if prep.event[i] && hi > 0 && times[hi - 1] == prep.stop[i] {
+                    let s = &steps[hi - 1];
+                    for a in 0..p {
+                        // replace the full-weight share at the own event time by the Efron share
+                        r[a] += w * (xi[a] * s.dl - s.db[a]);
+                        r[a] -= w * (xi[a] * s.dl_dead - s.db_dead[a]);
+                        r[a] += xi[a] - s.xbar_mean[a];
+                    }
+                }
+                local.push((i, r));
+            }
+            local
+        })
+        .collect();
+    for part in parts {
+        for (i, r) in part {
+            resid[i * p..(i + 1) * p].copy_from_slice(&r);
+        }
+    }
+    resid
+}
+
+/// Harrell's concordance of `eta` within strata on counting-process data: for each event at t,
+/// the rows at risk at t (start < t <= stop) that do not have an event at t are compared; a higher
+/// risk score for the earlier event is concordant, equal scores count one half.
+/// O(n log n) with a Fenwick tree over the ranks of `eta`.
+fn concordance(prep: &Prepared<'_>, eta: &[f64]) -> f64 {
+    let start = prep.start;
+    let start_of = |i: usize| start.map_or(f64::NEG_INFINITY, |s| s[i]);
+    let (conc, disc, tied) = prep
+        .strata
+        .par_iter()
+        .map(|st| {
+            let mut vals: Vec<f64> = st.by_stop.iter().map(|&i| eta[i]).collect();
+            vals.sort_unstable_by(f64::total_cmp);
+            vals.dedup();
+            let rank = |i: usize| vals.partition_point(|&v| v < eta[i]);
+            let mut tree = Fenwick::new(vals.len());
+            let mut rows = st.by_stop.clone();
+            rows.reverse(); // ascending stop
+            let mut by_start = st.by_stop.clone();
+            by_start.sort_unstable_by(|&a, &b| start_of(a).total_cmp(&start_of(b)).then(a.cmp(&b)));
+            let (mut c, mut d, mut tx) = (0.0f64, 0.0f64, 0.0f64);
+            let (mut pin, mut pout, mut pe) = (0usize, 0usize, 0usize);
+            while pe < rows.len() {
+                let t = prep.stop[rows[pe]];
+                let mut e_end = pe;
+                let mut has_event = false;
+                while e_end < rows.len() && prep.stop[rows[e_end]] == t {
+                    has_event |= prep.event[rows[e_end]];
+                    e_end += 1;
+                }
+                if has_event {
+                    while pin < by_start.len() && start_of(by_start[pin]) < t {
+                        tree.add(rank(by_start[pin]), 1.0);
+                        pin += 1;
+                    }
+                    // rows that ended before t entered earlier (start < stop < t)
+                    while pout < pe {
+                        tree.add(rank(rows[pout]), -1.0);
+                        pout += 1;
+                    }
+                    let deaths = rows[pe..e_end].iter().copied().filter(|&i| prep.event[i]);
+                    for i in deaths.clone() {
+                        tree.add(rank(i), -1.0);
+                    }
+                    let total = tree.prefix(vals.len());
+                    for i in deaths.clone() {
+                        let r = rank(i);
+                        let below = tree.prefix(r);
+                        let upto = tree.prefix(r + 1);
+                        c += below;
+                        tx += upto - below;
+                        d += total - upto;
+                    }
+                    for i in deaths {
+                        tree.add(rank(i), 1.0);
+                    }
+                }
+                pe = e_end;
+            }
+            (c, d, tx)
+        })
+        .reduce(|| (0.0, 0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+    if conc + disc + tied == 0.0 { 0.5 } else { (conc + tied / 2.0) / (conc + disc + tied) }
+}
+
+struct Fenwick {
+    t: Vec<f64>,
+}
+
+impl Fenwick {
+    fn new(n: usize) -> Self {
+        Self { t: vec![0.0; n + 1] }
+    }
+    fn add(&mut self, i: usize, v: f64) {
+        let mut k = i + 1;
+        while k < self.t.len() {
+            self.t[k] += v;
+            k += k & k.wrapping_neg();
+        }
+    }
+    /// Sum over ranks < i.
+    fn prefix(&self, i: usize) -> f64 {
+        let mut k = i;
+        let mut s = 0.0;
+        while k > 0 {
+            s += self.t[k];
+            k -= k & k.wrapping_neg();
+        }
+        s
+    }
+}
