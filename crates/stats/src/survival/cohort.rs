@@ -225,7 +225,7 @@ pub fn incidence_by_subgroup(
             let km = kaplan_meier(&time, &ev, ConfType::LogLog, 0.95)?;
             for &y in years {
                 match km.at(y) {
-                    Ok((s, se, _, _)) => at.push((y, Some(1.0 - s), Some(se * se))),
+                    Ok((s, se, _, _)) => at.push((y, Some(1.0 - s), se.map(|v| v * v))),
                     Err(_) => at.push((y, None, None)),
                 }
             }

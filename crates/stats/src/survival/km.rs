@@ -124,11 +124,12 @@ pub fn kaplan_meier(
         }
         if d > 0.0 {
             s *= 1.0 - d / at_risk;
-            // At n == d the survival drops to 0 and Greenwood's term is infinite; R leaves the
-            // standard error of log S unchanged there (its C code skips the term) -- we do too,
-            // and intervals at S = 0 are reported as undefined.
+            // At n == d the survival drops to 0 and Greenwood's term is infinite (as in R):
+            // the standard error of S and the intervals are then undefined (`None`).
             if at_risk > d {
                 var_log += d / (at_risk * (at_risk - d));
+            } else {
+                var_log = f64::INFINITY;
             }
             h += d / at_risk;
             var_h += d / (at_risk * at_risk);
@@ -150,14 +151,15 @@ pub fn kaplan_meier(
 }
 
 impl KaplanMeier {
-    /// Standard error of S at row `i` (delta method: S * se(log S)), as R's `summary.survfit`.
-    pub fn se_survival(&self, i: usize) -> f64 {
+    /// Standard error of S at row `i` (delta method: S * se(log S)), as R's `summary.survfit`;
+    /// `None` once S has dropped to 0 (Greenwood's formula is 0 times infinity there).
+    pub fn se_survival(&self, i: usize) -> Option<f64> {
         let r = &self.rows[i];
-        r.survival * r.se_log
+        (r.se_log.is_finite()).then(|| r.survival * r.se_log)
     }
 
-    /// Pointwise confidence interval at row `i`; `None` where the scale is undefined
-    /// (S = 0 on the log scales, S = 1 on the log-log scale when se = 0 gives the point itself).
+    /// Pointwise confidence interval at row `i`; `None` where it is undefined: at S = 0 on every
+    /// scale, and at S = 1 on the log-log scale (as R).
     pub fn ci(&self, i: usize) -> (Option<f64>, Option<f64>) {
         let r = &self.rows[i];
         ci_for(r.survival, r.se_log, self.conf_type, self.conf_level)
@@ -177,7 +179,10 @@ impl KaplanMeier {
 
     /// Survival, its standard error and interval at `t` (a step function, right-continuous).
     /// Errors if `t` is beyond the last observed time, where the curve is not estimated.
-    pub fn at(&self, t: f64) -> Result<(f64, f64, Option<f64>, Option<f64>), SurvivalError> {
+    pub fn at(
+        &self,
+        t: f64,
+    ) -> Result<(f64, Option<f64>, Option<f64>, Option<f64>), SurvivalError> {
         if !t.is_finite() || t < 0.0 {
             return Err(SurvivalError::Invalid(format!("time {t} must be finite and >= 0")));
         }
@@ -185,7 +190,7 @@ impl KaplanMeier {
             return Err(SurvivalError::BeyondLastTime { time: t, last: self.last_time() });
         }
         match self.row_at(t) {
-            None => Ok((1.0, 0.0, Some(1.0), Some(1.0))),
+            None => Ok((1.0, Some(0.0), Some(1.0), Some(1.0))),
             Some(i) => {
                 let (lo, hi) = self.ci(i);
                 Ok((self.rows[i].survival, self.se_survival(i), lo, hi))
@@ -225,6 +230,9 @@ pub(crate) fn ci_for(
     level: f64,
 ) -> (Option<f64>, Option<f64>) {
     let z = z_for_level(level);
+    if s <= 0.0 || !se_log.is_finite() {
+        return (None, None);
+    }
     match conf_type {
         ConfType::Plain => {
             let w = z * se_log * s;
