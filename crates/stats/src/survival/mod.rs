@@ -23,7 +23,7 @@ pub use cohort::{
 };
 pub use cox::{CoxFit, CoxInput, CoxOptions, Ties, TestResult, cox_ph};
 pub use error::SurvivalError;
-pub use gray::{GrayTest, gray_test};
+pub use gray::{GrayTest, gray_test, gray_test_stratified};
 pub use km::{ConfType, KaplanMeier, KmRow, kaplan_meier};
 pub use logrank::{LogRank, log_rank};
 
