@@ -18,10 +18,21 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Kaplan–Meier survival per group, medians and the log-rank test (CSV in).
+    Survival(commands::survival::Args),
+    /// Cumulative incidence of competing causes per group and Gray's test (CSV in).
+    Cif(commands::cif::Args),
+    /// Cox proportional hazards regression (CSV in).
+    Cox(commands::cox::Args),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {};
+    let result = match cli.command {
+        Command::Survival(args) => commands::survival::run(args),
+        Command::Cif(args) => commands::cif::run(args),
+        Command::Cox(args) => commands::cox::run(args),
+    };
     exit::finish(result)
 }

@@ -1,1 +1,4 @@
 //! One module per subcommand.
+pub mod cif;
+pub mod cox;
+pub mod survival;

@@ -421,7 +421,8 @@ fn stratum_pass(prep: &Prepared<'_>, st: &Stratum, beta: &[f64], ties: Ties) -> 
     let p = prep.p;
     let mut out = Pass::zero(p);
     let (mut s0, mut s1, mut s2) = (0.0, vec![0.0; p], vec![0.0; p * p]);
-    let (mut d0, mut d1, mut d2) = (0.0, vec![0.0; p], vec![0.0; p * p]);
+    let mut d0: f64;
+    let (mut d1, mut d2) = (vec![0.0; p], vec![0.0; p * p]);
     let mut xbar = vec![0.0; p];
     let idx = &st.by_stop;
     let (mut ps, mut pe) = (0, 0);
@@ -555,7 +556,8 @@ fn score_residuals(prep: &Prepared<'_>, beta: &[f64], ties: Ties) -> Vec<f64> {
             }
             let mut steps: Vec<Step> = Vec::new();
             let (mut s0, mut s1, mut s2) = (0.0, vec![0.0; p], vec![0.0; p * p]);
-            let (mut d0, mut d1, mut d2) = (0.0, vec![0.0; p], vec![0.0; p * p]);
+            let mut d0: f64;
+    let (mut d1, mut d2) = (vec![0.0; p], vec![0.0; p * p]);
             let idx = &st.by_stop;
             let (mut ps, mut pe) = (0, 0);
             while ps < idx.len() {

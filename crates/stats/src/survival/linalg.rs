@@ -43,6 +43,7 @@ impl Ldl {
     }
 
     /// The rank: the number of non-zero pivots.
+    #[cfg(test)]
     pub(crate) fn rank(&self) -> usize {
         self.zero.iter().filter(|z| !**z).count()
     }
