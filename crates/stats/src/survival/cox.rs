@@ -230,15 +230,32 @@ pub fn cox_ph(input: &CoxInput<'_>, opts: &CoxOptions) -> Result<CoxFit, Surviva
         }
     }
     let fin = Ldl::new(&cur.imat, p, opts.toler_chol);
+    if let Some(j) = fin.first_zero() {
+        // the information vanished along a direction: either collinearity that appeared at the
+        // estimate, or a coefficient run off to infinity
+        return Err(if beta[j].abs() * prep_sd(input.covariates[j]) > 5.0 {
+            SurvivalError::Separation {
+                name: names[j].clone(),
+                direction: if beta[j] < 0.0 { "-" } else { "+" },
+            }
+        } else {
+            SurvivalError::Collinear { name: names[j].clone() }
+        });
+    }
     let var = fin.inverse();
-    // Divergence check (as R's coxph): the Newton step still to take is large relative to the
-    // coefficient, or the iteration ran out while the likelihood kept creeping up.
+    // Divergence check. Under monotone likelihood (perfect separation) the log likelihood creeps
+    // towards a supremum while a coefficient grows without bound, so the iteration either stops
+    // on the relative-change rule with a Newton step still pointing outwards (R's coxph warns
+    // "coefficient may be infinite" on the same test) or runs out of iterations. We call it
+    // separation when, in addition, the coefficient is implausibly large: a hazard ratio beyond
+    // e^5 per standard deviation of the covariate.
     let next = fin.solve(&cur.u);
     for j in 0..p {
-        let diverging = next[j].abs() > opts.eps && next[j].abs() > opts.toler_inf * beta[j].abs();
-        let huge = beta[j].abs() * prep_sd(input.covariates[j]) > 20.0;
-        if (converged && diverging && huge) || (!converged && huge) || fin.first_zero() == Some(j)
-        {
+        let outwards = next[j].abs() > opts.eps
+            && next[j].abs() > opts.toler_inf * beta[j].abs()
+            && next[j].signum() == beta[j].signum();
+        let big = beta[j].abs() * prep_sd(input.covariates[j]) > 5.0;
+        if big && (outwards || !converged) {
             return Err(SurvivalError::Separation {
                 name: names[j].clone(),
                 direction: if beta[j] < 0.0 { "-" } else { "+" },
@@ -384,11 +401,9 @@ fn prepare<'a>(input: &CoxInput<'a>) -> Result<Prepared<'a>, SurvivalError> {
 
 fn full_pass(prep: &Prepared<'_>, beta: &[f64], ties: Ties) -> Pass {
     let p = prep.p;
-    let mut out = prep
-        .strata
-        .par_iter()
-        .map(|s| stratum_pass(prep, s, beta, ties))
-        .reduce(|| Pass::zero(p), Pass::add);
+    // strata in parallel, summed in a fixed order so results do not depend on thread timing
+    let parts: Vec<Pass> = prep.strata.par_iter().map(|s| stratum_pass(prep, s, beta, ties)).collect();
+    let mut out = parts.into_iter().fold(Pass::zero(p), Pass::add);
     // fill the upper triangle
     for i in 0..p {
         for j in (i + 1)..p {
