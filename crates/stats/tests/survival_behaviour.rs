@@ -8,10 +8,22 @@ use zicht_stats::survival::{
     kaplan_meier, log_rank,
 };
 
-fn cox(time: &[f64], event: &[bool], x: &[&[f64]]) -> Result<zicht_stats::survival::CoxFit, SurvivalError> {
+fn cox(
+    time: &[f64],
+    event: &[bool],
+    x: &[&[f64]],
+) -> Result<zicht_stats::survival::CoxFit, SurvivalError> {
     let names: Vec<String> = (0..x.len()).map(|j| format!("x{j}")).collect();
     cox_ph(
-        &CoxInput { start: None, stop: time, event, covariates: x, names: &names, strata: None, cluster: None },
+        &CoxInput {
+            start: None,
+            stop: time,
+            event,
+            covariates: x,
+            names: &names,
+            strata: None,
+            cluster: None,
+        },
         &CoxOptions::default(),
     )
 }
@@ -21,14 +33,23 @@ fn cox_reports_no_variance_collinearity_and_separation() {
     let t = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
     let e = [true, true, false, true, false, true, true, false];
     let constant = [2.0; 8];
-    assert!(matches!(cox(&t, &e, &[&constant]), Err(SurvivalError::NoVariance { .. })));
+    assert!(matches!(
+        cox(&t, &e, &[&constant]),
+        Err(SurvivalError::NoVariance { .. })
+    ));
     let a = [1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0];
     let b: Vec<f64> = a.iter().map(|v| 2.0 * v + 1.0).collect();
-    assert!(matches!(cox(&t, &e, &[&a, &b]), Err(SurvivalError::Collinear { .. })));
+    assert!(matches!(
+        cox(&t, &e, &[&a, &b]),
+        Err(SurvivalError::Collinear { .. })
+    ));
     // every event happens to a row with x = 1 while x = 0 rows are at risk: monotone likelihood
     let sep = [1.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0];
     let err = cox(&t, &e, &[&sep]).unwrap_err();
-    assert!(matches!(err, SurvivalError::Separation { direction: "+", .. }), "{err:?}");
+    assert!(
+        matches!(err, SurvivalError::Separation { direction: "+", .. }),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("x0"));
     // a non-separated covariate fits
     let ok = [0.3, 1.2, 0.1, 0.8, 1.5, 0.2, 0.9, 0.4];
@@ -39,27 +60,64 @@ fn cox_reports_no_variance_collinearity_and_separation() {
 #[test]
 fn bad_times_are_typed_errors() {
     let e = [true, false];
-    assert!(matches!(kaplan_meier(&[1.0, f64::NAN], &e, ConfType::LogLog, 0.95), Err(SurvivalError::MissingTime { index: 1 })));
-    assert!(matches!(kaplan_meier(&[1.0, -0.5], &e, ConfType::LogLog, 0.95), Err(SurvivalError::NegativeTime { index: 1, .. })));
-    assert!(matches!(kaplan_meier(&[1.0], &e, ConfType::LogLog, 0.95), Err(SurvivalError::LengthMismatch { .. })));
-    assert!(matches!(cumulative_incidence(&[1.0, 2.0], &[0, 0]), Err(SurvivalError::NoEvents)));
-    assert!(matches!(log_rank(&[1.0, 2.0], &[true, true], &[0, 0], None), Err(SurvivalError::TooFewGroups { got: 1 })));
-    let km = kaplan_meier(&[1.0, 2.0, 3.0], &[true, false, true], ConfType::LogLog, 0.95).unwrap();
-    assert!(matches!(km.at(3.5), Err(SurvivalError::BeyondLastTime { .. })));
+    assert!(matches!(
+        kaplan_meier(&[1.0, f64::NAN], &e, ConfType::LogLog, 0.95),
+        Err(SurvivalError::MissingTime { index: 1 })
+    ));
+    assert!(matches!(
+        kaplan_meier(&[1.0, -0.5], &e, ConfType::LogLog, 0.95),
+        Err(SurvivalError::NegativeTime { index: 1, .. })
+    ));
+    assert!(matches!(
+        kaplan_meier(&[1.0], &e, ConfType::LogLog, 0.95),
+        Err(SurvivalError::LengthMismatch { .. })
+    ));
+    assert!(matches!(
+        cumulative_incidence(&[1.0, 2.0], &[0, 0]),
+        Err(SurvivalError::NoEvents)
+    ));
+    assert!(matches!(
+        log_rank(&[1.0, 2.0], &[true, true], &[0, 0], None),
+        Err(SurvivalError::TooFewGroups { got: 1 })
+    ));
+    let km = kaplan_meier(
+        &[1.0, 2.0, 3.0],
+        &[true, false, true],
+        ConfType::LogLog,
+        0.95,
+    )
+    .unwrap();
+    assert!(matches!(
+        km.at(3.5),
+        Err(SurvivalError::BeyondLastTime { .. })
+    ));
     let names = vec!["x".to_string()];
     let x = [0.0, 1.0];
     let r = cox_ph(
-        &CoxInput { start: Some(&[2.0, 0.0]), stop: &[1.0, 3.0], event: &[true, true], covariates: &[&x], names: &names, strata: None, cluster: None },
+        &CoxInput {
+            start: Some(&[2.0, 0.0]),
+            stop: &[1.0, 3.0],
+            event: &[true, true],
+            covariates: &[&x],
+            names: &names,
+            strata: None,
+            cluster: None,
+        },
         &CoxOptions::default(),
     );
-    assert!(matches!(r, Err(SurvivalError::StartNotBeforeStop { index: 0, .. })));
+    assert!(matches!(
+        r,
+        Err(SurvivalError::StartNotBeforeStop { index: 0, .. })
+    ));
 }
 
 #[test]
 fn ties_are_deterministic_and_order_free() {
     // the same data in two row orders give the same results (up to summation order)
     let t = [3.0, 1.0, 3.0, 2.0, 3.0, 5.0, 2.0, 4.0, 1.0, 5.0];
-    let e = [true, true, false, true, true, false, true, true, false, true];
+    let e = [
+        true, true, false, true, true, false, true, true, false, true,
+    ];
     let x = [0.5, 1.0, 0.2, 0.7, 0.9, 0.1, 0.3, 0.6, 0.8, 0.4];
     let rev = |v: &[f64]| v.iter().rev().copied().collect::<Vec<f64>>();
     let er: Vec<bool> = e.iter().rev().copied().collect();
@@ -70,15 +128,41 @@ fn ties_are_deterministic_and_order_free() {
     // and the same input gives bit-identical output, also with strata fitted in parallel
     let strata: Vec<usize> = (0..t.len()).map(|i| i % 3).collect();
     let names = vec!["x".to_string()];
-    let input = CoxInput { start: None, stop: &t, event: &e, covariates: &[&x], names: &names, strata: Some(&strata), cluster: None };
-    let opts = CoxOptions { robust: true, ..CoxOptions::default() };
+    let input = CoxInput {
+        start: None,
+        stop: &t,
+        event: &e,
+        covariates: &[&x],
+        names: &names,
+        strata: Some(&strata),
+        cluster: None,
+    };
+    let opts = CoxOptions {
+        robust: true,
+        ..CoxOptions::default()
+    };
     let first = cox_ph(&input, &opts).unwrap();
     for _ in 0..20 {
         assert_eq!(cox_ph(&input, &opts).unwrap(), first);
     }
-    let c: Vec<u32> = e.iter().zip(&x).map(|(&ev, &xi)| if !ev { 0 } else if xi > 0.5 { 1 } else { 2 }).collect();
+    let c: Vec<u32> = e
+        .iter()
+        .zip(&x)
+        .map(|(&ev, &xi)| {
+            if !ev {
+                0
+            } else if xi > 0.5 {
+                1
+            } else {
+                2
+            }
+        })
+        .collect();
     let cr: Vec<u32> = c.iter().rev().copied().collect();
-    assert_eq!(cumulative_incidence(&t, &c).unwrap(), cumulative_incidence(&rev(&t), &cr).unwrap());
+    assert_eq!(
+        cumulative_incidence(&t, &c).unwrap(),
+        cumulative_incidence(&rev(&t), &cr).unwrap()
+    );
 }
 
 /// splitmix64: a tiny deterministic generator for test data.
@@ -115,11 +199,26 @@ fn cohort_recovers_a_known_cumulative_incidence() {
         let mut t = 0.0;
         for _ in 0..3 {
             t += rng.exp(rate);
-            let category = if rng.uniform() < 0.5 { "assault" } else { "threat" };
-            events.push(FollowUpEvent { date: day(t), kind: FollowUpKind::Victimisation { category: category.into() } });
+            let category = if rng.uniform() < 0.5 {
+                "assault"
+            } else {
+                "threat"
+            };
+            events.push(FollowUpEvent {
+                date: day(t),
+                kind: FollowUpKind::Victimisation {
+                    category: category.into(),
+                },
+            });
         }
-        events.push(FollowUpEvent { date: day(rng.exp(0.05)), kind: FollowUpKind::Emigration });
-        events.push(FollowUpEvent { date: day(rng.exp(0.01)), kind: FollowUpKind::Death });
+        events.push(FollowUpEvent {
+            date: day(rng.exp(0.05)),
+            kind: FollowUpKind::Emigration,
+        });
+        events.push(FollowUpEvent {
+            date: day(rng.exp(0.01)),
+            kind: FollowUpKind::Death,
+        });
         persons.push(Person {
             id,
             entry,
@@ -129,10 +228,19 @@ fn cohort_recovers_a_known_cumulative_incidence() {
             ..Default::default()
         });
     }
-    let opts = CohortOptions { outcome: Outcome::Victimisation { categories: None } };
+    let opts = CohortOptions {
+        outcome: Outcome::Victimisation { categories: None },
+    };
     let rows = build_cohort(&persons, &opts).unwrap();
     let years = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0];
-    let inc = incidence_by_subgroup(&persons, &rows, Subgrouping::MinorAtRegistration, &years, true).unwrap();
+    let inc = incidence_by_subgroup(
+        &persons,
+        &rows,
+        Subgrouping::MinorAtRegistration,
+        &years,
+        true,
+    )
+    .unwrap();
     assert_eq!(inc.len(), 2);
     for g in &inc {
         let l = if g.group == "minor" { 0.2 } else { 0.12 };
@@ -140,7 +248,11 @@ fn cohort_recovers_a_known_cumulative_incidence() {
         for &(y, cif, var) in &g.at {
             let truth = l / (l + m) * (1.0 - (-(l + m) * y).exp());
             let cif = cif.expect("follow-up reaches 7 years");
-            assert!((cif - truth).abs() < 0.02, "{} at {y}: {cif} vs truth {truth}", g.group);
+            assert!(
+                (cif - truth).abs() < 0.02,
+                "{} at {y}: {cif} vs truth {truth}",
+                g.group
+            );
             assert!(var.unwrap() > 0.0);
         }
     }

@@ -13,13 +13,19 @@ use zicht_stats::survival::{
 type Table = Vec<HashMap<String, String>>;
 
 fn fixture(name: &str) -> Table {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/survival").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/survival")
+        .join(name);
     let mut r = csv::Reader::from_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let headers = r.headers().unwrap().clone();
     r.records()
         .map(|rec| {
             let rec = rec.unwrap();
-            headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+            headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
         })
         .collect()
 }
@@ -38,12 +44,19 @@ fn col(t: &Table, c: &str) -> Vec<f64> {
 }
 
 fn close_abs(got: f64, want: f64, tol: f64, what: &str) {
-    assert!((got - want).abs() <= tol, "{what}: got {got}, R {want} (|diff| {})", (got - want).abs());
+    assert!(
+        (got - want).abs() <= tol,
+        "{what}: got {got}, R {want} (|diff| {})",
+        (got - want).abs()
+    );
 }
 
 fn close_rel(got: f64, want: f64, tol: f64, what: &str) {
     let d = (got - want).abs() / want.abs().max(1e-300);
-    assert!(d <= tol || (got - want).abs() <= 1e-12, "{what}: got {got}, R {want} (rel diff {d})");
+    assert!(
+        d <= tol || (got - want).abs() <= 1e-12,
+        "{what}: got {got}, R {want} (rel diff {d})"
+    );
 }
 
 fn conf_of(s: &str) -> ConfType {
@@ -55,8 +68,14 @@ fn kaplan_meier_matches_survfit() {
     let data: HashMap<&str, (Table, &str, &str, Option<&str>)> = HashMap::from([
         ("lung", (fixture("lung.csv"), "time", "status", Some("sex"))),
         ("lung_all", (fixture("lung.csv"), "time", "status", None)),
-        ("veteran", (fixture("veteran.csv"), "time", "status", Some("celltype"))),
-        ("rossi", (fixture("rossi.csv"), "week", "arrest", Some("fin"))),
+        (
+            "veteran",
+            (fixture("veteran.csv"), "time", "status", Some("celltype")),
+        ),
+        (
+            "rossi",
+            (fixture("rossi.csv"), "week", "arrest", Some("fin")),
+        ),
     ]);
     let reference = fixture("ref_km.csv");
     let medians = fixture("ref_km_median.csv");
@@ -73,8 +92,10 @@ fn kaplan_meier_matches_survfit() {
                 }
             };
             for g in groups {
-                let rows: Vec<&HashMap<String, String>> =
-                    d.iter().filter(|r| gcol.is_none_or(|c| r[c] == g)).collect();
+                let rows: Vec<&HashMap<String, String>> = d
+                    .iter()
+                    .filter(|r| gcol.is_none_or(|c| r[c] == g))
+                    .collect();
                 let time: Vec<f64> = rows.iter().map(|r| num(r, tcol).unwrap()).collect();
                 let event: Vec<bool> = rows.iter().map(|r| num(r, ecol).unwrap() == 1.0).collect();
                 let km = kaplan_meier(&time, &event, conf_of(conf), 0.95).unwrap();
@@ -82,7 +103,11 @@ fn kaplan_meier_matches_survfit() {
                     .iter()
                     .filter(|r| r["dataset"] == *name && r["conf"] == conf && r["group"] == g)
                     .collect();
-                assert_eq!(km.rows.len(), want.len(), "{name} {conf} {g}: number of times");
+                assert_eq!(
+                    km.rows.len(),
+                    want.len(),
+                    "{name} {conf} {g}: number of times"
+                );
                 for (i, (row, w)) in km.rows.iter().zip(&want).enumerate() {
                     let what = format!("{name} {conf} group {g} t={}", row.time);
                     close_abs(row.time, num(w, "time").unwrap(), 0.0, &what);
@@ -127,17 +152,35 @@ fn groups_index(v: &[String]) -> Vec<usize> {
     let mut levels: Vec<&String> = v.iter().collect();
     levels.sort();
     levels.dedup();
-    v.iter().map(|x| levels.iter().position(|l| *l == x).unwrap()).collect()
+    v.iter()
+        .map(|x| levels.iter().position(|l| *l == x).unwrap())
+        .collect()
 }
 
 #[test]
 fn log_rank_matches_survdiff() {
     let reference = fixture("ref_logrank.csv");
     let want = |name: &str| reference.iter().find(|r| r["test"] == name).unwrap();
-    let cases: [(&str, &str, &str, &str, &str, Option<&str>); 4] = [
+    // (test, file, time, event, group, strata)
+    type Case<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, Option<&'a str>);
+    let cases: [Case; 4] = [
         ("lung_sex", "lung.csv", "time", "status", "sex", None),
-        ("veteran_celltype", "veteran.csv", "time", "status", "celltype", None),
-        ("veteran_trt_strata_celltype", "veteran.csv", "time", "status", "trt", Some("celltype")),
+        (
+            "veteran_celltype",
+            "veteran.csv",
+            "time",
+            "status",
+            "celltype",
+            None,
+        ),
+        (
+            "veteran_trt_strata_celltype",
+            "veteran.csv",
+            "time",
+            "status",
+            "trt",
+            Some("celltype"),
+        ),
         ("rossi_fin", "rossi.csv", "week", "arrest", "fin", None),
     ];
     for (name, file, tc, ec, gc, sc) in cases {
@@ -156,9 +199,15 @@ fn log_rank_matches_survdiff() {
 #[test]
 fn cumulative_incidence_matches_cuminc() {
     let reference = fixture("ref_cif.csv");
-    let cases = [("pbc_trt", "pbc.csv", "time", "status", "trt"), ("mgus2_sex", "mgus2.csv", "etime", "event", "sex")];
+    let cases = [
+        ("pbc_trt", "pbc.csv", "time", "status", "trt"),
+        ("mgus2_sex", "mgus2.csv", "etime", "event", "sex"),
+    ];
     let mut checked = 0;
-    for (name, file, tc, cc, gc) in cases.into_iter().chain([("pbc_all", "pbc.csv", "time", "status", "")]) {
+    for (name, file, tc, cc, gc) in cases
+        .into_iter()
+        .chain([("pbc_all", "pbc.csv", "time", "status", "")])
+    {
         let d = fixture(file);
         let groups: Vec<String> = if gc.is_empty() {
             vec!["1".into()]
@@ -176,7 +225,11 @@ fn cumulative_incidence_matches_cuminc() {
             for curve in &curves {
                 let want: Vec<_> = reference
                     .iter()
-                    .filter(|r| r["dataset"] == name && r["group"] == g && r["cause"] == curve.cause.to_string())
+                    .filter(|r| {
+                        r["dataset"] == name
+                            && r["group"] == g
+                            && r["cause"] == curve.cause.to_string()
+                    })
                     .collect();
                 assert!(!want.is_empty(), "{name} {g} {}", curve.cause);
                 for w in want {
@@ -185,7 +238,12 @@ fn cumulative_incidence_matches_cuminc() {
                     // R's last row repeats the final value out to the largest follow-up time
                     let p = curve.at(t).unwrap();
                     close_abs(p.cif, num(w, "est").unwrap(), 1e-9, &what);
-                    close_rel(p.variance, num(w, "var").unwrap(), 1e-6, &format!("{what} var"));
+                    close_rel(
+                        p.variance,
+                        num(w, "var").unwrap(),
+                        1e-6,
+                        &format!("{what} var"),
+                    );
                     checked += 1;
                 }
             }
@@ -197,7 +255,10 @@ fn cumulative_incidence_matches_cuminc() {
 #[test]
 fn gray_test_matches_cuminc() {
     let reference = fixture("ref_gray.csv");
-    for (name, file, tc, cc, gc) in [("pbc_trt", "pbc.csv", "time", "status", "trt"), ("mgus2_sex", "mgus2.csv", "etime", "event", "sex")] {
+    for (name, file, tc, cc, gc) in [
+        ("pbc_trt", "pbc.csv", "time", "status", "trt"),
+        ("mgus2_sex", "mgus2.csv", "etime", "event", "sex"),
+    ] {
         let d = fixture(file);
         let time = col(&d, tc);
         let cause: Vec<u32> = col(&d, cc).iter().map(|&v| v as u32).collect();
@@ -206,9 +267,19 @@ fn gray_test_matches_cuminc() {
         for w in reference.iter().filter(|r| r["dataset"] == name) {
             let c: u32 = w["cause"].parse().unwrap();
             let t = tests.iter().find(|t| t.cause == c).unwrap();
-            close_rel(t.stat, num(w, "stat").unwrap(), 1e-6, &format!("{name} cause {c} stat"));
+            close_rel(
+                t.stat,
+                num(w, "stat").unwrap(),
+                1e-6,
+                &format!("{name} cause {c} stat"),
+            );
             assert_eq!(t.df as f64, num(w, "df").unwrap());
-            close_rel(t.p, num(w, "p").unwrap(), 1e-6, &format!("{name} cause {c} p"));
+            close_rel(
+                t.p,
+                num(w, "p").unwrap(),
+                1e-6,
+                &format!("{name} cause {c} p"),
+            );
         }
     }
 }
@@ -230,13 +301,83 @@ fn cox_matches_coxph() {
     let coefs = fixture("ref_cox_coef.csv");
     let sums = fixture("ref_cox_summary.csv");
     let cases = [
-        CoxCase { model: "lung", file: "lung.csv", start: None, stop: "time", event: "status", covariates: &["age", "sex", "ph.ecog"], strata: None, cluster: None, robust: false },
-        CoxCase { model: "lung_strata", file: "lung.csv", start: None, stop: "time", event: "status", covariates: &["age", "ph.ecog"], strata: Some("sex"), cluster: None, robust: false },
-        CoxCase { model: "veteran", file: "veteran.csv", start: None, stop: "time", event: "status", covariates: &["trt", "karno", "age", "prior", "diagtime"], strata: None, cluster: None, robust: false },
-        CoxCase { model: "rossi", file: "rossi.csv", start: None, stop: "week", event: "arrest", covariates: &["fin", "age", "race", "wexp", "mar", "paro", "prio"], strata: None, cluster: None, robust: false },
-        CoxCase { model: "rossi_robust", file: "rossi.csv", start: None, stop: "week", event: "arrest", covariates: &["fin", "age", "race", "wexp", "mar", "paro", "prio"], strata: None, cluster: None, robust: true },
-        CoxCase { model: "heart", file: "heart.csv", start: Some("start"), stop: "stop", event: "event", covariates: &["age", "year", "surgery", "transplant"], strata: None, cluster: None, robust: false },
-        CoxCase { model: "heart_cluster", file: "heart.csv", start: Some("start"), stop: "stop", event: "event", covariates: &["age", "year", "surgery", "transplant"], strata: None, cluster: Some("id"), robust: true },
+        CoxCase {
+            model: "lung",
+            file: "lung.csv",
+            start: None,
+            stop: "time",
+            event: "status",
+            covariates: &["age", "sex", "ph.ecog"],
+            strata: None,
+            cluster: None,
+            robust: false,
+        },
+        CoxCase {
+            model: "lung_strata",
+            file: "lung.csv",
+            start: None,
+            stop: "time",
+            event: "status",
+            covariates: &["age", "ph.ecog"],
+            strata: Some("sex"),
+            cluster: None,
+            robust: false,
+        },
+        CoxCase {
+            model: "veteran",
+            file: "veteran.csv",
+            start: None,
+            stop: "time",
+            event: "status",
+            covariates: &["trt", "karno", "age", "prior", "diagtime"],
+            strata: None,
+            cluster: None,
+            robust: false,
+        },
+        CoxCase {
+            model: "rossi",
+            file: "rossi.csv",
+            start: None,
+            stop: "week",
+            event: "arrest",
+            covariates: &["fin", "age", "race", "wexp", "mar", "paro", "prio"],
+            strata: None,
+            cluster: None,
+            robust: false,
+        },
+        CoxCase {
+            model: "rossi_robust",
+            file: "rossi.csv",
+            start: None,
+            stop: "week",
+            event: "arrest",
+            covariates: &["fin", "age", "race", "wexp", "mar", "paro", "prio"],
+            strata: None,
+            cluster: None,
+            robust: true,
+        },
+        CoxCase {
+            model: "heart",
+            file: "heart.csv",
+            start: Some("start"),
+            stop: "stop",
+            event: "event",
+            covariates: &["age", "year", "surgery", "transplant"],
+            strata: None,
+            cluster: None,
+            robust: false,
+        },
+        CoxCase {
+            model: "heart_cluster",
+            file: "heart.csv",
+            start: Some("start"),
+            stop: "stop",
+            event: "event",
+            covariates: &["age", "year", "surgery", "transplant"],
+            strata: None,
+            cluster: Some("id"),
+            robust: true,
+        },
     ];
     for case in &cases {
         let d = fixture(case.file);
@@ -251,10 +392,22 @@ fn cox_matches_coxph() {
         let cols: Vec<Vec<f64>> = case.covariates.iter().map(|c| col(&d, c)).collect();
         let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
         let names: Vec<String> = case.covariates.iter().map(|s| s.to_string()).collect();
-        let strata = case.strata.map(|c| groups_index(&d.iter().map(|r| r[c].clone()).collect::<Vec<_>>()));
-        let cluster = case.cluster.map(|c| groups_index(&d.iter().map(|r| r[c].clone()).collect::<Vec<_>>()));
+        let strata = case
+            .strata
+            .map(|c| groups_index(&d.iter().map(|r| r[c].clone()).collect::<Vec<_>>()));
+        let cluster = case
+            .cluster
+            .map(|c| groups_index(&d.iter().map(|r| r[c].clone()).collect::<Vec<_>>()));
         for ties in [Ties::Efron, Ties::Breslow] {
-            let model = format!("{}_{}", case.model, if ties == Ties::Efron { "efron" } else { "breslow" });
+            let model = format!(
+                "{}_{}",
+                case.model,
+                if ties == Ties::Efron {
+                    "efron"
+                } else {
+                    "breslow"
+                }
+            );
             let input = CoxInput {
                 start: start.as_deref(),
                 stop: &stop,
@@ -264,24 +417,80 @@ fn cox_matches_coxph() {
                 strata: strata.as_deref(),
                 cluster: cluster.as_deref(),
             };
-            let opts = CoxOptions { ties, robust: case.robust, ..CoxOptions::default() };
+            let opts = CoxOptions {
+                ties,
+                robust: case.robust,
+                ..CoxOptions::default()
+            };
             let fit = cox_ph(&input, &opts).unwrap_or_else(|e| panic!("{model}: {e}"));
             let s = sums.iter().find(|r| r["model"] == model).unwrap();
             assert_eq!(fit.n as f64, num(s, "n").unwrap(), "{model} n");
-            assert_eq!(fit.events as f64, num(s, "events").unwrap(), "{model} events");
-            close_rel(fit.loglik, num(s, "loglik").unwrap(), 1e-9, &format!("{model} loglik"));
-            close_rel(fit.loglik_null, num(s, "loglik_null").unwrap(), 1e-9, &format!("{model} loglik_null"));
-            close_rel(fit.lr_test.chi2, num(s, "lr").unwrap(), 1e-6, &format!("{model} lr"));
-            close_rel(fit.score_test.chi2, num(s, "score").unwrap(), 1e-6, &format!("{model} score"));
-            close_rel(fit.wald_test.chi2, num(s, "wald").unwrap(), 1e-6, &format!("{model} wald"));
-            close_rel(fit.concordance, num(s, "concordance").unwrap(), 1e-9, &format!("{model} concordance"));
+            assert_eq!(
+                fit.events as f64,
+                num(s, "events").unwrap(),
+                "{model} events"
+            );
+            close_rel(
+                fit.loglik,
+                num(s, "loglik").unwrap(),
+                1e-9,
+                &format!("{model} loglik"),
+            );
+            close_rel(
+                fit.loglik_null,
+                num(s, "loglik_null").unwrap(),
+                1e-9,
+                &format!("{model} loglik_null"),
+            );
+            close_rel(
+                fit.lr_test.chi2,
+                num(s, "lr").unwrap(),
+                1e-6,
+                &format!("{model} lr"),
+            );
+            close_rel(
+                fit.score_test.chi2,
+                num(s, "score").unwrap(),
+                1e-6,
+                &format!("{model} score"),
+            );
+            close_rel(
+                fit.wald_test.chi2,
+                num(s, "wald").unwrap(),
+                1e-6,
+                &format!("{model} wald"),
+            );
+            close_rel(
+                fit.concordance,
+                num(s, "concordance").unwrap(),
+                1e-9,
+                &format!("{model} concordance"),
+            );
             for (j, name) in names.iter().enumerate() {
-                let w = coefs.iter().find(|r| r["model"] == model && r["term"] == *name).unwrap();
-                close_rel(fit.coef[j], num(w, "coef").unwrap(), 1e-6, &format!("{model} {name} coef"));
-                close_rel(fit.se[j], num(w, "se").unwrap(), 1e-6, &format!("{model} {name} se"));
+                let w = coefs
+                    .iter()
+                    .find(|r| r["model"] == model && r["term"] == *name)
+                    .unwrap();
+                close_rel(
+                    fit.coef[j],
+                    num(w, "coef").unwrap(),
+                    1e-6,
+                    &format!("{model} {name} coef"),
+                );
+                close_rel(
+                    fit.se[j],
+                    num(w, "se").unwrap(),
+                    1e-6,
+                    &format!("{model} {name} se"),
+                );
                 if case.robust {
                     let r = fit.robust_se.as_ref().unwrap()[j];
-                    close_rel(r, num(w, "robust_se").unwrap(), 1e-6, &format!("{model} {name} robust se"));
+                    close_rel(
+                        r,
+                        num(w, "robust_se").unwrap(),
+                        1e-6,
+                        &format!("{model} {name} robust se"),
+                    );
                 }
             }
         }

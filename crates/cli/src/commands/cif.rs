@@ -10,9 +10,11 @@ use super::survival::Table;
 use crate::exit::bad_input;
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example:\n  zicht cif cohort.csv --time years --cause outcome --group minor --at 1,5,7 --json\n\n\
+#[command(
+    after_help = "Example:\n  zicht cif cohort.csv --time years --cause outcome --group minor --at 1,5,7 --json\n\n\
 The cause column holds 0 for censored and a positive integer per cause (e.g. 1 = re-victimised,\n\
-2 = emigrated, 3 = died). Without --at the curve is listed at every event time of each cause.")]
+2 = emigrated, 3 = died). Without --at the curve is listed at every event time of each cause."
+)]
 pub struct Args {
     /// CSV file with a header row.
     pub data: PathBuf,
@@ -65,17 +67,26 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let table = Table::read(&args.data)?;
     let time = table.times(&args.time)?;
     let cause: Vec<u32> = table
-        .codes(&args.cause, |x| (0..=i64::from(u32::MAX)).contains(&x), "cause must be 0 = censored or a positive integer")?
+        .codes(
+            &args.cause,
+            |x| (0..=i64::from(u32::MAX)).contains(&x),
+            "cause must be 0 = censored or a positive integer",
+        )?
         .into_iter()
         .map(|x| x as u32)
         .collect();
     for &t in &args.at {
         if !t.is_finite() || t < 0.0 {
-            return Err(bad_input(format!("--at {t}: times must be finite and >= 0")));
+            return Err(bad_input(format!(
+                "--at {t}: times must be finite and >= 0"
+            )));
         }
     }
     if cause.iter().all(|&c| c == 0) {
-        return Err(bad_input(format!("{}: column '{}' has no events (all 0): nothing to estimate", table.file, args.cause)));
+        return Err(bad_input(format!(
+            "{}: column '{}' has no events (all 0): nothing to estimate",
+            table.file, args.cause
+        )));
     }
     let (group, labels) = match &args.group {
         Some(g) => table.categories(g)?,
@@ -84,7 +95,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut all_causes: Vec<u32> = cause.iter().copied().filter(|&c| c != 0).collect();
     all_causes.sort_unstable();
     all_causes.dedup();
-    let mut out = Output { causes: Vec::new(), gray: Vec::new() };
+    let mut out = Output {
+        causes: Vec::new(),
+        gray: Vec::new(),
+    };
     for (g, label) in labels.iter().enumerate() {
         let idx: Vec<usize> = (0..time.len()).filter(|&i| group[i] == g).collect();
         let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
@@ -97,7 +111,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             )));
         }
         let curves = if c.iter().all(|&x| x == 0) {
-            eprintln!("warning: {}: group '{label}' has no events: its cumulative incidence stays 0", table.file);
+            eprintln!(
+                "warning: {}: group '{label}' has no events: its cumulative incidence stays 0",
+                table.file
+            );
             Vec::new()
         } else {
             cumulative_incidence(&t, &c).map_err(|e| table.lib_error(e))?
@@ -105,23 +122,55 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         for &k in &all_causes {
             let curve = curves.iter().find(|cv| cv.cause == k);
             let at: Vec<Point> = match (curve, args.at.is_empty()) {
-                (Some(cv), true) => cv.points.iter().map(|p| Point { time: p.time, cif: p.cif, variance: p.variance }).collect(),
+                (Some(cv), true) => cv
+                    .points
+                    .iter()
+                    .map(|p| Point {
+                        time: p.time,
+                        cif: p.cif,
+                        variance: p.variance,
+                    })
+                    .collect(),
                 (Some(cv), false) => args
                     .at
                     .iter()
                     .map(|&a| {
                         let p = cv.at(a).map_err(|e| table.lib_error(e))?;
-                        Ok(Point { time: a, cif: p.cif, variance: p.variance })
+                        Ok(Point {
+                            time: a,
+                            cif: p.cif,
+                            variance: p.variance,
+                        })
                     })
                     .collect::<anyhow::Result<_>>()?,
-                (None, _) => args.at.iter().map(|&a| Point { time: a, cif: 0.0, variance: 0.0 }).collect(),
+                (None, _) => args
+                    .at
+                    .iter()
+                    .map(|&a| Point {
+                        time: a,
+                        cif: 0.0,
+                        variance: 0.0,
+                    })
+                    .collect(),
             };
-            out.causes.push(Cause { cause: k, group: label.clone(), at });
+            out.causes.push(Cause {
+                cause: k,
+                group: label.clone(),
+                at,
+            });
         }
     }
     if labels.len() > 1 {
         let tests = gray_test(&time, &cause, &group).map_err(|e| table.lib_error(e))?;
-        out.gray = tests.into_iter().map(|t| Gray { cause: t.cause, stat: t.stat, df: t.df, p: t.p }).collect();
+        out.gray = tests
+            .into_iter()
+            .map(|t| Gray {
+                cause: t.cause,
+                stat: t.stat,
+                df: t.df,
+                p: t.p,
+            })
+            .collect();
     }
     if args.json {
         println!("{}", serde_json::to_string(&out)?);
@@ -135,7 +184,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     for g in &out.gray {
-        println!("Gray's test, cause {}: stat = {:.4} on {} df, p = {:.4e}", g.cause, g.stat, g.df, g.p);
+        println!(
+            "Gray's test, cause {}: stat = {:.4} on {} df, p = {:.4e}",
+            g.cause, g.stat, g.df, g.p
+        );
     }
     Ok(())
 }

@@ -10,10 +10,12 @@ use super::survival::Table;
 use crate::exit::bad_input;
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example:\n  zicht cox cohort.csv --time years --event revictimised --covariates minor,female,labour --json\n  zicht cox episodes.csv --start from --time to --event victimised --covariates minor --cluster person --robust\n\n\
+#[command(
+    after_help = "Example:\n  zicht cox cohort.csv --time years --event revictimised --covariates minor,female,labour --json\n  zicht cox episodes.csv --start from --time to --event victimised --covariates minor --cluster person --robust\n\n\
 Rows are at risk on (start, stop] (start = 0 without --start), so time-varying covariates, late\n\
 entry and recurrent events are rows of one person; use --cluster with --robust for them.\n\
-Covariates must be numeric (code categories as 0/1 columns).")]
+Covariates must be numeric (code categories as 0/1 columns)."
+)]
 pub struct Args {
     /// CSV file with a header row.
     pub data: PathBuf,
@@ -80,7 +82,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let stop = table.times(&args.time)?;
     let start = args.start.as_deref().map(|c| table.times(c)).transpose()?;
     let event: Vec<bool> = table
-        .codes(&args.event, |x| x == 0 || x == 1, "event must be 0 = censored or 1 = event")?
+        .codes(
+            &args.event,
+            |x| x == 0 || x == 1,
+            "event must be 0 = censored or 1 = event",
+        )?
         .into_iter()
         .map(|x| x == 1)
         .collect();
@@ -90,11 +96,26 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             return Err(bad_input(format!("--covariates: '{c}' is listed twice")));
         }
     }
-    let cols: Vec<Vec<f64>> = args.covariates.iter().map(|c| table.numbers(c)).collect::<anyhow::Result<_>>()?;
+    let cols: Vec<Vec<f64>> = args
+        .covariates
+        .iter()
+        .map(|c| table.numbers(c))
+        .collect::<anyhow::Result<_>>()?;
     let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
-    let strata = args.strata.as_deref().map(|c| table.categories(c)).transpose()?.map(|x| x.0);
-    let cluster = args.cluster.as_deref().map(|c| table.categories(c)).transpose()?.map(|x| x.0);
-    let ties = Ties::parse(&args.ties).ok_or_else(|| bad_input(format!("--ties {}: use efron or breslow", args.ties)))?;
+    let strata = args
+        .strata
+        .as_deref()
+        .map(|c| table.categories(c))
+        .transpose()?
+        .map(|x| x.0);
+    let cluster = args
+        .cluster
+        .as_deref()
+        .map(|c| table.categories(c))
+        .transpose()?
+        .map(|x| x.0);
+    let ties = Ties::parse(&args.ties)
+        .ok_or_else(|| bad_input(format!("--ties {}: use efron or breslow", args.ties)))?;
     let input = CoxInput {
         start: start.as_deref(),
         stop: &stop,
@@ -104,7 +125,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         strata: strata.as_deref(),
         cluster: cluster.as_deref(),
     };
-    let opts = CoxOptions { ties, robust: args.robust || args.cluster.is_some(), ..CoxOptions::default() };
+    let opts = CoxOptions {
+        ties,
+        robust: args.robust || args.cluster.is_some(),
+        ..CoxOptions::default()
+    };
     let fit = cox_ph(&input, &opts).map_err(|e| table.lib_error(e))?;
     let se = fit.robust_se.clone().unwrap_or_else(|| fit.se.clone());
     let z = fit.z();
@@ -125,30 +150,56 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .collect(),
         loglik: fit.loglik,
         loglik_null: fit.loglik_null,
-        lr_test: Test { chi2: fit.lr_test.chi2, df: fit.lr_test.df, p: fit.lr_test.p },
+        lr_test: Test {
+            chi2: fit.lr_test.chi2,
+            df: fit.lr_test.df,
+            p: fit.lr_test.p,
+        },
         concordance: fit.concordance,
     };
     if args.json {
         println!("{}", serde_json::to_string(&out)?);
         return Ok(());
     }
-    println!("Cox model, {} ties: n = {}, events = {}", out.ties, out.n, out.events);
+    println!(
+        "Cox model, {} ties: n = {}, events = {}",
+        out.ties, out.n, out.events
+    );
     println!(
         "  {:<16} {:>10} {:>10} {:>10} {:>8} {:>10}",
         "covariate",
         "coef",
         "exp(coef)",
-        if fit.robust_se.is_some() { "robust se" } else { "se" },
+        if fit.robust_se.is_some() {
+            "robust se"
+        } else {
+            "se"
+        },
         "z",
         "p"
     );
     for c in &out.coefficients {
-        println!("  {:<16} {:>10.5} {:>10.4} {:>10.5} {:>8.3} {:>10.3e}", c.name, c.coef, c.exp_coef, c.se, c.z, c.p);
+        println!(
+            "  {:<16} {:>10.5} {:>10.4} {:>10.5} {:>8.3} {:>10.3e}",
+            c.name, c.coef, c.exp_coef, c.se, c.z, c.p
+        );
     }
-    println!("log partial likelihood: {:.4} (null {:.4})", out.loglik, out.loglik_null);
-    println!("likelihood-ratio test: chi2 = {:.4} on {} df, p = {:.4e}", fit.lr_test.chi2, fit.lr_test.df, fit.lr_test.p);
-    println!("Wald test:             chi2 = {:.4} on {} df, p = {:.4e}", fit.wald_test.chi2, fit.wald_test.df, fit.wald_test.p);
-    println!("score test:            chi2 = {:.4} on {} df, p = {:.4e}", fit.score_test.chi2, fit.score_test.df, fit.score_test.p);
+    println!(
+        "log partial likelihood: {:.4} (null {:.4})",
+        out.loglik, out.loglik_null
+    );
+    println!(
+        "likelihood-ratio test: chi2 = {:.4} on {} df, p = {:.4e}",
+        fit.lr_test.chi2, fit.lr_test.df, fit.lr_test.p
+    );
+    println!(
+        "Wald test:             chi2 = {:.4} on {} df, p = {:.4e}",
+        fit.wald_test.chi2, fit.wald_test.df, fit.wald_test.p
+    );
+    println!(
+        "score test:            chi2 = {:.4} on {} df, p = {:.4e}",
+        fit.score_test.chi2, fit.score_test.df, fit.score_test.p
+    );
     println!("concordance: {:.4}", out.concordance);
     Ok(())
 }

@@ -14,10 +14,12 @@ use zicht_stats::survival::{ConfType, KaplanMeier, SurvivalError, kaplan_meier, 
 use crate::exit::bad_input;
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example:\n  zicht survival cohort.csv --time years --event revictimised --group minor --at 1,5,7 --json\n\n\
+#[command(
+    after_help = "Example:\n  zicht survival cohort.csv --time years --event revictimised --group minor --at 1,5,7 --json\n\n\
 The event column holds 0 (censored) or 1 (event). The table lists the event times; `se` is the\n\
 Greenwood standard error of S(t); intervals are pointwise (default log-log, as R survfit's\n\
-conf.type). Undefined values (e.g. the interval once S reaches 0) are null in --json.")]
+conf.type). Undefined values (e.g. the interval once S reaches 0) are null in --json."
+)]
 pub struct Args {
     /// CSV file with a header row.
     pub data: PathBuf,
@@ -74,7 +76,12 @@ impl Table {
         if rows.is_empty() {
             return Err(bad_input(format!("{file}: no data rows")));
         }
-        Ok(Self { file, header, rows, lines })
+        Ok(Self {
+            file,
+            header,
+            rows,
+            lines,
+        })
     }
 
     /// Index of a column, or a bad-input error listing the columns there are.
@@ -101,11 +108,17 @@ impl Table {
             .map(|(i, r)| {
                 let v = &r[c];
                 if v.is_empty() || v.eq_ignore_ascii_case("na") || v.eq_ignore_ascii_case("nan") {
-                    return Err(bad_input(format!("{}: missing value (a number is required)", self.where_(i, name))));
+                    return Err(bad_input(format!(
+                        "{}: missing value (a number is required)",
+                        self.where_(i, name)
+                    )));
                 }
                 match v.parse::<f64>() {
                     Ok(x) if x.is_finite() => Ok(x),
-                    _ => Err(bad_input(format!("{}: '{v}' is not a finite number", self.where_(i, name)))),
+                    _ => Err(bad_input(format!(
+                        "{}: '{v}' is not a finite number",
+                        self.where_(i, name)
+                    ))),
                 }
             })
             .collect()
@@ -125,7 +138,12 @@ impl Table {
     }
 
     /// An integer code column restricted to `allowed`, described by `rule` in messages.
-    pub fn codes(&self, name: &str, allowed: impl Fn(i64) -> bool, rule: &str) -> anyhow::Result<Vec<i64>> {
+    pub fn codes(
+        &self,
+        name: &str,
+        allowed: impl Fn(i64) -> bool,
+        rule: &str,
+    ) -> anyhow::Result<Vec<i64>> {
         let c = self.column(name)?;
         self.rows
             .iter()
@@ -134,8 +152,14 @@ impl Table {
                 let v = &r[c];
                 match v.parse::<i64>() {
                     Ok(x) if allowed(x) => Ok(x),
-                    _ if v.is_empty() => Err(bad_input(format!("{}: missing value ({rule})", self.where_(i, name)))),
-                    _ => Err(bad_input(format!("{}: '{v}' is not allowed ({rule})", self.where_(i, name)))),
+                    _ if v.is_empty() => Err(bad_input(format!(
+                        "{}: missing value ({rule})",
+                        self.where_(i, name)
+                    ))),
+                    _ => Err(bad_input(format!(
+                        "{}: '{v}' is not allowed ({rule})",
+                        self.where_(i, name)
+                    ))),
                 }
             })
             .collect()
@@ -145,16 +169,31 @@ impl Table {
     /// are numbers). Missing values are errors.
     pub fn categories(&self, name: &str) -> anyhow::Result<(Vec<usize>, Vec<String>)> {
         let c = self.column(name)?;
-        if let Some(i) = self.rows.iter().position(|r| r[c].is_empty() || r[c].eq_ignore_ascii_case("na")) {
-            return Err(bad_input(format!("{}: missing value (every row needs a {name})", self.where_(i, name))));
+        if let Some(i) = self
+            .rows
+            .iter()
+            .position(|r| r[c].is_empty() || r[c].eq_ignore_ascii_case("na"))
+        {
+            return Err(bad_input(format!(
+                "{}: missing value (every row needs a {name})",
+                self.where_(i, name)
+            )));
         }
         let mut labels: Vec<String> = self.rows.iter().map(|r| r[c].clone()).collect();
         labels.sort();
         labels.dedup();
         if labels.iter().all(|l| l.parse::<f64>().is_ok()) {
-            labels.sort_by(|a, b| a.parse::<f64>().unwrap_or(0.0).total_cmp(&b.parse::<f64>().unwrap_or(0.0)));
+            labels.sort_by(|a, b| {
+                a.parse::<f64>()
+                    .unwrap_or(0.0)
+                    .total_cmp(&b.parse::<f64>().unwrap_or(0.0))
+            });
         }
-        let index: HashMap<&str, usize> = labels.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
+        let index: HashMap<&str, usize> = labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.as_str(), i))
+            .collect();
         let idx = self.rows.iter().map(|r| index[r[c].as_str()]).collect();
         Ok((idx, labels))
     }
@@ -168,7 +207,12 @@ impl Table {
             | SurvivalError::NegativeTime { index, .. }
             | SurvivalError::StartNotBeforeStop { index, .. }
             | SurvivalError::MissingCovariate { index, .. } => {
-                format!("{}: line {}: {}", self.file, line(*index), strip_row(&e.to_string()))
+                format!(
+                    "{}: line {}: {}",
+                    self.file,
+                    line(*index),
+                    strip_row(&e.to_string())
+                )
             }
             SurvivalError::NotConverged { .. } | SurvivalError::Cancelled => {
                 return anyhow::Error::new(e).context(self.file.clone());
@@ -234,13 +278,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let table = Table::read(&args.data)?;
     let time = table.times(&args.time)?;
     let event: Vec<bool> = table
-        .codes(&args.event, |x| x == 0 || x == 1, "event must be 0 = censored or 1 = event")?
+        .codes(
+            &args.event,
+            |x| x == 0 || x == 1,
+            "event must be 0 = censored or 1 = event",
+        )?
         .into_iter()
         .map(|x| x == 1)
         .collect();
     for &t in &args.at {
         if !t.is_finite() || t < 0.0 {
-            return Err(bad_input(format!("--at {t}: times must be finite and >= 0")));
+            return Err(bad_input(format!(
+                "--at {t}: times must be finite and >= 0"
+            )));
         }
     }
     let conf = ConfType::parse(&args.conf).context("confidence type")?;
@@ -249,9 +299,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         None => (vec![0; time.len()], vec!["all".to_string()]),
     };
     if !event.iter().any(|&e| e) {
-        return Err(bad_input(format!("{}: column '{}' has no events (all 0): nothing to estimate", table.file, args.event)));
+        return Err(bad_input(format!(
+            "{}: column '{}' has no events (all 0): nothing to estimate",
+            table.file, args.event
+        )));
     }
-    let mut out = Output { groups: Vec::new(), at: Vec::new(), logrank: None };
+    let mut out = Output {
+        groups: Vec::new(),
+        at: Vec::new(),
+        logrank: None,
+    };
     let mut fits: Vec<(String, KaplanMeier)> = Vec::new();
     for (g, label) in labels.iter().enumerate() {
         let idx: Vec<usize> = (0..time.len()).filter(|&i| group[i] == g).collect();
@@ -265,14 +322,21 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             );
         }
         for &at in &args.at {
-            let (s, se, lo, hi) = km.at(at).map_err(|_| {
+            let point = km.at(at).map_err(|_| {
                 bad_input(format!(
                     "--at {at}: beyond the last observed time {} of group '{label}' in {} (the curve is not estimated there)",
                     km.last_time(),
                     table.file
                 ))
             })?;
-            out.at.push(At { group: label.clone(), time: at, survival: s, se, ci_low: lo, ci_high: hi });
+            out.at.push(At {
+                group: label.clone(),
+                time: at,
+                survival: point.survival,
+                se: point.se,
+                ci_low: point.ci_low,
+                ci_high: point.ci_high,
+            });
         }
         let rows = km
             .rows
@@ -303,7 +367,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     if labels.len() > 1 {
         let lr = log_rank(&time, &event, &group, None).map_err(|e| table.lib_error(e))?;
-        out.logrank = Some(Test { chi2: lr.chi2, df: lr.df, p: lr.p });
+        out.logrank = Some(Test {
+            chi2: lr.chi2,
+            df: lr.df,
+            p: lr.p,
+        });
     }
     if args.json {
         println!("{}", serde_json::to_string(&out)?);
@@ -320,22 +388,39 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             fmt_opt(lo),
             fmt_opt(hi)
         );
-        println!("  {:>10} {:>8} {:>6} {:>9} {:>9} {:>9} {:>9}", "time", "n_risk", "events", "survival", "se", "ci_low", "ci_high");
+        println!(
+            "  {:>10} {:>8} {:>6} {:>9} {:>9} {:>9} {:>9}",
+            "time", "n_risk", "events", "survival", "se", "ci_low", "ci_high"
+        );
         for r in &g.table {
             println!(
                 "  {:>10} {:>8} {:>6} {:>9.4} {:>9} {:>9} {:>9}",
-                r.time, r.n_risk, r.events, r.survival, fmt_opt4(r.se), fmt_opt4(r.ci_low), fmt_opt4(r.ci_high)
+                r.time,
+                r.n_risk,
+                r.events,
+                r.survival,
+                fmt_opt4(r.se),
+                fmt_opt4(r.ci_low),
+                fmt_opt4(r.ci_high)
             );
         }
     }
     for a in &out.at {
         println!(
             "at {} in group {}: survival {:.4} (se {}, 95% CI {} to {})",
-            a.time, a.group, a.survival, fmt_opt4(a.se), fmt_opt4(a.ci_low), fmt_opt4(a.ci_high)
+            a.time,
+            a.group,
+            a.survival,
+            fmt_opt4(a.se),
+            fmt_opt4(a.ci_low),
+            fmt_opt4(a.ci_high)
         );
     }
     if let Some(t) = &out.logrank {
-        println!("log-rank test: chi2 = {:.4} on {} df, p = {:.4e}", t.chi2, t.df, t.p);
+        println!(
+            "log-rank test: chi2 = {:.4} on {} df, p = {:.4e}",
+            t.chi2, t.df, t.p
+        );
     }
     Ok(())
 }
@@ -347,4 +432,3 @@ fn fmt_opt(v: Option<f64>) -> String {
 fn fmt_opt4(v: Option<f64>) -> String {
     v.map_or_else(|| "NA".into(), |x| format!("{x:.4}"))
 }
-

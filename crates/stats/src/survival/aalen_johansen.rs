@@ -38,15 +38,27 @@ impl CifCurve {
     /// Value and variance at `t` (0 before the first event); errors beyond the last follow-up time.
     pub fn at(&self, t: f64) -> Result<CifPoint, SurvivalError> {
         if !t.is_finite() || t < 0.0 {
-            return Err(SurvivalError::Invalid(format!("time {t} must be finite and >= 0")));
+            return Err(SurvivalError::Invalid(format!(
+                "time {t} must be finite and >= 0"
+            )));
         }
         if t > self.last_time {
-            return Err(SurvivalError::BeyondLastTime { time: t, last: self.last_time });
+            return Err(SurvivalError::BeyondLastTime {
+                time: t,
+                last: self.last_time,
+            });
         }
         let k = self.points.partition_point(|p| p.time <= t);
         Ok(match k.checked_sub(1) {
-            None => CifPoint { time: t, cif: 0.0, variance: 0.0 },
-            Some(i) => CifPoint { time: t, ..self.points[i] },
+            None => CifPoint {
+                time: t,
+                cif: 0.0,
+                variance: 0.0,
+            },
+            Some(i) => CifPoint {
+                time: t,
+                ..self.points[i]
+            },
         })
     }
 }
@@ -59,7 +71,11 @@ pub fn cumulative_incidence(time: &[f64], cause: &[u32]) -> Result<Vec<CifCurve>
         return Err(SurvivalError::Empty);
     }
     if cause.len() != n {
-        return Err(SurvivalError::LengthMismatch { what: "cause", got: cause.len(), expected: n });
+        return Err(SurvivalError::LengthMismatch {
+            what: "cause",
+            got: cause.len(),
+            expected: n,
+        });
     }
     for (i, &t) in time.iter().enumerate() {
         check_time(t, i)?;
@@ -98,7 +114,11 @@ pub fn cumulative_incidence(time: &[f64], cause: &[u32]) -> Result<Vec<CifCurve>
         at_risk -= m;
     }
     let var_inc = |d: f64, n: f64| {
-        if d > 1.0 { d / (n * n) * (1.0 - (d - 1.0) / (n - 1.0)) } else { d / (n * n) }
+        if d > 1.0 {
+            d / (n * n) * (1.0 - (d - 1.0) / (n - 1.0))
+        } else {
+            d / (n * n)
+        }
     };
     let mut out = Vec::with_capacity(nc);
     for (k, &c) in causes.iter().enumerate() {
@@ -128,11 +148,20 @@ pub fn cumulative_incidence(time: &[f64], cause: &[u32]) -> Result<Vec<CifCurve>
                 b += alpha * beta * v;
                 cc += beta * beta * v;
                 events += dk as usize;
-                points.push(CifPoint { time: *t, cif: f, variance: a - 2.0 * f * b + f * f * cc });
+                points.push(CifPoint {
+                    time: *t,
+                    cif: f,
+                    variance: a - 2.0 * f * b + f * f * cc,
+                });
             }
             s = s_next;
         }
-        out.push(CifCurve { cause: c, events, points, last_time });
+        out.push(CifCurve {
+            cause: c,
+            events,
+            points,
+            last_time,
+        });
     }
     Ok(out)
 }

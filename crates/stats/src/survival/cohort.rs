@@ -21,7 +21,9 @@ pub const DAYS_PER_YEAR: f64 = 365.25;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FollowUpKind {
     /// Registered as the victim of a crime of this category.
-    Victimisation { category: String },
+    Victimisation {
+        category: String,
+    },
     /// Registered as a suspect.
     Suspect,
     Emigration,
@@ -134,7 +136,10 @@ impl Subgrouping {
 /// Builds one row per person. Records on or before the entry date, and after the end of
 /// follow-up, are ignored; on one day an event wins over emigration and death (it was recorded,
 /// so the person was still here). Errors when a person's follow-up ends before it starts.
-pub fn build_cohort(persons: &[Person], opts: &CohortOptions) -> Result<Vec<CohortRow>, SurvivalError> {
+pub fn build_cohort(
+    persons: &[Person],
+    opts: &CohortOptions,
+) -> Result<Vec<CohortRow>, SurvivalError> {
     persons
         .iter()
         .map(|p| {
@@ -150,25 +155,31 @@ pub fn build_cohort(persons: &[Person], opts: &CohortOptions) -> Result<Vec<Coho
                     continue;
                 }
                 let reason = match (&e.kind, &opts.outcome) {
-                    (FollowUpKind::Victimisation { category }, Outcome::Victimisation { categories }) => {
-                        match categories {
-                            Some(list) if !list.iter().any(|c| c == category) => continue,
-                            _ => EndReason::Event,
-                        }
-                    }
+                    (
+                        FollowUpKind::Victimisation { category },
+                        Outcome::Victimisation { categories },
+                    ) => match categories {
+                        Some(list) if !list.iter().any(|c| c == category) => continue,
+                        _ => EndReason::Event,
+                    },
                     (FollowUpKind::Suspect, Outcome::Suspect) => EndReason::Event,
                     (FollowUpKind::Emigration, _) => EndReason::Emigration,
                     (FollowUpKind::Death, _) => EndReason::Death,
                     _ => continue,
                 };
                 let better = e.date < end.0
-                    || (e.date == end.0 && (reason == EndReason::Event || end.1 == EndReason::EndOfFollowUp));
+                    || (e.date == end.0
+                        && (reason == EndReason::Event || end.1 == EndReason::EndOfFollowUp));
                 if better {
                     end = (e.date, reason);
                 }
             }
             let days = (end.0 - p.entry).num_days() as f64;
-            Ok(CohortRow { person: p.id, time: days / DAYS_PER_YEAR, reason: end.1 })
+            Ok(CohortRow {
+                person: p.id,
+                time: days / DAYS_PER_YEAR,
+                reason: end.1,
+            })
         })
         .collect()
 }
@@ -194,7 +205,11 @@ pub fn incidence_by_subgroup(
     competing: bool,
 ) -> Result<Vec<SubgroupIncidence>, SurvivalError> {
     if persons.len() != rows.len() {
-        return Err(SurvivalError::LengthMismatch { what: "rows", got: rows.len(), expected: persons.len() });
+        return Err(SurvivalError::LengthMismatch {
+            what: "rows",
+            got: rows.len(),
+            expected: persons.len(),
+        });
     }
     let mut groups: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
     for (i, p) in persons.iter().enumerate() {
@@ -213,7 +228,10 @@ pub fn incidence_by_subgroup(
         } else if competing {
             let cause: Vec<u32> = idx.iter().map(|&i| rows[i].reason.cause()).collect();
             let curves = cumulative_incidence(&time, &cause)?;
-            let curve = curves.iter().find(|c| c.cause == 1).ok_or(SurvivalError::NoEvents)?;
+            let curve = curves
+                .iter()
+                .find(|c| c.cause == 1)
+                .ok_or(SurvivalError::NoEvents)?;
             for &y in years {
                 match curve.at(y) {
                     Ok(p) => at.push((y, Some(p.cif), Some(p.variance))),
@@ -225,12 +243,17 @@ pub fn incidence_by_subgroup(
             let km = kaplan_meier(&time, &ev, ConfType::LogLog, 0.95)?;
             for &y in years {
                 match km.at(y) {
-                    Ok((s, se, _, _)) => at.push((y, Some(1.0 - s), se.map(|v| v * v))),
+                    Ok(k) => at.push((y, Some(1.0 - k.survival), k.se.map(|v| v * v))),
                     Err(_) => at.push((y, None, None)),
                 }
             }
         }
-        out.push(SubgroupIncidence { group: label, n: idx.len(), events, at });
+        out.push(SubgroupIncidence {
+            group: label,
+            n: idx.len(),
+            events,
+            at,
+        });
     }
     Ok(out)
 }
@@ -244,38 +267,79 @@ mod tests {
     }
 
     fn person(id: u64, events: Vec<FollowUpEvent>) -> Person {
-        Person { id, entry: d(2015, 1, 1), end_of_follow_up: d(2022, 1, 1), events, ..Default::default() }
+        Person {
+            id,
+            entry: d(2015, 1, 1),
+            end_of_follow_up: d(2022, 1, 1),
+            events,
+            ..Default::default()
+        }
     }
 
     #[test]
     fn first_later_event_of_the_chosen_kind_ends_follow_up() {
         let p = [
-            person(1, vec![
-                FollowUpEvent { date: d(2015, 1, 1), kind: FollowUpKind::Suspect },
-                FollowUpEvent { date: d(2018, 1, 1), kind: FollowUpKind::Victimisation { category: "assault".into() } },
-                FollowUpEvent { date: d(2017, 1, 1), kind: FollowUpKind::Victimisation { category: "theft".into() } },
-            ]),
-            person(2, vec![FollowUpEvent { date: d(2016, 1, 1), kind: FollowUpKind::Emigration }]),
+            person(
+                1,
+                vec![
+                    FollowUpEvent {
+                        date: d(2015, 1, 1),
+                        kind: FollowUpKind::Suspect,
+                    },
+                    FollowUpEvent {
+                        date: d(2018, 1, 1),
+                        kind: FollowUpKind::Victimisation {
+                            category: "assault".into(),
+                        },
+                    },
+                    FollowUpEvent {
+                        date: d(2017, 1, 1),
+                        kind: FollowUpKind::Victimisation {
+                            category: "theft".into(),
+                        },
+                    },
+                ],
+            ),
+            person(
+                2,
+                vec![FollowUpEvent {
+                    date: d(2016, 1, 1),
+                    kind: FollowUpKind::Emigration,
+                }],
+            ),
             person(3, vec![]),
         ];
-        let opts = CohortOptions { outcome: Outcome::Victimisation { categories: Some(vec!["assault".into()]) } };
+        let opts = CohortOptions {
+            outcome: Outcome::Victimisation {
+                categories: Some(vec!["assault".into()]),
+            },
+        };
         let rows = build_cohort(&p, &opts).unwrap();
         assert_eq!(rows[0].reason, EndReason::Event);
         assert!((rows[0].time - 1096.0 / DAYS_PER_YEAR).abs() < 1e-12);
         assert_eq!(rows[1].reason, EndReason::Emigration);
         assert_eq!(rows[2].reason, EndReason::EndOfFollowUp);
-        let any = CohortOptions { outcome: Outcome::Victimisation { categories: None } };
+        let any = CohortOptions {
+            outcome: Outcome::Victimisation { categories: None },
+        };
         assert!((build_cohort(&p, &any).unwrap()[0].time - 731.0 / DAYS_PER_YEAR).abs() < 1e-12);
-        let suspect = CohortOptions { outcome: Outcome::Suspect };
+        let suspect = CohortOptions {
+            outcome: Outcome::Suspect,
+        };
         // the suspect record on the entry day is not "later"
-        assert_eq!(build_cohort(&p, &suspect).unwrap()[0].reason, EndReason::EndOfFollowUp);
+        assert_eq!(
+            build_cohort(&p, &suspect).unwrap()[0].reason,
+            EndReason::EndOfFollowUp
+        );
     }
 
     #[test]
     fn rejects_follow_up_ending_before_entry() {
         let mut p = person(7, vec![]);
         p.end_of_follow_up = d(2014, 1, 1);
-        let opts = CohortOptions { outcome: Outcome::Suspect };
+        let opts = CohortOptions {
+            outcome: Outcome::Suspect,
+        };
         assert!(build_cohort(&[p], &opts).is_err());
     }
 }

@@ -88,7 +88,11 @@ pub struct TestResult {
 
 impl TestResult {
     fn new(chi2: f64, df: usize) -> Self {
-        Self { chi2, df, p: chi2_sf(chi2, df) }
+        Self {
+            chi2,
+            df,
+            p: chi2_sf(chi2, df),
+        }
     }
 }
 
@@ -159,7 +163,11 @@ struct Pass {
 
 impl Pass {
     fn zero(p: usize) -> Self {
-        Self { loglik: 0.0, u: vec![0.0; p], imat: vec![0.0; p * p] }
+        Self {
+            loglik: 0.0,
+            u: vec![0.0; p],
+            imat: vec![0.0; p * p],
+        }
     }
     fn add(mut self, o: Self) -> Self {
         self.loglik += o.loglik;
@@ -183,7 +191,9 @@ pub fn cox_ph(input: &CoxInput<'_>, opts: &CoxOptions) -> Result<CoxFit, Surviva
     let loglik_null = first.loglik;
     let f0 = Ldl::new(&first.imat, p, opts.toler_chol);
     if let Some(j) = f0.first_zero() {
-        return Err(SurvivalError::Collinear { name: names[j].clone() });
+        return Err(SurvivalError::Collinear {
+            name: names[j].clone(),
+        });
     }
     let score = quad_form(&f0.inverse(), &first.u);
 
@@ -224,7 +234,9 @@ pub fn cox_ph(input: &CoxInput<'_>, opts: &CoxOptions) -> Result<CoxFit, Surviva
             cur = np;
             let f = Ldl::new(&cur.imat, p, opts.toler_chol);
             if let Some(j) = f.first_zero() {
-                return Err(SurvivalError::Collinear { name: names[j].clone() });
+                return Err(SurvivalError::Collinear {
+                    name: names[j].clone(),
+                });
             }
             step = f.solve(&cur.u);
         }
@@ -239,7 +251,9 @@ pub fn cox_ph(input: &CoxInput<'_>, opts: &CoxOptions) -> Result<CoxFit, Surviva
                 direction: if beta[j] < 0.0 { "-" } else { "+" },
             }
         } else {
-            SurvivalError::Collinear { name: names[j].clone() }
+            SurvivalError::Collinear {
+                name: names[j].clone(),
+            }
         });
     }
     let var = fin.inverse();
@@ -276,7 +290,10 @@ pub fn cox_ph(input: &CoxInput<'_>, opts: &CoxOptions) -> Result<CoxFit, Surviva
     };
     let wald_test = match &robust_var {
         // with robust errors R reports the robust Wald test
-        Some(rv) => TestResult::new(quad_form(&Ldl::new(rv, p, opts.toler_chol).inverse(), &beta), p),
+        Some(rv) => TestResult::new(
+            quad_form(&Ldl::new(rv, p, opts.toler_chol).inverse(), &beta),
+            p,
+        ),
         None => TestResult::new(wald, p),
     };
     let eta: Vec<f64> = (0..n)
@@ -332,7 +349,11 @@ fn prepare<'a>(input: &CoxInput<'a>) -> Result<Prepared<'a>, SurvivalError> {
     lens.extend(input.covariates.iter().map(|c| ("covariate", c.len())));
     for (what, len) in lens {
         if len != n {
-            return Err(SurvivalError::LengthMismatch { what, got: len, expected: n });
+            return Err(SurvivalError::LengthMismatch {
+                what,
+                got: len,
+                expected: n,
+            });
         }
     }
     for i in 0..n {
@@ -360,17 +381,25 @@ fn prepare<'a>(input: &CoxInput<'a>) -> Result<Prepared<'a>, SurvivalError> {
     let mut x = vec![0.0; n * p];
     for (j, col) in input.covariates.iter().enumerate() {
         if let Some(i) = col.iter().position(|v| !v.is_finite()) {
-            return Err(SurvivalError::MissingCovariate { index: i, name: input.names[j].clone() });
+            return Err(SurvivalError::MissingCovariate {
+                index: i,
+                name: input.names[j].clone(),
+            });
         }
         let mean = col.iter().sum::<f64>() / n as f64;
         if col.iter().all(|&v| v == col[0]) {
-            return Err(SurvivalError::NoVariance { name: input.names[j].clone(), value: col[0] });
+            return Err(SurvivalError::NoVariance {
+                name: input.names[j].clone(),
+                value: col[0],
+            });
         }
         for i in 0..n {
             x[i * p + j] = col[i] - mean;
         }
     }
-    let nstrata = input.strata.map_or(1, |s| s.iter().copied().max().unwrap_or(0) + 1);
+    let nstrata = input
+        .strata
+        .map_or(1, |s| s.iter().copied().max().unwrap_or(0) + 1);
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); nstrata];
     for i in 0..n {
         members[input.strata.map_or(0, |s| s[i])].push(i);
@@ -383,7 +412,10 @@ fn prepare<'a>(input: &CoxInput<'a>) -> Result<Prepared<'a>, SurvivalError> {
         .map(|m| {
             let mut by_stop = m.clone();
             by_stop.sort_unstable_by(|&a, &b| {
-                stop[b].total_cmp(&stop[a]).then(event[b].cmp(&event[a])).then(a.cmp(&b))
+                stop[b]
+                    .total_cmp(&stop[a])
+                    .then(event[b].cmp(&event[a]))
+                    .then(a.cmp(&b))
             });
             let by_start = match input.start {
                 Some(s) => {
@@ -396,13 +428,24 @@ fn prepare<'a>(input: &CoxInput<'a>) -> Result<Prepared<'a>, SurvivalError> {
             Stratum { by_stop, by_start }
         })
         .collect();
-    Ok(Prepared { p, x, start: input.start, stop, event, strata })
+    Ok(Prepared {
+        p,
+        x,
+        start: input.start,
+        stop,
+        event,
+        strata,
+    })
 }
 
 fn full_pass(prep: &Prepared<'_>, beta: &[f64], ties: Ties) -> Pass {
     let p = prep.p;
     // strata in parallel, summed in a fixed order so results do not depend on thread timing
-    let parts: Vec<Pass> = prep.strata.par_iter().map(|s| stratum_pass(prep, s, beta, ties)).collect();
+    let parts: Vec<Pass> = prep
+        .strata
+        .par_iter()
+        .map(|s| stratum_pass(prep, s, beta, ties))
+        .collect();
     let mut out = parts.into_iter().fold(Pass::zero(p), Pass::add);
     // fill the upper triangle
     for i in 0..p {
@@ -489,7 +532,8 @@ fn stratum_pass(prep: &Prepared<'_>, st: &Stratum, beta: &[f64], ties: Ties) -> 
             }
             for a in 0..p {
                 for b in 0..=a {
-                    out.imat[a * p + b] += (s2[a * p + b] - f * d2[a * p + b]) / z0 - xbar[a] * xbar[b];
+                    out.imat[a * p + b] +=
+                        (s2[a * p + b] - f * d2[a * p + b]) / z0 - xbar[a] * xbar[b];
                 }
             }
         }
@@ -572,7 +616,7 @@ fn score_residuals(prep: &Prepared<'_>, beta: &[f64], ties: Ties) -> Vec<f64> {
             let mut steps: Vec<Step> = Vec::new();
             let (mut s0, mut s1, mut s2) = (0.0, vec![0.0; p], vec![0.0; p * p]);
             let mut d0: f64;
-    let (mut d1, mut d2) = (vec![0.0; p], vec![0.0; p * p]);
+            let (mut d1, mut d2) = (vec![0.0; p], vec![0.0; p * p]);
             let idx = &st.by_stop;
             let (mut ps, mut pe) = (0, 0);
             while ps < idx.len() {
@@ -647,7 +691,9 @@ fn score_residuals(prep: &Prepared<'_>, beta: &[f64], ties: Ties) -> Vec<f64> {
                 let xi = &prep.x[i * p..(i + 1) * p];
                 let w = eta_of(xi, beta).exp();
                 let hi = times.partition_point(|&t| t <= prep.stop[i]);
-                let lo = prep.start.map_or(0, |s| times.partition_point(|&t| t <= s[i]));
+                let lo = prep
+                    .start
+                    .map_or(0, |s| times.partition_point(|&t| t <= s[i]));
                 let mut r = vec![0.0; p];
                 let dl = cum_l[hi] - cum_l[lo];
                 for a in 0..p {
@@ -738,7 +784,11 @@ fn concordance(prep: &Prepared<'_>, eta: &[f64]) -> f64 {
             (c, d, tx)
         })
         .reduce(|| (0.0, 0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
-    if conc + disc + tied == 0.0 { 0.5 } else { (conc + tied / 2.0) / (conc + disc + tied) }
+    if conc + disc + tied == 0.0 {
+        0.5
+    } else {
+        (conc + tied / 2.0) / (conc + disc + tied)
+    }
 }
 
 struct Fenwick {
@@ -747,7 +797,9 @@ struct Fenwick {
 
 impl Fenwick {
     fn new(n: usize) -> Self {
-        Self { t: vec![0.0; n + 1] }
+        Self {
+            t: vec![0.0; n + 1],
+        }
     }
     fn add(&mut self, i: usize, v: f64) {
         let mut k = i + 1;

@@ -9,7 +9,11 @@ pub enum SurvivalError {
     #[error("no observations")]
     Empty,
     #[error("input columns have different lengths ({what}: {got}, expected {expected})")]
-    LengthMismatch { what: &'static str, got: usize, expected: usize },
+    LengthMismatch {
+        what: &'static str,
+        got: usize,
+        expected: usize,
+    },
     #[error("row {index}: time is missing (NaN)")]
     MissingTime { index: usize },
     #[error("row {index}: time is infinite")]
@@ -31,7 +35,10 @@ pub enum SurvivalError {
     #[error(
         "perfect separation (monotone likelihood): the coefficient of {name} diverges to {direction}infinity; no finite estimate exists"
     )]
-    Separation { name: String, direction: &'static str },
+    Separation {
+        name: String,
+        direction: &'static str,
+    },
     #[error("Newton-Raphson did not converge in {iterations} iterations")]
     NotConverged { iterations: usize },
     #[error("at least two groups are needed for a test, got {got}")]

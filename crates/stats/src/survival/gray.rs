@@ -55,7 +55,11 @@ pub fn gray_test_stratified(
         .chain(strata.map(|s| ("strata", s.len())))
     {
         if len != n {
-            return Err(SurvivalError::LengthMismatch { what, got: len, expected: n });
+            return Err(SurvivalError::LengthMismatch {
+                what,
+                got: len,
+                expected: n,
+            });
         }
     }
     for (i, &t) in time.iter().enumerate() {
@@ -99,7 +103,12 @@ pub fn gray_test_stratified(
         }
         let f = Ldl::new(&var, k, 1e-10);
         let stat = quad_form(&f.inverse(), &score);
-        out.push(GrayTest { cause: c, stat, df: k, p: chi2_sf(stat, k) });
+        out.push(GrayTest {
+            cause: c,
+            stat,
+            df: k,
+            p: chi2_sf(stat, k),
+        });
     }
     Ok(out)
 }
@@ -163,8 +172,15 @@ fn stratum(
                 sum_r += at_risk[g] * (1.0 - f_left[g]) / s_left[g];
             }
             let pooled = pooled_left + d1 / sum_h;
-            let h: Vec<f64> =
-                (0..ng).map(|g| if at_risk[g] > 0.0 { at_risk[g] / s_left[g] } else { 0.0 }).collect();
+            let h: Vec<f64> = (0..ng)
+                .map(|g| {
+                    if at_risk[g] > 0.0 {
+                        at_risk[g] / s_left[g]
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
             let mut a = vec![0.0; ng * ng];
             for x in 0..ng {
                 for y in 0..ng {
@@ -173,7 +189,11 @@ fn stratum(
                     }
                 }
             }
-            let jump = if pooled_left < 1.0 { d1 / (sum_h * (1.0 - pooled_left)) } else { 0.0 };
+            let jump = if pooled_left < 1.0 {
+                d1 / (sum_h * (1.0 - pooled_left))
+            } else {
+                0.0
+            };
             for (cv, av) in c.iter_mut().zip(&a) {
                 *cv += av * jump;
             }
@@ -189,18 +209,37 @@ fn stratum(
                     continue;
                 }
                 if d1 > 0.0 {
-                    l1[g] = if s_right[g] > 0.0 { 1.0 - (1.0 - pooled) / s_right[g] } else { 1.0 };
-                    let tie = if d1 > 1.0 { 1.0 - (d1 - 1.0) / (sum_h * s_left[g] - 1.0) } else { 1.0 };
+                    l1[g] = if s_right[g] > 0.0 {
+                        1.0 - (1.0 - pooled) / s_right[g]
+                    } else {
+                        1.0
+                    };
+                    let tie = if d1 > 1.0 {
+                        1.0 - (d1 - 1.0) / (sum_h * s_left[g] - 1.0)
+                    } else {
+                        1.0
+                    };
                     v1[g] = tie * s_left[g] * d1 / (sum_h * at_risk[g]);
                 }
                 if d[g][2] > 0.0 && s_right[g] > 0.0 {
                     l2[g] = (1.0 - pooled) / s_right[g];
                     let d2g = d[g][2];
-                    let tie = if d2g > 1.0 { 1.0 - (d2g - 1.0) / (at_risk[g] - 1.0) } else { 1.0 };
+                    let tie = if d2g > 1.0 {
+                        1.0 - (d2g - 1.0) / (at_risk[g] - 1.0)
+                    } else {
+                        1.0
+                    };
                     v2[g] = tie * s_left[g] * s_left[g] * d2g / (at_risk[g] * at_risk[g]);
                 }
             }
-            steps.push(Step { a, c: c.clone(), v1, l1, v2, l2 });
+            steps.push(Step {
+                a,
+                c: c.clone(),
+                v1,
+                l1,
+                v2,
+                l2,
+            });
             s_left = s_right;
             f_left = f_right;
             pooled_left = pooled;
@@ -226,7 +265,8 @@ fn stratum(
             }
             for x in 0..k {
                 for y in 0..k {
-                    var[x * k + y] += load1[x] * load1[y] * st.v1[g] + load2[x] * load2[y] * st.v2[g];
+                    var[x * k + y] +=
+                        load1[x] * load1[y] * st.v1[g] + load2[x] * load2[y] * st.v2[g];
                 }
             }
         }

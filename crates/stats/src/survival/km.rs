@@ -54,6 +54,15 @@ pub struct KmRow {
     pub se_cumhaz: f64,
 }
 
+/// Survival at a chosen time, with its standard error and interval (`None` where undefined).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct KmPoint {
+    pub survival: f64,
+    pub se: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+}
+
 /// A fitted Kaplan–Meier curve: one row per distinct time (events or censorings).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KaplanMeier {
@@ -147,7 +156,13 @@ pub fn kaplan_meier(
         });
         at_risk -= d + c;
     }
-    Ok(KaplanMeier { n, events, rows, conf_type, conf_level })
+    Ok(KaplanMeier {
+        n,
+        events,
+        rows,
+        conf_type,
+        conf_level,
+    })
 }
 
 impl KaplanMeier {
@@ -155,7 +170,7 @@ impl KaplanMeier {
     /// `None` once S has dropped to 0 (Greenwood's formula is 0 times infinity there).
     pub fn se_survival(&self, i: usize) -> Option<f64> {
         let r = &self.rows[i];
-        (r.se_log.is_finite()).then(|| r.survival * r.se_log)
+        r.se_log.is_finite().then_some(r.survival * r.se_log)
     }
 
     /// Pointwise confidence interval at row `i`; `None` where it is undefined: at S = 0 on every
@@ -179,21 +194,33 @@ impl KaplanMeier {
 
     /// Survival, its standard error and interval at `t` (a step function, right-continuous).
     /// Errors if `t` is beyond the last observed time, where the curve is not estimated.
-    pub fn at(
-        &self,
-        t: f64,
-    ) -> Result<(f64, Option<f64>, Option<f64>, Option<f64>), SurvivalError> {
+    pub fn at(&self, t: f64) -> Result<KmPoint, SurvivalError> {
         if !t.is_finite() || t < 0.0 {
-            return Err(SurvivalError::Invalid(format!("time {t} must be finite and >= 0")));
+            return Err(SurvivalError::Invalid(format!(
+                "time {t} must be finite and >= 0"
+            )));
         }
         if t > self.last_time() {
-            return Err(SurvivalError::BeyondLastTime { time: t, last: self.last_time() });
+            return Err(SurvivalError::BeyondLastTime {
+                time: t,
+                last: self.last_time(),
+            });
         }
         match self.row_at(t) {
-            None => Ok((1.0, Some(0.0), Some(1.0), Some(1.0))),
+            None => Ok(KmPoint {
+                survival: 1.0,
+                se: Some(0.0),
+                ci_low: Some(1.0),
+                ci_high: Some(1.0),
+            }),
             Some(i) => {
                 let (lo, hi) = self.ci(i);
-                Ok((self.rows[i].survival, self.se_survival(i), lo, hi))
+                Ok(KmPoint {
+                    survival: self.rows[i].survival,
+                    se: self.se_survival(i),
+                    ci_low: lo,
+                    ci_high: hi,
+                })
             }
         }
     }
@@ -264,8 +291,11 @@ pub(crate) fn ci_for(
 fn cross_time(times: &[f64], s: &[Option<f64>], p: f64) -> Option<f64> {
     let tol = f64::EPSILON.sqrt();
     let target = 1.0 - p;
-    let pts: Vec<(f64, f64)> =
-        times.iter().zip(s).filter_map(|(&t, v)| v.map(|v| (t, v))).collect();
+    let pts: Vec<(f64, f64)> = times
+        .iter()
+        .zip(s)
+        .filter_map(|(&t, v)| v.map(|v| (t, v)))
+        .collect();
     let first_le = pts.iter().position(|&(_, v)| v <= target + tol)?;
     match pts.iter().position(|&(_, v)| v < target - tol) {
         Some(k) => Some((pts[first_le].0 + pts[k].0) / 2.0),

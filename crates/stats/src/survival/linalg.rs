@@ -69,7 +69,11 @@ impl Ldl {
             x[i] = s;
         }
         for i in 0..p {
-            x[i] = if self.zero[i] { 0.0 } else { x[i] / self.a[i * p + i] };
+            x[i] = if self.zero[i] {
+                0.0
+            } else {
+                x[i] / self.a[i * p + i]
+            };
         }
         for i in (0..p).rev() {
             if self.zero[i] {

@@ -37,7 +37,11 @@ pub fn log_rank(
         .chain(strata.map(|s| ("strata", s.len())))
     {
         if len != n {
-            return Err(SurvivalError::LengthMismatch { what, got: len, expected: n });
+            return Err(SurvivalError::LengthMismatch {
+                what,
+                got: len,
+                expected: n,
+            });
         }
     }
     for (i, &t) in time.iter().enumerate() {
@@ -54,7 +58,10 @@ pub fn log_rank(
     let stratum = |i: usize| strata.map_or(0, |s| s[i]);
     // by stratum, then time descending (so risk sets accumulate as we walk)
     order.sort_unstable_by(|&a, &b| {
-        stratum(a).cmp(&stratum(b)).then(time[b].total_cmp(&time[a])).then(a.cmp(&b))
+        stratum(a)
+            .cmp(&stratum(b))
+            .then(time[b].total_cmp(&time[a]))
+            .then(a.cmp(&b))
     });
     let mut obs = vec![0.0; k];
     let mut exp = vec![0.0; k];
@@ -116,7 +123,14 @@ pub fn log_rank(
         let inv = f.inverse();
         quad_form(&inv, &u)
     };
-    Ok(LogRank { observed: obs, expected: exp, variance: var, chi2, df, p: chi2_sf(chi2, df) })
+    Ok(LogRank {
+        observed: obs,
+        expected: exp,
+        variance: var,
+        chi2,
+        df,
+        p: chi2_sf(chi2, df),
+    })
 }
 
 #[cfg(test)]

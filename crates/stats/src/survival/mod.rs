@@ -7,6 +7,9 @@
 //! Ties are handled deterministically, by the exact rules of those references: at a tied time,
 //! events happen before censorings, and nothing is ever jittered.
 
+// Matrix code reads best with explicit indices (a[i * p + j]), as in the papers it implements.
+#![allow(clippy::needless_range_loop)]
+
 mod aalen_johansen;
 mod cohort;
 mod cox;
@@ -21,10 +24,10 @@ pub use cohort::{
     CohortOptions, CohortRow, EndReason, FollowUpEvent, FollowUpKind, Outcome, Person,
     SubgroupIncidence, Subgrouping, build_cohort, incidence_by_subgroup,
 };
-pub use cox::{CoxFit, CoxInput, CoxOptions, Ties, TestResult, cox_ph};
+pub use cox::{CoxFit, CoxInput, CoxOptions, TestResult, Ties, cox_ph};
 pub use error::SurvivalError;
 pub use gray::{GrayTest, gray_test, gray_test_stratified};
-pub use km::{ConfType, KaplanMeier, KmRow, kaplan_meier};
+pub use km::{ConfType, KaplanMeier, KmPoint, KmRow, kaplan_meier};
 pub use logrank::{LogRank, log_rank};
 
 /// Checks one follow-up time: finite and not negative. `index` is 0-based in the input.
