@@ -137,19 +137,24 @@ impl CoxFit {
 }
 
 /// Prepared data: centred covariates row-major, and per-stratum orderings.
-struct Prepared<'a> {
+///
+/// Rows are permuted once so that each stratum's rows lie contiguously in decreasing stop time:
+/// the passes over the data then stream through memory. Indices below are positions in that
+/// order; `perm[pos]` is the input row.
+struct Prepared {
     p: usize,
     x: Vec<f64>,
-    start: Option<&'a [f64]>,
-    stop: &'a [f64],
-    event: &'a [bool],
+    start: Option<Vec<f64>>,
+    stop: Vec<f64>,
+    event: Vec<bool>,
+    perm: Vec<usize>,
     strata: Vec<Stratum>,
 }
 
 struct Stratum {
-    /// rows by stop time descending (events first within a time)
+    /// positions by stop time descending (events first within a time): a contiguous range
     by_stop: Vec<usize>,
-    /// rows by start time descending (counting-process data only)
+    /// positions by start time descending (counting-process data only)
     by_start: Vec<usize>,
 }
 
@@ -326,7 +331,7 @@ fn prep_sd(x: &[f64]) -> f64 {
     (x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt()
 }
 
-fn prepare<'a>(input: &CoxInput<'a>) -> Result<Prepared<'a>, SurvivalError> {
+fn prepare(input: &CoxInput<'_>) -> Result<Prepared, SurvivalError> {
     let n = input.stop.len();
     if n == 0 {
         return Err(SurvivalError::Empty);
@@ -406,39 +411,47 @@ fn prepare<'a>(input: &CoxInput<'a>) -> Result<Prepared<'a>, SurvivalError> {
     }
     let stop = input.stop;
     let event = input.event;
-    let strata = members
+    let sorted: Vec<Vec<usize>> = members
         .into_par_iter()
         .filter(|m| !m.is_empty())
-        .map(|m| {
-            let mut by_stop = m.clone();
-            by_stop.sort_unstable_by(|&a, &b| {
+        .map(|mut m| {
+            m.sort_unstable_by(|&a, &b| {
                 stop[b]
                     .total_cmp(&stop[a])
                     .then(event[b].cmp(&event[a]))
                     .then(a.cmp(&b))
             });
-            let by_start = match input.start {
-                Some(s) => {
-                    let mut v = m;
-                    v.sort_unstable_by(|&a, &b| s[b].total_cmp(&s[a]).then(a.cmp(&b)));
-                    v
-                }
-                None => Vec::new(),
-            };
-            Stratum { by_stop, by_start }
+            m
         })
         .collect();
-    Ok(Prepared {
-        p,
-        x,
-        start: input.start,
-        stop,
-        event,
-        strata,
-    })
+    let perm: Vec<usize> = sorted.iter().flatten().copied().collect();
+    let mut xp = vec![0.0; n * p];
+    xp.par_chunks_mut(p).zip(perm.par_iter()).for_each(|(dst, &i)| {
+        dst.copy_from_slice(&x[i * p..(i + 1) * p]);
+    });
+    drop(x);
+    let stop_p: Vec<f64> = perm.iter().map(|&i| stop[i]).collect();
+    let event_p: Vec<bool> = perm.iter().map(|&i| event[i]).collect();
+    let start_p: Option<Vec<f64>> = input.start.map(|s| perm.iter().map(|&i| s[i]).collect());
+    let mut strata = Vec::with_capacity(sorted.len());
+    let mut off = 0;
+    for m in &sorted {
+        let by_stop: Vec<usize> = (off..off + m.len()).collect();
+        let by_start = match &start_p {
+            Some(s) => {
+                let mut v = by_stop.clone();
+                v.sort_unstable_by(|&a, &b| s[b].total_cmp(&s[a]).then(a.cmp(&b)));
+                v
+            }
+            None => Vec::new(),
+        };
+        off += m.len();
+        strata.push(Stratum { by_stop, by_start });
+    }
+    Ok(Prepared { p, x: xp, start: start_p, stop: stop_p, event: event_p, perm, strata })
 }
 
-fn full_pass(prep: &Prepared<'_>, beta: &[f64], ties: Ties) -> Pass {
+fn full_pass(prep: &Prepared, beta: &[f64], ties: Ties) -> Pass {
     let p = prep.p;
     // strata in parallel, summed in a fixed order so results do not depend on thread timing
     let parts: Vec<Pass> = prep
@@ -475,13 +488,12 @@ fn accumulate(s0: &mut f64, s1: &mut [f64], s2: &mut [f64], x: &[f64], w: f64) {
     }
 }
 
-fn stratum_pass(prep: &Prepared<'_>, st: &Stratum, beta: &[f64], ties: Ties) -> Pass {
+fn stratum_pass(prep: &Prepared, st: &Stratum, beta: &[f64], ties: Ties) -> Pass {
     let p = prep.p;
     let mut out = Pass::zero(p);
     let (mut s0, mut s1, mut s2) = (0.0, vec![0.0; p], vec![0.0; p * p]);
     let mut d0: f64;
     let (mut d1, mut d2) = (vec![0.0; p], vec![0.0; p * p]);
-    let mut xbar = vec![0.0; p];
     let idx = &st.by_stop;
     let (mut ps, mut pe) = (0, 0);
     while ps < idx.len() {
@@ -506,7 +518,7 @@ fn stratum_pass(prep: &Prepared<'_>, st: &Stratum, beta: &[f64], ties: Ties) -> 
             }
             ps += 1;
         }
-        if let Some(start) = prep.start {
+        if let Some(start) = prep.start.as_deref() {
             while pe < st.by_start.len() && start[st.by_start[pe]] >= t {
                 let j = st.by_start[pe];
                 let xj = &prep.x[j * p..(j + 1) * p];
@@ -518,33 +530,63 @@ fn stratum_pass(prep: &Prepared<'_>, st: &Stratum, beta: &[f64], ties: Ties) -> 
         if d == 0 {
             continue;
         }
-        let df = d as f64;
-        for r in 0..d {
-            let f = match ties {
-                Ties::Efron => r as f64 / df,
-                Ties::Breslow => 0.0,
-            };
-            let z0 = s0 - f * d0;
-            out.loglik -= z0.ln();
-            for a in 0..p {
-                xbar[a] = (s1[a] - f * d1[a]) / z0;
-                out.u[a] -= xbar[a];
-            }
-            for a in 0..p {
-                for b in 0..=a {
-                    out.imat[a * p + b] +=
-                        (s2[a * p + b] - f * d2[a * p + b]) / z0 - xbar[a] * xbar[b];
-                }
+        // The d terms of Efron's approximation differ only by the weight f_r = r/d given to the
+        // tied events, so their sums factor into the scalar sums of TieSums: O(d + p^2) per time.
+        let w = TieSums::new(s0, d0, d, ties);
+        out.loglik -= w.log_z;
+        for a in 0..p {
+            out.u[a] -= s1[a] * w.a - d1[a] * w.b;
+        }
+        for a in 0..p {
+            for b in 0..=a {
+                let i = a * p + b;
+                out.imat[i] += s2[i] * w.a - d2[i] * w.b - s1[a] * s1[b] * w.c
+                    + (s1[a] * d1[b] + d1[a] * s1[b]) * w.d
+                    - d1[a] * d1[b] * w.e;
             }
         }
     }
     out
 }
 
+/// Scalar sums over the d tied events at one time, with z_r = S0 - f_r D0 (S0 over the risk set,
+/// D0 over the tied events, f_r = r / d for Efron, 0 for Breslow): a = sum 1/z, b = sum f/z,
+/// c = sum 1/z^2, d = sum f/z^2, e = sum f^2/z^2, and sum log z.
+struct TieSums {
+    log_z: f64,
+    a: f64,
+    b: f64,
+    c: f64,
+    d: f64,
+    e: f64,
+}
+
+impl TieSums {
+    fn new(s0: f64, d0: f64, d: usize, ties: Ties) -> Self {
+        let mut w = TieSums { log_z: 0.0, a: 0.0, b: 0.0, c: 0.0, d: 0.0, e: 0.0 };
+        let df = d as f64;
+        for r in 0..d {
+            let f = match ties {
+                Ties::Efron => r as f64 / df,
+                Ties::Breslow => 0.0,
+            };
+            let z = s0 - f * d0;
+            let iz = 1.0 / z;
+            w.log_z += z.ln();
+            w.a += iz;
+            w.b += f * iz;
+            w.c += iz * iz;
+            w.d += f * iz * iz;
+            w.e += f * f * iz * iz;
+        }
+        w
+    }
+}
+
 /// Robust (sandwich) covariance V (L'L) V with L the score residuals summed within clusters
 /// (Lin & Wei 1989; Therneau & Grambsch 2000, section 7.2).
 fn robust_variance(
-    prep: &Prepared<'_>,
+    prep: &Prepared,
     beta: &[f64],
     var: &[f64],
     ties: Ties,
@@ -561,7 +603,8 @@ fn robust_variance(
             sums = vec![0.0; k * p];
             for i in 0..n {
                 for a in 0..p {
-                    sums[c[i] * p + a] += resid[i * p + a];
+                    // resid is by position; clusters are given per input row
+                    sums[c[prep.perm[i]] * p + a] += resid[i * p + a];
                 }
             }
             sums.as_mut_slice()
@@ -596,7 +639,7 @@ fn robust_variance(
 /// Score residuals, row-major n x p: for row i, its event term `x_i - mean xbar` minus its share
 /// of every risk set it was in, `w_i (x_i - xbar_r) / S0_r` (with Efron's (1 - r/d) weight for
 /// the tied events themselves). They sum to the score vector.
-fn score_residuals(prep: &Prepared<'_>, beta: &[f64], ties: Ties) -> Vec<f64> {
+fn score_residuals(prep: &Prepared, beta: &[f64], ties: Ties) -> Vec<f64> {
     let p = prep.p;
     let n = prep.stop.len();
     let mut resid = vec![0.0; n * p];
@@ -636,7 +679,7 @@ fn score_residuals(prep: &Prepared<'_>, beta: &[f64], ties: Ties) -> Vec<f64> {
                     }
                     ps += 1;
                 }
-                if let Some(start) = prep.start {
+                if let Some(start) = prep.start.as_deref() {
                     while pe < st.by_start.len() && start[st.by_start[pe]] >= t {
                         let j = st.by_start[pe];
                         let xj = &prep.x[j * p..(j + 1) * p];
@@ -648,29 +691,20 @@ fn score_residuals(prep: &Prepared<'_>, beta: &[f64], ties: Ties) -> Vec<f64> {
                 if d == 0 {
                     continue;
                 }
+                let w = TieSums::new(s0, d0, d, ties);
                 let df = d as f64;
                 let mut step = Step {
                     t,
-                    dl: 0.0,
+                    dl: w.a,
                     db: vec![0.0; p],
-                    dl_dead: 0.0,
+                    dl_dead: w.a - w.b,
                     db_dead: vec![0.0; p],
                     xbar_mean: vec![0.0; p],
                 };
-                for r in 0..d {
-                    let f = match ties {
-                        Ties::Efron => r as f64 / df,
-                        Ties::Breslow => 0.0,
-                    };
-                    let z0 = s0 - f * d0;
-                    step.dl += 1.0 / z0;
-                    step.dl_dead += (1.0 - f) / z0;
-                    for a in 0..p {
-                        let xb = (s1[a] - f * d1[a]) / z0;
-                        step.db[a] += xb / z0;
-                        step.db_dead[a] += (1.0 - f) * xb / z0;
-                        step.xbar_mean[a] += xb / df;
-                    }
+                for a in 0..p {
+                    step.db[a] = s1[a] * w.c - d1[a] * w.d;
+                    step.db_dead[a] = s1[a] * (w.c - w.d) - d1[a] * (w.d - w.e);
+                    step.xbar_mean[a] = (s1[a] * w.a - d1[a] * w.b) / df;
                 }
                 steps.push(step);
             }
@@ -693,6 +727,7 @@ fn score_residuals(prep: &Prepared<'_>, beta: &[f64], ties: Ties) -> Vec<f64> {
                 let hi = times.partition_point(|&t| t <= prep.stop[i]);
                 let lo = prep
                     .start
+                    .as_deref()
                     .map_or(0, |s| times.partition_point(|&t| t <= s[i]));
                 let mut r = vec![0.0; p];
                 let dl = cum_l[hi] - cum_l[lo];
@@ -726,24 +761,46 @@ fn score_residuals(prep: &Prepared<'_>, beta: &[f64], ties: Ties) -> Vec<f64> {
 /// the rows at risk at t (start < t <= stop) that do not have an event at t are compared; a higher
 /// risk score for the earlier event is concordant, equal scores count one half.
 /// O(n log n) with a Fenwick tree over the ranks of `eta`.
-fn concordance(prep: &Prepared<'_>, eta: &[f64]) -> f64 {
-    let start = prep.start;
+fn concordance(prep: &Prepared, eta: &[f64]) -> f64 {
+    let start = prep.start.as_deref();
     let start_of = |i: usize| start.map_or(f64::NEG_INFINITY, |s| s[i]);
-    let (conc, disc, tied) = prep
+    let parts: Vec<(u64, u64, u64)> = prep
         .strata
         .par_iter()
         .map(|st| {
-            let mut vals: Vec<f64> = st.by_stop.iter().map(|&i| eta[i]).collect();
-            vals.sort_unstable_by(f64::total_cmp);
-            vals.dedup();
-            let rank = |i: usize| vals.partition_point(|&v| v < eta[i]);
-            let mut tree = Fenwick::new(vals.len());
+            // work on positions k in `rows` (ascending stop) so memory stays per stratum
             let mut rows = st.by_stop.clone();
-            rows.reverse(); // ascending stop
-            let mut by_start = st.by_stop.clone();
-            by_start.sort_unstable_by(|&a, &b| start_of(a).total_cmp(&start_of(b)).then(a.cmp(&b)));
-            let (mut c, mut d, mut tx) = (0.0f64, 0.0f64, 0.0f64);
+            rows.reverse();
+            let m = rows.len();
+            // dense ranks of eta (equal values share a rank)
+            let mut by_eta: Vec<usize> = (0..m).collect();
+            by_eta.sort_unstable_by(|&a, &b| eta[rows[a]].total_cmp(&eta[rows[b]]));
+            let mut rank_of = vec![0u32; m];
+            let mut r = 0u32;
+            for (k, &pos) in by_eta.iter().enumerate() {
+                if k > 0 && eta[rows[pos]] != eta[rows[by_eta[k - 1]]] {
+                    r += 1;
+                }
+                rank_of[pos] = r;
+            }
+            let nranks = r as usize + 1;
+            let mut tree = Fenwick::new(nranks);
+            let mut count = vec![0i64; nranks];
+            let mut in_set = 0i64;
+            let mut by_start: Vec<usize> = (0..m).collect();
+            if start.is_some() {
+                by_start.sort_unstable_by(|&a, &b| {
+                    start_of(rows[a]).total_cmp(&start_of(rows[b])).then(a.cmp(&b))
+                });
+            }
+            let (mut c, mut d, mut tx) = (0u64, 0u64, 0u64);
             let (mut pin, mut pout, mut pe) = (0usize, 0usize, 0usize);
+            let change = |tree: &mut Fenwick, count: &mut [i64], in_set: &mut i64, i: usize, v: i64| {
+                let r = rank_of[i] as usize;
+                tree.add(r, v);
+                count[r] += v;
+                *in_set += v;
+            };
             while pe < rows.len() {
                 let t = prep.stop[rows[pe]];
                 let mut e_end = pe;
@@ -753,55 +810,52 @@ fn concordance(prep: &Prepared<'_>, eta: &[f64]) -> f64 {
                     e_end += 1;
                 }
                 if has_event {
-                    while pin < by_start.len() && start_of(by_start[pin]) < t {
-                        tree.add(rank(by_start[pin]), 1.0);
+                    while pin < by_start.len() && start_of(rows[by_start[pin]]) < t {
+                        change(&mut tree, &mut count, &mut in_set, by_start[pin], 1);
                         pin += 1;
                     }
                     // rows that ended before t entered earlier (start < stop < t)
                     while pout < pe {
-                        tree.add(rank(rows[pout]), -1.0);
+                        change(&mut tree, &mut count, &mut in_set, pout, -1);
                         pout += 1;
                     }
-                    let deaths = rows[pe..e_end].iter().copied().filter(|&i| prep.event[i]);
+                    let deaths = (pe..e_end).filter(|&k| prep.event[rows[k]]);
                     for i in deaths.clone() {
-                        tree.add(rank(i), -1.0);
+                        change(&mut tree, &mut count, &mut in_set, i, -1);
                     }
-                    let total = tree.prefix(vals.len());
                     for i in deaths.clone() {
-                        let r = rank(i);
+                        let r = rank_of[i] as usize;
                         let below = tree.prefix(r);
-                        let upto = tree.prefix(r + 1);
-                        c += below;
-                        tx += upto - below;
-                        d += total - upto;
+                        let tied = count[r];
+                        c += below as u64;
+                        tx += tied as u64;
+                        d += (in_set - below - tied) as u64;
                     }
                     for i in deaths {
-                        tree.add(rank(i), 1.0);
+                        change(&mut tree, &mut count, &mut in_set, i, 1);
                     }
                 }
                 pe = e_end;
             }
             (c, d, tx)
         })
-        .reduce(|| (0.0, 0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
-    if conc + disc + tied == 0.0 {
-        0.5
-    } else {
-        (conc + tied / 2.0) / (conc + disc + tied)
-    }
+        .collect();
+    let (conc, disc, tied) =
+        parts.into_iter().fold((0u64, 0u64, 0u64), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+    let total = (conc + disc + tied) as f64;
+    if total == 0.0 { 0.5 } else { (conc as f64 + tied as f64 / 2.0) / total }
 }
 
+/// A Fenwick (binary indexed) tree of counts.
 struct Fenwick {
-    t: Vec<f64>,
+    t: Vec<i64>,
 }
 
 impl Fenwick {
     fn new(n: usize) -> Self {
-        Self {
-            t: vec![0.0; n + 1],
-        }
+        Self { t: vec![0; n + 1] }
     }
-    fn add(&mut self, i: usize, v: f64) {
+    fn add(&mut self, i: usize, v: i64) {
         let mut k = i + 1;
         while k < self.t.len() {
             self.t[k] += v;
@@ -809,9 +863,9 @@ impl Fenwick {
         }
     }
     /// Sum over ranks < i.
-    fn prefix(&self, i: usize) -> f64 {
+    fn prefix(&self, i: usize) -> i64 {
         let mut k = i;
-        let mut s = 0.0;
+        let mut s = 0;
         while k > 0 {
             s += self.t[k];
             k -= k & k.wrapping_neg();
