@@ -96,35 +96,23 @@ pub fn kaplan_meier(
             "confidence level {conf_level} is not between 0 and 1"
         )));
     }
-    // Validate in parallel, but report the first bad row deterministically.
-    if let Some(e) = time
-        .par_iter()
-        .enumerate()
-        .filter_map(|(i, &t)| check_time(t, i).err())
-        .min_by_key(|e| match e {
-            SurvivalError::MissingTime { index }
-            | SurvivalError::InfiniteTime { index }
-            | SurvivalError::NegativeTime { index, .. } => *index,
-            _ => usize::MAX,
-        })
-    {
-        return Err(e);
+    // Validate in parallel, reporting the first bad row.
+    if let Some(i) = time.par_iter().position_first(|&t| !(t.is_finite() && t >= 0.0)) {
+        check_time(time[i], i)?;
     }
-    // Sort (time, event) pairs; events before censorings at equal times does not matter for the
-    // counts, but makes the order total and deterministic.
-    let mut pairs: Vec<(f64, bool)> = time.iter().copied().zip(event.iter().copied()).collect();
-    pairs.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)));
-    let n = pairs.len();
+    let keys = sorted_keys(time, event);
+    let n = keys.len();
     let mut rows = Vec::new();
     let mut at_risk = n as f64;
     let (mut s, mut var_log, mut h, mut var_h) = (1.0f64, 0.0f64, 0.0f64, 0.0f64);
     let mut i = 0;
     let mut events = 0usize;
     while i < n {
-        let t = pairs[i].0;
+        let bits = keys[i] >> 1;
+        let t = f64::from_bits(bits);
         let (mut d, mut c) = (0.0, 0.0);
-        while i < n && pairs[i].0 == t {
-            if pairs[i].1 {
+        while i < n && keys[i] >> 1 == bits {
+            if keys[i] & 1 == 1 {
                 d += 1.0;
             } else {
                 c += 1.0;
@@ -163,6 +151,63 @@ pub fn kaplan_meier(
         conf_type,
         conf_level,
     })
+}
+
+/// Sort keys of (time, event): for a non-negative finite f64 the IEEE bit pattern orders like the
+/// number, and its top (sign) bit is 0, so `bits << 1 | event` is a u64 that sorts by time and then
+/// puts censorings before events. Sorted with an LSD radix sort (16-bit digits, digits on which
+/// all keys agree are skipped): O(n), and the same order on every run.
+fn sorted_keys(time: &[f64], event: &[bool]) -> Vec<u64> {
+    let mut keys: Vec<u64> = time
+        .par_iter()
+        .zip(event.par_iter())
+        .map(|(&t, &e)| ((t + 0.0).to_bits() << 1) | u64::from(e)) // + 0.0 turns -0 into 0
+        .collect();
+    if keys.len() < 1 << 16 {
+        keys.sort_unstable();
+        return keys;
+    }
+    const DIGITS: usize = 4;
+    const B: usize = 1 << 16;
+    let hist = keys
+        .par_chunks(1 << 16)
+        .map(|chunk| {
+            let mut h = vec![0usize; DIGITS * B];
+            for &k in chunk {
+                for d in 0..DIGITS {
+                    h[d * B + ((k >> (16 * d)) & 0xFFFF) as usize] += 1;
+                }
+            }
+            h
+        })
+        .reduce(
+            || vec![0usize; DIGITS * B],
+            |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                a
+            },
+        );
+    let n = keys.len();
+    let mut buf = vec![0u64; n];
+    for d in 0..DIGITS {
+        let h = &hist[d * B..(d + 1) * B];
+        if h.contains(&n) {
+            continue; // every key has the same digit here
+        }
+        let mut offset = vec![0usize; B];
+        let mut acc = 0;
+        for (o, &c) in offset.iter_mut().zip(h) {
+            *o = acc;
+            acc += c;
+        }
+        for &k in &keys {
+            let b = ((k >> (16 * d)) & 0xFFFF) as usize;
+            buf[offset[b]] = k;
+            offset[b] += 1;
+        }
+        std::mem::swap(&mut keys, &mut buf);
+    }
+    keys
 }
 
 impl KaplanMeier {
@@ -335,6 +380,37 @@ mod tests {
         let e = [true; 4];
         let km = kaplan_meier(&t, &e, ConfType::Log, 0.95).unwrap();
         assert_eq!(km.median().0, Some(3.0));
+    }
+
+    #[test]
+    fn radix_sort_of_large_inputs_equals_a_comparison_sort() {
+        let mut state = 12345u64;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state >> 11
+        };
+        let n = 200_000;
+        // a mix of ties, zeros, tiny and huge times
+        let time: Vec<f64> = (0..n)
+            .map(|i| match i % 4 {
+                0 => (next() % 1000) as f64 / 10.0,
+                1 => (next() as f64) / (1u64 << 53) as f64 * 1e-300,
+                2 => (next() as f64) * 1e200,
+                _ => 0.0,
+            })
+            .collect();
+        let event: Vec<bool> = (0..n).map(|_| next() % 3 == 0).collect();
+        let radix = sorted_keys(&time, &event);
+        let mut plain: Vec<u64> =
+            time.iter().zip(&event).map(|(&t, &e)| (t.to_bits() << 1) | u64::from(e)).collect();
+        plain.sort_unstable();
+        assert_eq!(radix, plain);
+        let mut pairs: Vec<(f64, bool)> = time.iter().copied().zip(event.iter().copied()).collect();
+        pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        for (k, (t, e)) in radix.iter().zip(&pairs) {
+            assert_eq!(f64::from_bits(k >> 1), *t);
+            assert_eq!(k & 1 == 1, *e);
+        }
     }
 
     #[test]
