@@ -258,6 +258,17 @@ fn bad_input_is_exit_1_with_file_line_and_field() {
         .stdout("")
         .stderr(contains("perfect separation"))
         .stderr(contains("x"));
+    // a quoted note spanning two lines shifts the line numbers of later rows
+    let multi = write(
+        &dir,
+        "multi.csv",
+        "time,event,note\n1,1,\"a\nb\"\n2,0,c\n-3,1,d\n",
+    );
+    zicht()
+        .args(["survival", &multi, "--time", "time", "--event", "event"])
+        .assert()
+        .code(1)
+        .stderr(contains("line 5, field 'time'"));
     let none = write(&dir, "none.csv", "time,event,x\n1,0,1\n2,0,2\n");
     zicht()
         .args(["survival", &none, "--time", "time", "--event", "event"])

@@ -64,7 +64,9 @@ struct Output {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let table = Table::read(&args.data)?;
+    let mut wanted = vec![args.time.as_str(), args.cause.as_str()];
+    wanted.extend(args.group.as_deref());
+    let table = Table::read(&args.data, &wanted)?;
     let time = table.times(&args.time)?;
     let cause: Vec<u32> = table
         .codes(

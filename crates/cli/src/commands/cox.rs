@@ -78,7 +78,12 @@ struct Output {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let table = Table::read(&args.data)?;
+    let mut wanted = vec![args.time.as_str(), args.event.as_str()];
+    wanted.extend(args.covariates.iter().map(String::as_str));
+    wanted.extend(args.start.as_deref());
+    wanted.extend(args.strata.as_deref());
+    wanted.extend(args.cluster.as_deref());
+    let table = Table::read(&args.data, &wanted)?;
     let stop = table.times(&args.time)?;
     let start = args.start.as_deref().map(|c| table.times(c)).transpose()?;
     let event: Vec<bool> = table

@@ -43,18 +43,39 @@ pub struct Args {
     pub json: bool,
 }
 
-/// A CSV file read into memory: header and rows of fields, with their line numbers.
+/// The columns a command needs from a CSV file, kept as raw bytes (one buffer per column, so ten
+/// million rows stay small), with enough to name the line of any row in messages.
 #[derive(Debug)]
 pub struct Table {
     pub file: String,
-    pub header: Vec<String>,
-    pub rows: Vec<Vec<String>>,
-    pub lines: Vec<u64>,
+    header: Vec<String>,
+    columns: HashMap<String, Column>,
+    rows: usize,
+    /// (row, line) where the line numbering jumps (records spanning several lines); row r is on
+    /// line `line + (r - row)` of the last entry with `row <= r`.
+    line_marks: Vec<(usize, u64)>,
+}
+
+#[derive(Debug, Default)]
+struct Column {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Column {
+    fn get(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+}
+
+fn trim(b: &[u8]) -> &[u8] {
+    b.trim_ascii()
 }
 
 impl Table {
-    /// Reads the whole file; errors name the file and line.
-    pub fn read(path: &Path) -> anyhow::Result<Self> {
+    /// Reads the named columns of the file (all must exist); errors name the file and line.
+    pub fn read(path: &Path, wanted: &[&str]) -> anyhow::Result<Self> {
         let file = path.display().to_string();
         let mut rdr = csv::ReaderBuilder::new()
             .flexible(false)
@@ -66,26 +87,56 @@ impl Table {
             .iter()
             .map(|s| s.trim().to_string())
             .collect();
-        let mut rows = Vec::new();
-        let mut lines = Vec::new();
-        for rec in rdr.records() {
-            let rec = rec.map_err(|e| bad_input(format!("{file}: {e}")))?;
-            lines.push(rec.position().map_or(0, |p| p.line()));
-            rows.push(rec.iter().map(|s| s.trim().to_string()).collect());
-        }
-        if rows.is_empty() {
-            return Err(bad_input(format!("{file}: no data rows")));
-        }
-        Ok(Self {
+        let mut table = Self {
             file,
             header,
-            rows,
-            lines,
-        })
+            columns: HashMap::new(),
+            rows: 0,
+            line_marks: vec![(0, 2)],
+        };
+        let mut picks: Vec<(usize, String)> = Vec::new();
+        for &name in wanted {
+            let c = table.column(name)?;
+            if !picks.iter().any(|(_, n)| n == name) {
+                picks.push((c, name.to_string()));
+            }
+        }
+        let mut cols: Vec<Column> = picks.iter().map(|_| Column::default()).collect();
+        let mut rec = csv::ByteRecord::new();
+        loop {
+            match rdr.read_byte_record(&mut rec) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => return Err(bad_input(format!("{}: {e}", table.file))),
+            }
+            let line = rec.position().map_or(0, |p| p.line());
+            if line != table.line(table.rows) {
+                table.line_marks.push((table.rows, line));
+            }
+            for ((c, _), col) in picks.iter().zip(cols.iter_mut()) {
+                col.bytes.extend_from_slice(trim(&rec[*c]));
+                col.ends.push(col.bytes.len());
+            }
+            table.rows += 1;
+        }
+        if table.rows == 0 {
+            return Err(bad_input(format!("{}: no data rows", table.file)));
+        }
+        for ((_, name), col) in picks.into_iter().zip(cols) {
+            table.columns.insert(name, col);
+        }
+        Ok(table)
+    }
+
+    /// The line of data row `i` (0-based) in the file.
+    pub fn line(&self, i: usize) -> u64 {
+        let k = self.line_marks.partition_point(|&(r, _)| r <= i) - 1;
+        let (r, l) = self.line_marks[k];
+        l + (i - r) as u64
     }
 
     /// Index of a column, or a bad-input error listing the columns there are.
-    pub fn column(&self, name: &str) -> anyhow::Result<usize> {
+    fn column(&self, name: &str) -> anyhow::Result<usize> {
         self.header.iter().position(|h| h == name).ok_or_else(|| {
             bad_input(format!(
                 "{}: no column '{name}' (columns: {})",
@@ -95,29 +146,37 @@ impl Table {
         })
     }
 
+    fn col(&self, name: &str) -> anyhow::Result<&Column> {
+        self.columns
+            .get(name)
+            .ok_or_else(|| anyhow::anyhow!("column '{name}' was not read"))
+    }
+
     fn where_(&self, row: usize, field: &str) -> String {
-        format!("{}: line {}, field '{field}'", self.file, self.lines[row])
+        format!("{}: line {}, field '{field}'", self.file, self.line(row))
     }
 
     /// A numeric column; every value must be a finite number.
     pub fn numbers(&self, name: &str) -> anyhow::Result<Vec<f64>> {
-        let c = self.column(name)?;
-        self.rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let v = &r[c];
-                if v.is_empty() || v.eq_ignore_ascii_case("na") || v.eq_ignore_ascii_case("nan") {
+        let col = self.col(name)?;
+        (0..self.rows)
+            .map(|i| {
+                let v = col.get(i);
+                if v.is_empty() || v.eq_ignore_ascii_case(b"na") || v.eq_ignore_ascii_case(b"nan") {
                     return Err(bad_input(format!(
                         "{}: missing value (a number is required)",
                         self.where_(i, name)
                     )));
                 }
-                match v.parse::<f64>() {
-                    Ok(x) if x.is_finite() => Ok(x),
+                match std::str::from_utf8(v)
+                    .ok()
+                    .and_then(|s| s.parse::<f64>().ok())
+                {
+                    Some(x) if x.is_finite() => Ok(x),
                     _ => Err(bad_input(format!(
-                        "{}: '{v}' is not a finite number",
-                        self.where_(i, name)
+                        "{}: '{}' is not a finite number",
+                        self.where_(i, name),
+                        String::from_utf8_lossy(v)
                     ))),
                 }
             })
@@ -144,21 +203,23 @@ impl Table {
         allowed: impl Fn(i64) -> bool,
         rule: &str,
     ) -> anyhow::Result<Vec<i64>> {
-        let c = self.column(name)?;
-        self.rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let v = &r[c];
-                match v.parse::<i64>() {
-                    Ok(x) if allowed(x) => Ok(x),
+        let col = self.col(name)?;
+        (0..self.rows)
+            .map(|i| {
+                let v = col.get(i);
+                match std::str::from_utf8(v)
+                    .ok()
+                    .and_then(|s| s.parse::<i64>().ok())
+                {
+                    Some(x) if allowed(x) => Ok(x),
                     _ if v.is_empty() => Err(bad_input(format!(
                         "{}: missing value ({rule})",
                         self.where_(i, name)
                     ))),
                     _ => Err(bad_input(format!(
-                        "{}: '{v}' is not allowed ({rule})",
-                        self.where_(i, name)
+                        "{}: '{}' is not allowed ({rule})",
+                        self.where_(i, name),
+                        String::from_utf8_lossy(v)
                     ))),
                 }
             })
@@ -168,39 +229,47 @@ impl Table {
     /// A categorical column as indices 0..k into the sorted labels (numerically when all labels
     /// are numbers). Missing values are errors.
     pub fn categories(&self, name: &str) -> anyhow::Result<(Vec<usize>, Vec<String>)> {
-        let c = self.column(name)?;
-        if let Some(i) = self
-            .rows
-            .iter()
-            .position(|r| r[c].is_empty() || r[c].eq_ignore_ascii_case("na"))
-        {
-            return Err(bad_input(format!(
-                "{}: missing value (every row needs a {name})",
-                self.where_(i, name)
-            )));
-        }
-        let mut labels: Vec<String> = self.rows.iter().map(|r| r[c].clone()).collect();
-        labels.sort();
-        labels.dedup();
-        if labels.iter().all(|l| l.parse::<f64>().is_ok()) {
-            labels.sort_by(|a, b| {
-                a.parse::<f64>()
-                    .unwrap_or(0.0)
-                    .total_cmp(&b.parse::<f64>().unwrap_or(0.0))
+        let col = self.col(name)?;
+        let mut index: HashMap<&[u8], usize> = HashMap::new();
+        let mut first: Vec<&[u8]> = Vec::new();
+        let mut raw = Vec::with_capacity(self.rows);
+        for i in 0..self.rows {
+            let v = col.get(i);
+            if v.is_empty() || v.eq_ignore_ascii_case(b"na") {
+                return Err(bad_input(format!(
+                    "{}: missing value (every row needs a {name})",
+                    self.where_(i, name)
+                )));
+            }
+            let k = *index.entry(v).or_insert_with(|| {
+                first.push(v);
+                first.len() - 1
             });
+            raw.push(k);
         }
-        let index: HashMap<&str, usize> = labels
+        let labels: Vec<String> = first
             .iter()
-            .enumerate()
-            .map(|(i, l)| (l.as_str(), i))
+            .map(|b| String::from_utf8_lossy(b).into_owned())
             .collect();
-        let idx = self.rows.iter().map(|r| index[r[c].as_str()]).collect();
-        Ok((idx, labels))
+        let mut order: Vec<usize> = (0..labels.len()).collect();
+        let numeric: Option<Vec<f64>> = labels.iter().map(|l| l.parse::<f64>().ok()).collect();
+        match &numeric {
+            Some(x) => {
+                order.sort_by(|&a, &b| x[a].total_cmp(&x[b]).then(labels[a].cmp(&labels[b])))
+            }
+            None => order.sort_by(|&a, &b| labels[a].cmp(&labels[b])),
+        }
+        let mut new_of = vec![0; labels.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_of[old] = new;
+        }
+        let sorted: Vec<String> = order.iter().map(|&o| labels[o].clone()).collect();
+        Ok((raw.into_iter().map(|k| new_of[k]).collect(), sorted))
     }
 
     /// Turns a library error into a bad-input error naming the file and, for row errors, the line.
     pub fn lib_error(&self, e: SurvivalError) -> anyhow::Error {
-        let line = |i: usize| self.lines.get(i).copied().unwrap_or(0);
+        let line = |i: usize| if i < self.rows { self.line(i) } else { 0 };
         let msg = match &e {
             SurvivalError::MissingTime { index }
             | SurvivalError::InfiniteTime { index }
@@ -275,7 +344,9 @@ struct Output {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let table = Table::read(&args.data)?;
+    let mut wanted = vec![args.time.as_str(), args.event.as_str()];
+    wanted.extend(args.group.as_deref());
+    let table = Table::read(&args.data, &wanted)?;
     let time = table.times(&args.time)?;
     let event: Vec<bool> = table
         .codes(

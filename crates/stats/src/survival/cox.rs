@@ -426,9 +426,11 @@ fn prepare(input: &CoxInput<'_>) -> Result<Prepared, SurvivalError> {
         .collect();
     let perm: Vec<usize> = sorted.iter().flatten().copied().collect();
     let mut xp = vec![0.0; n * p];
-    xp.par_chunks_mut(p).zip(perm.par_iter()).for_each(|(dst, &i)| {
-        dst.copy_from_slice(&x[i * p..(i + 1) * p]);
-    });
+    xp.par_chunks_mut(p)
+        .zip(perm.par_iter())
+        .for_each(|(dst, &i)| {
+            dst.copy_from_slice(&x[i * p..(i + 1) * p]);
+        });
     drop(x);
     let stop_p: Vec<f64> = perm.iter().map(|&i| stop[i]).collect();
     let event_p: Vec<bool> = perm.iter().map(|&i| event[i]).collect();
@@ -448,7 +450,15 @@ fn prepare(input: &CoxInput<'_>) -> Result<Prepared, SurvivalError> {
         off += m.len();
         strata.push(Stratum { by_stop, by_start });
     }
-    Ok(Prepared { p, x: xp, start: start_p, stop: stop_p, event: event_p, perm, strata })
+    Ok(Prepared {
+        p,
+        x: xp,
+        start: start_p,
+        stop: stop_p,
+        event: event_p,
+        perm,
+        strata,
+    })
 }
 
 fn full_pass(prep: &Prepared, beta: &[f64], ties: Ties) -> Pass {
@@ -563,7 +573,14 @@ struct TieSums {
 
 impl TieSums {
     fn new(s0: f64, d0: f64, d: usize, ties: Ties) -> Self {
-        let mut w = TieSums { log_z: 0.0, a: 0.0, b: 0.0, c: 0.0, d: 0.0, e: 0.0 };
+        let mut w = TieSums {
+            log_z: 0.0,
+            a: 0.0,
+            b: 0.0,
+            c: 0.0,
+            d: 0.0,
+            e: 0.0,
+        };
         let df = d as f64;
         for r in 0..d {
             let f = match ties {
@@ -790,17 +807,20 @@ fn concordance(prep: &Prepared, eta: &[f64]) -> f64 {
             let mut by_start: Vec<usize> = (0..m).collect();
             if start.is_some() {
                 by_start.sort_unstable_by(|&a, &b| {
-                    start_of(rows[a]).total_cmp(&start_of(rows[b])).then(a.cmp(&b))
+                    start_of(rows[a])
+                        .total_cmp(&start_of(rows[b]))
+                        .then(a.cmp(&b))
                 });
             }
             let (mut c, mut d, mut tx) = (0u64, 0u64, 0u64);
             let (mut pin, mut pout, mut pe) = (0usize, 0usize, 0usize);
-            let change = |tree: &mut Fenwick, count: &mut [i64], in_set: &mut i64, i: usize, v: i64| {
-                let r = rank_of[i] as usize;
-                tree.add(r, v);
-                count[r] += v;
-                *in_set += v;
-            };
+            let change =
+                |tree: &mut Fenwick, count: &mut [i64], in_set: &mut i64, i: usize, v: i64| {
+                    let r = rank_of[i] as usize;
+                    tree.add(r, v);
+                    count[r] += v;
+                    *in_set += v;
+                };
             while pe < rows.len() {
                 let t = prep.stop[rows[pe]];
                 let mut e_end = pe;
@@ -840,10 +860,15 @@ fn concordance(prep: &Prepared, eta: &[f64]) -> f64 {
             (c, d, tx)
         })
         .collect();
-    let (conc, disc, tied) =
-        parts.into_iter().fold((0u64, 0u64, 0u64), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+    let (conc, disc, tied) = parts
+        .into_iter()
+        .fold((0u64, 0u64, 0u64), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
     let total = (conc + disc + tied) as f64;
-    if total == 0.0 { 0.5 } else { (conc as f64 + tied as f64 / 2.0) / total }
+    if total == 0.0 {
+        0.5
+    } else {
+        (conc as f64 + tied as f64 / 2.0) / total
+    }
 }
 
 /// A Fenwick (binary indexed) tree of counts.

@@ -96,8 +96,9 @@ pub fn kaplan_meier(
             "confidence level {conf_level} is not between 0 and 1"
         )));
     }
-    // Validate in parallel, reporting the first bad row.
-    if let Some(i) = time.par_iter().position_first(|&t| !(t.is_finite() && t >= 0.0)) {
+    // Validate, reporting the first bad row (a sequential scan: memory bound, and immune to a
+    // worker thread being descheduled on a busy machine).
+    if let Some(i) = time.iter().position(|&t| !(t.is_finite() && t >= 0.0)) {
         check_time(time[i], i)?;
     }
     let keys = sorted_keys(time, event);
@@ -155,7 +156,7 @@ pub fn kaplan_meier(
 
 /// Sort keys of (time, event): for a non-negative finite f64 the IEEE bit pattern orders like the
 /// number, and its top (sign) bit is 0, so `bits << 1 | event` is a u64 that sorts by time and then
-/// puts censorings before events. Sorted with an LSD radix sort (16-bit digits, digits on which
+/// puts censorings before events. Sorted with an LSD radix sort (11-bit digits, digits on which
 /// all keys agree are skipped): O(n), and the same order on every run.
 fn sorted_keys(time: &[f64], event: &[bool]) -> Vec<u64> {
     let mut keys: Vec<u64> = time
@@ -167,15 +168,18 @@ fn sorted_keys(time: &[f64], event: &[bool]) -> Vec<u64> {
         keys.sort_unstable();
         return keys;
     }
-    const DIGITS: usize = 4;
-    const B: usize = 1 << 16;
+    const BITS: usize = 11;
+    const DIGITS: usize = 64usize.div_ceil(BITS);
+    const B: usize = 1 << BITS;
+    const MASK: u64 = (B - 1) as u64;
+    let chunk = keys.len().div_ceil(rayon::current_num_threads().max(1));
     let hist = keys
-        .par_chunks(1 << 16)
+        .par_chunks(chunk)
         .map(|chunk| {
             let mut h = vec![0usize; DIGITS * B];
             for &k in chunk {
                 for d in 0..DIGITS {
-                    h[d * B + ((k >> (16 * d)) & 0xFFFF) as usize] += 1;
+                    h[d * B + ((k >> (BITS * d)) & MASK) as usize] += 1;
                 }
             }
             h
@@ -201,7 +205,7 @@ fn sorted_keys(time: &[f64], event: &[bool]) -> Vec<u64> {
             acc += c;
         }
         for &k in &keys {
-            let b = ((k >> (16 * d)) & 0xFFFF) as usize;
+            let b = ((k >> (BITS * d)) & MASK) as usize;
             buf[offset[b]] = k;
             offset[b] += 1;
         }
@@ -386,7 +390,9 @@ mod tests {
     fn radix_sort_of_large_inputs_equals_a_comparison_sort() {
         let mut state = 12345u64;
         let mut next = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             state >> 11
         };
         let n = 200_000;
@@ -401,8 +407,11 @@ mod tests {
             .collect();
         let event: Vec<bool> = (0..n).map(|_| next() % 3 == 0).collect();
         let radix = sorted_keys(&time, &event);
-        let mut plain: Vec<u64> =
-            time.iter().zip(&event).map(|(&t, &e)| (t.to_bits() << 1) | u64::from(e)).collect();
+        let mut plain: Vec<u64> = time
+            .iter()
+            .zip(&event)
+            .map(|(&t, &e)| (t.to_bits() << 1) | u64::from(e))
+            .collect();
         plain.sort_unstable();
         assert_eq!(radix, plain);
         let mut pairs: Vec<(f64, bool)> = time.iter().copied().zip(event.iter().copied()).collect();
