@@ -58,6 +58,43 @@ fn cox_reports_no_variance_collinearity_and_separation() {
 }
 
 #[test]
+fn cox_reports_progress_and_can_be_cancelled() {
+    use std::sync::Mutex;
+    use std::sync::atomic::AtomicBool;
+    use zicht_stats::survival::{Progress, cox_ph_with_progress};
+
+    struct Log(Mutex<Vec<String>>);
+    impl Progress for Log {
+        fn step(&self, what: &str, done: u64, _total: u64) {
+            self.0.lock().unwrap().push(format!("{what} {done}"));
+        }
+    }
+    let t = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
+    let e = [true, true, false, true, false, true, true, false];
+    let x = [0.3, 1.2, 0.1, 0.8, 1.5, 0.2, 0.9, 0.4];
+    let names = vec!["x".to_string()];
+    let input = CoxInput {
+        start: None,
+        stop: &t,
+        event: &e,
+        covariates: &[&x],
+        names: &names,
+        strata: None,
+        cluster: None,
+    };
+    let log = Log(Mutex::new(Vec::new()));
+    cox_ph_with_progress(&input, &CoxOptions::default(), &log).unwrap();
+    let steps = log.0.into_inner().unwrap();
+    assert_eq!(steps.first().map(String::as_str), Some("newton 0"));
+    assert_eq!(steps.last().map(String::as_str), Some("concordance 1"));
+    let stop = AtomicBool::new(true);
+    assert!(matches!(
+        cox_ph_with_progress(&input, &CoxOptions::default(), &stop),
+        Err(SurvivalError::Cancelled)
+    ));
+}
+
+#[test]
 fn bad_times_are_typed_errors() {
     let e = [true, false];
     assert!(matches!(

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::linalg::{Ldl, quad_form};
-use super::{SurvivalError, check_time, chi2_sf, normal_two_sided};
+use super::{NoProgress, Progress, SurvivalError, check_time, chi2_sf, normal_two_sided};
 
 /// How tied event times enter the partial likelihood.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
@@ -185,6 +185,16 @@ impl Pass {
 /// Fits a Cox model. Errors on bad rows, constant or collinear covariates, no events, and on
 /// monotone likelihood (perfect separation), where no finite estimate exists.
 pub fn cox_ph(input: &CoxInput<'_>, opts: &CoxOptions) -> Result<CoxFit, SurvivalError> {
+    cox_ph_with_progress(input, opts, &NoProgress)
+}
+
+/// [`cox_ph`] reporting each Newton–Raphson iteration to `progress` (stage "newton", out of
+/// `max_iter`), and stopping with [`SurvivalError::Cancelled`] when it asks to.
+pub fn cox_ph_with_progress(
+    input: &CoxInput<'_>,
+    opts: &CoxOptions,
+    progress: &dyn Progress,
+) -> Result<CoxFit, SurvivalError> {
     let prep = prepare(input)?;
     let p = prep.p;
     let n = input.stop.len();
@@ -209,6 +219,10 @@ pub fn cox_ph(input: &CoxInput<'_>, opts: &CoxOptions) -> Result<CoxFit, Surviva
     let mut iterations = 0;
     let mut new_beta = vec![0.0; p];
     for iter in 1..=opts.max_iter {
+        if progress.cancelled() {
+            return Err(SurvivalError::Cancelled);
+        }
+        progress.step("newton", iter as u64 - 1, opts.max_iter as u64);
         iterations = iter;
         for j in 0..p {
             new_beta[j] = beta[j] + step[j];
@@ -304,7 +318,12 @@ pub fn cox_ph(input: &CoxInput<'_>, opts: &CoxOptions) -> Result<CoxFit, Surviva
     let eta: Vec<f64> = (0..n)
         .map(|i| (0..p).map(|j| prep.x[i * p + j] * beta[j]).sum())
         .collect();
+    if progress.cancelled() {
+        return Err(SurvivalError::Cancelled);
+    }
+    progress.step("concordance", 0, 1);
     let concordance = concordance(&prep, &eta);
+    progress.step("concordance", 1, 1);
     Ok(CoxFit {
         ties: opts.ties,
         names,
