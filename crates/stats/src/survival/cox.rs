@@ -36,7 +36,8 @@ impl Ties {
 }
 
 /// The data of a Cox model. Covariates are columns of equal length; rows are at risk on
-/// `(start, stop]` (start = 0 when `start` is `None`).
+/// `(start, stop]`; without `start` a row is at risk at every time up to its `stop` (as R's
+/// right-censored `Surv(time, status)`).
 #[derive(Debug, Clone, Copy)]
 pub struct CoxInput<'a> {
     pub start: Option<&'a [f64]>,
@@ -391,18 +392,15 @@ fn prepare(input: &CoxInput<'_>) -> Result<Prepared, SurvivalError> {
                     stop: input.stop[i],
                 });
             }
-        } else if input.stop[i] <= 0.0 && input.event[i] {
-            // an event at time 0 has nobody at risk on (0, 0]; R drops such rows with a warning,
-            // we refuse them so the counts stay honest
-            return Err(SurvivalError::Invalid(format!(
-                "row {i}: event at time 0 (nobody is at risk on (0, 0])"
-            )));
         }
     }
     if !input.event.iter().any(|&e| e) {
         return Err(SurvivalError::NoEvents);
     }
-    let mut x = vec![0.0; n * p];
+    if n > u32::MAX as usize {
+        return Err(SurvivalError::Invalid(format!("{n} rows: at most 2^32 - 1 are supported")));
+    }
+    let mut means = Vec::with_capacity(p);
     for (j, col) in input.covariates.iter().enumerate() {
         if let Some(i) = col.iter().position(|v| !v.is_finite()) {
             return Err(SurvivalError::MissingCovariate {
@@ -410,64 +408,56 @@ fn prepare(input: &CoxInput<'_>) -> Result<Prepared, SurvivalError> {
                 name: input.names[j].clone(),
             });
         }
-        let mean = col.iter().sum::<f64>() / n as f64;
         if col.iter().all(|&v| v == col[0]) {
             return Err(SurvivalError::NoVariance {
                 name: input.names[j].clone(),
                 value: col[0],
             });
         }
-        for i in 0..n {
-            x[i * p + j] = col[i] - mean;
-        }
+        means.push(col.iter().sum::<f64>() / n as f64);
     }
-    let nstrata = input
-        .strata
-        .map_or(1, |s| s.iter().copied().max().unwrap_or(0) + 1);
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); nstrata];
-    for i in 0..n {
-        members[input.strata.map_or(0, |s| s[i])].push(i);
-    }
-    let stop = input.stop;
-    let event = input.event;
-    let sorted: Vec<Vec<usize>> = members
+    // One sort orders every row by stratum, then stop time descending, events first, then input
+    // row: a total order, so ties are broken the same way on every run.
+    let stratum_of = |i: usize| input.strata.map_or(0, |s| s[i]);
+    // (stratum, key, row) with key = !bits(stop) << 1 | !event: for stop >= 0 the bits order like
+    // the number and all share the top bit, so the key sorts by stop descending, events first.
+    let mut order: Vec<(u32, u64, u32)> = (0..n)
         .into_par_iter()
-        .filter(|m| !m.is_empty())
-        .map(|mut m| {
-            m.sort_unstable_by(|&a, &b| {
-                stop[b]
-                    .total_cmp(&stop[a])
-                    .then(event[b].cmp(&event[a]))
-                    .then(a.cmp(&b))
-            });
-            m
+        .map(|i| {
+            let key = (!(input.stop[i] + 0.0).to_bits() << 1) | u64::from(!input.event[i]);
+            (stratum_of(i) as u32, key, i as u32)
         })
         .collect();
-    let perm: Vec<usize> = sorted.iter().flatten().copied().collect();
+    order.par_sort_unstable();
+    let perm: Vec<usize> = order.iter().map(|o| o.2 as usize).collect();
     let mut xp = vec![0.0; n * p];
-    xp.par_chunks_mut(p)
-        .zip(perm.par_iter())
-        .for_each(|(dst, &i)| {
-            dst.copy_from_slice(&x[i * p..(i + 1) * p]);
-        });
-    drop(x);
-    let stop_p: Vec<f64> = perm.iter().map(|&i| stop[i]).collect();
-    let event_p: Vec<bool> = perm.iter().map(|&i| event[i]).collect();
-    let start_p: Option<Vec<f64>> = input.start.map(|s| perm.iter().map(|&i| s[i]).collect());
-    let mut strata = Vec::with_capacity(sorted.len());
+    xp.par_chunks_mut(p).zip(perm.par_iter()).for_each(|(dst, &i)| {
+        for j in 0..p {
+            dst[j] = input.covariates[j][i] - means[j];
+        }
+    });
+    let stop_p: Vec<f64> = perm.par_iter().map(|&i| input.stop[i]).collect();
+    let event_p: Vec<bool> = perm.par_iter().map(|&i| input.event[i]).collect();
+    let start_p: Option<Vec<f64>> = input.start.map(|s| perm.par_iter().map(|&i| s[i]).collect());
+    let mut strata = Vec::new();
     let mut off = 0;
-    for m in &sorted {
-        let by_stop: Vec<usize> = (off..off + m.len()).collect();
+    while off < n {
+        let s = order[off].0;
+        let mut end = off;
+        while end < n && order[end].0 == s {
+            end += 1;
+        }
+        let by_stop: Vec<usize> = (off..end).collect();
         let by_start = match &start_p {
-            Some(s) => {
+            Some(st) => {
                 let mut v = by_stop.clone();
-                v.sort_unstable_by(|&a, &b| s[b].total_cmp(&s[a]).then(a.cmp(&b)));
+                v.par_sort_unstable_by(|&a, &b| st[b].total_cmp(&st[a]).then(a.cmp(&b)));
                 v
             }
             None => Vec::new(),
         };
-        off += m.len();
         strata.push(Stratum { by_stop, by_start });
+        off = end;
     }
     Ok(Prepared {
         p,
@@ -517,42 +507,73 @@ fn accumulate(s0: &mut f64, s1: &mut [f64], s2: &mut [f64], x: &[f64], w: f64) {
     }
 }
 
+/// One stratum's log partial likelihood, score and information.
+///
+/// The information needs sum_t A_t S2(t), with S2(t) the risk set's sum of w x x' and A_t the tie
+/// weight sum of time t (see [`TieSums`]). Rather than carry the p x p matrix S2 through the scan,
+/// it is regrouped by row: sum_i w_i c_i x_i x_i', where c_i is the sum of A_t over the event times
+/// at which row i is at risk (start_i < t <= stop_i), minus the same for the tied-event term. The
+/// scan in decreasing time then costs O(p) per row, and the weighted Gram matrix is a vectorisable
+/// product done in parallel chunks.
 fn stratum_pass(prep: &Prepared, st: &Stratum, beta: &[f64], ties: Ties) -> Pass {
     let p = prep.p;
     let mut out = Pass::zero(p);
-    let (mut s0, mut s1, mut s2) = (0.0, vec![0.0; p], vec![0.0; p * p]);
+    let m = st.by_stop.len();
+    if m == 0 {
+        return out;
+    }
+    // positions of a stratum are a contiguous range in decreasing stop time
+    let off = st.by_stop[0];
+    let x = &prep.x[off * p..(off + m) * p];
+    let stop = &prep.stop[off..off + m];
+    let event = &prep.event[off..off + m];
+    let eta: Vec<f64> = x.par_chunks(p).map(|xi| eta_of(xi, beta)).collect();
+    let w: Vec<f64> = eta.par_iter().map(|e| e.exp()).collect();
+    // running sum of A_t over the event times already passed (later times), when each row
+    // entered (at its stop) and left (at its start) the risk set
+    let mut a_entered = vec![0.0; m];
+    let mut a_left = vec![f64::NAN; m];
+    let mut b_own = vec![0.0; m];
+    let (mut s0, mut s1) = (0.0, vec![0.0; p]);
     let mut d0: f64;
-    let (mut d1, mut d2) = (vec![0.0; p], vec![0.0; p * p]);
-    let idx = &st.by_stop;
-    let (mut ps, mut pe) = (0, 0);
-    while ps < idx.len() {
-        let t = prep.stop[idx[ps]];
+    let mut d1 = vec![0.0; p];
+    let mut a_run = 0.0;
+    let (mut k, mut pe) = (0, 0);
+    while k < m {
+        let t = stop[k];
+        let first = k;
         let mut d = 0usize;
         d0 = 0.0;
         d1.iter_mut().for_each(|v| *v = 0.0);
-        d2.iter_mut().for_each(|v| *v = 0.0);
-        while ps < idx.len() && prep.stop[idx[ps]] == t {
-            let i = idx[ps];
-            let xi = &prep.x[i * p..(i + 1) * p];
-            let eta = eta_of(xi, beta);
-            let w = eta.exp();
-            accumulate(&mut s0, &mut s1, &mut s2, xi, w);
-            if prep.event[i] {
+        while k < m && stop[k] == t {
+            let xi = &x[k * p..(k + 1) * p];
+            s0 += w[k];
+            for a in 0..p {
+                s1[a] += w[k] * xi[a];
+            }
+            a_entered[k] = a_run;
+            if event[k] {
                 d += 1;
-                accumulate(&mut d0, &mut d1, &mut d2, xi, w);
-                out.loglik += eta;
+                d0 += w[k];
+                for a in 0..p {
+                    d1[a] += w[k] * xi[a];
+                }
+                out.loglik += eta[k];
                 for a in 0..p {
                     out.u[a] += xi[a];
                 }
             }
-            ps += 1;
+            k += 1;
         }
         if let Some(start) = prep.start.as_deref() {
             while pe < st.by_start.len() && start[st.by_start[pe]] >= t {
-                let j = st.by_start[pe];
-                let xj = &prep.x[j * p..(j + 1) * p];
-                let w = eta_of(xj, beta).exp();
-                accumulate(&mut s0, &mut s1, &mut s2, xj, -w);
+                let j = st.by_start[pe] - off;
+                let xj = &x[j * p..(j + 1) * p];
+                s0 -= w[j];
+                for a in 0..p {
+                    s1[a] -= w[j] * xj[a];
+                }
+                a_left[j] = a_run;
                 pe += 1;
             }
         }
@@ -561,21 +582,67 @@ fn stratum_pass(prep: &Prepared, st: &Stratum, beta: &[f64], ties: Ties) -> Pass
         }
         // The d terms of Efron's approximation differ only by the weight f_r = r/d given to the
         // tied events, so their sums factor into the scalar sums of TieSums: O(d + p^2) per time.
-        let w = TieSums::new(s0, d0, d, ties);
-        out.loglik -= w.log_z;
+        let ts = TieSums::new(s0, d0, d, ties);
+        out.loglik -= ts.log_z;
         for a in 0..p {
-            out.u[a] -= s1[a] * w.a - d1[a] * w.b;
+            out.u[a] -= s1[a] * ts.a - d1[a] * ts.b;
         }
         for a in 0..p {
             for b in 0..=a {
-                let i = a * p + b;
-                out.imat[i] += s2[i] * w.a - d2[i] * w.b - s1[a] * s1[b] * w.c
-                    + (s1[a] * d1[b] + d1[a] * s1[b]) * w.d
-                    - d1[a] * d1[b] * w.e;
+                out.imat[a * p + b] += -s1[a] * s1[b] * ts.c
+                    + (s1[a] * d1[b] + d1[a] * s1[b]) * ts.d
+                    - d1[a] * d1[b] * ts.e;
             }
+        }
+        for j in first..k {
+            if event[j] {
+                b_own[j] = ts.b;
+            }
+        }
+        a_run += ts.a;
+    }
+    // rows still at risk at the earliest time never left: their start is before every event
+    let v: Vec<f64> = (0..m)
+        .map(|j| {
+            let left = if a_left[j].is_nan() { a_run } else { a_left[j] };
+            w[j] * (left - a_entered[j] - b_own[j])
+        })
+        .collect();
+    let gram = weighted_gram(x, &v, p);
+    for a in 0..p {
+        for b in 0..=a {
+            out.imat[a * p + b] += gram[a * p + b];
         }
     }
     out
+}
+
+/// sum_i v_i x_i x_i' (row-major p x p, full), over rows of `x` (row-major n x p); parallel over
+/// fixed chunks summed in order, so the result does not depend on thread timing.
+fn weighted_gram(x: &[f64], v: &[f64], p: usize) -> Vec<f64> {
+    const CHUNK: usize = 1 << 14;
+    let parts: Vec<Vec<f64>> = x
+        .par_chunks(CHUNK * p)
+        .zip(v.par_chunks(CHUNK))
+        .map(|(xc, vc)| {
+            let mut g = vec![0.0; p * p];
+            for (xi, &vi) in xc.chunks_exact(p).zip(vc) {
+                for a in 0..p {
+                    let s = vi * xi[a];
+                    let row = &mut g[a * p..(a + 1) * p];
+                    for (r, &xb) in row.iter_mut().zip(xi) {
+                        *r += s * xb;
+                    }
+                }
+            }
+            g
+        })
+        .collect();
+    let mut g = vec![0.0; p * p];
+    for part in parts {
+        g.iter_mut().zip(&part).for_each(|(a, b)| *a += b);
+    }
+    g
 }
 
 /// Scalar sums over the d tied events at one time, with z_r = S0 - f_r D0 (S0 over the risk set,
@@ -809,15 +876,23 @@ fn concordance(prep: &Prepared, eta: &[f64]) -> f64 {
             rows.reverse();
             let m = rows.len();
             // dense ranks of eta (equal values share a rank)
-            let mut by_eta: Vec<usize> = (0..m).collect();
-            by_eta.sort_unstable_by(|&a, &b| eta[rows[a]].total_cmp(&eta[rows[b]]));
+            // order-preserving integer keys of eta (IEEE total order), sorted with positions
+            let mut by_eta: Vec<(u64, u32)> = (0..m)
+                .into_par_iter()
+                .map(|k| {
+                    let b = (eta[rows[k]] + 0.0).to_bits(); // + 0.0: -0 ties with 0
+                    let key = if b >> 63 == 1 { !b } else { b | 1 << 63 };
+                    (key, k as u32)
+                })
+                .collect();
+            by_eta.par_sort_unstable();
             let mut rank_of = vec![0u32; m];
             let mut r = 0u32;
-            for (k, &pos) in by_eta.iter().enumerate() {
-                if k > 0 && eta[rows[pos]] != eta[rows[by_eta[k - 1]]] {
+            for k in 0..m {
+                if k > 0 && by_eta[k].0 != by_eta[k - 1].0 {
                     r += 1;
                 }
-                rank_of[pos] = r;
+                rank_of[by_eta[k].1 as usize] = r;
             }
             let nranks = r as usize + 1;
             let mut tree = Fenwick::new(nranks);
