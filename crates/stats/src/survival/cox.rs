@@ -398,7 +398,9 @@ fn prepare(input: &CoxInput<'_>) -> Result<Prepared, SurvivalError> {
         return Err(SurvivalError::NoEvents);
     }
     if n > u32::MAX as usize {
-        return Err(SurvivalError::Invalid(format!("{n} rows: at most 2^32 - 1 are supported")));
+        return Err(SurvivalError::Invalid(format!(
+            "{n} rows: at most 2^32 - 1 are supported"
+        )));
     }
     let mut means = Vec::with_capacity(p);
     for (j, col) in input.covariates.iter().enumerate() {
@@ -431,14 +433,18 @@ fn prepare(input: &CoxInput<'_>) -> Result<Prepared, SurvivalError> {
     order.par_sort_unstable();
     let perm: Vec<usize> = order.iter().map(|o| o.2 as usize).collect();
     let mut xp = vec![0.0; n * p];
-    xp.par_chunks_mut(p).zip(perm.par_iter()).for_each(|(dst, &i)| {
-        for j in 0..p {
-            dst[j] = input.covariates[j][i] - means[j];
-        }
-    });
+    xp.par_chunks_mut(p)
+        .zip(perm.par_iter())
+        .for_each(|(dst, &i)| {
+            for j in 0..p {
+                dst[j] = input.covariates[j][i] - means[j];
+            }
+        });
     let stop_p: Vec<f64> = perm.par_iter().map(|&i| input.stop[i]).collect();
     let event_p: Vec<bool> = perm.par_iter().map(|&i| input.event[i]).collect();
-    let start_p: Option<Vec<f64>> = input.start.map(|s| perm.par_iter().map(|&i| s[i]).collect());
+    let start_p: Option<Vec<f64>> = input
+        .start
+        .map(|s| perm.par_iter().map(|&i| s[i]).collect());
     let mut strata = Vec::new();
     let mut off = 0;
     while off < n {
@@ -907,7 +913,6 @@ fn concordance(prep: &Prepared, eta: &[f64]) -> f64 {
                 });
             }
             let (mut c, mut d, mut tx) = (0u64, 0u64, 0u64);
-            let (mut pin, mut pout, mut pe) = (0usize, 0usize, 0usize);
             let change =
                 |tree: &mut Fenwick, count: &mut [i64], in_set: &mut i64, i: usize, v: i64| {
                     let r = rank_of[i] as usize;
@@ -915,6 +920,41 @@ fn concordance(prep: &Prepared, eta: &[f64]) -> f64 {
                     count[r] += v;
                     *in_set += v;
                 };
+            if start.is_none() {
+                // Right-censored rows: walk times downwards, so the set only grows. A death at t
+                // is compared with the rows already in (stop > t) and the censorings at t.
+                let mut k = m;
+                while k > 0 {
+                    let t = prep.stop[rows[k - 1]];
+                    let mut lo = k;
+                    while lo > 0 && prep.stop[rows[lo - 1]] == t {
+                        lo -= 1;
+                    }
+                    for q in lo..k {
+                        if !prep.event[rows[q]] {
+                            change(&mut tree, &mut count, &mut in_set, q, 1);
+                        }
+                    }
+                    for q in lo..k {
+                        if prep.event[rows[q]] {
+                            let r = rank_of[q] as usize;
+                            let below = tree.prefix(r);
+                            let tied = count[r];
+                            c += below as u64;
+                            tx += tied as u64;
+                            d += (in_set - below - tied) as u64;
+                        }
+                    }
+                    for q in lo..k {
+                        if prep.event[rows[q]] {
+                            change(&mut tree, &mut count, &mut in_set, q, 1);
+                        }
+                    }
+                    k = lo;
+                }
+                return (c, d, tx);
+            }
+            let (mut pin, mut pout, mut pe) = (0usize, 0usize, 0usize);
             while pe < rows.len() {
                 let t = prep.stop[rows[pe]];
                 let mut e_end = pe;
