@@ -81,8 +81,8 @@ w(rbind(
 
 # ---- cumulative incidence and Gray's test ----
 cif_rows <- list(); gray_rows <- list()
-cif_case <- function(name, time, cause, group) {
-  fit <- cuminc(time, cause, group)
+cif_case <- function(name, time, cause, group, strata = NULL) {
+  fit <- if (is.null(strata)) cuminc(time, cause, group) else cuminc(time, cause, group, strata)
   for (nm in names(fit)) {
     if (nm == "Tests") next
     x <- fit[[nm]]
@@ -101,6 +101,7 @@ cif_case <- function(name, time, cause, group) {
 cif_case("pbc_trt", pbc_d$time, pbc_d$status, pbc_d$trt)
 cif_case("mgus2_sex", mg$etime, mg$event, mg$sex)
 cif_case("pbc_all", pbc_d$time, pbc_d$status, rep(1, nrow(pbc_d)))
+cif_case("pbc_trt_strata_sex", pbc_d$time, pbc_d$status, pbc_d$trt, pbc_d$sex)
 w(do.call(rbind, cif_rows), "ref_cif.csv")
 w(do.call(rbind, gray_rows), "ref_gray.csv")
 

@@ -173,6 +173,74 @@ fn cox_json_shape_and_values() {
 }
 
 #[test]
+fn cox_counting_process_with_clusters_and_strata() {
+    let heart = fixture("heart.csv");
+    let v = json(&[
+        "cox",
+        heart.to_str().unwrap(),
+        "--start",
+        "start",
+        "--time",
+        "stop",
+        "--event",
+        "event",
+        "--covariates",
+        "age,year,surgery,transplant",
+        "--cluster",
+        "id",
+        "--json",
+    ]);
+    // R: coxph(Surv(start, stop, event) ~ age + year + surgery + transplant, heart, cluster = id)
+    let rel = |a: &Value, b: f64| ((a.as_f64().unwrap() - b) / b).abs();
+    assert_eq!(v["n"], 172);
+    assert_eq!(v["events"], 75);
+    let age = &v["coefficients"][0];
+    assert!(rel(&age["coef"], 0.027_166_640_957_676_68) < 1e-6);
+    assert!(
+        rel(&age["se"], 0.013_891_892_924_080_86) < 1e-6,
+        "robust se: {}",
+        age["se"]
+    );
+    assert!(rel(&v["concordance"], 0.635_760_123_921_221_5) < 1e-9);
+    let lung = fixture("lung.csv");
+    // lung has a missing ph.ecog: refused with its line, not silently dropped
+    zicht()
+        .args([
+            "cox",
+            lung.to_str().unwrap(),
+            "--time",
+            "time",
+            "--event",
+            "status",
+            "--covariates",
+            "age,ph.ecog",
+            "--strata",
+            "sex",
+        ])
+        .assert()
+        .code(1)
+        .stderr(contains("field 'ph.ecog'"))
+        .stderr(contains("missing"));
+    let v = json(&[
+        "cox",
+        lung.to_str().unwrap(),
+        "--time",
+        "time",
+        "--event",
+        "status",
+        "--covariates",
+        "age",
+        "--strata",
+        "sex",
+        "--ties",
+        "breslow",
+        "--json",
+    ]);
+    assert_eq!(v["ties"], "breslow");
+    assert!(v["coefficients"][0]["coef"].as_f64().unwrap().is_finite());
+}
+
+#[test]
 fn bad_input_is_exit_1_with_file_line_and_field() {
     let dir = tempfile::tempdir().unwrap();
     let neg = write(&dir, "neg.csv", "time,event\n1,1\n-2,0\n");

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use zicht_stats::survival::{
-    ConfType, CoxInput, CoxOptions, Ties, cox_ph, cumulative_incidence, gray_test, kaplan_meier,
-    log_rank,
+    ConfType, CoxInput, CoxOptions, Ties, cox_ph, cumulative_incidence, gray_test_stratified,
+    kaplan_meier, log_rank,
 };
 
 type Table = Vec<HashMap<String, String>>;
@@ -255,15 +255,26 @@ fn cumulative_incidence_matches_cuminc() {
 #[test]
 fn gray_test_matches_cuminc() {
     let reference = fixture("ref_gray.csv");
-    for (name, file, tc, cc, gc) in [
-        ("pbc_trt", "pbc.csv", "time", "status", "trt"),
-        ("mgus2_sex", "mgus2.csv", "etime", "event", "sex"),
-    ] {
+    let cases = [
+        ("pbc_trt", "pbc.csv", "time", "status", "trt", None),
+        ("mgus2_sex", "mgus2.csv", "etime", "event", "sex", None),
+        (
+            "pbc_trt_strata_sex",
+            "pbc.csv",
+            "time",
+            "status",
+            "trt",
+            Some("sex"),
+        ),
+    ];
+    let mut checked = 0;
+    for (name, file, tc, cc, gc, sc) in cases {
         let d = fixture(file);
         let time = col(&d, tc);
         let cause: Vec<u32> = col(&d, cc).iter().map(|&v| v as u32).collect();
         let g = groups_index(&d.iter().map(|r| r[gc].clone()).collect::<Vec<_>>());
-        let tests = gray_test(&time, &cause, &g).unwrap();
+        let s = sc.map(|c| groups_index(&d.iter().map(|r| r[c].clone()).collect::<Vec<_>>()));
+        let tests = gray_test_stratified(&time, &cause, &g, s.as_deref()).unwrap();
         for w in reference.iter().filter(|r| r["dataset"] == name) {
             let c: u32 = w["cause"].parse().unwrap();
             let t = tests.iter().find(|t| t.cause == c).unwrap();
@@ -280,8 +291,10 @@ fn gray_test_matches_cuminc() {
                 1e-6,
                 &format!("{name} cause {c} p"),
             );
+            checked += 1;
         }
     }
+    assert_eq!(checked, 6);
 }
 
 struct CoxCase {

@@ -259,7 +259,12 @@ impl KaplanMeier {
             None => {
                 // before the first time: S = 1 exactly; the log-log interval is undefined there
                 let (lo, hi) = ci_for(1.0, 0.0, self.conf_type, self.conf_level);
-                Ok(KmPoint { survival: 1.0, se: Some(0.0), ci_low: lo, ci_high: hi })
+                Ok(KmPoint {
+                    survival: 1.0,
+                    se: Some(0.0),
+                    ci_low: lo,
+                    ci_high: hi,
+                })
             }
             Some(i) => {
                 let (lo, hi) = self.ci(i);
