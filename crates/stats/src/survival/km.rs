@@ -156,7 +156,7 @@ pub fn kaplan_meier(
 
 /// Sort keys of (time, event): for a non-negative finite f64 the IEEE bit pattern orders like the
 /// number, and its top (sign) bit is 0, so `bits << 1 | event` is a u64 that sorts by time and then
-/// puts censorings before events. Sorted with an LSD radix sort (11-bit digits, digits on which
+/// puts censorings before events. Sorted with an LSD radix sort (16-bit digits, digits on which
 /// all keys agree are skipped): O(n), and the same order on every run.
 fn sorted_keys(time: &[f64], event: &[bool]) -> Vec<u64> {
     let mut keys: Vec<u64> = time
@@ -168,7 +168,7 @@ fn sorted_keys(time: &[f64], event: &[bool]) -> Vec<u64> {
         keys.sort_unstable();
         return keys;
     }
-    const BITS: usize = 11;
+    const BITS: usize = 16;
     const DIGITS: usize = 64usize.div_ceil(BITS);
     const B: usize = 1 << BITS;
     const MASK: u64 = (B - 1) as u64;
