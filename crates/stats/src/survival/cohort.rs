@@ -184,6 +184,90 @@ pub fn build_cohort(
         .collect()
 }
 
+/// One at-risk interval `(start, stop]` (years since entry) of a person in the recurrent-event
+/// data: the counting-process rows for an Andersen–Gill Cox model of repeated victimisation
+/// (fit with `cluster` = person for robust errors).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecurrentRow {
+    pub person: u64,
+    pub start: f64,
+    pub stop: f64,
+    /// True when the interval ends with an event of the chosen kind.
+    pub event: bool,
+    /// Number of earlier events of this person (for stratifying by event number, as in the
+    /// Prentice–Williams–Peterson model).
+    pub previous: u32,
+}
+
+/// Counting-process rows for recurrent events: every later record of the chosen kind (strictly
+/// after entry, at most one per day) closes an interval and opens the next; follow-up ends at
+/// the end of the window, emigration or death. Same record rules as [`build_cohort`].
+pub fn build_recurrent(
+    persons: &[Person],
+    opts: &CohortOptions,
+) -> Result<Vec<RecurrentRow>, SurvivalError> {
+    let mut out = Vec::new();
+    for p in persons {
+        if p.end_of_follow_up < p.entry {
+            return Err(SurvivalError::Invalid(format!(
+                "person {}: end of follow-up {} is before entry {}",
+                p.id, p.end_of_follow_up, p.entry
+            )));
+        }
+        let mut end = p.end_of_follow_up;
+        let mut days: Vec<NaiveDate> = Vec::new();
+        for e in &p.events {
+            if e.date <= p.entry || e.date > p.end_of_follow_up {
+                continue;
+            }
+            match (&e.kind, &opts.outcome) {
+                (FollowUpKind::Emigration | FollowUpKind::Death, _) => end = end.min(e.date),
+                (
+                    FollowUpKind::Victimisation { category },
+                    Outcome::Victimisation { categories },
+                ) => {
+                    if categories
+                        .as_ref()
+                        .is_none_or(|list| list.iter().any(|c| c == category))
+                    {
+                        days.push(e.date);
+                    }
+                }
+                (FollowUpKind::Suspect, Outcome::Suspect) => days.push(e.date),
+                _ => {}
+            }
+        }
+        days.sort_unstable();
+        days.dedup();
+        let years = |d: NaiveDate| (d - p.entry).num_days() as f64 / DAYS_PER_YEAR;
+        let mut start = 0.0;
+        let mut previous = 0;
+        for d in days.into_iter().filter(|&d| d <= end) {
+            let stop = years(d);
+            out.push(RecurrentRow {
+                person: p.id,
+                start,
+                stop,
+                event: true,
+                previous,
+            });
+            start = stop;
+            previous += 1;
+        }
+        let stop = years(end);
+        if stop > start {
+            out.push(RecurrentRow {
+                person: p.id,
+                start,
+                stop,
+                event: false,
+                previous,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Cumulative incidence of the event in one subgroup at the requested years.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SubgroupIncidence {
@@ -331,6 +415,50 @@ mod tests {
             build_cohort(&p, &suspect).unwrap()[0].reason,
             EndReason::EndOfFollowUp
         );
+    }
+
+    #[test]
+    fn recurrent_rows_split_follow_up_at_each_event() {
+        let v = |y, m, dd, c: &str| FollowUpEvent {
+            date: d(y, m, dd),
+            kind: FollowUpKind::Victimisation { category: c.into() },
+        };
+        let p = [
+            person(
+                1,
+                vec![
+                    v(2017, 1, 1, "assault"),
+                    v(2016, 1, 1, "theft"),
+                    v(2016, 1, 1, "assault"),
+                ],
+            ),
+            person(
+                2,
+                vec![
+                    v(2016, 1, 1, "theft"),
+                    FollowUpEvent {
+                        date: d(2019, 1, 1),
+                        kind: FollowUpKind::Death,
+                    },
+                    v(2020, 1, 1, "theft"),
+                ],
+            ),
+        ];
+        let opts = CohortOptions {
+            outcome: Outcome::Victimisation { categories: None },
+        };
+        let rows = build_recurrent(&p, &opts).unwrap();
+        // person 1: two event days (2016-01-01 counted once), then censored at 2022-01-01
+        let p1: Vec<_> = rows.iter().filter(|r| r.person == 1).collect();
+        assert_eq!(p1.len(), 3);
+        assert!(p1[0].event && p1[1].event && !p1[2].event);
+        assert_eq!((p1[0].previous, p1[2].previous), (0, 2));
+        assert_eq!(p1[1].start, p1[0].stop);
+        assert!((p1[2].stop - 2557.0 / DAYS_PER_YEAR).abs() < 1e-12);
+        // person 2: the record after death is ignored; follow-up ends at death
+        let p2: Vec<_> = rows.iter().filter(|r| r.person == 2).collect();
+        assert_eq!(p2.len(), 2);
+        assert!((p2[1].stop - 1461.0 / DAYS_PER_YEAR).abs() < 1e-12 && !p2[1].event);
     }
 
     #[test]

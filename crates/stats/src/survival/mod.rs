@@ -22,7 +22,8 @@ mod logrank;
 pub use aalen_johansen::{CifCurve, CifPoint, cumulative_incidence};
 pub use cohort::{
     CohortOptions, CohortRow, EndReason, FollowUpEvent, FollowUpKind, Outcome, Person,
-    SubgroupIncidence, Subgrouping, build_cohort, incidence_by_subgroup,
+    RecurrentRow, SubgroupIncidence, Subgrouping, build_cohort, build_recurrent,
+    incidence_by_subgroup,
 };
 pub use cox::{CoxFit, CoxInput, CoxOptions, TestResult, Ties, cox_ph, cox_ph_with_progress};
 pub use error::SurvivalError;
