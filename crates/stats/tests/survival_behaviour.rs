@@ -469,5 +469,9 @@ fn recurrent_victimisation_rate_ratio_is_recovered_by_andersen_gill() {
         fit.coef[0]
     );
     assert!(rse > 0.0 && rse < 0.1);
-    eprintln!("Andersen-Gill log rate ratio {} (truth {truth}), robust se {rse}, {} rows", fit.coef[0], rows.len());
+    eprintln!(
+        "Andersen-Gill log rate ratio {} (truth {truth}), robust se {rse}, {} rows",
+        fit.coef[0],
+        rows.len()
+    );
 }

@@ -225,13 +225,11 @@ pub fn build_recurrent(
                 (
                     FollowUpKind::Victimisation { category },
                     Outcome::Victimisation { categories },
-                ) => {
-                    if categories
-                        .as_ref()
-                        .is_none_or(|list| list.iter().any(|c| c == category))
-                    {
-                        days.push(e.date);
-                    }
+                ) if categories
+                    .as_ref()
+                    .is_none_or(|list| list.iter().any(|c| c == category)) =>
+                {
+                    days.push(e.date);
                 }
                 (FollowUpKind::Suspect, Outcome::Suspect) => days.push(e.date),
                 _ => {}
