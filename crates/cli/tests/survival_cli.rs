@@ -92,6 +92,31 @@ fn survival_json_shape_and_values() {
 }
 
 #[test]
+fn stratified_log_rank() {
+    let vet = fixture("veteran.csv");
+    let v = json(&[
+        "survival",
+        vet.to_str().unwrap(),
+        "--time",
+        "time",
+        "--event",
+        "status",
+        "--group",
+        "trt",
+        "--strata",
+        "celltype",
+        "--json",
+    ]);
+    // R: survdiff(Surv(time, status) ~ trt + strata(celltype), veteran)
+    let chi2 = v["logrank"]["chi2"].as_f64().unwrap();
+    assert!(
+        (chi2 - 0.701_743_346_844_319_5).abs() / 0.701_743_346_844_319_5 < 1e-9,
+        "{chi2}"
+    );
+    assert_eq!(v["logrank"]["df"], 1);
+}
+
+#[test]
 fn cif_json_shape_and_values() {
     let pbc = fixture("pbc.csv");
     let v = json(&[

@@ -32,6 +32,9 @@ pub struct Args {
     /// Column that splits the data into groups (compared by the log-rank test).
     #[arg(long)]
     pub group: Option<String>,
+    /// Column whose values define strata for a stratified log-rank test.
+    #[arg(long, requires = "group")]
+    pub strata: Option<String>,
     /// Times at which to report survival, comma separated.
     #[arg(long, value_delimiter = ',')]
     pub at: Vec<f64>,
@@ -346,8 +349,15 @@ struct Output {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut wanted = vec![args.time.as_str(), args.event.as_str()];
     wanted.extend(args.group.as_deref());
+    wanted.extend(args.strata.as_deref());
     let table = Table::read(&args.data, &wanted)?;
     let time = table.times(&args.time)?;
+    let strata = args
+        .strata
+        .as_deref()
+        .map(|c| table.categories(c))
+        .transpose()?
+        .map(|x| x.0);
     let event: Vec<bool> = table
         .codes(
             &args.event,
@@ -437,7 +447,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         fits.push((label.clone(), km));
     }
     if labels.len() > 1 {
-        let lr = log_rank(&time, &event, &group, None).map_err(|e| table.lib_error(e))?;
+        let lr =
+            log_rank(&time, &event, &group, strata.as_deref()).map_err(|e| table.lib_error(e))?;
         out.logrank = Some(Test {
             chi2: lr.chi2,
             df: lr.df,
