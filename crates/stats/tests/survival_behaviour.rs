@@ -117,6 +117,10 @@ fn bad_times_are_typed_errors() {
         log_rank(&[1.0, 2.0], &[true, true], &[0, 0], None),
         Err(SurvivalError::TooFewGroups { got: 1 })
     ));
+    assert!(matches!(
+        log_rank(&[1.0, 2.0], &[true, true], &[0, usize::MAX], None),
+        Err(SurvivalError::Invalid(_))
+    ));
     let km = kaplan_meier(
         &[1.0, 2.0, 3.0],
         &[true, false, true],

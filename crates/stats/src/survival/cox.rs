@@ -11,7 +11,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::linalg::{Ldl, quad_form};
-use super::{NoProgress, Progress, SurvivalError, check_time, chi2_sf, normal_two_sided};
+use super::{
+    NoProgress, Progress, SurvivalError, check_ids, check_time, chi2_sf, normal_two_sided,
+};
 
 /// How tied event times enter the partial likelihood.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
@@ -396,6 +398,12 @@ fn prepare(input: &CoxInput<'_>) -> Result<Prepared, SurvivalError> {
     }
     if !input.event.iter().any(|&e| e) {
         return Err(SurvivalError::NoEvents);
+    }
+    if let Some(s) = input.strata {
+        check_ids(s, "stratum")?;
+    }
+    if let Some(c) = input.cluster {
+        check_ids(c, "cluster")?;
     }
     if n > u32::MAX as usize {
         return Err(SurvivalError::Invalid(format!(

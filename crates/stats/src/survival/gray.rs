@@ -18,7 +18,7 @@
 use serde::Serialize;
 
 use super::linalg::{Ldl, quad_form};
-use super::{SurvivalError, check_time, chi2_sf};
+use super::{SurvivalError, check_ids, check_time, chi2_sf};
 
 /// Result of Gray's test for one cause.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -64,6 +64,10 @@ pub fn gray_test_stratified(
     }
     for (i, &t) in time.iter().enumerate() {
         check_time(t, i)?;
+    }
+    check_ids(group, "group")?;
+    if let Some(s) = strata {
+        check_ids(s, "stratum")?;
     }
     let ng = group.iter().copied().max().unwrap_or(0) + 1;
     if ng < 2 {

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::linalg::{Ldl, quad_form};
-use super::{SurvivalError, check_time, chi2_sf};
+use super::{SurvivalError, check_ids, check_time, chi2_sf};
 
 /// Result of a log-rank test. Groups are numbered 0..k as in the input.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -46,6 +46,10 @@ pub fn log_rank(
     }
     for (i, &t) in time.iter().enumerate() {
         check_time(t, i)?;
+    }
+    check_ids(group, "group")?;
+    if let Some(s) = strata {
+        check_ids(s, "stratum")?;
     }
     let k = group.iter().copied().max().unwrap_or(0) + 1;
     if k < 2 {

@@ -70,6 +70,19 @@ pub(crate) fn check_time(t: f64, index: usize) -> Result<(), SurvivalError> {
     Ok(())
 }
 
+/// Checks that group / stratum / cluster ids are dense enough to index with: every id below the
+/// number of rows (callers number their categories 0..k).
+pub(crate) fn check_ids(ids: &[usize], what: &str) -> Result<(), SurvivalError> {
+    let n = ids.len();
+    match ids.iter().position(|&g| g >= n.max(1)) {
+        Some(i) => Err(SurvivalError::Invalid(format!(
+            "row {i}: {what} id {} is not below the number of rows {n} (number categories 0..k)",
+            ids[i]
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Upper tail probability of a chi-square with `df` degrees of freedom (0 when `df` is 0).
 pub(crate) fn chi2_sf(stat: f64, df: usize) -> f64 {
     use statrs::distribution::{ChiSquared, ContinuousCDF};
