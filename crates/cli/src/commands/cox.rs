@@ -12,7 +12,7 @@ use crate::exit::bad_input;
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Example:\n  zicht cox cohort.csv --time years --event revictimised --covariates minor,female,labour --json\n  zicht cox episodes.csv --start from --time to --event victimised --covariates minor --cluster person --robust\n\n\
-Rows are at risk on (start, stop] (start = 0 without --start), so time-varying covariates, late\n\
+Rows are at risk on (start, stop] (from the origin without --start), so time-varying covariates, late\n\
 entry and recurrent events are rows of one person; use --cluster with --robust for them.\n\
 Covariates must be numeric (code categories as 0/1 columns)."
 )]
