@@ -440,14 +440,20 @@ fn prepare(input: &CoxInput<'_>) -> Result<Prepared, SurvivalError> {
         .collect();
     order.par_sort_unstable();
     let perm: Vec<usize> = order.iter().map(|o| o.2 as usize).collect();
+    // gather column by column (each a stream of reads into one column), then interleave
+    let sorted_cols: Vec<Vec<f64>> = input
+        .covariates
+        .par_iter()
+        .zip(means.par_iter())
+        .map(|(col, &mean)| perm.iter().map(|&i| col[i] - mean).collect())
+        .collect();
     let mut xp = vec![0.0; n * p];
-    xp.par_chunks_mut(p)
-        .zip(perm.par_iter())
-        .for_each(|(dst, &i)| {
-            for j in 0..p {
-                dst[j] = input.covariates[j][i] - means[j];
-            }
-        });
+    xp.par_chunks_mut(p).enumerate().for_each(|(k, dst)| {
+        for (d, col) in dst.iter_mut().zip(&sorted_cols) {
+            *d = col[k];
+        }
+    });
+    drop(sorted_cols);
     let stop_p: Vec<f64> = perm.par_iter().map(|&i| input.stop[i]).collect();
     let event_p: Vec<bool> = perm.par_iter().map(|&i| input.event[i]).collect();
     let start_p: Option<Vec<f64>> = input
