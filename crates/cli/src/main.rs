@@ -29,6 +29,12 @@ enum Command {
     Audit(commands::audit::AuditArgs),
     /// Multiple systems estimation of the dark number from a capture-history table.
     Mse(commands::mse::Args),
+    /// Kaplan–Meier survival per group, medians and the log-rank test (CSV in).
+    Survival(commands::survival::Args),
+    /// Cumulative incidence of competing causes per group and Gray's test (CSV in).
+    Cif(commands::cif::Args),
+    /// Cox proportional hazards regression (CSV in).
+    Cox(commands::cox::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +49,9 @@ fn main() -> ExitCode {
         Command::Pseudonymise(a) => commands::pseudonymise::run(a),
         Command::Audit(a) => commands::audit::run(a),
         Command::Mse(args) => commands::mse::run(args),
+        Command::Survival(args) => commands::survival::run(args),
+        Command::Cif(args) => commands::cif::run(args),
+        Command::Cox(args) => commands::cox::run(args),
     };
     exit::finish(result)
 }

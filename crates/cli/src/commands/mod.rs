@@ -1,8 +1,11 @@
 //! One module per subcommand.
 
 pub mod audit;
+pub mod cif;
 pub mod common;
+pub mod cox;
 pub mod import;
 pub mod init;
 pub mod mse;
 pub mod pseudonymise;
+pub mod survival;

@@ -1,0 +1,171 @@
+//! `zicht cox`: Cox proportional hazards regression (Efron or Breslow ties, strata,
+//! counting-process `(start, stop]` rows, robust errors), as R `coxph`.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use zicht_stats::survival::{CoxInput, CoxOptions, Ties, cox_ph};
+
+use super::survival::Table;
+use crate::exit::bad_input;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example:\n  zicht cox cohort.csv --time years --event revictimised --covariates minor,female,labour --json\n  zicht cox episodes.csv --start from --time to --event victimised --covariates minor --cluster person --robust\n\n\
+Rows are at risk on (start, stop] (from the origin without --start), so time-varying covariates, late\n\
+entry and recurrent events are rows of one person; use --cluster with --robust for them.\n\
+Covariates must be numeric (code categories as 0/1 columns)."
+)]
+pub struct Args {
+    /// CSV file with a header row.
+    pub data: PathBuf,
+    /// Column with the (stop) time of each row.
+    #[arg(long)]
+    pub time: String,
+    /// Column with the event indicator: 1 = event at the stop time, 0 = censored.
+    #[arg(long)]
+    pub event: String,
+    /// Numeric covariate columns, comma separated.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub covariates: Vec<String>,
+    /// Column with the start time of counting-process rows (start, stop].
+    #[arg(long)]
+    pub start: Option<String>,
+    /// Column whose values define strata with their own baseline hazard.
+    #[arg(long)]
+    pub strata: Option<String>,
+    /// Handling of tied event times.
+    #[arg(long, default_value = "efron", value_parser = ["efron", "breslow"])]
+    pub ties: String,
+    /// Report robust (sandwich) standard errors; z and p use them.
+    #[arg(long)]
+    pub robust: bool,
+    /// Column identifying clusters (e.g. persons) for the robust errors; implies --robust.
+    #[arg(long)]
+    pub cluster: Option<String>,
+    /// Print one JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Coefficient {
+    name: String,
+    coef: f64,
+    se: f64,
+    z: f64,
+    p: f64,
+    exp_coef: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct Test {
+    chi2: f64,
+    df: usize,
+    p: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct Output {
+    ties: String,
+    n: usize,
+    events: usize,
+    coefficients: Vec<Coefficient>,
+    loglik: f64,
+    loglik_null: f64,
+    lr_test: Test,
+    concordance: f64,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut wanted = vec![args.time.as_str(), args.event.as_str()];
+    wanted.extend(args.covariates.iter().map(String::as_str));
+    wanted.extend(args.start.as_deref());
+    wanted.extend(args.strata.as_deref());
+    wanted.extend(args.cluster.as_deref());
+    let table = Table::read(&args.data, &wanted)?;
+    let stop = table.times(&args.time)?;
+    let start = args.start.as_deref().map(|c| table.times(c)).transpose()?;
+    let event: Vec<bool> = table
+        .codes(&args.event, |x| x == 0 || x == 1, "event must be 0 = censored or 1 = event")?
+        .into_iter()
+        .map(|x| x == 1)
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for c in &args.covariates {
+        if !seen.insert(c) {
+            return Err(bad_input(format!("--covariates: '{c}' is listed twice")));
+        }
+    }
+    let cols: Vec<Vec<f64>> = args.covariates.iter().map(|c| table.numbers(c)).collect::<anyhow::Result<_>>()?;
+    let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+    let strata = args.strata.as_deref().map(|c| table.categories(c)).transpose()?.map(|x| x.0);
+    let cluster = args.cluster.as_deref().map(|c| table.categories(c)).transpose()?.map(|x| x.0);
+    let ties =
+        Ties::parse(&args.ties).ok_or_else(|| bad_input(format!("--ties {}: use efron or breslow", args.ties)))?;
+    let input = CoxInput {
+        start: start.as_deref(),
+        stop: &stop,
+        event: &event,
+        covariates: &refs,
+        names: &args.covariates,
+        strata: strata.as_deref(),
+        cluster: cluster.as_deref(),
+    };
+    let opts = CoxOptions { ties, robust: args.robust || args.cluster.is_some(), ..CoxOptions::default() };
+    let fit = cox_ph(&input, &opts).map_err(|e| table.lib_error(e))?;
+    let se = fit.robust_se.clone().unwrap_or_else(|| fit.se.clone());
+    let z = fit.z();
+    let p = fit.p_values();
+    let out = Output {
+        ties: args.ties.clone(),
+        n: fit.n,
+        events: fit.events,
+        coefficients: (0..fit.coef.len())
+            .map(|j| Coefficient {
+                name: fit.names[j].clone(),
+                coef: fit.coef[j],
+                se: se[j],
+                z: z[j],
+                p: p[j],
+                exp_coef: fit.coef[j].exp(),
+            })
+            .collect(),
+        loglik: fit.loglik,
+        loglik_null: fit.loglik_null,
+        lr_test: Test { chi2: fit.lr_test.chi2, df: fit.lr_test.df, p: fit.lr_test.p },
+        concordance: fit.concordance,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&out)?);
+        return Ok(());
+    }
+    println!("Cox model, {} ties: n = {}, events = {}", out.ties, out.n, out.events);
+    println!(
+        "  {:<16} {:>10} {:>10} {:>10} {:>8} {:>10}",
+        "covariate",
+        "coef",
+        "exp(coef)",
+        if fit.robust_se.is_some() { "robust se" } else { "se" },
+        "z",
+        "p"
+    );
+    for c in &out.coefficients {
+        println!("  {:<16} {:>10.5} {:>10.4} {:>10.5} {:>8.3} {:>10.3e}", c.name, c.coef, c.exp_coef, c.se, c.z, c.p);
+    }
+    println!("log partial likelihood: {:.4} (null {:.4})", out.loglik, out.loglik_null);
+    println!(
+        "likelihood-ratio test: chi2 = {:.4} on {} df, p = {:.4e}",
+        fit.lr_test.chi2, fit.lr_test.df, fit.lr_test.p
+    );
+    println!(
+        "Wald test:             chi2 = {:.4} on {} df, p = {:.4e}",
+        fit.wald_test.chi2, fit.wald_test.df, fit.wald_test.p
+    );
+    println!(
+        "score test:            chi2 = {:.4} on {} df, p = {:.4e}",
+        fit.score_test.chi2, fit.score_test.df, fit.score_test.p
+    );
+    println!("concordance: {:.4}", out.concordance);
+    Ok(())
+}

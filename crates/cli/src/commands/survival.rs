@@ -1,0 +1,441 @@
+//! `zicht survival`: Kaplan–Meier curves per group with Greenwood errors, pointwise intervals,
+//! medians, and the log-rank test, from a CSV extract.
+//!
+//! Also home of the small CSV reader shared by `zicht cif` and `zicht cox`: it validates every
+//! field and names file, line, field and rule in its messages.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Serialize;
+use zicht_stats::survival::{ConfType, KaplanMeier, SurvivalError, kaplan_meier, log_rank};
+
+use crate::exit::bad_input;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example:\n  zicht survival cohort.csv --time years --event revictimised --group minor --at 1,5,7 --json\n\n\
+The event column holds 0 (censored) or 1 (event). The table lists the event times; `se` is the\n\
+Greenwood standard error of S(t); intervals are pointwise (default log-log, as R survfit's\n\
+conf.type). Undefined values (e.g. the interval once S reaches 0) are null in --json."
+)]
+pub struct Args {
+    /// CSV file with a header row.
+    pub data: PathBuf,
+    /// Column with the follow-up time (>= 0).
+    #[arg(long)]
+    pub time: String,
+    /// Column with the event indicator: 1 = event, 0 = censored.
+    #[arg(long)]
+    pub event: String,
+    /// Column that splits the data into groups (compared by the log-rank test).
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Column whose values define strata for a stratified log-rank test.
+    #[arg(long, requires = "group")]
+    pub strata: Option<String>,
+    /// Times at which to report survival, comma separated.
+    #[arg(long, value_delimiter = ',')]
+    pub at: Vec<f64>,
+    /// Scale of the confidence intervals.
+    #[arg(long, default_value = "log-log", value_parser = ["log-log", "log", "plain"])]
+    pub conf: String,
+    /// Print one JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The columns a command needs from a CSV file, kept as raw bytes (one buffer per column, so ten
+/// million rows stay small), with enough to name the line of any row in messages.
+#[derive(Debug)]
+pub struct Table {
+    pub file: String,
+    header: Vec<String>,
+    columns: HashMap<String, Column>,
+    rows: usize,
+    /// (row, line) where the line numbering jumps (records spanning several lines); row r is on
+    /// line `line + (r - row)` of the last entry with `row <= r`.
+    line_marks: Vec<(usize, u64)>,
+}
+
+#[derive(Debug, Default)]
+struct Column {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Column {
+    fn get(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+}
+
+fn trim(b: &[u8]) -> &[u8] {
+    b.trim_ascii()
+}
+
+impl Table {
+    /// Reads the named columns of the file (all must exist); errors name the file and line.
+    pub fn read(path: &Path, wanted: &[&str]) -> anyhow::Result<Self> {
+        let file = path.display().to_string();
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(false)
+            .from_path(path)
+            .map_err(|e| bad_input(format!("{file}: cannot read: {e}")))?;
+        let header: Vec<String> = rdr
+            .headers()
+            .map_err(|e| bad_input(format!("{file}: line 1: bad header: {e}")))?
+            .iter()
+            .map(|s| s.trim().to_string())
+            .collect();
+        let mut table = Self { file, header, columns: HashMap::new(), rows: 0, line_marks: vec![(0, 2)] };
+        let mut picks: Vec<(usize, String)> = Vec::new();
+        for &name in wanted {
+            let c = table.column(name)?;
+            if !picks.iter().any(|(_, n)| n == name) {
+                picks.push((c, name.to_string()));
+            }
+        }
+        let mut cols: Vec<Column> = picks.iter().map(|_| Column::default()).collect();
+        let mut rec = csv::ByteRecord::new();
+        loop {
+            match rdr.read_byte_record(&mut rec) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => return Err(bad_input(format!("{}: {e}", table.file))),
+            }
+            let line = rec.position().map_or(0, |p| p.line());
+            if line != table.line(table.rows) {
+                table.line_marks.push((table.rows, line));
+            }
+            for ((c, _), col) in picks.iter().zip(cols.iter_mut()) {
+                col.bytes.extend_from_slice(trim(&rec[*c]));
+                col.ends.push(col.bytes.len());
+            }
+            table.rows += 1;
+        }
+        if table.rows == 0 {
+            return Err(bad_input(format!("{}: no data rows", table.file)));
+        }
+        for ((_, name), col) in picks.into_iter().zip(cols) {
+            table.columns.insert(name, col);
+        }
+        Ok(table)
+    }
+
+    /// The line of data row `i` (0-based) in the file.
+    pub fn line(&self, i: usize) -> u64 {
+        let k = self.line_marks.partition_point(|&(r, _)| r <= i) - 1;
+        let (r, l) = self.line_marks[k];
+        l + (i - r) as u64
+    }
+
+    /// Index of a column, or a bad-input error listing the columns there are.
+    fn column(&self, name: &str) -> anyhow::Result<usize> {
+        self.header.iter().position(|h| h == name).ok_or_else(|| {
+            bad_input(format!("{}: no column '{name}' (columns: {})", self.file, self.header.join(", ")))
+        })
+    }
+
+    fn col(&self, name: &str) -> anyhow::Result<&Column> {
+        self.columns.get(name).ok_or_else(|| anyhow::anyhow!("column '{name}' was not read"))
+    }
+
+    fn where_(&self, row: usize, field: &str) -> String {
+        format!("{}: line {}, field '{field}'", self.file, self.line(row))
+    }
+
+    /// A numeric column; every value must be a finite number.
+    pub fn numbers(&self, name: &str) -> anyhow::Result<Vec<f64>> {
+        let col = self.col(name)?;
+        (0..self.rows)
+            .map(|i| {
+                let v = col.get(i);
+                if v.is_empty() || v.eq_ignore_ascii_case(b"na") || v.eq_ignore_ascii_case(b"nan") {
+                    return Err(bad_input(format!("{}: missing value (a number is required)", self.where_(i, name))));
+                }
+                match std::str::from_utf8(v).ok().and_then(|s| s.parse::<f64>().ok()) {
+                    Some(x) if x.is_finite() => Ok(x),
+                    _ => Err(bad_input(format!(
+                        "{}: '{}' is not a finite number",
+                        self.where_(i, name),
+                        String::from_utf8_lossy(v)
+                    ))),
+                }
+            })
+            .collect()
+    }
+
+    /// A time column: present, finite and not negative.
+    pub fn times(&self, name: &str) -> anyhow::Result<Vec<f64>> {
+        let v = self.numbers(name)?;
+        if let Some(i) = v.iter().position(|&t| t < 0.0) {
+            return Err(bad_input(format!("{}: time {} is negative (times must be >= 0)", self.where_(i, name), v[i])));
+        }
+        Ok(v)
+    }
+
+    /// An integer code column restricted to `allowed`, described by `rule` in messages.
+    pub fn codes(&self, name: &str, allowed: impl Fn(i64) -> bool, rule: &str) -> anyhow::Result<Vec<i64>> {
+        let col = self.col(name)?;
+        (0..self.rows)
+            .map(|i| {
+                let v = col.get(i);
+                match std::str::from_utf8(v).ok().and_then(|s| s.parse::<i64>().ok()) {
+                    Some(x) if allowed(x) => Ok(x),
+                    _ if v.is_empty() => Err(bad_input(format!("{}: missing value ({rule})", self.where_(i, name)))),
+                    _ => Err(bad_input(format!(
+                        "{}: '{}' is not allowed ({rule})",
+                        self.where_(i, name),
+                        String::from_utf8_lossy(v)
+                    ))),
+                }
+            })
+            .collect()
+    }
+
+    /// A categorical column as indices 0..k into the sorted labels (numerically when all labels
+    /// are numbers). Missing values are errors.
+    pub fn categories(&self, name: &str) -> anyhow::Result<(Vec<usize>, Vec<String>)> {
+        let col = self.col(name)?;
+        let mut index: HashMap<&[u8], usize> = HashMap::new();
+        let mut first: Vec<&[u8]> = Vec::new();
+        let mut raw = Vec::with_capacity(self.rows);
+        for i in 0..self.rows {
+            let v = col.get(i);
+            if v.is_empty() || v.eq_ignore_ascii_case(b"na") {
+                return Err(bad_input(format!("{}: missing value (every row needs a {name})", self.where_(i, name))));
+            }
+            let k = *index.entry(v).or_insert_with(|| {
+                first.push(v);
+                first.len() - 1
+            });
+            raw.push(k);
+        }
+        let labels: Vec<String> = first.iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect();
+        let mut order: Vec<usize> = (0..labels.len()).collect();
+        let numeric: Option<Vec<f64>> = labels.iter().map(|l| l.parse::<f64>().ok()).collect();
+        match &numeric {
+            Some(x) => order.sort_by(|&a, &b| x[a].total_cmp(&x[b]).then(labels[a].cmp(&labels[b]))),
+            None => order.sort_by(|&a, &b| labels[a].cmp(&labels[b])),
+        }
+        let mut new_of = vec![0; labels.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_of[old] = new;
+        }
+        let sorted: Vec<String> = order.iter().map(|&o| labels[o].clone()).collect();
+        Ok((raw.into_iter().map(|k| new_of[k]).collect(), sorted))
+    }
+
+    /// Turns a library error into a bad-input error naming the file and, for row errors, the line.
+    pub fn lib_error(&self, e: SurvivalError) -> anyhow::Error {
+        let line = |i: usize| if i < self.rows { self.line(i) } else { 0 };
+        let msg = match &e {
+            SurvivalError::MissingTime { index }
+            | SurvivalError::InfiniteTime { index }
+            | SurvivalError::NegativeTime { index, .. }
+            | SurvivalError::StartNotBeforeStop { index, .. }
+            | SurvivalError::MissingCovariate { index, .. } => {
+                format!("{}: line {}: {}", self.file, line(*index), strip_row(&e.to_string()))
+            }
+            SurvivalError::NotConverged { .. } | SurvivalError::Cancelled => {
+                return anyhow::Error::new(e).context(self.file.clone());
+            }
+            _ => format!("{}: {e}", self.file),
+        };
+        bad_input(msg)
+    }
+}
+
+fn strip_row(s: &str) -> String {
+    match s.split_once(": ") {
+        Some((head, rest)) if head.starts_with("row ") => rest.to_string(),
+        _ => s.to_string(),
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct Row {
+    time: f64,
+    n_risk: f64,
+    events: f64,
+    survival: f64,
+    se: Option<f64>,
+    ci_low: Option<f64>,
+    ci_high: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct Group {
+    group: String,
+    n: usize,
+    events: usize,
+    median: Option<f64>,
+    table: Vec<Row>,
+}
+
+#[derive(Debug, Serialize)]
+struct At {
+    group: String,
+    time: f64,
+    survival: f64,
+    se: Option<f64>,
+    ci_low: Option<f64>,
+    ci_high: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct Test {
+    chi2: f64,
+    df: usize,
+    p: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct Output {
+    groups: Vec<Group>,
+    at: Vec<At>,
+    logrank: Option<Test>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut wanted = vec![args.time.as_str(), args.event.as_str()];
+    wanted.extend(args.group.as_deref());
+    wanted.extend(args.strata.as_deref());
+    let table = Table::read(&args.data, &wanted)?;
+    let time = table.times(&args.time)?;
+    let strata = args.strata.as_deref().map(|c| table.categories(c)).transpose()?.map(|x| x.0);
+    let event: Vec<bool> = table
+        .codes(&args.event, |x| x == 0 || x == 1, "event must be 0 = censored or 1 = event")?
+        .into_iter()
+        .map(|x| x == 1)
+        .collect();
+    for &t in &args.at {
+        if !t.is_finite() || t < 0.0 {
+            return Err(bad_input(format!("--at {t}: times must be finite and >= 0")));
+        }
+    }
+    let conf = ConfType::parse(&args.conf).context("confidence type")?;
+    let (group, labels) = match &args.group {
+        Some(g) => table.categories(g)?,
+        None => (vec![0; time.len()], vec!["all".to_string()]),
+    };
+    if !event.iter().any(|&e| e) {
+        return Err(bad_input(format!(
+            "{}: column '{}' has no events (all 0): nothing to estimate",
+            table.file, args.event
+        )));
+    }
+    let mut out = Output { groups: Vec::new(), at: Vec::new(), logrank: None };
+    let mut fits: Vec<(String, KaplanMeier)> = Vec::new();
+    for (g, label) in labels.iter().enumerate() {
+        let idx: Vec<usize> = (0..time.len()).filter(|&i| group[i] == g).collect();
+        let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
+        let e: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
+        let km = kaplan_meier(&t, &e, conf, 0.95).map_err(|e| table.lib_error(e))?;
+        if km.events == 0 {
+            eprintln!(
+                "warning: {}: group '{label}' has no events: its survival stays 1 and its median is undefined",
+                table.file
+            );
+        }
+        for &at in &args.at {
+            let point = km.at(at).map_err(|_| {
+                bad_input(format!(
+                    "--at {at}: beyond the last observed time {} of group '{label}' in {} (the curve is not estimated there)",
+                    km.last_time(),
+                    table.file
+                ))
+            })?;
+            out.at.push(At {
+                group: label.clone(),
+                time: at,
+                survival: point.survival,
+                se: point.se,
+                ci_low: point.ci_low,
+                ci_high: point.ci_high,
+            });
+        }
+        let rows = km
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.n_event > 0.0)
+            .map(|(i, r)| {
+                let (lo, hi) = km.ci(i);
+                Row {
+                    time: r.time,
+                    n_risk: r.n_risk,
+                    events: r.n_event,
+                    survival: r.survival,
+                    se: km.se_survival(i),
+                    ci_low: lo,
+                    ci_high: hi,
+                }
+            })
+            .collect();
+        out.groups.push(Group { group: label.clone(), n: km.n, events: km.events, median: km.median().0, table: rows });
+        fits.push((label.clone(), km));
+    }
+    if labels.len() > 1 {
+        let lr = log_rank(&time, &event, &group, strata.as_deref()).map_err(|e| table.lib_error(e))?;
+        out.logrank = Some(Test { chi2: lr.chi2, df: lr.df, p: lr.p });
+    }
+    if args.json {
+        println!("{}", serde_json::to_string(&out)?);
+        return Ok(());
+    }
+    for (g, (label, km)) in out.groups.iter().zip(&fits) {
+        let (m, lo, hi) = km.median();
+        println!(
+            "group {}: n = {}, events = {}, median = {} (95% CI {} to {})",
+            label,
+            g.n,
+            g.events,
+            fmt_opt(m),
+            fmt_opt(lo),
+            fmt_opt(hi)
+        );
+        println!(
+            "  {:>10} {:>8} {:>6} {:>9} {:>9} {:>9} {:>9}",
+            "time", "n_risk", "events", "survival", "se", "ci_low", "ci_high"
+        );
+        for r in &g.table {
+            println!(
+                "  {:>10} {:>8} {:>6} {:>9.4} {:>9} {:>9} {:>9}",
+                r.time,
+                r.n_risk,
+                r.events,
+                r.survival,
+                fmt_opt4(r.se),
+                fmt_opt4(r.ci_low),
+                fmt_opt4(r.ci_high)
+            );
+        }
+    }
+    for a in &out.at {
+        println!(
+            "at {} in group {}: survival {:.4} (se {}, 95% CI {} to {})",
+            a.time,
+            a.group,
+            a.survival,
+            fmt_opt4(a.se),
+            fmt_opt4(a.ci_low),
+            fmt_opt4(a.ci_high)
+        );
+    }
+    if let Some(t) = &out.logrank {
+        println!("log-rank test: chi2 = {:.4} on {} df, p = {:.4e}", t.chi2, t.df, t.p);
+    }
+    Ok(())
+}
+
+fn fmt_opt(v: Option<f64>) -> String {
+    v.map_or_else(|| "NA".into(), |x| format!("{x}"))
+}
+
+fn fmt_opt4(v: Option<f64>) -> String {
+    v.map_or_else(|| "NA".into(), |x| format!("{x:.4}"))
+}

@@ -1,0 +1,962 @@
+//! Cox proportional hazards regression (Cox 1972) on counting-process data `(start, stop]`
+//! (Andersen & Gill 1982), so that time-varying covariates, left truncation and recurrent events
+//! fit the same code. Ties by Efron (1977, the default) or Breslow (1974); strata with their own
+//! baseline hazards; Newton–Raphson from beta = 0 with step halving; model-based standard errors
+//! from the inverse information; optional robust (sandwich) errors from the score residuals,
+//! summed within clusters (Lin & Wei 1989); Wald, likelihood-ratio and score tests; Harrell's
+//! concordance. The iteration and its stopping rule follow R `coxph` (survival 3.5): stop when
+//! |1 - l_old / l_new| <= eps (1e-9) without a halving step.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::linalg::{Ldl, quad_form};
+use super::{NoProgress, Progress, SurvivalError, check_ids, check_time, chi2_sf, normal_two_sided};
+
+/// How tied event times enter the partial likelihood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Ties {
+    /// Efron (1977): the tied events leave the risk set gradually. R's default.
+    #[default]
+    Efron,
+    /// Breslow (1974): every tied event sees the full risk set.
+    Breslow,
+}
+
+impl Ties {
+    /// Parses `efron` or `breslow`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "efron" => Some(Self::Efron),
+            "breslow" => Some(Self::Breslow),
+            _ => None,
+        }
+    }
+}
+
+/// The data of a Cox model. Covariates are columns of equal length; rows are at risk on
+/// `(start, stop]`; without `start` a row is at risk at every time up to its `stop` (as R's
+/// right-censored `Surv(time, status)`).
+#[derive(Debug, Clone, Copy)]
+pub struct CoxInput<'a> {
+    pub start: Option<&'a [f64]>,
+    pub stop: &'a [f64],
+    pub event: &'a [bool],
+    pub covariates: &'a [&'a [f64]],
+    pub names: &'a [String],
+    /// Stratum of each row: separate baseline hazards and risk sets.
+    pub strata: Option<&'a [usize]>,
+    /// Cluster (e.g. person) of each row for robust errors; each row its own cluster if `None`.
+    pub cluster: Option<&'a [usize]>,
+}
+
+/// Fitting options; the defaults are R's `coxph.control()`.
+#[derive(Debug, Clone, Copy)]
+pub struct CoxOptions {
+    pub ties: Ties,
+    /// Also compute robust (sandwich) standard errors.
+    pub robust: bool,
+    pub max_iter: usize,
+    /// Relative change of the log partial likelihood that stops the iteration.
+    pub eps: f64,
+    /// Pivot tolerance of the information matrix factorisation.
+    pub toler_chol: f64,
+    /// Relative size of the next Newton step that flags a diverging coefficient.
+    pub toler_inf: f64,
+}
+
+impl Default for CoxOptions {
+    fn default() -> Self {
+        Self {
+            ties: Ties::Efron,
+            robust: false,
+            max_iter: 20,
+            eps: 1e-9,
+            toler_chol: f64::EPSILON.powf(0.75),
+            toler_inf: 1e-9f64.sqrt(),
+        }
+    }
+}
+
+/// A chi-square test: statistic, degrees of freedom, p-value.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TestResult {
+    pub chi2: f64,
+    pub df: usize,
+    pub p: f64,
+}
+
+impl TestResult {
+    fn new(chi2: f64, df: usize) -> Self {
+        Self { chi2, df, p: chi2_sf(chi2, df) }
+    }
+}
+
+/// A fitted Cox model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoxFit {
+    pub ties: Ties,
+    pub names: Vec<String>,
+    pub n: usize,
+    pub events: usize,
+    pub coef: Vec<f64>,
+    /// Model-based standard errors (sqrt of the diagonal of the inverse information).
+    pub se: Vec<f64>,
+    /// Robust standard errors, when requested.
+    pub robust_se: Option<Vec<f64>>,
+    /// Model-based covariance, row-major p x p.
+    pub var: Vec<f64>,
+    /// Robust covariance, when requested.
+    pub robust_var: Option<Vec<f64>>,
+    pub loglik: f64,
+    pub loglik_null: f64,
+    pub iterations: usize,
+    pub lr_test: TestResult,
+    pub wald_test: TestResult,
+    pub score_test: TestResult,
+    /// Harrell's concordance of the linear predictor (ties in the predictor count 1/2; pairs tied
+    /// on an event time are not comparable), as R's `concordance(fit)`.
+    pub concordance: f64,
+}
+
+impl CoxFit {
+    /// z statistics, using the robust errors when present.
+    pub fn z(&self) -> Vec<f64> {
+        let se = self.robust_se.as_ref().unwrap_or(&self.se);
+        self.coef.iter().zip(se).map(|(b, s)| b / s).collect()
+    }
+
+    /// Two-sided Wald p-values of the coefficients.
+    pub fn p_values(&self) -> Vec<f64> {
+        self.z().into_iter().map(normal_two_sided).collect()
+    }
+}
+
+/// Prepared data: centred covariates row-major, and per-stratum orderings.
+///
+/// Rows are permuted once so that each stratum's rows lie contiguously in decreasing stop time:
+/// the passes over the data then stream through memory. Indices below are positions in that
+/// order; `perm[pos]` is the input row.
+struct Prepared {
+    p: usize,
+    x: Vec<f64>,
+    start: Option<Vec<f64>>,
+    stop: Vec<f64>,
+    event: Vec<bool>,
+    perm: Vec<usize>,
+    strata: Vec<Stratum>,
+}
+
+struct Stratum {
+    /// positions by stop time descending (events first within a time): a contiguous range
+    by_stop: Vec<usize>,
+    /// positions by start time descending (counting-process data only)
+    by_start: Vec<usize>,
+}
+
+/// Sums of one pass over the data at a given beta.
+#[derive(Clone)]
+struct Pass {
+    loglik: f64,
+    u: Vec<f64>,
+    imat: Vec<f64>,
+}
+
+impl Pass {
+    fn zero(p: usize) -> Self {
+        Self { loglik: 0.0, u: vec![0.0; p], imat: vec![0.0; p * p] }
+    }
+    fn add(mut self, o: Self) -> Self {
+        self.loglik += o.loglik;
+        self.u.iter_mut().zip(&o.u).for_each(|(a, b)| *a += b);
+        self.imat.iter_mut().zip(&o.imat).for_each(|(a, b)| *a += b);
+        self
+    }
+}
+
+/// Fits a Cox model. Errors on bad rows, constant or collinear covariates, no events, and on
+/// monotone likelihood (perfect separation), where no finite estimate exists.
+pub fn cox_ph(input: &CoxInput<'_>, opts: &CoxOptions) -> Result<CoxFit, SurvivalError> {
+    cox_ph_with_progress(input, opts, &NoProgress)
+}
+
+/// [`cox_ph`] reporting each Newton–Raphson iteration to `progress` (stage "newton", out of
+/// `max_iter`), and stopping with [`SurvivalError::Cancelled`] when it asks to.
+pub fn cox_ph_with_progress(
+    input: &CoxInput<'_>,
+    opts: &CoxOptions,
+    progress: &dyn Progress,
+) -> Result<CoxFit, SurvivalError> {
+    let prep = prepare(input)?;
+    let p = prep.p;
+    let n = input.stop.len();
+    let events = input.event.iter().filter(|&&e| e).count();
+    let names: Vec<String> = input.names.to_vec();
+
+    let mut beta = vec![0.0; p];
+    let first = full_pass(&prep, &beta, opts.ties);
+    let loglik_null = first.loglik;
+    let f0 = Ldl::new(&first.imat, p, opts.toler_chol);
+    if let Some(j) = f0.first_zero() {
+        return Err(SurvivalError::Collinear { name: names[j].clone() });
+    }
+    let score = quad_form(&f0.inverse(), &first.u);
+
+    let mut cur = first;
+    let mut step = f0.solve(&cur.u);
+    let mut halving = false;
+    let mut converged = false;
+    let mut iterations = 0;
+    let mut new_beta = vec![0.0; p];
+    for iter in 1..=opts.max_iter {
+        if progress.cancelled() {
+            return Err(SurvivalError::Cancelled);
+        }
+        progress.step("newton", iter as u64 - 1, opts.max_iter as u64);
+        iterations = iter;
+        for j in 0..p {
+            new_beta[j] = beta[j] + step[j];
+        }
+        let np = full_pass(&prep, &new_beta, opts.ties);
+        if !np.loglik.is_finite() {
+            // overflow: treat like a worse likelihood and halve
+            halving = true;
+            for j in 0..p {
+                step[j] /= 2.0;
+            }
+            continue;
+        }
+        if (1.0 - cur.loglik / np.loglik).abs() <= opts.eps && !halving {
+            beta.clone_from(&new_beta);
+            cur = np;
+            converged = true;
+            break;
+        }
+        if np.loglik < cur.loglik {
+            halving = true;
+            for j in 0..p {
+                step[j] /= 2.0;
+            }
+        } else {
+            halving = false;
+            beta.clone_from(&new_beta);
+            cur = np;
+            let f = Ldl::new(&cur.imat, p, opts.toler_chol);
+            if let Some(j) = f.first_zero() {
+                return Err(SurvivalError::Collinear { name: names[j].clone() });
+            }
+            step = f.solve(&cur.u);
+        }
+    }
+    let fin = Ldl::new(&cur.imat, p, opts.toler_chol);
+    if let Some(j) = fin.first_zero() {
+        // the information vanished along a direction: either collinearity that appeared at the
+        // estimate, or a coefficient run off to infinity
+        return Err(if beta[j].abs() * prep_sd(input.covariates[j]) > 5.0 {
+            SurvivalError::Separation { name: names[j].clone(), direction: if beta[j] < 0.0 { "-" } else { "+" } }
+        } else {
+            SurvivalError::Collinear { name: names[j].clone() }
+        });
+    }
+    let var = fin.inverse();
+    // Divergence check. Under monotone likelihood (perfect separation) the log likelihood creeps
+    // towards a supremum while a coefficient grows without bound, so the iteration either stops
+    // on the relative-change rule with a Newton step still pointing outwards (R's coxph warns
+    // "coefficient may be infinite" on the same test) or runs out of iterations. We call it
+    // separation when, in addition, the coefficient is implausibly large: a hazard ratio beyond
+    // e^5 per standard deviation of the covariate.
+    let next = fin.solve(&cur.u);
+    for j in 0..p {
+        let outwards = next[j].abs() > opts.eps
+            && next[j].abs() > opts.toler_inf * beta[j].abs()
+            && next[j].signum() == beta[j].signum();
+        let big = beta[j].abs() * prep_sd(input.covariates[j]) > 5.0;
+        if big && (outwards || !converged) {
+            return Err(SurvivalError::Separation {
+                name: names[j].clone(),
+                direction: if beta[j] < 0.0 { "-" } else { "+" },
+            });
+        }
+    }
+    if !converged {
+        return Err(SurvivalError::NotConverged { iterations });
+    }
+    let se: Vec<f64> = (0..p).map(|j| var[j * p + j].sqrt()).collect();
+    let wald = quad_form(&cur.imat, &beta);
+    let (robust_var, robust_se) = if opts.robust {
+        let rv = robust_variance(&prep, &beta, &var, opts.ties, input.cluster);
+        let rse = (0..p).map(|j| rv[j * p + j].sqrt()).collect();
+        (Some(rv), Some(rse))
+    } else {
+        (None, None)
+    };
+    let wald_test = match &robust_var {
+        // with robust errors R reports the robust Wald test
+        Some(rv) => TestResult::new(quad_form(&Ldl::new(rv, p, opts.toler_chol).inverse(), &beta), p),
+        None => TestResult::new(wald, p),
+    };
+    let eta: Vec<f64> = (0..n).map(|i| (0..p).map(|j| prep.x[i * p + j] * beta[j]).sum()).collect();
+    if progress.cancelled() {
+        return Err(SurvivalError::Cancelled);
+    }
+    progress.step("concordance", 0, 1);
+    let concordance = concordance(&prep, &eta);
+    progress.step("concordance", 1, 1);
+    Ok(CoxFit {
+        ties: opts.ties,
+        names,
+        n,
+        events,
+        coef: beta,
+        se,
+        robust_se,
+        var,
+        robust_var,
+        loglik: cur.loglik,
+        loglik_null,
+        iterations,
+        lr_test: TestResult::new(2.0 * (cur.loglik - loglik_null), p),
+        wald_test,
+        score_test: TestResult::new(score, p),
+        concordance,
+    })
+}
+
+fn prep_sd(x: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let m = x.iter().sum::<f64>() / n;
+    (x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt()
+}
+
+fn prepare(input: &CoxInput<'_>) -> Result<Prepared, SurvivalError> {
+    let n = input.stop.len();
+    if n == 0 {
+        return Err(SurvivalError::Empty);
+    }
+    let p = input.covariates.len();
+    if p == 0 {
+        return Err(SurvivalError::Invalid("no covariates".into()));
+    }
+    if input.names.len() != p {
+        return Err(SurvivalError::LengthMismatch { what: "names", got: input.names.len(), expected: p });
+    }
+    let mut lens = vec![("event", input.event.len())];
+    lens.extend(input.start.map(|s| ("start", s.len())));
+    lens.extend(input.strata.map(|s| ("strata", s.len())));
+    lens.extend(input.cluster.map(|s| ("cluster", s.len())));
+    lens.extend(input.covariates.iter().map(|c| ("covariate", c.len())));
+    for (what, len) in lens {
+        if len != n {
+            return Err(SurvivalError::LengthMismatch { what, got: len, expected: n });
+        }
+    }
+    for i in 0..n {
+        check_time(input.stop[i], i)?;
+        if let Some(s) = input.start {
+            check_time(s[i], i)?;
+            if s[i] >= input.stop[i] {
+                return Err(SurvivalError::StartNotBeforeStop { index: i, start: s[i], stop: input.stop[i] });
+            }
+        }
+    }
+    if !input.event.iter().any(|&e| e) {
+        return Err(SurvivalError::NoEvents);
+    }
+    if let Some(s) = input.strata {
+        check_ids(s, "stratum")?;
+    }
+    if let Some(c) = input.cluster {
+        check_ids(c, "cluster")?;
+    }
+    if n > u32::MAX as usize {
+        return Err(SurvivalError::Invalid(format!("{n} rows: at most 2^32 - 1 are supported")));
+    }
+    let mut means = Vec::with_capacity(p);
+    for (j, col) in input.covariates.iter().enumerate() {
+        if let Some(i) = col.iter().position(|v| !v.is_finite()) {
+            return Err(SurvivalError::MissingCovariate { index: i, name: input.names[j].clone() });
+        }
+        if col.iter().all(|&v| v == col[0]) {
+            return Err(SurvivalError::NoVariance { name: input.names[j].clone(), value: col[0] });
+        }
+        means.push(col.iter().sum::<f64>() / n as f64);
+    }
+    // One sort orders every row by stratum, then stop time descending, events first, then input
+    // row: a total order, so ties are broken the same way on every run.
+    let stratum_of = |i: usize| input.strata.map_or(0, |s| s[i]);
+    // (stratum, key, row) with key = !bits(stop) << 1 | !event: for stop >= 0 the bits order like
+    // the number and all share the top bit, so the key sorts by stop descending, events first.
+    let mut order: Vec<(u32, u64, u32)> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let key = (!(input.stop[i] + 0.0).to_bits() << 1) | u64::from(!input.event[i]);
+            (stratum_of(i) as u32, key, i as u32)
+        })
+        .collect();
+    order.par_sort_unstable();
+    let perm: Vec<usize> = order.iter().map(|o| o.2 as usize).collect();
+    // gather column by column (each a stream of reads into one column), then interleave
+    let sorted_cols: Vec<Vec<f64>> = input
+        .covariates
+        .par_iter()
+        .zip(means.par_iter())
+        .map(|(col, &mean)| perm.iter().map(|&i| col[i] - mean).collect())
+        .collect();
+    let mut xp = vec![0.0; n * p];
+    xp.par_chunks_mut(p).enumerate().for_each(|(k, dst)| {
+        for (d, col) in dst.iter_mut().zip(&sorted_cols) {
+            *d = col[k];
+        }
+    });
+    drop(sorted_cols);
+    let stop_p: Vec<f64> = perm.par_iter().map(|&i| input.stop[i]).collect();
+    let event_p: Vec<bool> = perm.par_iter().map(|&i| input.event[i]).collect();
+    let start_p: Option<Vec<f64>> = input.start.map(|s| perm.par_iter().map(|&i| s[i]).collect());
+    let mut strata = Vec::new();
+    let mut off = 0;
+    while off < n {
+        let s = order[off].0;
+        let mut end = off;
+        while end < n && order[end].0 == s {
+            end += 1;
+        }
+        let by_stop: Vec<usize> = (off..end).collect();
+        let by_start = match &start_p {
+            Some(st) => {
+                let mut v = by_stop.clone();
+                v.par_sort_unstable_by(|&a, &b| st[b].total_cmp(&st[a]).then(a.cmp(&b)));
+                v
+            }
+            None => Vec::new(),
+        };
+        strata.push(Stratum { by_stop, by_start });
+        off = end;
+    }
+    Ok(Prepared { p, x: xp, start: start_p, stop: stop_p, event: event_p, perm, strata })
+}
+
+fn full_pass(prep: &Prepared, beta: &[f64], ties: Ties) -> Pass {
+    let p = prep.p;
+    // strata in parallel, summed in a fixed order so results do not depend on thread timing
+    let parts: Vec<Pass> = prep.strata.par_iter().map(|s| stratum_pass(prep, s, beta, ties)).collect();
+    let mut out = parts.into_iter().fold(Pass::zero(p), Pass::add);
+    // fill the upper triangle
+    for i in 0..p {
+        for j in (i + 1)..p {
+            out.imat[i * p + j] = out.imat[j * p + i];
+        }
+    }
+    out
+}
+
+#[inline]
+fn eta_of(x: &[f64], beta: &[f64]) -> f64 {
+    x.iter().zip(beta).map(|(a, b)| a * b).sum()
+}
+
+/// Adds (sign = 1) or removes (sign = -1) a row's weighted moments (lower triangle of s2).
+#[inline]
+fn accumulate(s0: &mut f64, s1: &mut [f64], s2: &mut [f64], x: &[f64], w: f64) {
+    let p = x.len();
+    *s0 += w;
+    for a in 0..p {
+        let wa = w * x[a];
+        s1[a] += wa;
+        for b in 0..=a {
+            s2[a * p + b] += wa * x[b];
+        }
+    }
+}
+
+/// One stratum's log partial likelihood, score and information.
+///
+/// The information needs sum_t A_t S2(t), with S2(t) the risk set's sum of w x x' and A_t the tie
+/// weight sum of time t (see [`TieSums`]). Rather than carry the p x p matrix S2 through the scan,
+/// it is regrouped by row: sum_i w_i c_i x_i x_i', where c_i is the sum of A_t over the event times
+/// at which row i is at risk (start_i < t <= stop_i), minus the same for the tied-event term. The
+/// scan in decreasing time then costs O(p) per row, and the weighted Gram matrix is a vectorisable
+/// product done in parallel chunks.
+fn stratum_pass(prep: &Prepared, st: &Stratum, beta: &[f64], ties: Ties) -> Pass {
+    let p = prep.p;
+    let mut out = Pass::zero(p);
+    let m = st.by_stop.len();
+    if m == 0 {
+        return out;
+    }
+    // positions of a stratum are a contiguous range in decreasing stop time
+    let off = st.by_stop[0];
+    let x = &prep.x[off * p..(off + m) * p];
+    let stop = &prep.stop[off..off + m];
+    let event = &prep.event[off..off + m];
+    let eta: Vec<f64> = x.par_chunks(p).map(|xi| eta_of(xi, beta)).collect();
+    let w: Vec<f64> = eta.par_iter().map(|e| e.exp()).collect();
+    // running sum of A_t over the event times already passed (later times), when each row
+    // entered (at its stop) and left (at its start) the risk set
+    let mut a_entered = vec![0.0; m];
+    let mut a_left = vec![f64::NAN; m];
+    let mut b_own = vec![0.0; m];
+    let (mut s0, mut s1) = (0.0, vec![0.0; p]);
+    let mut d0: f64;
+    let mut d1 = vec![0.0; p];
+    let mut a_run = 0.0;
+    let (mut k, mut pe) = (0, 0);
+    while k < m {
+        let t = stop[k];
+        let first = k;
+        let mut d = 0usize;
+        d0 = 0.0;
+        d1.iter_mut().for_each(|v| *v = 0.0);
+        while k < m && stop[k] == t {
+            let xi = &x[k * p..(k + 1) * p];
+            s0 += w[k];
+            for a in 0..p {
+                s1[a] += w[k] * xi[a];
+            }
+            a_entered[k] = a_run;
+            if event[k] {
+                d += 1;
+                d0 += w[k];
+                for a in 0..p {
+                    d1[a] += w[k] * xi[a];
+                }
+                out.loglik += eta[k];
+                for a in 0..p {
+                    out.u[a] += xi[a];
+                }
+            }
+            k += 1;
+        }
+        if let Some(start) = prep.start.as_deref() {
+            while pe < st.by_start.len() && start[st.by_start[pe]] >= t {
+                let j = st.by_start[pe] - off;
+                let xj = &x[j * p..(j + 1) * p];
+                s0 -= w[j];
+                for a in 0..p {
+                    s1[a] -= w[j] * xj[a];
+                }
+                a_left[j] = a_run;
+                pe += 1;
+            }
+        }
+        if d == 0 {
+            continue;
+        }
+        // The d terms of Efron's approximation differ only by the weight f_r = r/d given to the
+        // tied events, so their sums factor into the scalar sums of TieSums: O(d + p^2) per time.
+        let ts = TieSums::new(s0, d0, d, ties);
+        out.loglik -= ts.log_z;
+        for a in 0..p {
+            out.u[a] -= s1[a] * ts.a - d1[a] * ts.b;
+        }
+        for a in 0..p {
+            for b in 0..=a {
+                out.imat[a * p + b] +=
+                    -s1[a] * s1[b] * ts.c + (s1[a] * d1[b] + d1[a] * s1[b]) * ts.d - d1[a] * d1[b] * ts.e;
+            }
+        }
+        for j in first..k {
+            if event[j] {
+                b_own[j] = ts.b;
+            }
+        }
+        a_run += ts.a;
+    }
+    // rows still at risk at the earliest time never left: their start is before every event
+    let v: Vec<f64> = (0..m)
+        .map(|j| {
+            let left = if a_left[j].is_nan() { a_run } else { a_left[j] };
+            w[j] * (left - a_entered[j] - b_own[j])
+        })
+        .collect();
+    let gram = weighted_gram(x, &v, p);
+    for a in 0..p {
+        for b in 0..=a {
+            out.imat[a * p + b] += gram[a * p + b];
+        }
+    }
+    out
+}
+
+/// sum_i v_i x_i x_i' (row-major p x p, full), over rows of `x` (row-major n x p); parallel over
+/// fixed chunks summed in order, so the result does not depend on thread timing.
+fn weighted_gram(x: &[f64], v: &[f64], p: usize) -> Vec<f64> {
+    const CHUNK: usize = 1 << 14;
+    let parts: Vec<Vec<f64>> = x
+        .par_chunks(CHUNK * p)
+        .zip(v.par_chunks(CHUNK))
+        .map(|(xc, vc)| {
+            let mut g = vec![0.0; p * p];
+            for (xi, &vi) in xc.chunks_exact(p).zip(vc) {
+                for a in 0..p {
+                    let s = vi * xi[a];
+                    let row = &mut g[a * p..(a + 1) * p];
+                    for (r, &xb) in row.iter_mut().zip(xi) {
+                        *r += s * xb;
+                    }
+                }
+            }
+            g
+        })
+        .collect();
+    let mut g = vec![0.0; p * p];
+    for part in parts {
+        g.iter_mut().zip(&part).for_each(|(a, b)| *a += b);
+    }
+    g
+}
+
+/// Scalar sums over the d tied events at one time, with z_r = S0 - f_r D0 (S0 over the risk set,
+/// D0 over the tied events, f_r = r / d for Efron, 0 for Breslow): a = sum 1/z, b = sum f/z,
+/// c = sum 1/z^2, d = sum f/z^2, e = sum f^2/z^2, and sum log z.
+struct TieSums {
+    log_z: f64,
+    a: f64,
+    b: f64,
+    c: f64,
+    d: f64,
+    e: f64,
+}
+
+impl TieSums {
+    fn new(s0: f64, d0: f64, d: usize, ties: Ties) -> Self {
+        let mut w = TieSums { log_z: 0.0, a: 0.0, b: 0.0, c: 0.0, d: 0.0, e: 0.0 };
+        let df = d as f64;
+        for r in 0..d {
+            let f = match ties {
+                Ties::Efron => r as f64 / df,
+                Ties::Breslow => 0.0,
+            };
+            let z = s0 - f * d0;
+            let iz = 1.0 / z;
+            w.log_z += z.ln();
+            w.a += iz;
+            w.b += f * iz;
+            w.c += iz * iz;
+            w.d += f * iz * iz;
+            w.e += f * f * iz * iz;
+        }
+        w
+    }
+}
+
+/// Robust (sandwich) covariance V (L'L) V with L the score residuals summed within clusters
+/// (Lin & Wei 1989; Therneau & Grambsch 2000, section 7.2).
+fn robust_variance(prep: &Prepared, beta: &[f64], var: &[f64], ties: Ties, cluster: Option<&[usize]>) -> Vec<f64> {
+    let p = prep.p;
+    let n = prep.stop.len();
+    let resid = score_residuals(prep, beta, ties);
+    let mut sums: Vec<f64>;
+    let rows: &[f64] = match cluster {
+        None => &resid,
+        Some(c) => {
+            let k = c.iter().copied().max().unwrap_or(0) + 1;
+            sums = vec![0.0; k * p];
+            for i in 0..n {
+                for a in 0..p {
+                    // resid is by position; clusters are given per input row
+                    sums[c[prep.perm[i]] * p + a] += resid[i * p + a];
+                }
+            }
+            sums.as_mut_slice()
+        }
+    };
+    let m = rows.len() / p;
+    let mut ltl = vec![0.0; p * p];
+    for i in 0..m {
+        let r = &rows[i * p..(i + 1) * p];
+        for a in 0..p {
+            for b in 0..p {
+                ltl[a * p + b] += r[a] * r[b];
+            }
+        }
+    }
+    // V * LtL * V
+    let mut tmp = vec![0.0; p * p];
+    for a in 0..p {
+        for b in 0..p {
+            tmp[a * p + b] = (0..p).map(|k| var[a * p + k] * ltl[k * p + b]).sum();
+        }
+    }
+    let mut out = vec![0.0; p * p];
+    for a in 0..p {
+        for b in 0..p {
+            out[a * p + b] = (0..p).map(|k| tmp[a * p + k] * var[k * p + b]).sum();
+        }
+    }
+    out
+}
+
+/// Score residuals, row-major n x p: for row i, its event term `x_i - mean xbar` minus its share
+/// of every risk set it was in, `w_i (x_i - xbar_r) / S0_r` (with Efron's (1 - r/d) weight for
+/// the tied events themselves). They sum to the score vector.
+fn score_residuals(prep: &Prepared, beta: &[f64], ties: Ties) -> Vec<f64> {
+    let p = prep.p;
+    let n = prep.stop.len();
+    let mut resid = vec![0.0; n * p];
+    let parts: Vec<Vec<(usize, Vec<f64>)>> = prep
+        .strata
+        .par_iter()
+        .map(|st| {
+            // event times in ascending order with hazard increments
+            struct Step {
+                t: f64,
+                dl: f64,
+                db: Vec<f64>,
+                dl_dead: f64,
+                db_dead: Vec<f64>,
+                xbar_mean: Vec<f64>,
+            }
+            let mut steps: Vec<Step> = Vec::new();
+            let (mut s0, mut s1, mut s2) = (0.0, vec![0.0; p], vec![0.0; p * p]);
+            let mut d0: f64;
+            let (mut d1, mut d2) = (vec![0.0; p], vec![0.0; p * p]);
+            let idx = &st.by_stop;
+            let (mut ps, mut pe) = (0, 0);
+            while ps < idx.len() {
+                let t = prep.stop[idx[ps]];
+                let mut d = 0usize;
+                d0 = 0.0;
+                d1.iter_mut().for_each(|v| *v = 0.0);
+                d2.iter_mut().for_each(|v| *v = 0.0);
+                while ps < idx.len() && prep.stop[idx[ps]] == t {
+                    let i = idx[ps];
+                    let xi = &prep.x[i * p..(i + 1) * p];
+                    let w = eta_of(xi, beta).exp();
+                    accumulate(&mut s0, &mut s1, &mut s2, xi, w);
+                    if prep.event[i] {
+                        d += 1;
+                        accumulate(&mut d0, &mut d1, &mut d2, xi, w);
+                    }
+                    ps += 1;
+                }
+                if let Some(start) = prep.start.as_deref() {
+                    while pe < st.by_start.len() && start[st.by_start[pe]] >= t {
+                        let j = st.by_start[pe];
+                        let xj = &prep.x[j * p..(j + 1) * p];
+                        let w = eta_of(xj, beta).exp();
+                        accumulate(&mut s0, &mut s1, &mut s2, xj, -w);
+                        pe += 1;
+                    }
+                }
+                if d == 0 {
+                    continue;
+                }
+                let w = TieSums::new(s0, d0, d, ties);
+                let df = d as f64;
+                let mut step = Step {
+                    t,
+                    dl: w.a,
+                    db: vec![0.0; p],
+                    dl_dead: w.a - w.b,
+                    db_dead: vec![0.0; p],
+                    xbar_mean: vec![0.0; p],
+                };
+                for a in 0..p {
+                    step.db[a] = s1[a] * w.c - d1[a] * w.d;
+                    step.db_dead[a] = s1[a] * (w.c - w.d) - d1[a] * (w.d - w.e);
+                    step.xbar_mean[a] = (s1[a] * w.a - d1[a] * w.b) / df;
+                }
+                steps.push(step);
+            }
+            steps.reverse();
+            // cumulative sums over ascending event times
+            let m = steps.len();
+            let mut cum_l = vec![0.0; m + 1];
+            let mut cum_b = vec![0.0; (m + 1) * p];
+            for k in 0..m {
+                cum_l[k + 1] = cum_l[k] + steps[k].dl;
+                for a in 0..p {
+                    cum_b[(k + 1) * p + a] = cum_b[k * p + a] + steps[k].db[a];
+                }
+            }
+            let times: Vec<f64> = steps.iter().map(|s| s.t).collect();
+            let mut local = Vec::with_capacity(idx.len());
+            for &i in idx {
+                let xi = &prep.x[i * p..(i + 1) * p];
+                let w = eta_of(xi, beta).exp();
+                let hi = times.partition_point(|&t| t <= prep.stop[i]);
+                let lo = prep.start.as_deref().map_or(0, |s| times.partition_point(|&t| t <= s[i]));
+                let mut r = vec![0.0; p];
+                let dl = cum_l[hi] - cum_l[lo];
+                for a in 0..p {
+                    let db = cum_b[hi * p + a] - cum_b[lo * p + a];
+                    r[a] = -w * (xi[a] * dl - db);
+                }
+                if prep.event[i] && hi > 0 && times[hi - 1] == prep.stop[i] {
+                    let s = &steps[hi - 1];
+                    for a in 0..p {
+                        // replace the full-weight share at the own event time by the Efron share
+                        r[a] += w * (xi[a] * s.dl - s.db[a]);
+                        r[a] -= w * (xi[a] * s.dl_dead - s.db_dead[a]);
+                        r[a] += xi[a] - s.xbar_mean[a];
+                    }
+                }
+                local.push((i, r));
+            }
+            local
+        })
+        .collect();
+    for part in parts {
+        for (i, r) in part {
+            resid[i * p..(i + 1) * p].copy_from_slice(&r);
+        }
+    }
+    resid
+}
+
+/// Harrell's concordance of `eta` within strata on counting-process data: for each event at t,
+/// the rows at risk at t (start < t <= stop) that do not have an event at t are compared; a higher
+/// risk score for the earlier event is concordant, equal scores count one half.
+/// O(n log n) with a Fenwick tree over the ranks of `eta`.
+fn concordance(prep: &Prepared, eta: &[f64]) -> f64 {
+    let start = prep.start.as_deref();
+    let start_of = |i: usize| start.map_or(f64::NEG_INFINITY, |s| s[i]);
+    let parts: Vec<(u64, u64, u64)> = prep
+        .strata
+        .par_iter()
+        .map(|st| {
+            // work on positions k in `rows` (ascending stop) so memory stays per stratum
+            let mut rows = st.by_stop.clone();
+            rows.reverse();
+            let m = rows.len();
+            // dense ranks of eta (equal values share a rank)
+            // order-preserving integer keys of eta (IEEE total order), sorted with positions
+            let mut by_eta: Vec<(u64, u32)> = (0..m)
+                .into_par_iter()
+                .map(|k| {
+                    let b = (eta[rows[k]] + 0.0).to_bits(); // + 0.0: -0 ties with 0
+                    let key = if b >> 63 == 1 { !b } else { b | 1 << 63 };
+                    (key, k as u32)
+                })
+                .collect();
+            by_eta.par_sort_unstable();
+            let mut rank_of = vec![0u32; m];
+            let mut r = 0u32;
+            for k in 0..m {
+                if k > 0 && by_eta[k].0 != by_eta[k - 1].0 {
+                    r += 1;
+                }
+                rank_of[by_eta[k].1 as usize] = r;
+            }
+            let nranks = r as usize + 1;
+            let mut tree = Fenwick::new(nranks);
+            let mut count = vec![0i64; nranks];
+            let mut in_set = 0i64;
+            let mut by_start: Vec<usize> = (0..m).collect();
+            if start.is_some() {
+                by_start.sort_unstable_by(|&a, &b| start_of(rows[a]).total_cmp(&start_of(rows[b])).then(a.cmp(&b)));
+            }
+            let (mut c, mut d, mut tx) = (0u64, 0u64, 0u64);
+            let change = |tree: &mut Fenwick, count: &mut [i64], in_set: &mut i64, i: usize, v: i64| {
+                let r = rank_of[i] as usize;
+                tree.add(r, v);
+                count[r] += v;
+                *in_set += v;
+            };
+            if start.is_none() {
+                // Right-censored rows: walk times downwards, so the set only grows. A death at t
+                // is compared with the rows already in (stop > t) and the censorings at t.
+                let mut k = m;
+                while k > 0 {
+                    let t = prep.stop[rows[k - 1]];
+                    let mut lo = k;
+                    while lo > 0 && prep.stop[rows[lo - 1]] == t {
+                        lo -= 1;
+                    }
+                    for q in lo..k {
+                        if !prep.event[rows[q]] {
+                            change(&mut tree, &mut count, &mut in_set, q, 1);
+                        }
+                    }
+                    for q in lo..k {
+                        if prep.event[rows[q]] {
+                            let r = rank_of[q] as usize;
+                            let below = tree.prefix(r);
+                            let tied = count[r];
+                            c += below as u64;
+                            tx += tied as u64;
+                            d += (in_set - below - tied) as u64;
+                        }
+                    }
+                    for q in lo..k {
+                        if prep.event[rows[q]] {
+                            change(&mut tree, &mut count, &mut in_set, q, 1);
+                        }
+                    }
+                    k = lo;
+                }
+                return (c, d, tx);
+            }
+            let (mut pin, mut pout, mut pe) = (0usize, 0usize, 0usize);
+            while pe < rows.len() {
+                let t = prep.stop[rows[pe]];
+                let mut e_end = pe;
+                let mut has_event = false;
+                while e_end < rows.len() && prep.stop[rows[e_end]] == t {
+                    has_event |= prep.event[rows[e_end]];
+                    e_end += 1;
+                }
+                if has_event {
+                    while pin < by_start.len() && start_of(rows[by_start[pin]]) < t {
+                        change(&mut tree, &mut count, &mut in_set, by_start[pin], 1);
+                        pin += 1;
+                    }
+                    // rows that ended before t entered earlier (start < stop < t)
+                    while pout < pe {
+                        change(&mut tree, &mut count, &mut in_set, pout, -1);
+                        pout += 1;
+                    }
+                    let deaths = (pe..e_end).filter(|&k| prep.event[rows[k]]);
+                    for i in deaths.clone() {
+                        change(&mut tree, &mut count, &mut in_set, i, -1);
+                    }
+                    for i in deaths.clone() {
+                        let r = rank_of[i] as usize;
+                        let below = tree.prefix(r);
+                        let tied = count[r];
+                        c += below as u64;
+                        tx += tied as u64;
+                        d += (in_set - below - tied) as u64;
+                    }
+                    for i in deaths {
+                        change(&mut tree, &mut count, &mut in_set, i, 1);
+                    }
+                }
+                pe = e_end;
+            }
+            (c, d, tx)
+        })
+        .collect();
+    let (conc, disc, tied) = parts.into_iter().fold((0u64, 0u64, 0u64), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+    let total = (conc + disc + tied) as f64;
+    if total == 0.0 { 0.5 } else { (conc as f64 + tied as f64 / 2.0) / total }
+}
+
+/// A Fenwick (binary indexed) tree of counts.
+struct Fenwick {
+    t: Vec<i64>,
+}
+
+impl Fenwick {
+    fn new(n: usize) -> Self {
+        Self { t: vec![0; n + 1] }
+    }
+    fn add(&mut self, i: usize, v: i64) {
+        let mut k = i + 1;
+        while k < self.t.len() {
+            self.t[k] += v;
+            k += k & k.wrapping_neg();
+        }
+    }
+    /// Sum over ranks < i.
+    fn prefix(&self, i: usize) -> i64 {
+        let mut k = i;
+        let mut s = 0;
+        while k > 0 {
+            s += self.t[k];
+            k -= k & k.wrapping_neg();
+        }
+        s
+    }
+}
