@@ -18,10 +18,15 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Write a synthetic population in the import formats, with its ground truth.
+    Simulate(commands::simulate::Args),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {};
+    let result = match cli.command {
+        Command::Simulate(args) => commands::simulate::run(args),
+    };
     exit::finish(result)
 }

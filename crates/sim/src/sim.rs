@@ -1129,7 +1129,9 @@ fn report_row(
     };
     let nationality = (u[4] < 0.97).then_some(p.nationality);
     let residence_status = (u[5] < 0.9).then_some(p.residence);
-    let unaccompanied_minor = if p.unaccompanied {
+    // `true` only where the row itself shows a minor, so that the import can verify it.
+    let row_has_age = birth_date.is_some() || birth_year.is_some() || age_band_cell.is_some();
+    let unaccompanied_minor = if p.unaccompanied && row_has_age {
         Some(max_age < 18)
     } else if p.nat_group == "non-EU" && max_age < 18 && u[6] < 0.5 {
         Some(false)
@@ -1567,38 +1569,30 @@ fn decoys(
         if earliest > window_end {
             continue;
         }
-        let mut ended = false;
-        for _ in 0..k {
-            let date = random_date_between(rng, earliest, window_end);
-            let kind = pick(
-                rng,
-                &[
-                    ("victimisation", 0.55),
-                    ("suspect", 0.35),
-                    ("emigration", 0.06),
-                    ("death", 0.04),
-                ],
-            );
-            let (kind, source, category) = match kind {
-                "victimisation" => (
+        // Dates in order; only the last event may be an emigration or a death.
+        let mut dates: Vec<NaiveDate> = (0..k)
+            .map(|_| random_date_between(rng, earliest, window_end))
+            .collect();
+        dates.sort_unstable();
+        let u_end: f64 = rng.random();
+        for (j, date) in dates.into_iter().enumerate() {
+            let last = j as u64 + 1 == k;
+            let (kind, source, category) = if last && bsn.is_some() && u_end < 0.06 {
+                ("emigration", "municipal-register", None)
+            } else if last && bsn.is_some() && u_end < 0.10 {
+                ("death", "municipal-register", None)
+            } else if rng.random::<f64>() < 0.6 {
+                (
                     "victimisation",
                     "police-victims",
                     Some(pick(rng, &REVICTIMISATION_CATEGORIES)),
-                ),
-                "suspect" => (
+                )
+            } else {
+                (
                     "suspect",
                     "police-suspects",
                     Some(pick(rng, &SUSPECT_CATEGORIES)),
-                ),
-                other if bsn.is_some() && !ended => {
-                    ended = true;
-                    (other, "municipal-register", None)
-                }
-                _ => (
-                    "victimisation",
-                    "police-victims",
-                    Some(pick(rng, &REVICTIMISATION_CATEGORIES)),
-                ),
+                )
             };
             events.push(event_row(
                 rng,
