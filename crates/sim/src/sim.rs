@@ -1323,18 +1323,31 @@ const SUSPECT_CATEGORIES: [(&str, f64); 6] = [
     ("sexual_violence", 0.05),
 ];
 
+/// Whom an event is about: identity and the fields every source records.
+struct Subject<'a> {
+    identity: &'a Identity,
+    sex: Sex,
+    nationality: &'static str,
+    bsn: Option<&'a String>,
+    /// `None` for a decoy who was never a victim.
+    person_id: Option<u64>,
+}
+
 fn event_row(
     rng: &mut Rng8,
-    identity: &Identity,
+    who: &Subject<'_>,
     source: &'static str,
     kind: &'static str,
     date: NaiveDate,
     category: Option<&'static str>,
-    sex: Sex,
-    nationality: &'static str,
-    bsn: Option<&String>,
-    person_id: Option<u64>,
 ) -> (NaiveDate, u64, EventRow) {
+    let Subject {
+        identity,
+        sex,
+        nationality,
+        bsn,
+        person_id,
+    } = *who;
     let level = if source == "municipal-register" {
         NoiseLevel::REGISTER
     } else {
@@ -1379,6 +1392,13 @@ fn follow_up(
     events: &mut Vec<(NaiveDate, u64, EventRow)>,
 ) -> FollowUp {
     let rr = revictimisation_rr(p, reference);
+    let who = Subject {
+        identity: &p.identity,
+        sex: p.sex,
+        nationality: p.nationality,
+        bsn: p.citizen_number.as_ref(),
+        person_id: Some(p.id),
+    };
     let t_death = exp_draw(rng, death_rate(p, reference));
     let t_emig = exp_draw(rng, emigration_rate(p));
     let t_end = t_death.min(t_emig);
@@ -1404,15 +1424,11 @@ fn follow_up(
             let cat = pick_category(rng, &REVICTIMISATION_CATEGORIES);
             events.push(event_row(
                 rng,
-                &p.identity,
+                &who,
                 "police-victims",
                 "victimisation",
                 d,
                 Some(cat),
-                p.sex,
-                p.nationality,
-                p.citizen_number.as_ref(),
-                Some(p.id),
             ));
         }
     }
@@ -1432,15 +1448,11 @@ fn follow_up(
             let cat = pick_category(rng, &SUSPECT_CATEGORIES);
             events.push(event_row(
                 rng,
-                &p.identity,
+                &who,
                 "police-suspects",
                 "suspect",
                 d,
                 Some(cat),
-                p.sex,
-                p.nationality,
-                p.citizen_number.as_ref(),
-                Some(p.id),
             ));
         }
         t += exp_draw(rng, rate);
@@ -1452,18 +1464,7 @@ fn follow_up(
         } else {
             "emigration"
         };
-        events.push(event_row(
-            rng,
-            &p.identity,
-            "municipal-register",
-            kind,
-            end,
-            None,
-            p.sex,
-            p.nationality,
-            p.citizen_number.as_ref(),
-            Some(p.id),
-        ));
+        events.push(event_row(rng, &who, "municipal-register", kind, end, None));
     }
     FollowUp {
         victimisations,
@@ -1575,6 +1576,13 @@ fn decoys(
             .collect();
         dates.sort_unstable();
         let u_end: f64 = rng.random();
+        let who = Subject {
+            identity: &identity,
+            sex,
+            nationality,
+            bsn: bsn.as_ref(),
+            person_id: None,
+        };
         for (j, date) in dates.into_iter().enumerate() {
             let last = j as u64 + 1 == k;
             let (kind, source, category) = if last && bsn.is_some() && u_end < 0.06 {
@@ -1594,18 +1602,7 @@ fn decoys(
                     Some(pick(rng, &SUSPECT_CATEGORIES)),
                 )
             };
-            events.push(event_row(
-                rng,
-                &identity,
-                source,
-                kind,
-                date,
-                category,
-                sex,
-                nationality,
-                bsn.as_ref(),
-                None,
-            ));
+            events.push(event_row(rng, &who, source, kind, date, category));
         }
         made += k;
         since += k;
