@@ -1131,7 +1131,9 @@ fn report_row(
     let residence_status = (u[5] < 0.9).then_some(p.residence);
     // `true` only where the row itself shows a minor, so that the import can verify it.
     let row_has_age = birth_date.is_some() || birth_year.is_some() || age_band_cell.is_some();
-    let unaccompanied_minor = if p.unaccompanied && row_has_age {
+    let unaccompanied_minor = if !row_has_age {
+        None
+    } else if p.unaccompanied {
         Some(max_age < 18)
     } else if p.nat_group == "non-EU" && max_age < 18 && u[6] < 0.5 {
         Some(false)
