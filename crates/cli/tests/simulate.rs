@@ -118,6 +118,23 @@ fn bad_arguments_exit_with_1() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("completed year"));
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").expect("write");
+    zicht()
+        .args([
+            "simulate",
+            "--from",
+            "2020",
+            "--to",
+            "2020",
+            "--decoy-events",
+            "0",
+            "--out",
+        ])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--out"));
 }
 
 #[test]

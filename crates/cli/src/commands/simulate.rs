@@ -111,8 +111,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let sim = zicht_sim::simulate_with_progress(&config, &bar).context("simulation failed")?;
     bar.stage("writing", 1);
-    zicht_sim::write_dir(&sim, &args.out)
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    // A directory that cannot be created or written is the user's choice of --out: exit code 1.
+    if let Err(e) = zicht_sim::write_dir(&sim, &args.out) {
+        bar.finish();
+        return Err(bad_input(format!("--out {}: {e}", args.out.display())));
+    }
     bar.finish();
 
     let statistical = sim
