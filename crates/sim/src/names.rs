@@ -589,6 +589,9 @@ pub fn name_set(nationality: &str) -> &'static NameSet {
 
 /// Folds the diacritics used in these lists to ASCII (a clerk's keyboard without them).
 pub fn fold_ascii(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_string();
+    }
     s.chars()
         .map(|c| match c {
             'ă' | 'â' | 'á' | 'à' | 'ą' | 'ã' => 'a',
