@@ -23,7 +23,7 @@
 //!   sexual exploitation falls to about 42 % (COVID). With [`Config::statistical_minors`] the minors'
 //!   reports that would have been withheld arrive as `identification=statistical` rows instead.
 //! * **Follow-up.** Re-victimisation after first registration has hazard
-//!   `h(t) = a·rr·b·e^{−bt}` (b = 0.25/year; `a` solved so that the cohort's cumulative incidence at
+//!   `h(t) = a·rr·b·e^{−bt}` (b = 0.2/year; `a` solved so that the cohort's cumulative incidence at
 //!   5 years is 45 %, which makes 7 years ≈ 50 %), relative risk higher for minors; death and
 //!   emigration compete. Suspect registrations follow a Poisson process (victim–offender overlap).
 //!   Decoy events of people who were never victims give linkage something to reject.

@@ -47,6 +47,7 @@ impl Runs {
 }
 
 fn within(what: &str, got: f64, target: f64, tol: f64) {
+    println!("{what}: {got:.3} (target {target:.3} ± {tol:.3})");
     assert!(
         (got - target).abs() <= tol,
         "{what}: got {got:.3}, target {target} ± {tol}"
