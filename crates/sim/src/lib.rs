@@ -54,6 +54,9 @@ pub struct Config {
     /// First calendar year of the register (inclusive).
     pub from: i32,
     /// Last calendar year of the register (inclusive). Follow-up events end on 31 December of it.
+    ///
+    /// The import rejects dates in the future, so keep `to` before the current year (the CLI checks
+    /// this; the library reads no clock, so that its output depends on the configuration alone).
     pub to: i32,
     /// Multiplies the population, the registered targets, the signals and the decoys.
     pub scale: f64,
