@@ -273,10 +273,20 @@ pub const MEANS_OF_CONTROL: [&str; 16] = [
     "withholds_documents",
     "other",
 ];
-/// The recruitment codes the simulator writes. `docs/formats.md` gives `online_social_networks` as the
-/// snake-case spelling of HTCDS `ThroughOnlineSocialNetworks`; it spells out no other, so the simulator
-/// keeps to that one and `other` until the model crate's list is settled.
-pub const RECRUITMENT: [&str; 2] = ["online_social_networks", "other"];
+/// HTCDS v2.0 `vic_MethodOfRecruitment` as spelt by the model crate (`online_social_networks` for
+/// `ThroughOnlineSocialNetworks`, `at_work` for `AtWork`, …).
+pub const RECRUITMENT: [&str; 10] = [
+    "place_of_business",
+    "educational_institution",
+    "at_work",
+    "online_social_networks",
+    "online_advertisement",
+    "television_advert",
+    "newspaper_advert",
+    "family",
+    "friends",
+    "other",
+];
 pub const EVENT_KINDS: [&str; 4] = ["victimisation", "suspect", "emigration", "death"];
 pub const CRIME_CATEGORIES: [&str; 6] = [
     "exploitation",

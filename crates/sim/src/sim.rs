@@ -449,18 +449,52 @@ fn new_person(rng: &mut Rng8, id: u64, year: i32) -> Person {
         .map(|&i| means_pool[i])
         .collect::<Vec<_>>()
         .join(";");
-    let online_p = if group == Group::DomesticSexual && minor_at_start {
-        0.5
-    } else {
-        0.15
-    };
-    let u: f64 = rng.random();
-    let recruitment = if u < online_p {
-        "online_social_networks"
-    } else if u < online_p + 0.1 {
-        "other"
-    } else {
-        ""
+    // Recruitment: minors in domestic sexual exploitation mostly through social media (the
+    // "loverboy" pattern), migrants through advertisements, friends and family.
+    let recruitment = match group {
+        Group::DomesticSexual if minor_at_start => pick(
+            rng,
+            &[
+                ("online_social_networks", 0.45),
+                ("friends", 0.15),
+                ("educational_institution", 0.05),
+                ("", 0.35),
+            ],
+        ),
+        Group::DomesticSexual => pick(
+            rng,
+            &[("online_social_networks", 0.2), ("friends", 0.2), ("", 0.6)],
+        ),
+        Group::CrossBorderSexual => pick(
+            rng,
+            &[
+                ("online_advertisement", 0.15),
+                ("friends", 0.15),
+                ("family", 0.1),
+                ("online_social_networks", 0.1),
+                ("", 0.5),
+            ],
+        ),
+        Group::Labour => pick(
+            rng,
+            &[
+                ("online_advertisement", 0.2),
+                ("friends", 0.15),
+                ("family", 0.1),
+                ("at_work", 0.1),
+                ("", 0.45),
+            ],
+        ),
+        Group::Criminal => pick(
+            rng,
+            &[
+                ("friends", 0.25),
+                ("online_social_networks", 0.15),
+                ("family", 0.1),
+                ("other", 0.05),
+                ("", 0.45),
+            ],
+        ),
     };
     let z: f64 = StandardNormal.sample(rng);
     let frailty = (FRAILTY_SIGMA * z - FRAILTY_SIGMA * FRAILTY_SIGMA / 2.0).exp();
@@ -1204,7 +1238,8 @@ fn report_row(
         } else {
             "not_obtainable"
         };
-        ("statistical", basis, Some(consent))
+        // Guardian consent is only stated where the row does not show an adult.
+        ("statistical", basis, may_be_minor.then_some(consent))
     } else if r.is_obliged() || r == ReporterType::Immigration {
         ("identified", "legal_obligation", None)
     } else if r.is_care_or_ngo() && d >= gdpr_date() {

@@ -243,6 +243,9 @@ fn check_reports(dir: &Path, last_day: NaiveDate) -> usize {
                 "{what}: unaccompanied minor who is not a minor"
             );
         }
+        if !g("guardian_consent").is_empty() {
+            assert!(lo == 150 || lo < 18, "{what}: guardian consent for a row that shows an adult ({lo})");
+        }
         if g("lawful_basis") == "consent" && lo < 18 {
             assert_eq!(
                 g("guardian_consent"),
