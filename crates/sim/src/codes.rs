@@ -254,11 +254,12 @@ pub const LABOUR_SECTORS: [&str; 9] = [
     "cleaning",
     "other",
 ];
-/// HTCDS v2.0 `vic_MethodsOfControl` in snake case.
+/// HTCDS v2.0 `vic_MethodsOfControl` as spelt by the model crate (`threatens_family` for
+/// `ThreatensChildrenFamily`).
 pub const MEANS_OF_CONTROL: [&str; 16] = [
     "physical_threats",
     "threats_law_enforcement",
-    "threatens_children_family",
+    "threatens_family",
     "debt_bondage",
     "false_promises",
     "physical_abuse",

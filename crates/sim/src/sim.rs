@@ -420,7 +420,7 @@ fn new_person(rng: &mut Rng8, id: u64, year: i32) -> Person {
         Group::CrossBorderSexual => &[
             "debt_bondage",
             "withholds_documents",
-            "threatens_children_family",
+            "threatens_family",
             "takes_earnings",
             "physical_abuse",
         ],
@@ -436,7 +436,7 @@ fn new_person(rng: &mut Rng8, id: u64, year: i32) -> Person {
             "debt_bondage",
             "psychoactive_substance",
             "physical_abuse",
-            "threatens_children_family",
+            "threatens_family",
         ],
     };
     let n_means = pick(rng, &[(0usize, 0.3), (1, 0.35), (2, 0.25), (3, 0.1)]);
