@@ -223,8 +223,8 @@ pub struct PopulationRow {
     pub persons: u64,
 }
 
-/// `truth/lists.csv`: for a person reported in a year, the lists (P K I R O Z) that reported them,
-/// with the stratum as at their first report of the year.
+/// `truth/lists.csv`: for a person reported in a year, the lists (P K I R O Z) and the reporter types
+/// that reported them, with the stratum as at their first report of the year.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ListRow {
     pub person_id: u64,
@@ -235,6 +235,8 @@ pub struct ListRow {
     pub nationality_group: &'static str,
     /// In the order P, K, I, R, O, Z.
     pub lists: [bool; 6],
+    /// Per reporter type, in the order of [`codes::ReporterType::ALL`].
+    pub reporter_types: [bool; 12],
 }
 
 /// `truth/revictimisation.csv`: the true cumulative incidence of a new victimisation within `years`

@@ -7,7 +7,7 @@ use rand::rngs::ChaCha8Rng as Rng8;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::codes::{Group, MseList, ReporterType, Sex, age_band, nationality_group};
+use crate::codes::{Group, ReporterType, Sex, age_band, nationality_group};
 use crate::identity::{Identity, NoiseLevel, citizen_number, observe};
 use crate::names::name_set;
 use crate::{
@@ -1853,9 +1853,15 @@ fn truth(
             sex: p.sex.code(),
             nationality_group: p.nat_group,
             lists: [false; 6],
+            reporter_types: [false; 12],
         });
-        let list = reporter_list(r.reporter_type);
-        row.lists[list.index()] = true;
+        if let Some(k) = ReporterType::ALL
+            .iter()
+            .position(|t| t.code() == r.reporter_type)
+        {
+            row.reporter_types[k] = true;
+            row.lists[ReporterType::ALL[k].list().index()] = true;
+        }
         let e = per_year.entry(y).or_default();
         e.0.insert(r.person_id);
         if r.identification == "identified" {
@@ -1950,14 +1956,6 @@ fn truth(
         revictimisation,
         registered,
     }
-}
-
-fn reporter_list(code: &str) -> MseList {
-    ReporterType::ALL
-        .into_iter()
-        .find(|r| r.code() == code)
-        .map(|r| r.list())
-        .unwrap_or(MseList::Z)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
+use crate::codes::ReporterType;
 use crate::{EventRow, ReportRow, SignalRow, SimError, Simulation};
 
 /// Columns of `reports.csv`, in the order written (no `pseudonym`: statistical rows carry the three
@@ -206,7 +207,7 @@ fn flag(b: bool) -> String {
 /// Truth files: `report_persons.csv` (reporter, external_id, person_id), `event_persons.csv`
 /// (source, external_id, person_id — empty for decoys), `population.csv` (true victims active per
 /// year by group, minor at 1 July, sex, nationality group), `lists.csv` (per person and year reported:
-/// the lists P K I R O Z as 0/1), `revictimisation.csv` (true cumulative incidence at 1..7 years by
+/// the lists P K I R O Z and then each reporter type, as 0/1), `revictimisation.csv` (true cumulative incidence at 1..7 years by
 /// group) and `registered.csv` (registered persons, reports and signals per year).
 pub fn write_dir(sim: &Simulation, dir: &Path) -> Result<(), SimError> {
     let truth_dir: PathBuf = dir.join("truth");
@@ -257,9 +258,12 @@ pub fn write_dir(sim: &Simulation, dir: &Path) -> Result<(), SimError> {
             ]
         }),
     )?;
-    write_table(
-        &truth_dir.join("lists.csv"),
-        [
+    // lists.csv has a variable-width row: the stratum, the six lists, then one flag per reporter type.
+    {
+        let path = truth_dir.join("lists.csv");
+        let mut w = writer(&path)?;
+        let e = csv_err(&path);
+        let mut header: Vec<&str> = vec![
             "person_id",
             "year",
             "group",
@@ -272,24 +276,24 @@ pub fn write_dir(sim: &Simulation, dir: &Path) -> Result<(), SimError> {
             "R",
             "O",
             "Z",
-        ],
-        sim.truth.lists.iter().map(|l| {
-            [
+        ];
+        header.extend(ReporterType::ALL.iter().map(|r| r.code()));
+        w.write_record(&header).map_err(&e)?;
+        for l in &sim.truth.lists {
+            let mut rec = vec![
                 l.person_id.to_string(),
                 l.year.to_string(),
                 l.group.to_string(),
                 flag(l.minor),
                 l.sex.to_string(),
                 l.nationality_group.to_string(),
-                flag(l.lists[0]),
-                flag(l.lists[1]),
-                flag(l.lists[2]),
-                flag(l.lists[3]),
-                flag(l.lists[4]),
-                flag(l.lists[5]),
-            ]
-        }),
-    )?;
+            ];
+            rec.extend(l.lists.iter().map(|b| flag(*b)));
+            rec.extend(l.reporter_types.iter().map(|b| flag(*b)));
+            w.write_record(&rec).map_err(&e)?;
+        }
+        finish(w, &path)?;
+    }
     write_table(
         &truth_dir.join("revictimisation.csv"),
         [

@@ -244,7 +244,10 @@ fn check_reports(dir: &Path, last_day: NaiveDate) -> usize {
             );
         }
         if !g("guardian_consent").is_empty() {
-            assert!(lo == 150 || lo < 18, "{what}: guardian consent for a row that shows an adult ({lo})");
+            assert!(
+                lo == 150 || lo < 18,
+                "{what}: guardian consent for a row that shows an adult ({lo})"
+            );
         }
         if g("lawful_basis") == "consent" && lo < 18 {
             assert_eq!(
@@ -386,6 +389,45 @@ fn check_truth(dir: &Path) {
     let (h, ep) = read(&dir.join("truth/event_persons.csv"));
     assert_eq!(h, ["source", "external_id", "person_id"]);
     assert_eq!(ep.len(), events.len());
+    // lists.csv says exactly which reporter types reported each person in each year.
+    let mut seen: BTreeSet<(String, String, String)> = BTreeSet::new();
+    for (rep, who) in reports.iter().zip(&rp) {
+        seen.insert((
+            who["person_id"].clone(),
+            rep["report_date"][..4].to_string(),
+            rep["reporter_type"].clone(),
+        ));
+    }
+    let (h, lists) = read(&dir.join("truth/lists.csv"));
+    let mut flagged: BTreeSet<(String, String, String)> = BTreeSet::new();
+    for l in &lists {
+        for t in &h[12..] {
+            if l[t] == "1" {
+                flagged.insert((l["person_id"].clone(), l["year"].clone(), t.clone()));
+            }
+        }
+        let z = [
+            "youth_care",
+            "guardianship",
+            "municipality",
+            "immigration",
+            "legal_aid",
+            "ngo",
+            "other",
+        ]
+        .iter()
+        .any(|t| l[*t] == "1");
+        assert_eq!(
+            l["Z"] == "1",
+            z,
+            "list Z of person {} in {}",
+            l["person_id"],
+            l["year"]
+        );
+        assert_eq!(l["P"], l["police"]);
+        assert_eq!(l["O"], l["shelter"]);
+    }
+    assert_eq!(seen, flagged, "truth/lists.csv disagrees with the reports");
     for name in ["population", "lists", "revictimisation", "registered"] {
         let (_, rows) = read(&dir.join(format!("truth/{name}.csv")));
         assert!(!rows.is_empty(), "truth/{name}.csv is empty");
