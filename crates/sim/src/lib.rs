@@ -74,7 +74,8 @@ impl Config {
     /// Default number of decoy follow-up events (see [`Config::decoy_events`]).
     pub const DEFAULT_DECOY_EVENTS: u64 = 200_000;
 
-    /// Checks the ranges: `from ≤ to`, both in 2000–2100, a positive finite scale of at most 1,000.
+    /// Checks the ranges: `from ≤ to`, both in 2000–2100, a positive finite scale of at most 100, and at
+    /// most 20 million decoy events after scaling.
     pub fn validate(&self) -> Result<(), SimError> {
         if !(2000..=2100).contains(&self.from) || !(2000..=2100).contains(&self.to) {
             return Err(SimError::InvalidConfig(format!(
@@ -88,16 +89,17 @@ impl Config {
                 self.from, self.to
             )));
         }
-        if !self.scale.is_finite() || self.scale <= 0.0 || self.scale > 1000.0 {
+        if !self.scale.is_finite() || self.scale <= 0.0 || self.scale > 100.0 {
             return Err(SimError::InvalidConfig(format!(
-                "scale must be a number in (0, 1000] (got {})",
+                "scale must be a number in (0, 100] (got {})",
                 self.scale
             )));
         }
-        if self.decoy_events > 100_000_000 {
+        // About 0.5 KB of memory per event while it is held: keep the whole run within a few GB.
+        let decoys = self.decoy_events as f64 * self.scale;
+        if decoys > 20_000_000.0 {
             return Err(SimError::InvalidConfig(format!(
-                "decoy_events must be at most 100,000,000 (got {})",
-                self.decoy_events
+                "decoy_events × scale must be at most 20,000,000 (got {decoys:.0})"
             )));
         }
         Ok(())
