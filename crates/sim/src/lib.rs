@@ -53,7 +53,7 @@ pub use sim::{registered_target, simulate_with_progress, true_target};
 pub use write::{write_dir, write_events, write_reports, write_signals};
 
 /// What to simulate.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Config {
     /// Seed of every random stream (ChaCha8).
     pub seed: u64,
@@ -160,7 +160,7 @@ pub struct NoProgress;
 impl Progress for NoProgress {}
 
 /// One row of `reports.csv` (columns as in `docs/formats.md`), with its true person.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ReportRow {
     pub reporter: String,
     pub reporter_type: &'static str,
@@ -192,7 +192,7 @@ pub struct ReportRow {
 }
 
 /// One row of `events.csv`, with its true person (`None` for a decoy who was never a victim).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct EventRow {
     pub source: &'static str,
     pub external_id: String,
@@ -209,7 +209,7 @@ pub struct EventRow {
 }
 
 /// One row of `signals.csv`: an anonymous help-chat or hotline contact.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SignalRow {
     pub source: &'static str,
     pub external_id: String,
@@ -221,7 +221,7 @@ pub struct SignalRow {
 }
 
 /// `truth/population.csv`: true victims active in a year (age at 1 July), by stratum.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct PopulationRow {
     pub year: i32,
     pub group: &'static str,
@@ -233,7 +233,7 @@ pub struct PopulationRow {
 
 /// `truth/lists.csv`: for a person reported in a year, the lists (P K I R O Z) and the reporter types
 /// that reported them, with the stratum as at their first report of the year.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct ListRow {
     pub person_id: u64,
     pub year: i32,
@@ -249,7 +249,7 @@ pub struct ListRow {
 
 /// `truth/revictimisation.csv`: the true cumulative incidence of a new victimisation within `years`
 /// of first registration (death and emigration compete; no administrative censoring).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RevictimisationRow {
     pub group: &'static str,
     pub years: u32,
@@ -259,7 +259,7 @@ pub struct RevictimisationRow {
 }
 
 /// `truth/registered.csv`: what the register holds per year.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RegisteredRow {
     pub year: i32,
     /// Distinct persons with at least one report row in the year (the rapporteur's unit of count).
@@ -274,7 +274,7 @@ pub struct RegisteredRow {
 }
 
 /// The ground truth.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Truth {
     pub population: Vec<PopulationRow>,
     pub lists: Vec<ListRow>,
@@ -283,7 +283,7 @@ pub struct Truth {
 }
 
 /// A simulated world: the three import files and the truth.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Simulation {
     pub config: Config,
     pub reports: Vec<ReportRow>,
