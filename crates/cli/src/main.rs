@@ -35,6 +35,8 @@ enum Command {
     Cif(commands::cif::Args),
     /// Cox proportional hazards regression (CSV in).
     Cox(commands::cox::Args),
+    /// Write a synthetic population in the import formats, with its ground truth.
+    Simulate(commands::simulate::Args),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         Command::Survival(args) => commands::survival::run(args),
         Command::Cif(args) => commands::cif::run(args),
         Command::Cox(args) => commands::cox::run(args),
+        Command::Simulate(args) => commands::simulate::run(args),
     };
     exit::finish(result)
 }

@@ -8,4 +8,5 @@ pub mod import;
 pub mod init;
 pub mod mse;
 pub mod pseudonymise;
+pub mod simulate;
 pub mod survival;
