@@ -78,7 +78,8 @@ fn bad_input_exits_1_and_names_file_line_column_rule() {
         .code(1)
         .stderr(predicate::str::contains("does not belong to this database"));
     // A missing file, an unknown kind.
-    zicht(dir.path()).args(["--key-file", "old.key"]).assert().code(2);
+    zicht(dir.path()).args(["--key-file", "old.key"]).assert().code(1);
+    zicht(dir.path()).args(["import", "persons", "x.csv"]).assert().code(1);
     zicht(dir.path())
         .args(["import", "reports", "nope.csv", "--key-file", "old.key"])
         .assert()
