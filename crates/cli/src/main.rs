@@ -19,6 +19,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The main job: simulate a register, import, link and write the monitor
+    Demo(commands::demo::DemoArgs),
     /// Create the key file (if none) and the database
     Init(commands::init::InitArgs),
     /// Import reports, follow-up events or anonymous signals
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let result = match cli.command {
+        Command::Demo(a) => commands::demo::run(a),
         Command::Init(a) => commands::init::run(a),
         Command::Import(a) => commands::import::run(a),
         Command::Pseudonymise(a) => commands::pseudonymise::run(a),

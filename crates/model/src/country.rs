@@ -11,6 +11,23 @@ const ISO_3166_1_ALPHA_2: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX A
 /// membership for every year, so that a series does not jump when membership changes.
 const EU_27: &str = "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK";
 
+/// Whether a code is in the (sorted, space-separated, fixed-width) list: a binary search over its
+/// 3-byte slots, since import parses a nationality on every row.
+fn is_assigned(code: &[u8; 2]) -> bool {
+    let list = ISO_3166_1_ALPHA_2.as_bytes();
+    let n = list.len().div_ceil(3);
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        match list[3 * mid..3 * mid + 2].cmp(code) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
+}
+
 /// The register's own country. The monitor's "domestic nationality" group.
 pub const HOME_COUNTRY: Country = Country(*b"NL");
 
@@ -39,8 +56,7 @@ impl Country {
         let b = t.as_bytes();
         if b.len() == 2 && b.iter().all(u8::is_ascii_alphabetic) {
             let code = [b[0].to_ascii_uppercase(), b[1].to_ascii_uppercase()];
-            let as_str = std::str::from_utf8(&code).unwrap_or_default();
-            if ISO_3166_1_ALPHA_2.split(' ').any(|c| c == as_str) {
+            if is_assigned(&code) {
                 return Ok(Country(code));
             }
         }
@@ -89,6 +105,11 @@ mod tests {
     #[test]
     fn list_has_249_codes_and_eu_is_a_subset() {
         assert_eq!(ISO_3166_1_ALPHA_2.split(' ').count(), 249);
+        let codes: Vec<&str> = ISO_3166_1_ALPHA_2.split(' ').collect();
+        assert!(codes.windows(2).all(|w| w[0] < w[1]), "sorted, for the binary search");
+        for c in &codes {
+            assert!(Country::parse(c).is_ok(), "{c}");
+        }
         assert_eq!(EU_27.split(' ').count(), 27);
         for c in EU_27.split(' ') {
             assert_ne!(Country::parse(c).unwrap().group(), NationalityGroup::NonEu);

@@ -12,18 +12,28 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use unicode_normalization::UnicodeNormalization;
 
-/// A 256-bit secret for pseudonyms. Never printed.
+/// A 256-bit secret for pseudonyms. Never printed. Holds the HMAC state after the key (RFC 2104's
+/// inner and outer pads), so that each pseudonym costs only the hashing of the identity.
 #[derive(Clone)]
-pub struct PseudonymKey([u8; 32]);
+pub struct PseudonymKey {
+    key: [u8; 32],
+    keyed: Hmac<Sha256>,
+}
 
 impl PseudonymKey {
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
+        let keyed = <Hmac<Sha256> as KeyInit>::new_from_slice(&bytes).expect("HMAC takes any key length");
+        Self { key: bytes, keyed }
     }
 
     /// The raw key, for deriving other keyed digests (with their own domain-separation prefix).
     pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
+        &self.key
+    }
+
+    /// HMAC-SHA256 under this key, ready for input.
+    pub fn mac(&self) -> Hmac<Sha256> {
+        self.keyed.clone()
     }
 }
 
@@ -54,7 +64,7 @@ impl Pseudonym {
     /// The pseudonym of an identity under a key.
     pub fn of(key: &PseudonymKey, given_names: &str, family_name: &str, birth_date: Option<NaiveDate>) -> Self {
         let normalised = normalised_identity(given_names, family_name, birth_date);
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key.0).expect("HMAC takes any key length");
+        let mut mac = key.mac();
         mac.update(normalised.as_bytes());
         let tag = mac.finalize().into_bytes();
         let mut out = [0u8; 32];

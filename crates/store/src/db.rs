@@ -59,6 +59,16 @@ pub struct Db {
 }
 
 impl Db {
+    /// Bound parameters per statement: sqlx's SQLite driver binds by looking up each parameter's name,
+    /// quadratic in their number, so SQLite gets short statements; PostgreSQL gets long ones (fewer
+    /// round trips), under its limit of 65,535.
+    pub fn max_params(&self) -> usize {
+        match self.backend {
+            Backend::Sqlite => 256,
+            Backend::Postgres => 30_000,
+        }
+    }
+
     /// Connects (a SQLite file is created when missing) and brings the schema up to date.
     pub async fn open(url: &str) -> Result<Db, StoreError> {
         sqlx::any::install_default_drivers();

@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDate;
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
+use hmac::Mac;
 use sqlx::{AnyConnection, AssertSqlSafe, Row as _};
 use zicht_model::{
     EVENT_COLUMNS, EVENT_REQUIRED_COLUMNS, Event, Identity, ParseContext, REPORT_COLUMNS, REPORT_REQUIRED_COLUMNS,
@@ -167,6 +166,7 @@ impl Parsed {
 enum Val {
     Int(Option<i64>),
     Text(Option<String>),
+    Bytes(Vec<u8>),
 }
 
 fn text(s: impl ToString) -> Val {
@@ -321,26 +321,30 @@ fn insert_sql(table: &str, cols: &[&str], rows: usize, suffix: &str) -> String {
     sql
 }
 
+/// Inserts rows with multi-row INSERTs of at most `max_params` bound values each.
 async fn insert_rows(
     conn: &mut AnyConnection,
     table: &str,
     cols: &[&str],
     rows: Vec<Vec<Val>>,
+    max_params: usize,
 ) -> Result<(), sqlx::Error> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let sql = insert_sql(table, cols, rows.len(), "");
-    let mut q = sqlx::query(AssertSqlSafe(sql));
-    for row in rows {
-        for v in row {
+    let per_stmt = (max_params / cols.len()).max(1);
+    let full = insert_sql(table, cols, per_stmt, "");
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_stmt).collect();
+        let sql = if chunk.len() == per_stmt { full.clone() } else { insert_sql(table, cols, chunk.len(), "") };
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for v in chunk.into_iter().flatten() {
             q = match v {
                 Val::Int(i) => q.bind(i),
                 Val::Text(t) => q.bind(t),
+                Val::Bytes(b) => q.bind(b),
             };
         }
+        q.execute(&mut *conn).await?;
     }
-    q.execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -355,7 +359,7 @@ fn row_digest(keys: &Keys, cells: &Cells) -> String {
         .map(|(c, v)| (c.as_str(), v.trim()))
         .collect();
     pairs.sort();
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(keys.pseudonym.as_bytes()).expect("any key length");
+    let mut mac = keys.pseudonym.mac();
     mac.update(b"zicht row digest v1\x00");
     for (c, v) in pairs {
         mac.update(c.as_bytes());
@@ -488,6 +492,8 @@ struct Run<'a> {
     reporters: HashMap<String, String>,
     problems: Vec<RowProblem>,
     problem_count: u64,
+    /// Bound parameters per statement ([`crate::Db::max_params`]).
+    max_params: usize,
 }
 
 /// A parsed row waiting in a batch.
@@ -515,7 +521,9 @@ impl Store {
                 Some(Vault::new(keys.vault().map_err(StoreError::from)?))
             }
         };
-        let mut run = Run { keys, vault, opts, reporters: HashMap::new(), problems: Vec::new(), problem_count: 0 };
+        let max_params = self.db.max_params();
+        let mut run =
+            Run { keys, vault, opts, reporters: HashMap::new(), problems: Vec::new(), problem_count: 0, max_params };
         for row in sqlx::query("SELECT id, reporter_type FROM reporters").fetch_all(&self.db.pool).await? {
             run.reporters.insert(row.try_get(0)?, row.try_get(1)?);
         }
@@ -724,20 +732,22 @@ impl Run<'_> {
         let ids: Vec<&str> = batch.iter().map(|p| p.parsed.key().1).collect();
         let placeholders =
             |from: usize, n: usize| (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-        let sql = format!(
-            "SELECT {owner}, external_id, row_digest FROM {table} WHERE {owner} IN ({}) AND external_id IN ({})",
-            placeholders(1, owners.len()),
-            placeholders(owners.len() + 1, ids.len()),
-            owner = kind.owner_column(),
-            table = kind.table(),
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for v in owners.iter().chain(&ids) {
-            q = q.bind(*v);
-        }
         let mut known: HashMap<(String, String), String> = HashMap::new();
-        for row in q.fetch_all(&mut **tx).await? {
-            known.insert((row.try_get(0)?, row.try_get(1)?), row.try_get(2)?);
+        for chunk in ids.chunks(self.max_params.saturating_sub(owners.len()).max(1)) {
+            let sql = format!(
+                "SELECT {owner}, external_id, row_digest FROM {table} WHERE {owner} IN ({}) AND external_id IN ({})",
+                placeholders(1, owners.len()),
+                placeholders(owners.len() + 1, chunk.len()),
+                owner = kind.owner_column(),
+                table = kind.table(),
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for v in owners.iter().chain(chunk) {
+                q = q.bind(*v);
+            }
+            for row in q.fetch_all(&mut **tx).await? {
+                known.insert((row.try_get(0)?, row.try_get(1)?), row.try_get(2)?);
+            }
         }
         let mut vault_rows = Vec::new();
         let mut rows = Vec::new();
@@ -780,29 +790,20 @@ impl Run<'_> {
         if self.problem_count > 0 && self.opts.on_error == OnError::Abort {
             return Ok(());
         }
-        insert_rows(tx, "reporters", &["id", "reporter_type"], new_reporters).await?;
+        insert_rows(tx, "reporters", &["id", "reporter_type"], new_reporters, self.max_params).await?;
         summary.vault_records += vault_rows.len() as u64;
-        if !vault_rows.is_empty() {
-            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            let sql = insert_sql("vault", &["id", "nonce", "ciphertext", "created_at"], vault_rows.len(), "");
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for s in vault_rows {
-                q = q.bind(s.id).bind(s.nonce).bind(s.ciphertext).bind(now.clone());
-            }
-            q.execute(&mut **tx).await?;
-        }
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let vault_rows = vault_rows
+            .into_iter()
+            .map(|s| vec![Val::Text(Some(s.id)), Val::Bytes(s.nonce), Val::Bytes(s.ciphertext), text(&now)])
+            .collect();
+        insert_rows(tx, "vault", &["id", "nonce", "ciphertext", "created_at"], vault_rows, self.max_params).await?;
         let cols = match kind {
             Kind::Reports => REPORT_INSERT,
             Kind::Events => EVENT_INSERT,
             Kind::Signals => SIGNAL_INSERT,
         };
-        // Stay under SQLite's and PostgreSQL's bound-parameter limits.
-        let per_stmt = (30_000 / cols.len()).max(1);
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let chunk: Vec<_> = rows.by_ref().take(per_stmt).collect();
-            insert_rows(tx, kind.table(), cols, chunk).await?;
-        }
+        insert_rows(tx, kind.table(), cols, rows, self.max_params).await?;
         Ok(())
     }
 }

@@ -134,7 +134,7 @@ impl Store {
             assignments.iter().map(|a| a.person_id.as_str()).filter(|p| !existing.contains(*p)).collect();
         new.sort_unstable();
         new.dedup();
-        for chunk in new.chunks(5000) {
+        for chunk in new.chunks(self.db.max_params() / 2) {
             let mut sql = String::from("INSERT INTO persons (id, created_at) VALUES ");
             for i in 0..chunk.len() {
                 if i > 0 {
@@ -160,7 +160,7 @@ impl Store {
                 Table::Reports => "reports",
                 Table::Events => "events",
             };
-            for chunk in ids.chunks(1000) {
+            for chunk in ids.chunks(self.db.max_params() - 1) {
                 let placeholders = (2..chunk.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
                 let sql = format!("UPDATE {t} SET person_id = $1 WHERE id IN ({placeholders})");
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(person);

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod cif;
 pub mod common;
 pub mod cox;
+pub mod demo;
 pub mod import;
 pub mod init;
 pub mod mse;
