@@ -1,0 +1,741 @@
+//! The Fellegi–Sunter model: prior match probability λ, and per comparison level the
+//! probabilities m = P(level | match) and u = P(level | non-match) (Fellegi & Sunter 1969).
+//! A pair's match weight is `log2(λ/(1-λ)) + Σ log2(m/u)`, its match probability
+//! `2^w / (1 + 2^w)`, missing values contributing nothing.
+//!
+//! Estimation follows Splink (Linacre et al. 2022):
+//!
+//! * **u** from comparison levels of uniformly drawn random pairs, nearly all non-matches.
+//! * **m** by expectation–maximisation (Dempster, Laird & Rubin 1977; for linkage Winkler
+//!   1988, Jaro 1989) on the pairs of each *training* blocking rule, holding u fixed. Fields
+//!   in the rule always agree there, so they are left out of that rule's likelihood and get
+//!   their m from the other rules; each field's m is the mean over the rules that estimated it.
+//!   EM runs on the distinct comparison patterns with their counts, so each iteration costs
+//!   the number of patterns, not of pairs.
+//! * **λ** from each training rule: the rule holds `λ_rule · N_rule` matches, which is the
+//!   population's matches times the rule's recall `Π m_exact · P(non-missing)²` over its
+//!   columns; λ is the median over rules of that number of matches divided by all pairs.
+//!
+//! Term-frequency adjustment (Winkler 1989, Splink): on the exact level of a field with `tf`
+//! set, the Bayes factor is `m_exact / tf(value)` instead of `m_exact / u_exact`, where
+//! `tf(value)` is the value's share of the non-missing records, so agreeing on a rare name
+//! counts more than agreeing on a common one.
+
+use std::collections::HashMap;
+
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::block::{self, BlockingRule};
+use crate::compare::{FieldKind, NULL_LEVEL};
+use crate::records::{NULL, Records};
+use crate::{Control, Error, LinkSpec};
+
+/// Most comparisons a model may have (patterns are packed 8 bits per field into a `u128`).
+pub const MAX_COMPARISONS: usize = 16;
+
+/// Smallest m or u kept, so no level has an infinite weight.
+const FLOOR: f64 = 1e-6;
+
+/// Parameters of one comparison level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LevelParams {
+    /// What the level means.
+    pub label: String,
+    /// P(level | match).
+    pub m: f64,
+    /// P(level | non-match).
+    pub u: f64,
+}
+
+/// Parameters of one comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComparisonParams {
+    /// Column name.
+    pub column: String,
+    /// Field kind.
+    pub kind: FieldKind,
+    /// Term-frequency adjustment of the exact level.
+    pub tf: bool,
+    /// Levels, strongest first.
+    pub levels: Vec<LevelParams>,
+    /// Whether EM estimated m (false: no training rule left the field free; m is the prior).
+    pub m_estimated: bool,
+}
+
+/// What training did, per rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleTraining {
+    /// The training rule.
+    pub rule: String,
+    /// Pairs the rule makes.
+    pub pairs: u64,
+    /// Pairs used (all, or a uniform sample when there are more than the maximum).
+    pub used: u64,
+    /// Distinct comparison patterns among them.
+    pub patterns: usize,
+    /// Share of matches among the rule's pairs.
+    pub lambda_rule: f64,
+    /// EM iterations.
+    pub iterations: usize,
+    /// Whether EM met the tolerance.
+    pub converged: bool,
+}
+
+/// What training did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainingReport {
+    /// Random pairs used for u.
+    pub u_pairs: u64,
+    /// Per training rule.
+    pub rules: Vec<RuleTraining>,
+}
+
+/// A trained Fellegi–Sunter model; saved and loaded as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    /// Format version.
+    pub version: u32,
+    /// Probability that two random records match.
+    pub lambda: f64,
+    /// Comparisons in the order of the spec.
+    pub comparisons: Vec<ComparisonParams>,
+    /// How the model was trained.
+    pub training: TrainingReport,
+}
+
+impl Model {
+    /// The model as pretty JSON.
+    pub fn to_json(&self) -> Result<String, Error> {
+        Ok(serde_json::to_string_pretty(self)?)
+    }
+
+    /// A model from JSON, checked for consistency.
+    pub fn from_json(s: &str) -> Result<Self, Error> {
+        let m: Model = serde_json::from_str(s)?;
+        if !(m.lambda > 0.0 && m.lambda < 1.0) {
+            return Err(Error::ModelMismatch(format!("lambda {} is not in (0, 1)", m.lambda)));
+        }
+        for c in &m.comparisons {
+            if c.levels.len() != c.kind.n_levels() {
+                return Err(Error::ModelMismatch(format!(
+                    "column {}: {} levels, kind {} has {}",
+                    c.column,
+                    c.levels.len(),
+                    c.kind.as_str(),
+                    c.kind.n_levels()
+                )));
+            }
+            if c.levels.iter().any(|l| !(l.m > 0.0 && l.m <= 1.0 && l.u > 0.0 && l.u <= 1.0)) {
+                return Err(Error::ModelMismatch(format!("column {}: m and u must be in (0, 1]", c.column)));
+            }
+        }
+        Ok(m)
+    }
+
+    /// Checks that the model's comparisons are the spec's (column, kind, order).
+    pub fn check(&self, spec: &LinkSpec) -> Result<(), Error> {
+        let ours: Vec<(&str, FieldKind)> = self.comparisons.iter().map(|c| (c.column.as_str(), c.kind)).collect();
+        let theirs: Vec<(&str, FieldKind)> = spec.comparisons.iter().map(|c| (c.column.as_str(), c.kind)).collect();
+        if ours != theirs {
+            let fmt = |v: &[(&str, FieldKind)]| v.iter().map(|(c, k)| format!("{c}:{}", k.as_str())).collect::<Vec<_>>().join(" ");
+            return Err(Error::ModelMismatch(format!("model has {}, asked for {}", fmt(&ours), fmt(&theirs))));
+        }
+        Ok(())
+    }
+
+    /// Prior match weight `log2(λ / (1 - λ))`.
+    pub fn prior_weight(&self) -> f64 {
+        (self.lambda / (1.0 - self.lambda)).log2()
+    }
+
+    /// Each field's contribution to the match weight of records `i` and `j`.
+    pub fn explain(&self, records: &Records, i: usize, j: usize) -> Result<Explanation, Error> {
+        let scorer = Scorer::new(self, records)?;
+        let mut gamma = vec![0u8; self.comparisons.len()];
+        scorer.comparer.levels(i as u32, j as u32, &mut gamma);
+        let mut fields = Vec::new();
+        let mut total = self.prior_weight();
+        for (f, c) in self.comparisons.iter().enumerate() {
+            let col = &records.columns[scorer.comparer.cols[f]];
+            let value = |r: usize| {
+                let code = col.codes[r];
+                (code != NULL).then(|| col.values[code as usize].text.clone())
+            };
+            let g = gamma[f];
+            let (level, m, u, weight, tf_adjustment) = if g == NULL_LEVEL {
+                ("null".to_string(), None, None, 0.0, 0.0)
+            } else {
+                let l = &c.levels[g as usize];
+                let tf = if g == 0 { scorer.tf_adjust(f, col.codes[i]) } else { 0.0 };
+                (l.label.clone(), Some(l.m), Some(l.u), (l.m / l.u).log2(), tf)
+            };
+            total += weight + tf_adjustment;
+            fields.push(FieldExplanation { column: c.column.clone(), left: value(i), right: value(j), level, m, u, weight, tf_adjustment });
+        }
+        Ok(Explanation { prior_weight: self.prior_weight(), fields, match_weight: total, match_probability: probability(total) })
+    }
+}
+
+/// The match probability of a match weight: `2^w / (1 + 2^w)`.
+pub fn probability(weight: f64) -> f64 {
+    1.0 / (1.0 + (-weight).exp2())
+}
+
+/// One field's part of an [`Explanation`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldExplanation {
+    /// Column.
+    pub column: String,
+    /// Normalised left value.
+    pub left: Option<String>,
+    /// Normalised right value.
+    pub right: Option<String>,
+    /// Comparison level label (`null` when a value is missing).
+    pub level: String,
+    /// m of the level.
+    pub m: Option<f64>,
+    /// u of the level.
+    pub u: Option<f64>,
+    /// `log2(m/u)`.
+    pub weight: f64,
+    /// Term-frequency adjustment `log2(u_exact / tf(value))` on the exact level.
+    pub tf_adjustment: f64,
+}
+
+/// Why a pair got its score: prior plus each field's weight.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// `log2(λ/(1-λ))`.
+    pub prior_weight: f64,
+    /// Per field.
+    pub fields: Vec<FieldExplanation>,
+    /// Sum of prior and field weights.
+    pub match_weight: f64,
+    /// Match probability.
+    pub match_probability: f64,
+}
+
+/// Computes comparison levels of record pairs.
+#[derive(Debug)]
+pub(crate) struct Comparer<'a> {
+    pub(crate) records: &'a Records,
+    pub(crate) cols: Vec<usize>,
+    pub(crate) kinds: Vec<FieldKind>,
+}
+
+impl<'a> Comparer<'a> {
+    pub(crate) fn new(spec_cols: &[(String, FieldKind)], records: &'a Records) -> Result<Self, Error> {
+        if spec_cols.is_empty() {
+            return Err(Error::Spec("at least one comparison is needed".into()));
+        }
+        if spec_cols.len() > MAX_COMPARISONS {
+            return Err(Error::Spec(format!("at most {MAX_COMPARISONS} comparisons are supported")));
+        }
+        let cols = spec_cols
+            .iter()
+            .map(|(c, _)| records.column_index(c).ok_or_else(|| Error::Spec(format!("column {c:?} is not among the record columns"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { records, cols, kinds: spec_cols.iter().map(|(_, k)| *k).collect() })
+    }
+
+    /// Levels of pair (i, j) into `out`.
+    #[inline]
+    pub(crate) fn levels(&self, i: u32, j: u32, out: &mut [u8]) {
+        for (f, (&c, &kind)) in self.cols.iter().zip(&self.kinds).enumerate() {
+            let col = &self.records.columns[c];
+            let (a, b) = (col.codes[i as usize], col.codes[j as usize]);
+            out[f] = if a == NULL || b == NULL {
+                NULL_LEVEL
+            } else if a == b {
+                0
+            } else {
+                kind.level(&col.values[a as usize], &col.values[b as usize])
+            };
+        }
+    }
+
+    /// Levels of pair (i, j) packed 8 bits per field.
+    #[inline]
+    pub(crate) fn pattern(&self, i: u32, j: u32) -> u128 {
+        let mut g = [0u8; MAX_COMPARISONS];
+        self.levels(i, j, &mut g[..self.cols.len()]);
+        pack(&g[..self.cols.len()])
+    }
+}
+
+fn pack(g: &[u8]) -> u128 {
+    g.iter().enumerate().fold(0u128, |acc, (f, &l)| acc | (u128::from(l) << (8 * f)))
+}
+
+fn unpack(p: u128, n: usize) -> Vec<u8> {
+    (0..n).map(|f| ((p >> (8 * f)) & 0xff) as u8).collect()
+}
+
+/// Scores pairs with a model: weight tables per level and term-frequency adjustments per value.
+#[derive(Debug)]
+pub(crate) struct Scorer<'a> {
+    pub(crate) comparer: Comparer<'a>,
+    prior: f64,
+    weights: Vec<Vec<f64>>,
+    /// Per field with tf on: adjustment per value code.
+    tf: Vec<Option<Vec<f64>>>,
+}
+
+impl<'a> Scorer<'a> {
+    pub(crate) fn new(model: &Model, records: &'a Records) -> Result<Self, Error> {
+        let spec_cols: Vec<(String, FieldKind)> = model.comparisons.iter().map(|c| (c.column.clone(), c.kind)).collect();
+        let comparer = Comparer::new(&spec_cols, records)?;
+        let weights = model.comparisons.iter().map(|c| c.levels.iter().map(|l| (l.m / l.u).log2()).collect()).collect();
+        let tf = model
+            .comparisons
+            .iter()
+            .zip(&comparer.cols)
+            .map(|(c, &col)| {
+                c.tf.then(|| {
+                    let column = &records.columns[col];
+                    let n = column.non_null().max(1) as f64;
+                    let u_exact = c.levels[0].u;
+                    column.counts.iter().map(|&k| (u_exact / (f64::from(k) / n)).log2()).collect()
+                })
+            })
+            .collect();
+        Ok(Self { comparer, prior: model.prior_weight(), weights, tf })
+    }
+
+    #[inline]
+    pub(crate) fn tf_adjust(&self, f: usize, code: u32) -> f64 {
+        match &self.tf[f] {
+            Some(t) if code != NULL => t[code as usize],
+            _ => 0.0,
+        }
+    }
+
+    /// Match weight of pair (i, j).
+    #[inline]
+    pub(crate) fn weight(&self, i: u32, j: u32) -> f64 {
+        let mut g = [0u8; MAX_COMPARISONS];
+        let n = self.weights.len();
+        self.comparer.levels(i, j, &mut g[..n]);
+        let mut w = self.prior;
+        for f in 0..n {
+            let l = g[f];
+            if l != NULL_LEVEL {
+                w += self.weights[f][l as usize];
+                if l == 0 && self.tf[f].is_some() {
+                    let code = self.comparer.records.columns[self.comparer.cols[f]].codes[i as usize];
+                    w += self.tf_adjust(f, code);
+                }
+            }
+        }
+        w
+    }
+}
+
+/// Result of [`em`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmResult {
+    /// Share of matches.
+    pub lambda: f64,
+    /// m per field and level (inactive fields unchanged).
+    pub m: Vec<Vec<f64>>,
+    /// Log-likelihood before each iteration and after the last.
+    pub log_likelihood: Vec<f64>,
+    /// Iterations run.
+    pub iterations: usize,
+    /// Whether parameters moved less than the tolerance.
+    pub converged: bool,
+}
+
+/// EM for the two-class latent model on comparison patterns (Winkler 1988): `patterns` are
+/// `(levels, count)`; u is held fixed; only `active` fields enter the likelihood and get m
+/// re-estimated. Each iteration cannot lower the observed-data log-likelihood
+/// `Σ c · log(λ Π m + (1-λ) Π u)` (Dempster, Laird & Rubin 1977).
+pub fn em(
+    patterns: &[(Vec<u8>, f64)],
+    u: &[Vec<f64>],
+    m0: &[Vec<f64>],
+    lambda0: f64,
+    active: &[bool],
+    max_iterations: usize,
+    tolerance: f64,
+) -> EmResult {
+    let mut m: Vec<Vec<f64>> = m0.to_vec();
+    let mut lambda = lambda0;
+    let mut lls = Vec::new();
+    let mut converged = false;
+    let mut iterations = 0;
+    let log_parts = |m: &Vec<Vec<f64>>, lambda: f64, g: &[u8]| {
+        let (mut a, mut b) = (lambda.ln(), (1.0 - lambda).ln());
+        for (f, &l) in g.iter().enumerate() {
+            if active[f] && l != NULL_LEVEL {
+                a += m[f][l as usize].ln();
+                b += u[f][l as usize].ln();
+            }
+        }
+        (a, b)
+    };
+    let log_likelihood = |m: &Vec<Vec<f64>>, lambda: f64| -> f64 {
+        patterns
+            .iter()
+            .map(|(g, c)| {
+                let (a, b) = log_parts(m, lambda, g);
+                let hi = a.max(b);
+                c * (hi + ((a - hi).exp() + (b - hi).exp()).ln())
+            })
+            .sum()
+    };
+    while iterations < max_iterations {
+        lls.push(log_likelihood(&m, lambda));
+        // E step: posterior match probability of each pattern; M step: weighted shares.
+        let mut total = 0.0;
+        let mut matched = 0.0;
+        let mut num: Vec<Vec<f64>> = m.iter().map(|l| vec![0.0; l.len()]).collect();
+        for (g, c) in patterns {
+            let (a, b) = log_parts(&m, lambda, g);
+            let w = 1.0 / (1.0 + (b - a).exp());
+            total += c;
+            matched += c * w;
+            for (f, &l) in g.iter().enumerate() {
+                if active[f] && l != NULL_LEVEL {
+                    num[f][l as usize] += c * w;
+                }
+            }
+        }
+        let mut change: f64 = 0.0;
+        let new_lambda = if total > 0.0 { matched / total } else { lambda };
+        change = change.max((new_lambda - lambda).abs());
+        lambda = new_lambda.clamp(1e-12, 1.0 - 1e-12);
+        for f in 0..m.len() {
+            if !active[f] {
+                continue;
+            }
+            let s: f64 = num[f].iter().sum();
+            if s > 0.0 {
+                for (k, x) in num[f].iter().enumerate() {
+                    let v = x / s;
+                    change = change.max((v - m[f][k]).abs());
+                    m[f][k] = v;
+                }
+            }
+        }
+        iterations += 1;
+        if change < tolerance {
+            converged = true;
+            break;
+        }
+    }
+    lls.push(log_likelihood(&m, lambda));
+    EmResult { lambda, m, log_likelihood: lls, iterations, converged }
+}
+
+/// Starting m: halving shares from the exact level down, so EM starts in the "match" mode
+/// (agreement likelier among matches than among non-matches).
+fn initial_m(n: usize) -> Vec<f64> {
+    let raw: Vec<f64> = (0..n).map(|k| 0.5f64.powi(k as i32)).collect();
+    let s: f64 = raw.iter().sum();
+    raw.iter().map(|x| x / s).collect()
+}
+
+fn floored(p: &[f64]) -> Vec<f64> {
+    let f: Vec<f64> = p.iter().map(|x| x.max(FLOOR)).collect();
+    let s: f64 = f.iter().sum();
+    f.iter().map(|x| x / s).collect()
+}
+
+/// Estimates u from `spec.u_pairs` uniformly drawn pairs (all pairs when there are fewer),
+/// with a seeded ChaCha8 generator. Levels never seen get one pseudo-count.
+pub fn estimate_u(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<(Vec<Vec<f64>>, u64), Error> {
+    let comparer = Comparer::new(&spec_cols(spec), records)?;
+    let n = records.len();
+    let total = records.total_pairs();
+    if total == 0 {
+        return Err(Error::Empty(": at least two records are needed"));
+    }
+    let draws = spec.u_pairs.min(total).max(1);
+    ctl.progress.start("estimating u from random pairs", draws);
+    let chunks = 64u64;
+    let per = draws.div_ceil(chunks);
+    let nf = comparer.cols.len();
+    let counts = (0..chunks)
+        .into_par_iter()
+        .map(|chunk| {
+            let mut rng = ChaCha8Rng::seed_from_u64(spec.seed.wrapping_add(chunk.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+            let mut counts: Vec<Vec<u64>> = comparer.kinds.iter().map(|k| vec![0; k.n_levels()]).collect();
+            let mut g = vec![0u8; nf];
+            let todo = per.min(draws.saturating_sub(chunk * per));
+            for _ in 0..todo {
+                let (i, j) = if records.link {
+                    (rng.random_range(0..records.n_left), rng.random_range(records.n_left..n))
+                } else {
+                    let i = rng.random_range(0..n);
+                    let mut j = rng.random_range(0..n - 1);
+                    if j >= i {
+                        j += 1;
+                    }
+                    (i, j)
+                };
+                comparer.levels(i as u32, j as u32, &mut g);
+                for (f, &l) in g.iter().enumerate() {
+                    if l != NULL_LEVEL {
+                        counts[f][l as usize] += 1;
+                    }
+                }
+            }
+            ctl.progress.advance(todo);
+            counts
+        })
+        .reduce(
+            || comparer.kinds.iter().map(|k| vec![0; k.n_levels()]).collect(),
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    for (p, q) in x.iter_mut().zip(y) {
+                        *p += q;
+                    }
+                }
+                a
+            },
+        );
+    ctl.progress.finish();
+    ctl.check()?;
+    let u = counts
+        .iter()
+        .map(|c| {
+            let s = c.iter().map(|&x| x.max(1) as f64).sum::<f64>();
+            floored(&c.iter().map(|&x| x.max(1) as f64 / s).collect::<Vec<_>>())
+        })
+        .collect();
+    Ok((u, draws))
+}
+
+fn spec_cols(spec: &LinkSpec) -> Vec<(String, FieldKind)> {
+    spec.comparisons.iter().map(|c| (c.column.clone(), c.kind)).collect()
+}
+
+/// Comparison patterns (with counts) of the pairs of one rule: all pairs when there are at
+/// most `max` of them, else `max` pairs drawn uniformly (with replacement) from the rule's
+/// pairs: a block is drawn with probability proportional to its pairs, then a pair within it.
+pub fn rule_patterns(
+    comparer_spec: &LinkSpec,
+    records: &Records,
+    rule: &BlockingRule,
+    max: u64,
+    seed: u64,
+    ctl: &Control,
+) -> Result<(HashMap<u128, u64>, u64, u64), Error> {
+    let comparer = Comparer::new(&spec_cols(comparer_spec), records)?;
+    let rb = block::blocks(rule, records)?;
+    let link = records.link;
+    let merge = |mut a: HashMap<u128, u64>, b: HashMap<u128, u64>| {
+        let (mut big, small) = if a.len() >= b.len() { (std::mem::take(&mut a), b) } else { (b, a) };
+        for (k, v) in small {
+            *big.entry(k).or_insert(0) += v;
+        }
+        big
+    };
+    if rb.pairs <= max {
+        ctl.progress.start(&format!("training on rule {rule}"), rb.pairs);
+        let pats = rb
+            .blocks
+            .par_iter()
+            .map(|b| {
+                if ctl.check().is_err() {
+                    return HashMap::new();
+                }
+                let mut h: HashMap<u128, u64> = HashMap::new();
+                for row in 0..b.rows(link) {
+                    b.for_each_in_row(link, row, |i, j| *h.entry(comparer.pattern(i, j)).or_insert(0) += 1);
+                }
+                ctl.progress.advance(b.pairs(link));
+                h
+            })
+            .reduce(HashMap::new, merge);
+        ctl.progress.finish();
+        ctl.check()?;
+        return Ok((pats, rb.pairs, rb.pairs));
+    }
+    let cum: Vec<u64> = rb
+        .blocks
+        .iter()
+        .scan(0u64, |s, b| {
+            *s += b.pairs(link);
+            Some(*s)
+        })
+        .collect();
+    let chunks = 64u64;
+    let per = max.div_ceil(chunks);
+    ctl.progress.start(&format!("training on a sample of rule {rule}"), max);
+    let pats = (0..chunks)
+        .into_par_iter()
+        .map(|chunk| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5851_F42D_4C95_7F2D ^ chunk.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let mut h: HashMap<u128, u64> = HashMap::new();
+            let todo = per.min(max.saturating_sub(chunk * per));
+            for _ in 0..todo {
+                let t = rng.random_range(0..rb.pairs);
+                let bi = cum.partition_point(|&c| c <= t);
+                let b = &rb.blocks[bi];
+                let (i, j) = if link {
+                    (b.members[rng.random_range(0..b.split)], b.members[rng.random_range(b.split..b.members.len())])
+                } else {
+                    let n = b.members.len();
+                    let x = rng.random_range(0..n);
+                    let mut y = rng.random_range(0..n - 1);
+                    if y >= x {
+                        y += 1;
+                    }
+                    (b.members[x.min(y)], b.members[x.max(y)])
+                };
+                *h.entry(comparer.pattern(i, j)).or_insert(0) += 1;
+            }
+            ctl.progress.advance(todo);
+            h
+        })
+        .reduce(HashMap::new, merge);
+    ctl.progress.finish();
+    ctl.check()?;
+    Ok((pats, rb.pairs, max))
+}
+
+/// Trains a model on `records`: u by random sampling, m by EM per training rule, λ from the
+/// rules' match counts (see the module documentation).
+pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model, Error> {
+    let (u, u_pairs) = estimate_u(spec, records, ctl)?;
+    let nf = spec.comparisons.len();
+    let m_init: Vec<Vec<f64>> = spec.comparisons.iter().map(|c| initial_m(c.kind.n_levels())).collect();
+    let mut m_sum: Vec<Vec<f64>> = m_init.iter().map(|l| vec![0.0; l.len()]).collect();
+    let mut m_n = vec![0usize; nf];
+    let mut reports = Vec::new();
+    // (λ_rule · N_rule, rule columns) for the λ estimate once m is known.
+    let mut rule_matches: Vec<(f64, Vec<String>)> = Vec::new();
+    for (r, rule) in spec.training_rules().iter().enumerate() {
+        ctl.check()?;
+        let seed = spec.seed.wrapping_add(r as u64 + 1);
+        let (pats, pairs, used) = rule_patterns(spec, records, rule, spec.max_training_pairs, seed, ctl)?;
+        let active: Vec<bool> = spec.comparisons.iter().map(|c| !rule.columns.contains(&c.column)).collect();
+        if pairs == 0 || !active.iter().any(|&a| a) {
+            reports.push(RuleTraining { rule: rule.to_string(), pairs, used, patterns: pats.len(), lambda_rule: 0.0, iterations: 0, converged: false });
+            continue;
+        }
+        let mut patterns: Vec<(Vec<u8>, f64)> = pats.into_iter().map(|(p, c)| (unpack(p, nf), c as f64)).collect();
+        patterns.sort_by(|a, b| a.0.cmp(&b.0));
+        let res = em(&patterns, &u, &m_init, 0.1, &active, spec.em_max_iterations, spec.em_tolerance);
+        for f in 0..nf {
+            if active[f] {
+                for (s, x) in m_sum[f].iter_mut().zip(&res.m[f]) {
+                    *s += x;
+                }
+                m_n[f] += 1;
+            }
+        }
+        rule_matches.push((res.lambda * pairs as f64, rule.columns.clone()));
+        reports.push(RuleTraining {
+            rule: rule.to_string(),
+            pairs,
+            used,
+            patterns: patterns.len(),
+            lambda_rule: res.lambda,
+            iterations: res.iterations,
+            converged: res.converged,
+        });
+    }
+    let m: Vec<Vec<f64>> = (0..nf)
+        .map(|f| {
+            if m_n[f] > 0 {
+                floored(&m_sum[f].iter().map(|s| s / m_n[f] as f64).collect::<Vec<_>>())
+            } else {
+                m_init[f].clone()
+            }
+        })
+        .collect();
+    // λ: matches in the population = matches in the rule / the rule's recall.
+    let n = records.len() as f64;
+    let mut estimates: Vec<f64> = rule_matches
+        .iter()
+        .map(|(matches, cols)| {
+            let recall: f64 = cols
+                .iter()
+                .map(|c| match spec.comparisons.iter().position(|x| &x.column == c) {
+                    Some(f) => {
+                        let col = &records.columns[records.column_index(c).expect("resolved")];
+                        let present = col.non_null() as f64 / n;
+                        m[f][0] * present * present
+                    }
+                    None => 1.0,
+                })
+                .product();
+            matches / recall.max(FLOOR)
+        })
+        .filter(|x| x.is_finite() && *x > 0.0)
+        .collect();
+    estimates.sort_by(f64::total_cmp);
+    let total = records.total_pairs() as f64;
+    let lambda = if estimates.is_empty() {
+        // No usable training rule: one match per record, the usual deduplication prior.
+        (n / 2.0) / total
+    } else {
+        let k = estimates.len();
+        let median = if k % 2 == 1 { estimates[k / 2] } else { (estimates[k / 2 - 1] + estimates[k / 2]) / 2.0 };
+        median / total
+    }
+    .clamp(1e-12, 0.5);
+    let comparisons = spec
+        .comparisons
+        .iter()
+        .enumerate()
+        .map(|(f, c)| ComparisonParams {
+            column: c.column.clone(),
+            kind: c.kind,
+            tf: c.tf,
+            levels: c
+                .kind
+                .level_labels()
+                .iter()
+                .enumerate()
+                .map(|(k, label)| LevelParams { label: (*label).to_string(), m: m[f][k], u: u[f][k] })
+                .collect(),
+            m_estimated: m_n[f] > 0,
+        })
+        .collect();
+    Ok(Model { version: 1, lambda, comparisons, training: TrainingReport { u_pairs, rules: reports } })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn em_recovers_a_known_mixture() {
+        // Two fields with 2 levels; matches (30%) agree with m = (0.9, 0.1), non-matches with
+        // u = (0.2, 0.8). Expected pattern counts of 10,000 pairs.
+        let (lam, m, u) = (0.3, [0.9, 0.1], [0.2, 0.8]);
+        let mut patterns = Vec::new();
+        for a in 0..2u8 {
+            for b in 0..2u8 {
+                let p = lam * m[a as usize] * m[b as usize] + (1.0 - lam) * u[a as usize] * u[b as usize];
+                patterns.push((vec![a, b], 10_000.0 * p));
+            }
+        }
+        // Third field inactive with a NULL in one pattern: must be ignored.
+        for p in &mut patterns {
+            p.0.push(NULL_LEVEL);
+        }
+        let uu = vec![u.to_vec(), u.to_vec(), vec![0.5, 0.5]];
+        let m0 = vec![vec![0.7, 0.3], vec![0.7, 0.3], vec![0.5, 0.5]];
+        let res = em(&patterns, &uu, &m0, 0.1, &[true, true, false], 2000, 1e-12);
+        assert!(res.converged);
+        assert!((res.lambda - 0.3).abs() < 1e-4, "{}", res.lambda);
+        assert!((res.m[0][0] - 0.9).abs() < 1e-4, "{:?}", res.m);
+        assert!((res.m[1][0] - 0.9).abs() < 1e-4);
+        assert_eq!(res.m[2], vec![0.5, 0.5]);
+    }
+
+    #[test]
+    fn probability_of_weight() {
+        assert!((probability(0.0) - 0.5).abs() < 1e-12);
+        assert!((probability(1.0) - 2.0 / 3.0).abs() < 1e-12);
+        assert!(probability(-2000.0) >= 0.0 && probability(2000.0) <= 1.0);
+    }
+}

@@ -1,0 +1,185 @@
+//! Records in: `(id, field values)`, normalised and interned per column as they arrive.
+//!
+//! Each column keeps a dictionary of distinct normalised values with their frequencies (for
+//! term-frequency adjustment) and one `u32` code per record, so exact agreement is a code
+//! comparison and memory grows with distinct values, not with raw text.
+
+use std::collections::HashMap;
+
+use crate::compare::{FieldKind, Value};
+use crate::{Error, LinkSpec};
+
+/// Code of a missing value.
+pub const NULL: u32 = u32::MAX;
+
+/// One column of the prepared records.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// Column name.
+    pub name: String,
+    /// How values were normalised (blocking-only columns use [`FieldKind::Text`]).
+    pub kind: FieldKind,
+    /// Distinct normalised values.
+    pub values: Vec<Value>,
+    /// Records holding each distinct value.
+    pub counts: Vec<u32>,
+    /// Value code per record ([`NULL`] when missing).
+    pub codes: Vec<u32>,
+}
+
+impl Column {
+    /// Records with a value.
+    pub fn non_null(&self) -> u64 {
+        self.counts.iter().map(|&c| u64::from(c)).sum()
+    }
+}
+
+/// Prepared records: one input (deduplication) or two (linkage, left records first).
+#[derive(Debug, Clone)]
+pub struct Records {
+    /// Record ids in input order, left then right.
+    pub ids: Vec<String>,
+    /// Columns in the order of [`LinkSpec::columns`].
+    pub columns: Vec<Column>,
+    /// Number of left records; equals `ids.len()` when deduplicating.
+    pub n_left: usize,
+    /// Whether two inputs are linked (pairs only across them).
+    pub link: bool,
+}
+
+impl Records {
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether there are no records.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Index of the column named `name`.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// Number of pairs that could be compared: `n(n-1)/2` when deduplicating, `n_l · n_r`
+    /// when linking.
+    pub fn total_pairs(&self) -> u64 {
+        let n = self.len() as u64;
+        if self.link {
+            let l = self.n_left as u64;
+            l * (n - l)
+        } else {
+            n * n.saturating_sub(1) / 2
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Builder {
+    name: String,
+    kind: FieldKind,
+    index: HashMap<String, u32>,
+    values: Vec<Value>,
+    counts: Vec<u32>,
+    codes: Vec<u32>,
+}
+
+/// Builds [`Records`] one record at a time.
+#[derive(Debug)]
+pub struct RecordsBuilder {
+    columns: Vec<Builder>,
+    ids: Vec<String>,
+    seen: HashMap<String, usize>,
+    n_left: Option<usize>,
+    side_start: usize,
+}
+
+impl RecordsBuilder {
+    /// A builder for the columns of `spec` ([`LinkSpec::columns`]); values are pushed in that
+    /// order.
+    pub fn new(spec: &LinkSpec) -> Self {
+        let columns = spec
+            .columns()
+            .into_iter()
+            .map(|name| {
+                let kind = spec
+                    .comparisons
+                    .iter()
+                    .find(|c| c.column == name)
+                    .map_or(FieldKind::Text, |c| c.kind);
+                Builder { name, kind, index: HashMap::new(), values: Vec::new(), counts: Vec::new(), codes: Vec::new() }
+            })
+            .collect();
+        Self { columns, ids: Vec::new(), seen: HashMap::new(), n_left: None, side_start: 0 }
+    }
+
+    /// Adds a record. `values` follow [`LinkSpec::columns`]; `None` or blank is missing.
+    pub fn push(&mut self, id: &str, values: &[Option<&str>]) -> Result<(), Error> {
+        let record = self.ids.len() - self.side_start + 1;
+        if values.len() != self.columns.len() {
+            return Err(Error::Arity { record, got: values.len(), expected: self.columns.len() });
+        }
+        if let Some(&first) = self.seen.get(id)
+            && first >= self.side_start
+        {
+            return Err(Error::DuplicateId { id: id.to_string(), record });
+        }
+        self.seen.insert(id.to_string(), self.ids.len());
+        self.ids.push(id.to_string());
+        for (col, raw) in self.columns.iter_mut().zip(values) {
+            let code = match raw.and_then(|r| col.kind.normalise(r)) {
+                None => NULL,
+                Some(v) => match col.index.get(&v.text) {
+                    Some(&c) => {
+                        col.counts[c as usize] += 1;
+                        c
+                    }
+                    None => {
+                        let c = col.values.len() as u32;
+                        col.index.insert(v.text.clone(), c);
+                        col.values.push(v);
+                        col.counts.push(1);
+                        c
+                    }
+                },
+            };
+            col.codes.push(code);
+        }
+        Ok(())
+    }
+
+    /// Ends the left input: records pushed after this are the right input, and only pairs
+    /// across the two are compared. Ids need only be unique within each input.
+    pub fn start_right(&mut self) {
+        self.n_left = Some(self.ids.len());
+        self.side_start = self.ids.len();
+    }
+
+    /// The prepared records.
+    pub fn finish(self) -> Result<Records, Error> {
+        let n = self.ids.len();
+        if n == 0 {
+            return Err(Error::Empty(""));
+        }
+        if let Some(l) = self.n_left {
+            if l == 0 {
+                return Err(Error::Empty(": the left input is empty"));
+            }
+            if l == n {
+                return Err(Error::Empty(": the right input is empty"));
+            }
+        }
+        Ok(Records {
+            ids: self.ids,
+            columns: self
+                .columns
+                .into_iter()
+                .map(|b| Column { name: b.name, kind: b.kind, values: b.values, counts: b.counts, codes: b.codes })
+                .collect(),
+            n_left: self.n_left.unwrap_or(n),
+            link: self.n_left.is_some(),
+        })
+    }
+}
