@@ -48,6 +48,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
+/// Default match-probability threshold for a link.
+pub const DEFAULT_THRESHOLD: f64 = 0.5;
+
 pub use block::BlockingRule;
 pub use compare::FieldKind;
 pub use model::Model;
