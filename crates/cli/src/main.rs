@@ -18,10 +18,15 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Deduplicate one CSV file or link two (Fellegi–Sunter with EM), write pairs and clusters.
+    Match(commands::matching::Args),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {};
+    let result = match cli.command {
+        Command::Match(args) => commands::matching::run(args),
+    };
     exit::finish(result)
 }

@@ -23,13 +23,19 @@ pub struct BlockingRule {
 impl BlockingRule {
     /// A rule on the given columns.
     pub fn on(columns: &[&str]) -> Self {
-        Self { columns: columns.iter().map(|c| (*c).to_string()).collect() }
+        Self {
+            columns: columns.iter().map(|c| (*c).to_string()).collect(),
+        }
     }
 
     /// Parses `a,b,c` (the command-line form).
     pub fn parse(s: &str) -> Option<Self> {
         let columns: Vec<String> = s.split(',').map(|c| c.trim().to_string()).collect();
-        if columns.iter().any(String::is_empty) { None } else { Some(Self { columns }) }
+        if columns.iter().any(String::is_empty) {
+            None
+        } else {
+            Some(Self { columns })
+        }
     }
 }
 
@@ -66,7 +72,11 @@ impl Block {
     /// members when linking). Rows are the unit of parallel work.
     pub fn for_each_in_row(&self, link: bool, row: usize, mut f: impl FnMut(u32, u32)) {
         let i = self.members[row];
-        let rest = if link { &self.members[self.split..] } else { &self.members[row + 1..] };
+        let rest = if link {
+            &self.members[self.split..]
+        } else {
+            &self.members[row + 1..]
+        };
         for &j in rest {
             f(i, j);
         }
@@ -74,7 +84,11 @@ impl Block {
 
     /// Number of rows (see [`Block::for_each_in_row`]).
     pub fn rows(&self, link: bool) -> usize {
-        if link { self.split } else { self.members.len().saturating_sub(1) }
+        if link {
+            self.split
+        } else {
+            self.members.len().saturating_sub(1)
+        }
     }
 }
 
@@ -105,14 +119,18 @@ impl RuleBlocks {
 /// Resolves rule column names to indices.
 pub fn resolve(rule: &BlockingRule, records: &Records) -> Result<Vec<usize>, Error> {
     if rule.columns.is_empty() {
-        return Err(Error::Spec("a blocking rule needs at least one column".into()));
+        return Err(Error::Spec(
+            "a blocking rule needs at least one column".into(),
+        ));
     }
     rule.columns
         .iter()
         .map(|c| {
-            records
-                .column_index(c)
-                .ok_or_else(|| Error::Spec(format!("blocking rule `{rule}` names column {c:?}, which is not among the columns")))
+            records.column_index(c).ok_or_else(|| {
+                Error::Spec(format!(
+                    "blocking rule `{rule}` names column {c:?}, which is not among the columns"
+                ))
+            })
         })
         .collect()
 }
@@ -135,7 +153,11 @@ pub fn blocks(rule: &BlockingRule, records: &Records) -> Result<RuleBlocks, Erro
     let mut blocks: Vec<Block> = groups
         .into_values()
         .filter_map(|members| {
-            let split = if records.link { members.partition_point(|&m| (m as usize) < records.n_left) } else { 0 };
+            let split = if records.link {
+                members.partition_point(|&m| (m as usize) < records.n_left)
+            } else {
+                0
+            };
             let b = Block { members, split };
             (b.pairs(records.link) > 0).then_some(b)
         })
@@ -143,7 +165,12 @@ pub fn blocks(rule: &BlockingRule, records: &Records) -> Result<RuleBlocks, Erro
     // Deterministic order regardless of hashing: by first member.
     blocks.sort_unstable_by_key(|b| b.members[0]);
     let pairs = blocks.iter().map(|b| b.pairs(records.link)).sum();
-    Ok(RuleBlocks { rule: rule.clone(), cols, blocks, pairs })
+    Ok(RuleBlocks {
+        rule: rule.clone(),
+        cols,
+        blocks,
+        pairs,
+    })
 }
 
 /// Pair counts of each rule before scoring.
@@ -161,10 +188,17 @@ pub fn plan(spec: &LinkSpec, records: &Records) -> Result<Vec<RuleBlocks>, Error
     if spec.blocking.is_empty() {
         return Err(Error::Spec("at least one blocking rule is needed".into()));
     }
-    let rules = spec.blocking.iter().map(|r| blocks(r, records)).collect::<Result<Vec<_>, _>>()?;
+    let rules = spec
+        .blocking
+        .iter()
+        .map(|r| blocks(r, records))
+        .collect::<Result<Vec<_>, _>>()?;
     let total: u64 = rules.iter().map(|r| r.pairs).sum();
     if total > spec.max_pairs {
-        let worst = rules.iter().max_by_key(|r| r.pairs).expect("at least one rule");
+        let worst = rules
+            .iter()
+            .max_by_key(|r| r.pairs)
+            .expect("at least one rule");
         let others: Vec<&str> = spec
             .comparisons
             .iter()
@@ -196,11 +230,20 @@ mod tests {
 
     fn records(link: bool) -> (LinkSpec, Records) {
         let spec = LinkSpec::new(
-            vec![Comparison::new("a", FieldKind::Exact), Comparison::new("b", FieldKind::Exact)],
+            vec![
+                Comparison::new("a", FieldKind::Exact),
+                Comparison::new("b", FieldKind::Exact),
+            ],
             vec![BlockingRule::on(&["a"]), BlockingRule::on(&["b"])],
         );
         let mut b = RecordsBuilder::new(&spec);
-        let rows = [("1", "x", "p"), ("2", "x", "q"), ("3", "y", "p"), ("4", "x", "p"), ("5", "", "p")];
+        let rows = [
+            ("1", "x", "p"),
+            ("2", "x", "q"),
+            ("3", "y", "p"),
+            ("4", "x", "p"),
+            ("5", "", "p"),
+        ];
         for (i, (id, a, bb)) in rows.iter().enumerate() {
             if link && i == 2 {
                 b.start_right();
@@ -247,7 +290,17 @@ mod tests {
         spec.max_pairs = 4;
         let err = plan(&spec, &r).unwrap_err();
         let msg = err.to_string();
-        assert!(matches!(err, Error::TooManyPairs { total: 9, rule_pairs: 6, .. }), "{msg}");
+        assert!(
+            matches!(
+                err,
+                Error::TooManyPairs {
+                    total: 9,
+                    rule_pairs: 6,
+                    ..
+                }
+            ),
+            "{msg}"
+        );
         assert!(msg.contains("--block b,a"), "{msg}");
     }
 }

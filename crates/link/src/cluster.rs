@@ -25,7 +25,10 @@ pub struct UnionFind {
 impl UnionFind {
     /// `n` singletons.
     pub fn new(n: usize) -> Self {
-        Self { parent: (0..n as u32).collect(), size: vec![1; n] }
+        Self {
+            parent: (0..n as u32).collect(),
+            size: vec![1; n],
+        }
     }
 
     /// Representative of `x`.
@@ -105,8 +108,16 @@ pub struct Clustering {
 /// Assigns stable cluster ids to `components` (from [`connected_components`]) given
 /// `previous` cluster ids of records by their id (`ids[r]` is record r's id). With no previous
 /// ids, clusters are numbered 1, 2, … in order of first record.
-pub fn stable_ids(ids: &[String], components: &[u32], previous: &HashMap<String, u64>) -> Clustering {
-    let n_comp = components.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
+pub fn stable_ids(
+    ids: &[String],
+    components: &[u32],
+    previous: &HashMap<String, u64>,
+) -> Clustering {
+    let n_comp = components
+        .iter()
+        .map(|&c| c as usize + 1)
+        .max()
+        .unwrap_or(0);
     // overlap[(component, previous id)] = records in common.
     let mut overlap: BTreeMap<(u32, u64), u32> = BTreeMap::new();
     for (r, &c) in components.iter().enumerate() {
@@ -116,7 +127,11 @@ pub fn stable_ids(ids: &[String], components: &[u32], previous: &HashMap<String,
     }
     let mut candidates: Vec<((u32, u64), u32)> = overlap.iter().map(|(&k, &v)| (k, v)).collect();
     // Largest overlap first, then smaller previous id, then earlier component.
-    candidates.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.1.cmp(&b.0.1)).then(a.0.0.cmp(&b.0.0)));
+    candidates.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then(a.0.1.cmp(&b.0.1))
+            .then(a.0.0.cmp(&b.0.0))
+    });
     let mut id_of: Vec<Option<u64>> = vec![None; n_comp];
     let mut taken: HashMap<u64, u32> = HashMap::new();
     for ((c, p), _) in &candidates {
@@ -147,7 +162,10 @@ pub fn stable_ids(ids: &[String], components: &[u32], previous: &HashMap<String,
         .filter(|(_, ps)| ps.len() > 1)
         .map(|(c, ps)| {
             let kept = id_of[c as usize];
-            Merge { kept, absorbed: ps.into_iter().filter(|&p| p != kept).collect() }
+            Merge {
+                kept,
+                absorbed: ps.into_iter().filter(|&p| p != kept).collect(),
+            }
         })
         .collect();
     let splits = by_prev
@@ -158,7 +176,13 @@ pub fn stable_ids(ids: &[String], components: &[u32], previous: &HashMap<String,
             Split { from, into }
         })
         .collect();
-    Clustering { cluster: components.iter().map(|&c| id_of[c as usize]).collect(), clusters: n_comp, new_clusters, merges, splits }
+    Clustering {
+        cluster: components.iter().map(|&c| id_of[c as usize]).collect(),
+        clusters: n_comp,
+        new_clusters,
+        merges,
+        splits,
+    }
 }
 
 #[cfg(test)]
@@ -187,7 +211,10 @@ mod tests {
     #[test]
     fn new_records_keep_existing_ids() {
         // Previous run: r0,r1 → 7; r2 → 3. Now r3 joins r2, r4 is new, and order changed.
-        let prev: HashMap<String, u64> = [("r0", 7), ("r1", 7), ("r2", 3)].iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        let prev: HashMap<String, u64> = [("r0", 7), ("r1", 7), ("r2", 3)]
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect();
         let c = connected_components(5, [(0, 1), (2, 3)]);
         let s = stable_ids(&ids(5), &c, &prev);
         assert_eq!(s.cluster, vec![7, 7, 3, 3, 8]);
@@ -198,13 +225,28 @@ mod tests {
     fn merges_and_splits_are_reported() {
         // Previous: {r0,r1,r2} → 1, {r3} → 2, {r4} → 5.
         // Now: {r0,r1} and {r2,r3,r4}: cluster 1 splits; 2 and 5 merge with r2.
-        let prev: HashMap<String, u64> = [("r0", 1), ("r1", 1), ("r2", 1), ("r3", 2), ("r4", 5)].iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        let prev: HashMap<String, u64> = [("r0", 1), ("r1", 1), ("r2", 1), ("r3", 2), ("r4", 5)]
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect();
         let c = connected_components(5, [(0, 1), (2, 3), (3, 4)]);
         let s = stable_ids(&ids(5), &c, &prev);
         // {r0,r1} overlaps 1 by 2 → keeps 1; {r2,r3,r4} overlaps 1,2,5 by one each → 1 taken, takes 2.
         assert_eq!(s.cluster, vec![1, 1, 2, 2, 2]);
-        assert_eq!(s.merges, vec![Merge { kept: 2, absorbed: vec![1, 5] }]);
-        assert_eq!(s.splits, vec![Split { from: 1, into: vec![1, 2] }]);
+        assert_eq!(
+            s.merges,
+            vec![Merge {
+                kept: 2,
+                absorbed: vec![1, 5]
+            }]
+        );
+        assert_eq!(
+            s.splits,
+            vec![Split {
+                from: 1,
+                into: vec![1, 2]
+            }]
+        );
         assert_eq!(s.new_clusters, 0);
     }
 }

@@ -79,9 +79,27 @@ impl FieldKind {
     /// Labels of the comparison levels, strongest first; the last is "else".
     pub fn level_labels(self) -> &'static [&'static str] {
         match self {
-            Self::Name => &["exact", "jaro-winkler >= 0.92", "jaro-winkler >= 0.88", "jaro-winkler >= 0.70", "else"],
-            Self::Text => &["exact", "levenshtein <= 1", "levenshtein <= 2", "jaro-winkler >= 0.88", "else"],
-            Self::Date => &["exact", "day-month swapped", "one edit", "within a year", "else"],
+            Self::Name => &[
+                "exact",
+                "jaro-winkler >= 0.92",
+                "jaro-winkler >= 0.88",
+                "jaro-winkler >= 0.70",
+                "else",
+            ],
+            Self::Text => &[
+                "exact",
+                "levenshtein <= 1",
+                "levenshtein <= 2",
+                "jaro-winkler >= 0.88",
+                "else",
+            ],
+            Self::Date => &[
+                "exact",
+                "day-month swapped",
+                "one edit",
+                "within a year",
+                "else",
+            ],
             Self::Postcode => &["exact", "one edit", "same first 3 characters", "else"],
             Self::Numeric => &["exact", "within 1%", "within 10%", "else"],
             Self::Exact => &["exact", "else"],
@@ -114,7 +132,10 @@ impl FieldKind {
             }),
             Self::Numeric => {
                 let t = normalise::text(raw)?;
-                Some(Value { num: normalise::number(raw), ..Value::text(t) })
+                Some(Value {
+                    num: normalise::number(raw),
+                    ..Value::text(t)
+                })
             }
         }
     }
@@ -204,7 +225,12 @@ pub struct Value {
 impl Value {
     /// A plain text value.
     pub fn text(text: String) -> Self {
-        Self { text, ymd: None, days: None, num: None }
+        Self {
+            text,
+            ymd: None,
+            days: None,
+            num: None,
+        }
     }
 }
 
@@ -222,7 +248,11 @@ pub fn levenshtein_at_most(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
         return None;
     }
     let args = rapidfuzz::distance::levenshtein::Args::default().score_cutoff(max);
-    rapidfuzz::distance::levenshtein::distance_with_args(a.iter().copied(), b.iter().copied(), &args)
+    rapidfuzz::distance::levenshtein::distance_with_args(
+        a.iter().copied(),
+        b.iter().copied(),
+        &args,
+    )
 }
 
 /// Normalised Levenshtein similarity `1 - d / max(len)`, in [0, 1].
@@ -238,7 +268,11 @@ pub fn levenshtein_similarity(a: &[u8], b: &[u8]) -> f64 {
 /// `|p - q| / max(|p|, |q|)`, 0 when both are 0.
 fn relative_difference(p: f64, q: f64) -> f64 {
     let scale = p.abs().max(q.abs());
-    if scale == 0.0 { 0.0 } else { (p - q).abs() / scale }
+    if scale == 0.0 {
+        0.0
+    } else {
+        (p - q).abs() / scale
+    }
 }
 
 #[cfg(test)]
@@ -263,15 +297,33 @@ mod tests {
         assert_eq!(Name.level(&v(Name, "Martha"), &v(Name, "Marhta")), 1);
         assert_eq!(Name.level(&v(Name, "José"), &v(Name, "jose")), 0);
         assert_eq!(Name.level(&v(Name, "Anna"), &v(Name, "Zoe")), 4);
-        assert_eq!(Date.level(&v(Date, "1990-03-04"), &v(Date, "04-03-1990")), 0);
-        assert_eq!(Date.level(&v(Date, "1990-03-04"), &v(Date, "1990-04-03")), 1);
+        assert_eq!(
+            Date.level(&v(Date, "1990-03-04"), &v(Date, "04-03-1990")),
+            0
+        );
+        assert_eq!(
+            Date.level(&v(Date, "1990-03-04"), &v(Date, "1990-04-03")),
+            1
+        );
         assert_eq!(Date.level(&v(Date, "19900304"), &v(Date, "19900394")), 2);
-        assert_eq!(Date.level(&v(Date, "1990-03-04"), &v(Date, "1990-11-28")), 3);
-        assert_eq!(Date.level(&v(Date, "1990-03-04"), &v(Date, "1970-11-28")), 4);
+        assert_eq!(
+            Date.level(&v(Date, "1990-03-04"), &v(Date, "1990-11-28")),
+            3
+        );
+        assert_eq!(
+            Date.level(&v(Date, "1990-03-04"), &v(Date, "1970-11-28")),
+            4
+        );
         assert_eq!(Text.level(&v(Text, "1804974"), &v(Text, "1804975")), 1);
         assert_eq!(Text.level(&v(Text, "1804974"), &v(Text, "1804957")), 2);
-        assert_eq!(Postcode.level(&v(Postcode, "1012AB"), &v(Postcode, "1012 AC")), 1);
-        assert_eq!(Postcode.level(&v(Postcode, "1012AB"), &v(Postcode, "1019XY")), 2);
+        assert_eq!(
+            Postcode.level(&v(Postcode, "1012AB"), &v(Postcode, "1012 AC")),
+            1
+        );
+        assert_eq!(
+            Postcode.level(&v(Postcode, "1012AB"), &v(Postcode, "1019XY")),
+            2
+        );
         assert_eq!(Numeric.level(&v(Numeric, "100"), &v(Numeric, "100.5")), 1);
         assert_eq!(Numeric.level(&v(Numeric, "100"), &v(Numeric, "95")), 2);
         assert_eq!(Numeric.level(&v(Numeric, "100"), &v(Numeric, "50")), 3);

@@ -30,10 +30,29 @@ pub struct Metrics {
 impl Metrics {
     /// Measures from counts.
     pub fn from_counts(tp: u64, fp: u64, fn_: u64) -> Self {
-        let precision = if tp + fp == 0 { 1.0 } else { tp as f64 / (tp + fp) as f64 };
-        let recall = if tp + fn_ == 0 { 1.0 } else { tp as f64 / (tp + fn_) as f64 };
-        let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
-        Self { true_positives: tp, false_positives: fp, false_negatives: fn_, precision, recall, f1 }
+        let precision = if tp + fp == 0 {
+            1.0
+        } else {
+            tp as f64 / (tp + fp) as f64
+        };
+        let recall = if tp + fn_ == 0 {
+            1.0
+        } else {
+            tp as f64 / (tp + fn_) as f64
+        };
+        let f1 = if precision + recall == 0.0 {
+            0.0
+        } else {
+            2.0 * precision * recall / (precision + recall)
+        };
+        Self {
+            true_positives: tp,
+            false_positives: fp,
+            false_negatives: fn_,
+            precision,
+            recall,
+            f1,
+        }
     }
 }
 
@@ -51,13 +70,23 @@ pub fn true_pairs<E: Hash + Eq>(entity: &[E], n_left: Option<usize>) -> u64 {
     }
     sizes
         .values()
-        .map(|&(l, r)| if n_left.is_some() { l * r } else { l * l.saturating_sub(1) / 2 })
+        .map(|&(l, r)| {
+            if n_left.is_some() {
+                l * r
+            } else {
+                l * l.saturating_sub(1) / 2
+            }
+        })
         .sum()
 }
 
 /// Metrics of predicted pairs (record indices, each unordered pair at most once) against true
 /// entities per record.
-pub fn pair_metrics<E: Hash + Eq>(pairs: impl IntoIterator<Item = (u32, u32)>, entity: &[E], n_left: Option<usize>) -> Metrics {
+pub fn pair_metrics<E: Hash + Eq>(
+    pairs: impl IntoIterator<Item = (u32, u32)>,
+    entity: &[E],
+    n_left: Option<usize>,
+) -> Metrics {
     let (mut tp, mut fp) = (0u64, 0u64);
     for (a, b) in pairs {
         if entity[a as usize] == entity[b as usize] {
@@ -73,7 +102,11 @@ pub fn pair_metrics<E: Hash + Eq>(pairs: impl IntoIterator<Item = (u32, u32)>, e
 /// Metrics of a clustering (cluster per record) against true entities: a pair is predicted
 /// when both records share a cluster, true when they share an entity (counted through the
 /// contingency table of cluster × entity).
-pub fn cluster_metrics<C: Hash + Eq, E: Hash + Eq>(cluster: &[C], entity: &[E], n_left: Option<usize>) -> Metrics {
+pub fn cluster_metrics<C: Hash + Eq, E: Hash + Eq>(
+    cluster: &[C],
+    entity: &[E],
+    n_left: Option<usize>,
+) -> Metrics {
     let predicted = true_pairs(cluster, n_left);
     let both: Vec<(&C, &E)> = cluster.iter().zip(entity).collect();
     let tp = true_pairs(&both, n_left);
@@ -91,14 +124,20 @@ mod tests {
         let e = [1, 1, 1, 2, 2, 3];
         assert_eq!(true_pairs(&e, None), 4);
         let m = pair_metrics([(0, 1), (1, 2), (3, 5)], &e, None);
-        assert_eq!((m.true_positives, m.false_positives, m.false_negatives), (2, 1, 2));
+        assert_eq!(
+            (m.true_positives, m.false_positives, m.false_negatives),
+            (2, 1, 2)
+        );
         assert!((m.precision - 2.0 / 3.0).abs() < 1e-12);
         assert!((m.recall - 0.5).abs() < 1e-12);
         assert!((m.f1 - 4.0 / 7.0).abs() < 1e-12);
         // Clusters {0,1} {2} {3,4,5}: predicted pairs 1 + 3 = 4, of which (0,1) and (3,4) true.
         let c = ["a", "a", "b", "c", "c", "c"];
         let m = cluster_metrics(&c, &e, None);
-        assert_eq!((m.true_positives, m.false_positives, m.false_negatives), (2, 2, 2));
+        assert_eq!(
+            (m.true_positives, m.false_positives, m.false_negatives),
+            (2, 2, 2)
+        );
     }
 
     #[test]
@@ -107,6 +146,9 @@ mod tests {
         let e = ["x", "y", "x", "x"];
         assert_eq!(true_pairs(&e, Some(2)), 2);
         let m = pair_metrics([(0, 2), (1, 3)], &e, Some(2));
-        assert_eq!((m.true_positives, m.false_positives, m.false_negatives), (1, 1, 1));
+        assert_eq!(
+            (m.true_positives, m.false_positives, m.false_negatives),
+            (1, 1, 1)
+        );
     }
 }

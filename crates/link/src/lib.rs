@@ -138,20 +138,29 @@ pub struct Control<'a> {
 
 impl std::fmt::Debug for Control<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Control").field("cancelled", &self.cancel.load(Ordering::Relaxed)).finish()
+        f.debug_struct("Control")
+            .field("cancelled", &self.cancel.load(Ordering::Relaxed))
+            .finish()
     }
 }
 
 impl Default for Control<'_> {
     fn default() -> Self {
-        Self { progress: &NoProgress, cancel: &NEVER }
+        Self {
+            progress: &NoProgress,
+            cancel: &NEVER,
+        }
     }
 }
 
 impl Control<'_> {
     /// `Err(Cancelled)` once cancellation was requested.
     pub fn check(&self) -> Result<(), Error> {
-        if self.cancel.load(Ordering::Relaxed) { Err(Error::Cancelled) } else { Ok(()) }
+        if self.cancel.load(Ordering::Relaxed) {
+            Err(Error::Cancelled)
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -170,7 +179,11 @@ pub struct Comparison {
 impl Comparison {
     /// A comparison with the kind's default term-frequency setting.
     pub fn new(column: &str, kind: FieldKind) -> Self {
-        Self { column: column.to_string(), kind, tf: kind.tf_default() }
+        Self {
+            column: column.to_string(),
+            kind,
+            tf: kind.tf_default(),
+        }
     }
 }
 
@@ -236,7 +249,12 @@ impl LinkSpec {
     /// The training rules in force: the given ones, or one exact rule per compared column.
     pub fn training_rules(&self) -> Vec<BlockingRule> {
         if self.training.is_empty() {
-            self.comparisons.iter().map(|c| BlockingRule { columns: vec![c.column.clone()] }).collect()
+            self.comparisons
+                .iter()
+                .map(|c| BlockingRule {
+                    columns: vec![c.column.clone()],
+                })
+                .collect()
         } else {
             self.training.clone()
         }

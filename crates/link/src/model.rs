@@ -116,7 +116,10 @@ impl Model {
     pub fn from_json(s: &str) -> Result<Self, Error> {
         let m: Model = serde_json::from_str(s)?;
         if !(m.lambda > 0.0 && m.lambda < 1.0) {
-            return Err(Error::ModelMismatch(format!("lambda {} is not in (0, 1)", m.lambda)));
+            return Err(Error::ModelMismatch(format!(
+                "lambda {} is not in (0, 1)",
+                m.lambda
+            )));
         }
         for c in &m.comparisons {
             if c.levels.len() != c.kind.n_levels() {
@@ -128,8 +131,14 @@ impl Model {
                     c.kind.n_levels()
                 )));
             }
-            if c.levels.iter().any(|l| !(l.m > 0.0 && l.m <= 1.0 && l.u > 0.0 && l.u <= 1.0)) {
-                return Err(Error::ModelMismatch(format!("column {}: m and u must be in (0, 1]", c.column)));
+            if c.levels
+                .iter()
+                .any(|l| !(l.m > 0.0 && l.m <= 1.0 && l.u > 0.0 && l.u <= 1.0))
+            {
+                return Err(Error::ModelMismatch(format!(
+                    "column {}: m and u must be in (0, 1]",
+                    c.column
+                )));
             }
         }
         Ok(m)
@@ -137,11 +146,28 @@ impl Model {
 
     /// Checks that the model's comparisons are the spec's (column, kind, order).
     pub fn check(&self, spec: &LinkSpec) -> Result<(), Error> {
-        let ours: Vec<(&str, FieldKind)> = self.comparisons.iter().map(|c| (c.column.as_str(), c.kind)).collect();
-        let theirs: Vec<(&str, FieldKind)> = spec.comparisons.iter().map(|c| (c.column.as_str(), c.kind)).collect();
+        let ours: Vec<(&str, FieldKind)> = self
+            .comparisons
+            .iter()
+            .map(|c| (c.column.as_str(), c.kind))
+            .collect();
+        let theirs: Vec<(&str, FieldKind)> = spec
+            .comparisons
+            .iter()
+            .map(|c| (c.column.as_str(), c.kind))
+            .collect();
         if ours != theirs {
-            let fmt = |v: &[(&str, FieldKind)]| v.iter().map(|(c, k)| format!("{c}:{}", k.as_str())).collect::<Vec<_>>().join(" ");
-            return Err(Error::ModelMismatch(format!("model has {}, asked for {}", fmt(&ours), fmt(&theirs))));
+            let fmt = |v: &[(&str, FieldKind)]| {
+                v.iter()
+                    .map(|(c, k)| format!("{c}:{}", k.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            return Err(Error::ModelMismatch(format!(
+                "model has {}, asked for {}",
+                fmt(&ours),
+                fmt(&theirs)
+            )));
         }
         Ok(())
     }
@@ -169,13 +195,37 @@ impl Model {
                 ("null".to_string(), None, None, 0.0, 0.0)
             } else {
                 let l = &c.levels[g as usize];
-                let tf = if g == 0 { scorer.tf_adjust(f, col.codes[i]) } else { 0.0 };
-                (l.label.clone(), Some(l.m), Some(l.u), (l.m / l.u).log2(), tf)
+                let tf = if g == 0 {
+                    scorer.tf_adjust(f, col.codes[i])
+                } else {
+                    0.0
+                };
+                (
+                    l.label.clone(),
+                    Some(l.m),
+                    Some(l.u),
+                    (l.m / l.u).log2(),
+                    tf,
+                )
             };
             total += weight + tf_adjustment;
-            fields.push(FieldExplanation { column: c.column.clone(), left: value(i), right: value(j), level, m, u, weight, tf_adjustment });
+            fields.push(FieldExplanation {
+                column: c.column.clone(),
+                left: value(i),
+                right: value(j),
+                level,
+                m,
+                u,
+                weight,
+                tf_adjustment,
+            });
         }
-        Ok(Explanation { prior_weight: self.prior_weight(), fields, match_weight: total, match_probability: probability(total) })
+        Ok(Explanation {
+            prior_weight: self.prior_weight(),
+            fields,
+            match_weight: total,
+            match_probability: probability(total),
+        })
     }
 }
 
@@ -227,18 +277,31 @@ pub(crate) struct Comparer<'a> {
 }
 
 impl<'a> Comparer<'a> {
-    pub(crate) fn new(spec_cols: &[(String, FieldKind)], records: &'a Records) -> Result<Self, Error> {
+    pub(crate) fn new(
+        spec_cols: &[(String, FieldKind)],
+        records: &'a Records,
+    ) -> Result<Self, Error> {
         if spec_cols.is_empty() {
             return Err(Error::Spec("at least one comparison is needed".into()));
         }
         if spec_cols.len() > MAX_COMPARISONS {
-            return Err(Error::Spec(format!("at most {MAX_COMPARISONS} comparisons are supported")));
+            return Err(Error::Spec(format!(
+                "at most {MAX_COMPARISONS} comparisons are supported"
+            )));
         }
         let cols = spec_cols
             .iter()
-            .map(|(c, _)| records.column_index(c).ok_or_else(|| Error::Spec(format!("column {c:?} is not among the record columns"))))
+            .map(|(c, _)| {
+                records.column_index(c).ok_or_else(|| {
+                    Error::Spec(format!("column {c:?} is not among the record columns"))
+                })
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { records, cols, kinds: spec_cols.iter().map(|(_, k)| *k).collect() })
+        Ok(Self {
+            records,
+            cols,
+            kinds: spec_cols.iter().map(|(_, k)| *k).collect(),
+        })
     }
 
     /// Levels of pair (i, j) into `out`.
@@ -267,7 +330,9 @@ impl<'a> Comparer<'a> {
 }
 
 fn pack(g: &[u8]) -> u128 {
-    g.iter().enumerate().fold(0u128, |acc, (f, &l)| acc | (u128::from(l) << (8 * f)))
+    g.iter()
+        .enumerate()
+        .fold(0u128, |acc, (f, &l)| acc | (u128::from(l) << (8 * f)))
 }
 
 fn unpack(p: u128, n: usize) -> Vec<u8> {
@@ -286,9 +351,17 @@ pub(crate) struct Scorer<'a> {
 
 impl<'a> Scorer<'a> {
     pub(crate) fn new(model: &Model, records: &'a Records) -> Result<Self, Error> {
-        let spec_cols: Vec<(String, FieldKind)> = model.comparisons.iter().map(|c| (c.column.clone(), c.kind)).collect();
+        let spec_cols: Vec<(String, FieldKind)> = model
+            .comparisons
+            .iter()
+            .map(|c| (c.column.clone(), c.kind))
+            .collect();
         let comparer = Comparer::new(&spec_cols, records)?;
-        let weights = model.comparisons.iter().map(|c| c.levels.iter().map(|l| (l.m / l.u).log2()).collect()).collect();
+        let weights = model
+            .comparisons
+            .iter()
+            .map(|c| c.levels.iter().map(|l| (l.m / l.u).log2()).collect())
+            .collect();
         let tf = model
             .comparisons
             .iter()
@@ -298,11 +371,20 @@ impl<'a> Scorer<'a> {
                     let column = &records.columns[col];
                     let n = column.non_null().max(1) as f64;
                     let u_exact = c.levels[0].u;
-                    column.counts.iter().map(|&k| (u_exact / (f64::from(k) / n)).log2()).collect()
+                    column
+                        .counts
+                        .iter()
+                        .map(|&k| (u_exact / (f64::from(k) / n)).log2())
+                        .collect()
                 })
             })
             .collect();
-        Ok(Self { comparer, prior: model.prior_weight(), weights, tf })
+        Ok(Self {
+            comparer,
+            prior: model.prior_weight(),
+            weights,
+            tf,
+        })
     }
 
     #[inline]
@@ -325,7 +407,8 @@ impl<'a> Scorer<'a> {
             if l != NULL_LEVEL {
                 w += self.weights[f][l as usize];
                 if l == 0 && self.tf[f].is_some() {
-                    let code = self.comparer.records.columns[self.comparer.cols[f]].codes[i as usize];
+                    let code =
+                        self.comparer.records.columns[self.comparer.cols[f]].codes[i as usize];
                     w += self.tf_adjust(f, code);
                 }
             }
@@ -428,7 +511,13 @@ pub fn em(
         }
     }
     lls.push(log_likelihood(&m, lambda));
-    EmResult { lambda, m, log_likelihood: lls, iterations, converged }
+    EmResult {
+        lambda,
+        m,
+        log_likelihood: lls,
+        iterations,
+        converged,
+    }
 }
 
 /// Starting m: halving shares from the exact level down, so EM starts in the "match" mode
@@ -447,7 +536,11 @@ fn floored(p: &[f64]) -> Vec<f64> {
 
 /// Estimates u from `spec.u_pairs` uniformly drawn pairs (all pairs when there are fewer),
 /// with a seeded ChaCha8 generator. Levels never seen get one pseudo-count.
-pub fn estimate_u(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<(Vec<Vec<f64>>, u64), Error> {
+pub fn estimate_u(
+    spec: &LinkSpec,
+    records: &Records,
+    ctl: &Control,
+) -> Result<(Vec<Vec<f64>>, u64), Error> {
     let comparer = Comparer::new(&spec_cols(spec), records)?;
     let n = records.len();
     let total = records.total_pairs();
@@ -462,13 +555,23 @@ pub fn estimate_u(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<(
     let counts = (0..chunks)
         .into_par_iter()
         .map(|chunk| {
-            let mut rng = ChaCha8Rng::seed_from_u64(spec.seed.wrapping_add(chunk.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
-            let mut counts: Vec<Vec<u64>> = comparer.kinds.iter().map(|k| vec![0; k.n_levels()]).collect();
+            let mut rng = ChaCha8Rng::seed_from_u64(
+                spec.seed
+                    .wrapping_add(chunk.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            );
+            let mut counts: Vec<Vec<u64>> = comparer
+                .kinds
+                .iter()
+                .map(|k| vec![0; k.n_levels()])
+                .collect();
             let mut g = vec![0u8; nf];
             let todo = per.min(draws.saturating_sub(chunk * per));
             for _ in 0..todo {
                 let (i, j) = if records.link {
-                    (rng.random_range(0..records.n_left), rng.random_range(records.n_left..n))
+                    (
+                        rng.random_range(0..records.n_left),
+                        rng.random_range(records.n_left..n),
+                    )
                 } else {
                     let i = rng.random_range(0..n);
                     let mut j = rng.random_range(0..n - 1);
@@ -488,7 +591,13 @@ pub fn estimate_u(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<(
             counts
         })
         .reduce(
-            || comparer.kinds.iter().map(|k| vec![0; k.n_levels()]).collect(),
+            || {
+                comparer
+                    .kinds
+                    .iter()
+                    .map(|k| vec![0; k.n_levels()])
+                    .collect()
+            },
             |mut a, b| {
                 for (x, y) in a.iter_mut().zip(b) {
                     for (p, q) in x.iter_mut().zip(y) {
@@ -511,7 +620,10 @@ pub fn estimate_u(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<(
 }
 
 fn spec_cols(spec: &LinkSpec) -> Vec<(String, FieldKind)> {
-    spec.comparisons.iter().map(|c| (c.column.clone(), c.kind)).collect()
+    spec.comparisons
+        .iter()
+        .map(|c| (c.column.clone(), c.kind))
+        .collect()
 }
 
 /// Comparison patterns (with counts) of the pairs of one rule: all pairs when there are at
@@ -529,14 +641,19 @@ pub fn rule_patterns(
     let rb = block::blocks(rule, records)?;
     let link = records.link;
     let merge = |mut a: HashMap<u128, u64>, b: HashMap<u128, u64>| {
-        let (mut big, small) = if a.len() >= b.len() { (std::mem::take(&mut a), b) } else { (b, a) };
+        let (mut big, small) = if a.len() >= b.len() {
+            (std::mem::take(&mut a), b)
+        } else {
+            (b, a)
+        };
         for (k, v) in small {
             *big.entry(k).or_insert(0) += v;
         }
         big
     };
     if rb.pairs <= max {
-        ctl.progress.start(&format!("training on rule {rule}"), rb.pairs);
+        ctl.progress
+            .start(&format!("training on rule {rule}"), rb.pairs);
         let pats = rb
             .blocks
             .par_iter()
@@ -546,7 +663,9 @@ pub fn rule_patterns(
                 }
                 let mut h: HashMap<u128, u64> = HashMap::new();
                 for row in 0..b.rows(link) {
-                    b.for_each_in_row(link, row, |i, j| *h.entry(comparer.pattern(i, j)).or_insert(0) += 1);
+                    b.for_each_in_row(link, row, |i, j| {
+                        *h.entry(comparer.pattern(i, j)).or_insert(0) += 1
+                    });
                 }
                 ctl.progress.advance(b.pairs(link));
                 h
@@ -566,11 +685,14 @@ pub fn rule_patterns(
         .collect();
     let chunks = 64u64;
     let per = max.div_ceil(chunks);
-    ctl.progress.start(&format!("training on a sample of rule {rule}"), max);
+    ctl.progress
+        .start(&format!("training on a sample of rule {rule}"), max);
     let pats = (0..chunks)
         .into_par_iter()
         .map(|chunk| {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5851_F42D_4C95_7F2D ^ chunk.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let mut rng = ChaCha8Rng::seed_from_u64(
+                seed ^ 0x5851_F42D_4C95_7F2D ^ chunk.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            );
             let mut h: HashMap<u128, u64> = HashMap::new();
             let todo = per.min(max.saturating_sub(chunk * per));
             for _ in 0..todo {
@@ -578,7 +700,10 @@ pub fn rule_patterns(
                 let bi = cum.partition_point(|&c| c <= t);
                 let b = &rb.blocks[bi];
                 let (i, j) = if link {
-                    (b.members[rng.random_range(0..b.split)], b.members[rng.random_range(b.split..b.members.len())])
+                    (
+                        b.members[rng.random_range(0..b.split)],
+                        b.members[rng.random_range(b.split..b.members.len())],
+                    )
                 } else {
                     let n = b.members.len();
                     let x = rng.random_range(0..n);
@@ -604,7 +729,11 @@ pub fn rule_patterns(
 pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model, Error> {
     let (u, u_pairs) = estimate_u(spec, records, ctl)?;
     let nf = spec.comparisons.len();
-    let m_init: Vec<Vec<f64>> = spec.comparisons.iter().map(|c| initial_m(c.kind.n_levels())).collect();
+    let m_init: Vec<Vec<f64>> = spec
+        .comparisons
+        .iter()
+        .map(|c| initial_m(c.kind.n_levels()))
+        .collect();
     let mut m_sum: Vec<Vec<f64>> = m_init.iter().map(|l| vec![0.0; l.len()]).collect();
     let mut m_n = vec![0usize; nf];
     let mut reports = Vec::new();
@@ -613,15 +742,39 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
     for (r, rule) in spec.training_rules().iter().enumerate() {
         ctl.check()?;
         let seed = spec.seed.wrapping_add(r as u64 + 1);
-        let (pats, pairs, used) = rule_patterns(spec, records, rule, spec.max_training_pairs, seed, ctl)?;
-        let active: Vec<bool> = spec.comparisons.iter().map(|c| !rule.columns.contains(&c.column)).collect();
+        let (pats, pairs, used) =
+            rule_patterns(spec, records, rule, spec.max_training_pairs, seed, ctl)?;
+        let active: Vec<bool> = spec
+            .comparisons
+            .iter()
+            .map(|c| !rule.columns.contains(&c.column))
+            .collect();
         if pairs == 0 || !active.iter().any(|&a| a) {
-            reports.push(RuleTraining { rule: rule.to_string(), pairs, used, patterns: pats.len(), lambda_rule: 0.0, iterations: 0, converged: false });
+            reports.push(RuleTraining {
+                rule: rule.to_string(),
+                pairs,
+                used,
+                patterns: pats.len(),
+                lambda_rule: 0.0,
+                iterations: 0,
+                converged: false,
+            });
             continue;
         }
-        let mut patterns: Vec<(Vec<u8>, f64)> = pats.into_iter().map(|(p, c)| (unpack(p, nf), c as f64)).collect();
+        let mut patterns: Vec<(Vec<u8>, f64)> = pats
+            .into_iter()
+            .map(|(p, c)| (unpack(p, nf), c as f64))
+            .collect();
         patterns.sort_by(|a, b| a.0.cmp(&b.0));
-        let res = em(&patterns, &u, &m_init, 0.1, &active, spec.em_max_iterations, spec.em_tolerance);
+        let res = em(
+            &patterns,
+            &u,
+            &m_init,
+            0.1,
+            &active,
+            spec.em_max_iterations,
+            spec.em_tolerance,
+        );
         for f in 0..nf {
             if active[f] {
                 for (s, x) in m_sum[f].iter_mut().zip(&res.m[f]) {
@@ -644,7 +797,12 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
     let m: Vec<Vec<f64>> = (0..nf)
         .map(|f| {
             if m_n[f] > 0 {
-                floored(&m_sum[f].iter().map(|s| s / m_n[f] as f64).collect::<Vec<_>>())
+                floored(
+                    &m_sum[f]
+                        .iter()
+                        .map(|s| s / m_n[f] as f64)
+                        .collect::<Vec<_>>(),
+                )
             } else {
                 m_init[f].clone()
             }
@@ -657,14 +815,16 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
         .map(|(matches, cols)| {
             let recall: f64 = cols
                 .iter()
-                .map(|c| match spec.comparisons.iter().position(|x| &x.column == c) {
-                    Some(f) => {
-                        let col = &records.columns[records.column_index(c).expect("resolved")];
-                        let present = col.non_null() as f64 / n;
-                        m[f][0] * present * present
-                    }
-                    None => 1.0,
-                })
+                .map(
+                    |c| match spec.comparisons.iter().position(|x| &x.column == c) {
+                        Some(f) => {
+                            let col = &records.columns[records.column_index(c).expect("resolved")];
+                            let present = col.non_null() as f64 / n;
+                            m[f][0] * present * present
+                        }
+                        None => 1.0,
+                    },
+                )
                 .product();
             matches / recall.max(FLOOR)
         })
@@ -677,7 +837,11 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
         (n / 2.0) / total
     } else {
         let k = estimates.len();
-        let median = if k % 2 == 1 { estimates[k / 2] } else { (estimates[k / 2 - 1] + estimates[k / 2]) / 2.0 };
+        let median = if k % 2 == 1 {
+            estimates[k / 2]
+        } else {
+            (estimates[k / 2 - 1] + estimates[k / 2]) / 2.0
+        };
         median / total
     }
     .clamp(1e-12, 0.5);
@@ -694,12 +858,24 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
                 .level_labels()
                 .iter()
                 .enumerate()
-                .map(|(k, label)| LevelParams { label: (*label).to_string(), m: m[f][k], u: u[f][k] })
+                .map(|(k, label)| LevelParams {
+                    label: (*label).to_string(),
+                    m: m[f][k],
+                    u: u[f][k],
+                })
                 .collect(),
             m_estimated: m_n[f] > 0,
         })
         .collect();
-    Ok(Model { version: 1, lambda, comparisons, training: TrainingReport { u_pairs, rules: reports } })
+    Ok(Model {
+        version: 1,
+        lambda,
+        comparisons,
+        training: TrainingReport {
+            u_pairs,
+            rules: reports,
+        },
+    })
 }
 
 #[cfg(test)]
@@ -714,7 +890,8 @@ mod tests {
         let mut patterns = Vec::new();
         for a in 0..2u8 {
             for b in 0..2u8 {
-                let p = lam * m[a as usize] * m[b as usize] + (1.0 - lam) * u[a as usize] * u[b as usize];
+                let p = lam * m[a as usize] * m[b as usize]
+                    + (1.0 - lam) * u[a as usize] * u[b as usize];
                 patterns.push((vec![a, b], 10_000.0 * p));
             }
         }

@@ -37,9 +37,9 @@ pub fn text(s: &str) -> Option<String> {
 /// Name particles that are left out of a normalised name: Dutch, German, French, Italian,
 /// Spanish, Portuguese, Arabic.
 const PARTICLES: &[&str] = &[
-    "van", "de", "der", "den", "het", "ter", "ten", "te", "op", "in", "t", "von", "zu", "vom", "zum",
-    "le", "la", "les", "du", "des", "di", "da", "dos", "das", "del", "della", "y", "al", "el",
-    "bin", "ibn", "bint", "abu",
+    "van", "de", "der", "den", "het", "ter", "ten", "te", "op", "in", "t", "von", "zu", "vom",
+    "zum", "le", "la", "les", "du", "des", "di", "da", "dos", "das", "del", "della", "y", "al",
+    "el", "bin", "ibn", "bint", "abu",
 ];
 
 /// Normalises a personal name: [`text`], then particles dropped and tokens sorted, so name
@@ -153,14 +153,25 @@ pub fn date(s: &str) -> Option<DateValue> {
         },
         _ => None,
     };
-    Some(DateValue { text: ymd.map_or(digits, Ymd::compact), ymd })
+    Some(DateValue {
+        text: ymd.map_or(digits, Ymd::compact),
+        ymd,
+    })
 }
 
 /// Parses a number after removing spaces and thousands separators; `,` as decimal comma
 /// when there is no `.`.
 pub fn number(s: &str) -> Option<f64> {
-    let t: String = s.trim().chars().filter(|c| !c.is_whitespace() && *c != '_').collect();
-    let t = if t.contains('.') { t.replace(',', "") } else { t.replace(',', ".") };
+    let t: String = s
+        .trim()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '_')
+        .collect();
+    let t = if t.contains('.') {
+        t.replace(',', "")
+    } else {
+        t.replace(',', ".")
+    };
     t.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
@@ -181,7 +192,10 @@ mod tests {
     #[test]
     fn name_drops_particles_and_order() {
         assert_eq!(name("Anna de Vries"), name("de Vries, Anna"));
-        assert_eq!(name("Ludwig van Beethoven").as_deref(), Some("beethoven ludwig"));
+        assert_eq!(
+            name("Ludwig van Beethoven").as_deref(),
+            Some("beethoven ludwig")
+        );
         assert_eq!(name("van").as_deref(), Some("van"));
         assert_eq!(name("Müller"), name("MULLER"));
     }
@@ -189,7 +203,13 @@ mod tests {
     #[test]
     fn dates_parse_in_common_layouts() {
         let d = Ymd::new(1956, 4, 9).unwrap();
-        for s in ["19560409", "1956-04-09", "09-04-1956", "9/4/1956", "09.04.1956"] {
+        for s in [
+            "19560409",
+            "1956-04-09",
+            "09-04-1956",
+            "9/4/1956",
+            "09.04.1956",
+        ] {
             assert_eq!(date(s).unwrap().ymd, Some(d), "{s}");
         }
         let bad = date("19560490").unwrap();

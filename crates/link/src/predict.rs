@@ -48,16 +48,34 @@ pub struct Prediction {
 /// Scores the candidate pairs of `spec.blocking` with `model`, keeping pairs with match
 /// probability ≥ `floor`. Refuses (before scoring) when blocking makes more than
 /// `spec.max_pairs` pairs.
-pub fn predict(model: &Model, spec: &LinkSpec, records: &Records, floor: f64, ctl: &Control) -> Result<Prediction, Error> {
+pub fn predict(
+    model: &Model,
+    spec: &LinkSpec,
+    records: &Records,
+    floor: f64,
+    ctl: &Control,
+) -> Result<Prediction, Error> {
     let plan = block::plan(spec, records)?;
     predict_planned(model, &plan, records, floor, ctl)
 }
 
 /// [`predict`] on blocks already made by [`block::plan`].
-pub fn predict_planned(model: &Model, plan: &[RuleBlocks], records: &Records, floor: f64, ctl: &Control) -> Result<Prediction, Error> {
+pub fn predict_planned(
+    model: &Model,
+    plan: &[RuleBlocks],
+    records: &Records,
+    floor: f64,
+    ctl: &Control,
+) -> Result<Prediction, Error> {
     let scorer = Scorer::new(model, records)?;
     // Keep a pair iff weight ≥ the floor's weight; comparing weights avoids an exp2 per pair.
-    let floor_weight = if floor <= 0.0 { f64::NEG_INFINITY } else if floor >= 1.0 { f64::INFINITY } else { (floor / (1.0 - floor)).log2() };
+    let floor_weight = if floor <= 0.0 {
+        f64::NEG_INFINITY
+    } else if floor >= 1.0 {
+        f64::INFINITY
+    } else {
+        (floor / (1.0 - floor)).log2()
+    };
     let link = records.link;
     let total: u64 = plan.iter().map(|r| r.pairs).sum();
     ctl.progress.start("scoring pairs", total);
@@ -84,7 +102,12 @@ pub fn predict_planned(model: &Model, plan: &[RuleBlocks], records: &Records, fl
                             n += 1;
                             let w = scorer.weight(i, j);
                             if w >= floor_weight {
-                                kept.push(ScoredPair { a: i.min(j), b: i.max(j), weight: w, probability: probability(w) });
+                                kept.push(ScoredPair {
+                                    a: i.min(j),
+                                    b: i.max(j),
+                                    weight: w,
+                                    probability: probability(w),
+                                });
                             }
                         });
                         ctl.progress.advance(seen);
@@ -102,9 +125,17 @@ pub fn predict_planned(model: &Model, plan: &[RuleBlocks], records: &Records, fl
         ctl.check()?;
         scored += n;
         pairs.extend(kept);
-        rules.push(RuleStats { rule: rb.rule.to_string(), pairs: rb.pairs, scored: n });
+        rules.push(RuleStats {
+            rule: rb.rule.to_string(),
+            pairs: rb.pairs,
+            scored: n,
+        });
     }
     ctl.progress.finish();
     pairs.par_sort_unstable_by_key(|p| (p.a, p.b));
-    Ok(Prediction { pairs, scored, rules })
+    Ok(Prediction {
+        pairs,
+        scored,
+        rules,
+    })
 }

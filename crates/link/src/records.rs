@@ -109,22 +109,42 @@ impl RecordsBuilder {
                     .iter()
                     .find(|c| c.column == name)
                     .map_or(FieldKind::Text, |c| c.kind);
-                Builder { name, kind, index: HashMap::new(), values: Vec::new(), counts: Vec::new(), codes: Vec::new() }
+                Builder {
+                    name,
+                    kind,
+                    index: HashMap::new(),
+                    values: Vec::new(),
+                    counts: Vec::new(),
+                    codes: Vec::new(),
+                }
             })
             .collect();
-        Self { columns, ids: Vec::new(), seen: HashMap::new(), n_left: None, side_start: 0 }
+        Self {
+            columns,
+            ids: Vec::new(),
+            seen: HashMap::new(),
+            n_left: None,
+            side_start: 0,
+        }
     }
 
     /// Adds a record. `values` follow [`LinkSpec::columns`]; `None` or blank is missing.
     pub fn push(&mut self, id: &str, values: &[Option<&str>]) -> Result<(), Error> {
         let record = self.ids.len() - self.side_start + 1;
         if values.len() != self.columns.len() {
-            return Err(Error::Arity { record, got: values.len(), expected: self.columns.len() });
+            return Err(Error::Arity {
+                record,
+                got: values.len(),
+                expected: self.columns.len(),
+            });
         }
         if let Some(&first) = self.seen.get(id)
             && first >= self.side_start
         {
-            return Err(Error::DuplicateId { id: id.to_string(), record });
+            return Err(Error::DuplicateId {
+                id: id.to_string(),
+                record,
+            });
         }
         self.seen.insert(id.to_string(), self.ids.len());
         self.ids.push(id.to_string());
@@ -176,7 +196,13 @@ impl RecordsBuilder {
             columns: self
                 .columns
                 .into_iter()
-                .map(|b| Column { name: b.name, kind: b.kind, values: b.values, counts: b.counts, codes: b.codes })
+                .map(|b| Column {
+                    name: b.name,
+                    kind: b.kind,
+                    values: b.values,
+                    counts: b.counts,
+                    codes: b.codes,
+                })
                 .collect(),
             n_left: self.n_left.unwrap_or(n),
             link: self.n_left.is_some(),
