@@ -402,8 +402,7 @@ impl<'a> Scorer<'a> {
         let n = self.weights.len();
         self.comparer.levels(i, j, &mut g[..n]);
         let mut w = self.prior;
-        for f in 0..n {
-            let l = g[f];
+        for (f, &l) in g[..n].iter().enumerate() {
             if l != NULL_LEVEL {
                 w += self.weights[f][l as usize];
                 if l == 0 && self.tf[f].is_some() {
