@@ -1,7 +1,8 @@
 //! Comparisons: each field kind maps a pair of normalised values to a discrete comparison
 //! level, ordered from the strongest agreement (level 0, exact) to disagreement (the last level).
 //! A pair where either value is missing gets [`NULL_LEVEL`], which the model treats as neutral
-//! (Bayes factor 1), as in Fellegi & Sunter (1969) with missing values and in Splink.
+//! (Bayes factor 1), as in Fellegi & Sunter (1969) with missing values and in Splink; so does a
+//! pair of dates where one is not a valid date and they are more than one edit apart.
 //!
 //! The levels per kind follow Splink's library comparisons (`NameComparison`, `DateComparison`,
 //! …) so that a benchmark against Splink compares like with like:
@@ -140,16 +141,23 @@ impl FieldKind {
         }
     }
 
-    /// The comparison level of two normalised values (0 = exact, last = else).
+    /// The comparison level of two normalised values (0 = exact, last = else), or
+    /// [`NULL_LEVEL`] for an invalid date far from the other.
     pub fn level(self, a: &Value, b: &Value) -> u8 {
         if a.text == b.text {
             return 0;
         }
+        self.level_of_different(a, b)
+    }
+
+    /// [`FieldKind::level`] for values already known to differ (interned codes differ).
+    #[inline]
+    pub fn level_of_different(self, a: &Value, b: &Value) -> u8 {
         let (x, y) = (a.text.as_bytes(), b.text.as_bytes());
         match self {
             Self::Exact => 1,
             Self::Name => {
-                let jw = jaro_winkler(x, y);
+                let jw = jaro_winkler_at_least(x, y, 0.70);
                 if jw >= 0.92 {
                     1
                 } else if jw >= 0.88 {
@@ -163,16 +171,19 @@ impl FieldKind {
             Self::Text => match levenshtein_at_most(x, y, 2) {
                 Some(1) => 1,
                 Some(_) => 2,
-                None if jaro_winkler(x, y) >= 0.88 => 3,
+                None if jaro_winkler_at_least(x, y, 0.88) >= 0.88 => 3,
                 None => 4,
             },
             Self::Date => match (a.ymd, b.ymd) {
                 (Some(p), Some(q)) if p.y == q.y && p.m == q.d && p.d == q.m => 1,
                 _ if levenshtein_at_most(x, y, 1).is_some() => 2,
-                _ => match (a.days, b.days) {
+                (Some(_), Some(_)) => match (a.days, b.days) {
                     (Some(p), Some(q)) if (p - q).abs() <= 365 => 3,
                     _ => 4,
                 },
+                // An invalid date more than one edit away says nothing reliable: treat it as
+                // missing (Splink's `invalid_dates_as_null`).
+                _ => NULL_LEVEL,
             },
             Self::Postcode => {
                 if levenshtein_at_most(x, y, 1).is_some() {
@@ -202,10 +213,14 @@ impl FieldKind {
     }
 
     /// A similarity in [0, 1] derived from the level: 1 for exact, 0 for else, evenly spaced
-    /// between. Used for property tests and for reading explanations.
+    /// between; 0 for a pair treated as missing. Used for property tests and for reading
+    /// explanations.
     pub fn similarity(self, a: &Value, b: &Value) -> f64 {
         let last = (self.n_levels() - 1) as f64;
-        1.0 - f64::from(self.level(a, b)) / last
+        match self.level(a, b) {
+            NULL_LEVEL => 0.0,
+            l => 1.0 - f64::from(l) / last,
+        }
     }
 }
 
@@ -234,25 +249,135 @@ impl Value {
     }
 }
 
-/// Jaro–Winkler similarity (Winkler 1990, prefix scale 0.1, prefix up to 4), in [0, 1].
+/// Jaro–Winkler similarity (Jaro 1989; Winkler 1990: prefix scale 0.1, prefix up to 4
+/// characters, boost only above 0.7), in [0, 1].
 pub fn jaro_winkler(a: &[u8], b: &[u8]) -> f64 {
     if a.is_empty() && b.is_empty() {
         return 1.0;
     }
-    rapidfuzz::distance::jaro_winkler::similarity(a.iter().copied(), b.iter().copied())
+    if a.len() > 64 || b.len() > 64 {
+        return rapidfuzz::distance::jaro_winkler::similarity(a.iter().copied(), b.iter().copied());
+    }
+    let jaro = jaro_short(a, b);
+    if jaro <= 0.7 {
+        return jaro;
+    }
+    let prefix = a.iter().zip(b).take(4).take_while(|(x, y)| x == y).count();
+    jaro + prefix as f64 * 0.1 * (1.0 - jaro)
+}
+
+/// Jaro similarity of byte strings of at most 64 bytes, with bit masks for matched positions.
+fn jaro_short(a: &[u8], b: &[u8]) -> f64 {
+    let (la, lb) = (a.len(), b.len());
+    if la == 0 || lb == 0 {
+        return 0.0;
+    }
+    let window = (la.max(lb) / 2).saturating_sub(1);
+    let (mut used_a, mut used_b) = (0u64, 0u64);
+    let mut matches = 0usize;
+    for (i, &c) in a.iter().enumerate() {
+        let lo = i.saturating_sub(window);
+        let hi = (i + window + 1).min(lb);
+        for j in lo..hi {
+            if used_b & (1 << j) == 0 && b[j] == c {
+                used_b |= 1 << j;
+                used_a |= 1 << i;
+                matches += 1;
+                break;
+            }
+        }
+    }
+    if matches == 0 {
+        return 0.0;
+    }
+    // Transpositions: matched characters of a and b taken in order, half the disagreements.
+    let mut half_t = 0usize;
+    let mut mb = used_b;
+    let mut ma = used_a;
+    while ma != 0 {
+        let i = ma.trailing_zeros() as usize;
+        let j = mb.trailing_zeros() as usize;
+        if a[i] != b[j] {
+            half_t += 1;
+        }
+        ma &= ma - 1;
+        mb &= mb - 1;
+    }
+    let m = matches as f64;
+    let t = (half_t / 2) as f64;
+    (m / la as f64 + m / lb as f64 + (m - t) / m) / 3.0
+}
+
+/// Jaro–Winkler similarity when it is at least `cutoff`, else 0.
+#[inline]
+pub fn jaro_winkler_at_least(a: &[u8], b: &[u8], cutoff: f64) -> f64 {
+    let jw = jaro_winkler(a, b);
+    if jw >= cutoff { jw } else { 0.0 }
 }
 
 /// Levenshtein edit distance when it is at most `max`, else `None`.
+///
+/// Only the diagonal band of width `2·max + 1` of the Wagner–Fischer table is filled
+/// (Ukkonen 1985), so a check for one or two edits costs O(max · n).
 pub fn levenshtein_at_most(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
-    let args = rapidfuzz::distance::levenshtein::Args::default().score_cutoff(max);
-    rapidfuzz::distance::levenshtein::distance_with_args(
-        a.iter().copied(),
-        b.iter().copied(),
-        &args,
-    )
+    // Common prefix and suffix do not change the distance.
+    let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (a, b) = (&a[pre..], &b[pre..]);
+    let suf = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (a, b) = (&a[..a.len() - suf], &b[..b.len() - suf]);
+    if a.is_empty() || b.is_empty() {
+        let d = a.len().max(b.len());
+        return (d <= max).then_some(d);
+    }
+    const BIG: usize = usize::MAX / 4;
+    let (n, m) = (a.len(), b.len());
+    // Two rows of the table; short strings (the usual case) stay on the stack.
+    let mut stack = [[BIG; 65]; 2];
+    let mut heap;
+    let (prev, cur): (&mut [usize], &mut [usize]) = if m < 65 {
+        let [p, c] = &mut stack;
+        (&mut p[..m + 1], &mut c[..m + 1])
+    } else {
+        heap = vec![BIG; 2 * (m + 1)];
+        let (p, c) = heap.split_at_mut(m + 1);
+        (p, c)
+    };
+    let (mut prev, mut cur) = (prev, cur);
+    for (j, p) in prev.iter_mut().enumerate().take(max.min(m) + 1) {
+        *p = j;
+    }
+    for i in 1..=n {
+        let lo = i.saturating_sub(max).max(1);
+        let hi = (i + max).min(m);
+        // Only cells next to the band are read: reset them instead of the whole row.
+        cur[lo - 1] = if i <= max && lo == 1 { i } else { BIG };
+        if hi < m {
+            cur[hi + 1] = BIG;
+        }
+        let mut row_min = cur[lo - 1];
+        for j in lo..=hi {
+            let sub = prev[j - 1] + usize::from(a[i - 1] != b[j - 1]);
+            let del = prev[j] + 1;
+            let ins = cur[j - 1] + 1;
+            let v = sub.min(del).min(ins);
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max {
+            return None;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let d = prev[m];
+    (d <= max).then_some(d)
 }
 
 /// Normalised Levenshtein similarity `1 - d / max(len)`, in [0, 1].
@@ -329,6 +454,27 @@ mod tests {
         assert_eq!(Numeric.level(&v(Numeric, "100"), &v(Numeric, "50")), 3);
         assert_eq!(Exact.level(&v(Exact, "F"), &v(Exact, "f")), 0);
         assert_eq!(Exact.level(&v(Exact, "F"), &v(Exact, "M")), 1);
+    }
+
+    #[test]
+    fn banded_levenshtein_agrees_with_full_distance() {
+        let words = [
+            "", "a", "ab", "ba", "abc", "acb", "kitten", "sitting", "flaw", "lawn", "19560409",
+            "19560490", "1956049", "aaaa", "aaab",
+        ];
+        for x in words {
+            for y in words {
+                let full = rapidfuzz::distance::levenshtein::distance(x.bytes(), y.bytes());
+                for max in 0..4 {
+                    let expected = (full <= max).then_some(full);
+                    assert_eq!(
+                        levenshtein_at_most(x.as_bytes(), y.as_bytes(), max),
+                        expected,
+                        "{x} {y} {max}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

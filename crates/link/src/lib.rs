@@ -49,7 +49,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::{Deserialize, Serialize};
 
 /// Default match-probability threshold for a link.
-pub const DEFAULT_THRESHOLD: f64 = 0.5;
+pub const DEFAULT_THRESHOLD: f64 = 0.9;
 
 pub use block::BlockingRule;
 pub use compare::FieldKind;

@@ -315,7 +315,7 @@ impl<'a> Comparer<'a> {
             } else if a == b {
                 0
             } else {
-                kind.level(&col.values[a as usize], &col.values[b as usize])
+                kind.level_of_different(&col.values[a as usize], &col.values[b as usize])
             };
         }
     }
@@ -533,8 +533,11 @@ fn floored(p: &[f64]) -> Vec<f64> {
     f.iter().map(|x| x / s).collect()
 }
 
-/// Estimates u from `spec.u_pairs` uniformly drawn pairs (all pairs when there are fewer),
-/// with a seeded ChaCha8 generator. Levels never seen get one pseudo-count.
+/// Estimates u from `spec.u_pairs` uniformly drawn record pairs per field (all pairs when
+/// there are fewer), with seeded ChaCha8 generators. Each field is sampled on its own, among
+/// pairs where both values are present, which gives the same marginal level shares as
+/// sampling whole pairs while keeping one column at a time in cache. Levels never seen get
+/// one pseudo-count.
 pub fn estimate_u(
     spec: &LinkSpec,
     records: &Records,
@@ -547,74 +550,76 @@ pub fn estimate_u(
         return Err(Error::Empty(": at least two records are needed"));
     }
     let draws = spec.u_pairs.min(total).max(1);
-    ctl.progress.start("estimating u from random pairs", draws);
+    let nf = comparer.cols.len();
+    ctl.progress
+        .start("estimating u from random pairs", draws * nf as u64);
     let chunks = 64u64;
     let per = draws.div_ceil(chunks);
-    let nf = comparer.cols.len();
-    let counts = (0..chunks)
-        .into_par_iter()
-        .map(|chunk| {
-            let mut rng = ChaCha8Rng::seed_from_u64(
-                spec.seed
-                    .wrapping_add(chunk.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
-            );
-            let mut counts: Vec<Vec<u64>> = comparer
-                .kinds
-                .iter()
-                .map(|k| vec![0; k.n_levels()])
-                .collect();
-            let mut g = vec![0u8; nf];
-            let todo = per.min(draws.saturating_sub(chunk * per));
-            for _ in 0..todo {
-                let (i, j) = if records.link {
-                    (
-                        rng.random_range(0..records.n_left),
-                        rng.random_range(records.n_left..n),
-                    )
-                } else {
-                    let i = rng.random_range(0..n);
-                    let mut j = rng.random_range(0..n - 1);
-                    if j >= i {
-                        j += 1;
+    let mut u = Vec::with_capacity(nf);
+    for f in 0..nf {
+        let col = &records.columns[comparer.cols[f]];
+        let kind = comparer.kinds[f];
+        let counts = (0..chunks)
+            .into_par_iter()
+            .map(|chunk| {
+                let stream = (f as u64).wrapping_mul(0xD1B5_4A32_D192_ED03)
+                    ^ chunk.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                let mut rng = ChaCha8Rng::seed_from_u64(spec.seed.wrapping_add(stream));
+                let mut counts = vec![0u64; kind.n_levels()];
+                let todo = per.min(draws.saturating_sub(chunk * per));
+                let (mut done, mut tries) = (0u64, 0u64);
+                // Give up on a field that is nearly always missing.
+                while done < todo && tries < todo.saturating_mul(50) {
+                    tries += 1;
+                    let (i, j) = if records.link {
+                        (
+                            rng.random_range(0..records.n_left),
+                            rng.random_range(records.n_left..n),
+                        )
+                    } else {
+                        let i = rng.random_range(0..n);
+                        let mut j = rng.random_range(0..n - 1);
+                        if j >= i {
+                            j += 1;
+                        }
+                        (i, j)
+                    };
+                    let (a, b) = (col.codes[i], col.codes[j]);
+                    if a == NULL || b == NULL {
+                        continue;
                     }
-                    (i, j)
-                };
-                comparer.levels(i as u32, j as u32, &mut g);
-                for (f, &l) in g.iter().enumerate() {
+                    let l = if a == b {
+                        0
+                    } else {
+                        kind.level_of_different(&col.values[a as usize], &col.values[b as usize])
+                    };
                     if l != NULL_LEVEL {
-                        counts[f][l as usize] += 1;
+                        counts[l as usize] += 1;
                     }
+                    done += 1;
                 }
-            }
-            ctl.progress.advance(todo);
-            counts
-        })
-        .reduce(
-            || {
-                comparer
-                    .kinds
-                    .iter()
-                    .map(|k| vec![0; k.n_levels()])
-                    .collect()
-            },
-            |mut a, b| {
-                for (x, y) in a.iter_mut().zip(b) {
-                    for (p, q) in x.iter_mut().zip(y) {
+                ctl.progress.advance(todo);
+                counts
+            })
+            .reduce(
+                || vec![0u64; kind.n_levels()],
+                |mut a, b| {
+                    for (p, q) in a.iter_mut().zip(b) {
                         *p += q;
                     }
-                }
-                a
-            },
-        );
+                    a
+                },
+            );
+        ctl.check()?;
+        let s = counts.iter().map(|&x| x.max(1) as f64).sum::<f64>();
+        u.push(floored(
+            &counts
+                .iter()
+                .map(|&x| x.max(1) as f64 / s)
+                .collect::<Vec<_>>(),
+        ));
+    }
     ctl.progress.finish();
-    ctl.check()?;
-    let u = counts
-        .iter()
-        .map(|c| {
-            let s = c.iter().map(|&x| x.max(1) as f64).sum::<f64>();
-            floored(&c.iter().map(|&x| x.max(1) as f64 / s).collect::<Vec<_>>())
-        })
-        .collect();
     Ok((u, draws))
 }
 

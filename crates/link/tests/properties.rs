@@ -2,7 +2,9 @@
 //! EM never lowers the log-likelihood.
 
 use proptest::prelude::*;
-use zicht_link::compare::{FieldKind, NULL_LEVEL, jaro_winkler, levenshtein_similarity};
+use zicht_link::compare::{
+    FieldKind, NULL_LEVEL, jaro_winkler, levenshtein_at_most, levenshtein_similarity,
+};
 use zicht_link::model::em;
 
 fn any_kind() -> impl Strategy<Value = FieldKind> {
@@ -35,10 +37,21 @@ proptest! {
     }
 
     #[test]
+    fn own_comparators_agree_with_rapidfuzz(a in "[a-e]{0,12}", b in "[a-e]{0,12}") {
+        let reference = rapidfuzz::distance::jaro_winkler::similarity(a.bytes(), b.bytes());
+        let ours = jaro_winkler(a.as_bytes(), b.as_bytes());
+        prop_assert!((ours - reference).abs() < 1e-12, "{a} {b}: {ours} vs {reference}");
+        let full = rapidfuzz::distance::levenshtein::distance(a.bytes(), b.bytes());
+        for max in 0..4 {
+            prop_assert_eq!(levenshtein_at_most(a.as_bytes(), b.as_bytes(), max), (full <= max).then_some(full));
+        }
+    }
+
+    #[test]
     fn kind_comparisons_symmetric_bounded_identity(kind in any_kind(), a in value(), b in value()) {
         if let (Some(x), Some(y)) = (kind.normalise(&a), kind.normalise(&b)) {
             let l = kind.level(&x, &y);
-            prop_assert!((l as usize) < kind.n_levels());
+            prop_assert!((l as usize) < kind.n_levels() || l == NULL_LEVEL);
             prop_assert_eq!(l, kind.level(&y, &x), "{:?} {:?} {:?}", kind, a, b);
             let s = kind.similarity(&x, &y);
             prop_assert!((0.0..=1.0).contains(&s));

@@ -56,6 +56,10 @@ pub struct Args {
     /// rules). Default: one rule per compared column.
     #[arg(long, value_name = "COLS")]
     pub block: Vec<String>,
+    /// Blocking rule for EM training of m (repeatable, as --block). Default: one rule per
+    /// compared column; each rule estimates m for the fields it does not block on.
+    #[arg(long, value_name = "COLS")]
+    pub train_block: Vec<String>,
     /// Match-probability threshold for a pair to count as a match.
     #[arg(long, value_name = "P", default_value_t = zicht_link::DEFAULT_THRESHOLD)]
     pub threshold: f64,
@@ -162,7 +166,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             })
             .collect::<anyhow::Result<Vec<_>>>()?
     };
+    let training = args
+        .train_block
+        .iter()
+        .map(|b| {
+            BlockingRule::parse(b).ok_or_else(|| {
+                bad_input(format!(
+                    "--train-block {b:?}: expected comma-joined column names"
+                ))
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let mut spec = LinkSpec::new(comparisons, blocking);
+    spec.training = training;
     spec.max_pairs = args.max_pairs;
     spec.seed = args.seed;
 
@@ -407,8 +423,10 @@ fn read_csv(
             find(c).ok_or_else(|| {
                 let flag = if spec.comparisons.iter().any(|x| &x.column == c) {
                     "--compare"
-                } else {
+                } else if spec.blocking.iter().any(|r| r.columns.contains(c)) {
                     "--block"
+                } else {
+                    "--train-block"
                 };
                 bad_input(format!(
                     "{}: line 1: column {c:?} ({flag}) is not in the header",
