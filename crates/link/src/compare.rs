@@ -266,25 +266,58 @@ pub fn jaro_winkler(a: &[u8], b: &[u8]) -> f64 {
     jaro + prefix as f64 * 0.1 * (1.0 - jaro)
 }
 
-/// Jaro similarity of byte strings of at most 64 bytes, with bit masks for matched positions.
+/// Bucket of a byte for the position masks of [`jaro_short`]: lower-case letters, digits and
+/// space get their own bucket, everything else shares bucket 63 (checked byte by byte).
+const BUCKET: [u8; 256] = {
+    let mut t = [63u8; 256];
+    let mut c = 0;
+    while c < 26 {
+        t[b'a' as usize + c] = c as u8;
+        t[b'A' as usize + c] = 37 + c as u8;
+        c += 1;
+    }
+    let mut d = 0;
+    while d < 10 {
+        t[b'0' as usize + d] = 26 + d as u8;
+        d += 1;
+    }
+    t[b' ' as usize] = 36;
+    t
+};
+
+/// Jaro similarity of byte strings of at most 64 bytes. Each byte of `a` takes the first
+/// unmatched equal byte of `b` within the match window (Jaro 1989); the search is a mask
+/// operation on the positions of that byte in `b`.
 fn jaro_short(a: &[u8], b: &[u8]) -> f64 {
     let (la, lb) = (a.len(), b.len());
     if la == 0 || lb == 0 {
         return 0.0;
     }
     let window = (la.max(lb) / 2).saturating_sub(1);
+    let mut positions = [0u64; 64];
+    for (j, &c) in b.iter().enumerate() {
+        positions[BUCKET[c as usize] as usize] |= 1 << j;
+    }
     let (mut used_a, mut used_b) = (0u64, 0u64);
     let mut matches = 0usize;
     for (i, &c) in a.iter().enumerate() {
         let lo = i.saturating_sub(window);
         let hi = (i + window + 1).min(lb);
-        for j in lo..hi {
-            if used_b & (1 << j) == 0 && b[j] == c {
+        if lo >= hi {
+            continue;
+        }
+        let width = hi - lo;
+        let in_window = if width >= 64 { u64::MAX } else { ((1u64 << width) - 1) << lo };
+        let mut candidates = positions[BUCKET[c as usize] as usize] & !used_b & in_window;
+        while candidates != 0 {
+            let j = candidates.trailing_zeros() as usize;
+            if b[j] == c {
                 used_b |= 1 << j;
                 used_a |= 1 << i;
                 matches += 1;
                 break;
             }
+            candidates &= candidates - 1;
         }
     }
     if matches == 0 {
@@ -292,8 +325,7 @@ fn jaro_short(a: &[u8], b: &[u8]) -> f64 {
     }
     // Transpositions: matched characters of a and b taken in order, half the disagreements.
     let mut half_t = 0usize;
-    let mut mb = used_b;
-    let mut ma = used_a;
+    let (mut ma, mut mb) = (used_a, used_b);
     while ma != 0 {
         let i = ma.trailing_zeros() as usize;
         let j = mb.trailing_zeros() as usize;
