@@ -6,7 +6,7 @@
 //! pair agrees on every column of that earlier rule), so no set of seen pairs is kept and
 //! memory stays bounded.
 
-use std::collections::HashMap;
+use crate::hash::FastMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -138,7 +138,7 @@ pub fn resolve(rule: &BlockingRule, records: &Records) -> Result<Vec<usize>, Err
 /// Groups records by the rule's key; records missing any rule column are left out.
 pub fn blocks(rule: &BlockingRule, records: &Records) -> Result<RuleBlocks, Error> {
     let cols = resolve(rule, records)?;
-    let mut groups: HashMap<Vec<u32>, Vec<u32>> = HashMap::new();
+    let mut groups: FastMap<Vec<u32>, Vec<u32>> = FastMap::default();
     'rec: for r in 0..records.len() {
         let mut key = Vec::with_capacity(cols.len());
         for &c in &cols {

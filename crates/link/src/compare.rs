@@ -147,13 +147,13 @@ impl FieldKind {
         if a.text == b.text {
             return 0;
         }
-        self.level_of_different(a, b)
+        self.level_of_different(a.view(), b.view())
     }
 
     /// [`FieldKind::level`] for values already known to differ (interned codes differ).
     #[inline]
-    pub fn level_of_different(self, a: &Value, b: &Value) -> u8 {
-        let (x, y) = (a.text.as_bytes(), b.text.as_bytes());
+    pub fn level_of_different(self, a: ValueView<'_>, b: ValueView<'_>) -> u8 {
+        let (x, y) = (a.text, b.text);
         match self {
             Self::Exact => 1,
             Self::Name => {
@@ -177,10 +177,8 @@ impl FieldKind {
             Self::Date => match (a.ymd, b.ymd) {
                 (Some(p), Some(q)) if p.y == q.y && p.m == q.d && p.d == q.m => 1,
                 _ if levenshtein_at_most(x, y, 1).is_some() => 2,
-                (Some(_), Some(_)) => match (a.days, b.days) {
-                    (Some(p), Some(q)) if (p - q).abs() <= 365 => 3,
-                    _ => 4,
-                },
+                (Some(p), Some(q)) if (p.days() - q.days()).abs() <= 365 => 3,
+                (Some(_), Some(_)) => 4,
                 // An invalid date more than one edit away says nothing reliable: treat it as
                 // missing (Splink's `invalid_dates_as_null`).
                 _ => NULL_LEVEL,
@@ -237,7 +235,23 @@ pub struct Value {
     pub num: Option<f64>,
 }
 
+/// A borrowed view of a value: what comparisons read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ValueView<'a> {
+    /// Normalised text bytes.
+    pub text: &'a [u8],
+    /// Parsed date, for date fields.
+    pub ymd: Option<Ymd>,
+    /// Parsed number, for numeric fields.
+    pub num: Option<f64>,
+}
+
 impl Value {
+    /// The view comparisons read.
+    pub fn view(&self) -> ValueView<'_> {
+        ValueView { text: self.text.as_bytes(), ymd: self.ymd, num: self.num }
+    }
+
     /// A plain text value.
     pub fn text(text: String) -> Self {
         Self {

@@ -39,6 +39,7 @@ pub mod block;
 pub mod cluster;
 pub mod compare;
 pub mod eval;
+pub mod hash;
 pub mod model;
 pub mod normalise;
 pub mod predict;

@@ -21,7 +21,7 @@
 //! `tf(value)` is the value's share of the non-missing records, so agreeing on a rare name
 //! counts more than agreeing on a common one.
 
-use std::collections::HashMap;
+use crate::hash::FastMap;
 
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
@@ -315,7 +315,7 @@ impl<'a> Comparer<'a> {
             } else if a == b {
                 0
             } else {
-                kind.level_of_different(&col.values[a as usize], &col.values[b as usize])
+                kind.level_of_different(col.view(a), col.view(b))
             };
         }
     }
@@ -591,7 +591,7 @@ pub fn estimate_u(
                     let l = if a == b {
                         0
                     } else {
-                        kind.level_of_different(&col.values[a as usize], &col.values[b as usize])
+                        kind.level_of_different(col.view(a), col.view(b))
                     };
                     if l != NULL_LEVEL {
                         counts[l as usize] += 1;
@@ -640,11 +640,11 @@ pub fn rule_patterns(
     max: u64,
     seed: u64,
     ctl: &Control,
-) -> Result<(HashMap<u128, u64>, u64, u64), Error> {
+) -> Result<(FastMap<u128, u64>, u64, u64), Error> {
     let comparer = Comparer::new(&spec_cols(comparer_spec), records)?;
     let rb = block::blocks(rule, records)?;
     let link = records.link;
-    let merge = |mut a: HashMap<u128, u64>, b: HashMap<u128, u64>| {
+    let merge = |mut a: FastMap<u128, u64>, b: FastMap<u128, u64>| {
         let (mut big, small) = if a.len() >= b.len() {
             (std::mem::take(&mut a), b)
         } else {
@@ -663,9 +663,9 @@ pub fn rule_patterns(
             .par_iter()
             .map(|b| {
                 if ctl.check().is_err() {
-                    return HashMap::new();
+                    return FastMap::default();
                 }
-                let mut h: HashMap<u128, u64> = HashMap::new();
+                let mut h: FastMap<u128, u64> = FastMap::default();
                 for row in 0..b.rows(link) {
                     b.for_each_in_row(link, row, |i, j| {
                         *h.entry(comparer.pattern(i, j)).or_insert(0) += 1
@@ -674,7 +674,7 @@ pub fn rule_patterns(
                 ctl.progress.advance(b.pairs(link));
                 h
             })
-            .reduce(HashMap::new, merge);
+            .reduce(FastMap::default, merge);
         ctl.progress.finish();
         ctl.check()?;
         return Ok((pats, rb.pairs, rb.pairs));
@@ -697,7 +697,7 @@ pub fn rule_patterns(
             let mut rng = ChaCha8Rng::seed_from_u64(
                 seed ^ 0x5851_F42D_4C95_7F2D ^ chunk.wrapping_mul(0x9E37_79B9_7F4A_7C15),
             );
-            let mut h: HashMap<u128, u64> = HashMap::new();
+            let mut h: FastMap<u128, u64> = FastMap::default();
             let todo = per.min(max.saturating_sub(chunk * per));
             for _ in 0..todo {
                 let t = rng.random_range(0..rb.pairs);
@@ -722,7 +722,7 @@ pub fn rule_patterns(
             ctl.progress.advance(todo);
             h
         })
-        .reduce(HashMap::new, merge);
+        .reduce(FastMap::default, merge);
     ctl.progress.finish();
     ctl.check()?;
     Ok((pats, rb.pairs, max))

@@ -14,8 +14,15 @@ use unicode_normalization::char::is_combining_mark;
 
 /// Folds `s` to lower-case ASCII letters, digits and single spaces; `None` when nothing is left.
 pub fn text(s: &str) -> Option<String> {
+    if s.is_ascii() {
+        return fold_ascii(s);
+    }
     let decomposed: String = s.nfkd().filter(|c| !is_combining_mark(*c)).collect();
-    let ascii = deunicode::deunicode(&decomposed);
+    fold_ascii(&deunicode::deunicode(&decomposed))
+}
+
+/// Case folding and whitespace/punctuation handling of [`text`] on ASCII input.
+fn fold_ascii(ascii: &str) -> Option<String> {
     let mut out = String::with_capacity(ascii.len());
     let mut pending_space = false;
     for c in ascii.chars() {

@@ -4,9 +4,10 @@
 //! term-frequency adjustment) and one `u32` code per record, so exact agreement is a code
 //! comparison and memory grows with distinct values, not with raw text.
 
-use std::collections::HashMap;
+use crate::hash::FastMap;
 
-use crate::compare::{FieldKind, Value};
+use crate::compare::{FieldKind, Value, ValueView};
+use crate::normalise::Ymd;
 use crate::{Error, LinkSpec};
 
 /// Code of a missing value.
@@ -25,9 +26,39 @@ pub struct Column {
     pub counts: Vec<u32>,
     /// Value code per record ([`NULL`] when missing).
     pub codes: Vec<u32>,
+    /// All value texts back to back, for cache-friendly comparison (`offsets[v]..offsets[v+1]`).
+    arena: Vec<u8>,
+    offsets: Vec<u32>,
+    /// Parsed dates (date columns) or numbers (numeric columns) per value; empty otherwise.
+    ymd: Vec<Option<Ymd>>,
+    num: Vec<Option<f64>>,
 }
 
 impl Column {
+    fn new(name: String, kind: FieldKind, values: Vec<Value>, counts: Vec<u32>, codes: Vec<u32>) -> Self {
+        let mut arena = Vec::with_capacity(values.iter().map(|v| v.text.len()).sum());
+        let mut offsets = Vec::with_capacity(values.len() + 1);
+        offsets.push(0);
+        for v in &values {
+            arena.extend_from_slice(v.text.as_bytes());
+            offsets.push(arena.len() as u32);
+        }
+        let ymd = if kind == FieldKind::Date { values.iter().map(|v| v.ymd).collect() } else { Vec::new() };
+        let num = if kind == FieldKind::Numeric { values.iter().map(|v| v.num).collect() } else { Vec::new() };
+        Self { name, kind, values, counts, codes, arena, offsets, ymd, num }
+    }
+
+    /// The comparison view of value `code`, read from compact arrays.
+    #[inline]
+    pub fn view(&self, code: u32) -> ValueView<'_> {
+        let c = code as usize;
+        ValueView {
+            text: &self.arena[self.offsets[c] as usize..self.offsets[c + 1] as usize],
+            ymd: self.ymd.get(c).copied().flatten(),
+            num: self.num.get(c).copied().flatten(),
+        }
+    }
+
     /// Records with a value.
     pub fn non_null(&self) -> u64 {
         self.counts.iter().map(|&c| u64::from(c)).sum()
@@ -80,7 +111,7 @@ impl Records {
 struct Builder {
     name: String,
     kind: FieldKind,
-    index: HashMap<String, u32>,
+    index: FastMap<String, u32>,
     values: Vec<Value>,
     counts: Vec<u32>,
     codes: Vec<u32>,
@@ -91,7 +122,7 @@ struct Builder {
 pub struct RecordsBuilder {
     columns: Vec<Builder>,
     ids: Vec<String>,
-    seen: HashMap<String, usize>,
+    seen: FastMap<String, usize>,
     n_left: Option<usize>,
     side_start: usize,
 }
@@ -112,7 +143,7 @@ impl RecordsBuilder {
                 Builder {
                     name,
                     kind,
-                    index: HashMap::new(),
+                    index: FastMap::default(),
                     values: Vec::new(),
                     counts: Vec::new(),
                     codes: Vec::new(),
@@ -122,7 +153,7 @@ impl RecordsBuilder {
         Self {
             columns,
             ids: Vec::new(),
-            seen: HashMap::new(),
+            seen: FastMap::default(),
             n_left: None,
             side_start: 0,
         }
@@ -196,13 +227,7 @@ impl RecordsBuilder {
             columns: self
                 .columns
                 .into_iter()
-                .map(|b| Column {
-                    name: b.name,
-                    kind: b.kind,
-                    values: b.values,
-                    counts: b.counts,
-                    codes: b.codes,
-                })
+                .map(|b| Column::new(b.name, b.kind, b.values, b.counts, b.codes))
                 .collect(),
             n_left: self.n_left.unwrap_or(n),
             link: self.n_left.is_some(),
