@@ -138,32 +138,60 @@ pub fn resolve(rule: &BlockingRule, records: &Records) -> Result<Vec<usize>, Err
 /// Groups records by the rule's key; records missing any rule column are left out.
 pub fn blocks(rule: &BlockingRule, records: &Records) -> Result<RuleBlocks, Error> {
     let cols = resolve(rule, records)?;
-    let mut groups: FastMap<Vec<u32>, Vec<u32>> = FastMap::default();
-    'rec: for r in 0..records.len() {
-        let mut key = Vec::with_capacity(cols.len());
-        for &c in &cols {
-            let code = records.columns[c].codes[r];
-            if code == NULL {
-                continue 'rec;
+    let n = records.len();
+    // Dense key ids: the first column's value codes, refined column by column through a map
+    // of (key so far, next code) → new id. No per-record allocation.
+    let first = &records.columns[cols[0]];
+    let mut ids: Vec<u32> = first.codes.clone();
+    let mut n_ids = first.values.len();
+    for &c in &cols[1..] {
+        let codes = &records.columns[c].codes;
+        let mut map: FastMap<u64, u32> = FastMap::default();
+        for (id, &code) in ids.iter_mut().zip(codes) {
+            if *id == NULL {
+                continue;
             }
-            key.push(code);
+            if code == NULL {
+                *id = NULL;
+                continue;
+            }
+            let key = (u64::from(*id) << 32) | u64::from(code);
+            let next = map.len() as u32;
+            *id = *map.entry(key).or_insert(next);
         }
-        groups.entry(key).or_default().push(r as u32);
+        n_ids = map.len();
     }
-    let mut blocks: Vec<Block> = groups
-        .into_values()
-        .filter_map(|members| {
-            let split = if records.link {
-                members.partition_point(|&m| (m as usize) < records.n_left)
-            } else {
-                0
-            };
-            let b = Block { members, split };
-            (b.pairs(records.link) > 0).then_some(b)
-        })
-        .collect();
-    // Deterministic order regardless of hashing: by first member.
-    blocks.sort_unstable_by_key(|b| b.members[0]);
+    let mut count = vec![0u32; n_ids];
+    for &id in &ids {
+        if id != NULL {
+            count[id as usize] += 1;
+        }
+    }
+    // Blocks in order of their first record, members ascending.
+    let mut slot = vec![u32::MAX; n_ids];
+    let mut blocks: Vec<Block> = Vec::new();
+    for (r, &id) in ids.iter().enumerate().take(n) {
+        if id == NULL || count[id as usize] < 2 {
+            continue;
+        }
+        let s = &mut slot[id as usize];
+        if *s == u32::MAX {
+            *s = blocks.len() as u32;
+            blocks.push(Block {
+                members: Vec::with_capacity(count[id as usize] as usize),
+                split: 0,
+            });
+        }
+        blocks[*s as usize].members.push(r as u32);
+    }
+    if records.link {
+        for b in &mut blocks {
+            b.split = b
+                .members
+                .partition_point(|&m| (m as usize) < records.n_left);
+        }
+        blocks.retain(|b| b.pairs(true) > 0);
+    }
     let pairs = blocks.iter().map(|b| b.pairs(records.link)).sum();
     Ok(RuleBlocks {
         rule: rule.clone(),

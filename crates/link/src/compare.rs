@@ -249,7 +249,11 @@ pub struct ValueView<'a> {
 impl Value {
     /// The view comparisons read.
     pub fn view(&self) -> ValueView<'_> {
-        ValueView { text: self.text.as_bytes(), ymd: self.ymd, num: self.num }
+        ValueView {
+            text: self.text.as_bytes(),
+            ymd: self.ymd,
+            num: self.num,
+        }
     }
 
     /// A plain text value.
@@ -321,7 +325,11 @@ fn jaro_short(a: &[u8], b: &[u8]) -> f64 {
             continue;
         }
         let width = hi - lo;
-        let in_window = if width >= 64 { u64::MAX } else { ((1u64 << width) - 1) << lo };
+        let in_window = if width >= 64 {
+            u64::MAX
+        } else {
+            ((1u64 << width) - 1) << lo
+        };
         let mut candidates = positions[BUCKET[c as usize] as usize] & !used_b & in_window;
         while candidates != 0 {
             let j = candidates.trailing_zeros() as usize;

@@ -1,5 +1,6 @@
 //! A fast non-cryptographic hasher for the hot hash maps (blocking keys, interned values,
-//! comparison patterns): the multiply–rotate word hash popularised by Firefox and rustc.
+//! comparison patterns): the multiply–rotate word hash popularised by Firefox and rustc, with
+//! a final avalanche step.
 //! It is not resistant to chosen-key flooding; the keys here come from the user's own files.
 
 use std::collections::HashMap;
@@ -57,7 +58,13 @@ impl Hasher for FxHasher {
     }
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        // The multiply leaves the low bits, which pick the bucket, poorly mixed: finish with
+        // MurmurHash3's 64-bit finaliser.
+        let mut h = self.hash;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h
     }
 }
 

@@ -533,11 +533,12 @@ fn floored(p: &[f64]) -> Vec<f64> {
     f.iter().map(|x| x / s).collect()
 }
 
-/// Estimates u from `spec.u_pairs` uniformly drawn record pairs per field (all pairs when
-/// there are fewer), with seeded ChaCha8 generators. Each field is sampled on its own, among
-/// pairs where both values are present, which gives the same marginal level shares as
-/// sampling whole pairs while keeping one column at a time in cache. Levels never seen get
-/// one pseudo-count.
+/// Estimates u from about `spec.u_pairs` random record pairs: a seeded random sample of
+/// records (ChaCha8) is drawn and *all* pairs within it are compared — for linkage, all pairs
+/// across samples of both inputs — as Splink's `estimate_u_using_random_sampling` does. Every
+/// such pair is a uniformly random pair, nearly always a non-match, and comparing within a
+/// small sample keeps the values in cache. u of a field is its level shares among sampled
+/// pairs where both values are present; levels never seen get one pseudo-count.
 pub fn estimate_u(
     spec: &LinkSpec,
     records: &Records,
@@ -545,62 +546,77 @@ pub fn estimate_u(
 ) -> Result<(Vec<Vec<f64>>, u64), Error> {
     let comparer = Comparer::new(&spec_cols(spec), records)?;
     let n = records.len();
-    let total = records.total_pairs();
-    if total == 0 {
+    if records.total_pairs() == 0 {
         return Err(Error::Empty(": at least two records are needed"));
     }
-    let draws = spec.u_pairs.min(total).max(1);
+    let target = spec.u_pairs.max(1) as f64;
+    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+    // (rows, columns) of the comparison grid: left and right samples, or one sample twice.
+    let (rows, cols): (Vec<u32>, Vec<u32>) = if records.link {
+        let (nl, nr) = (records.n_left, n - records.n_left);
+        let k = target.sqrt().ceil() as usize;
+        let (kl, kr) = if nl < k {
+            (nl, ((target / nl as f64).ceil() as usize).min(nr))
+        } else if nr < k {
+            (((target / nr as f64).ceil() as usize).min(nl), nr)
+        } else {
+            (k, k)
+        };
+        let left = sample_indices(&mut rng, nl, kl);
+        let right = sample_indices(&mut rng, nr, kr)
+            .into_iter()
+            .map(|r| r + nl as u32)
+            .collect();
+        (left, right)
+    } else {
+        let k = ((1.0 + (1.0 + 8.0 * target).sqrt()) / 2.0).ceil() as usize;
+        let s = sample_indices(&mut rng, n, k.min(n));
+        (s.clone(), s)
+    };
+    let pairs = if records.link {
+        (rows.len() * cols.len()) as u64
+    } else {
+        (rows.len() * rows.len().saturating_sub(1) / 2) as u64
+    };
     let nf = comparer.cols.len();
     ctl.progress
-        .start("estimating u from random pairs", draws * nf as u64);
-    let chunks = 64u64;
-    let per = draws.div_ceil(chunks);
+        .start("estimating u from random pairs", pairs * nf as u64);
+    let link = records.link;
     let mut u = Vec::with_capacity(nf);
     for f in 0..nf {
         let col = &records.columns[comparer.cols[f]];
         let kind = comparer.kinds[f];
-        let counts = (0..chunks)
+        let counts = (0..rows.len())
             .into_par_iter()
-            .map(|chunk| {
-                let stream = (f as u64).wrapping_mul(0xD1B5_4A32_D192_ED03)
-                    ^ chunk.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                let mut rng = ChaCha8Rng::seed_from_u64(spec.seed.wrapping_add(stream));
-                let mut counts = vec![0u64; kind.n_levels()];
-                let todo = per.min(draws.saturating_sub(chunk * per));
-                let (mut done, mut tries) = (0u64, 0u64);
-                // Give up on a field that is nearly always missing.
-                while done < todo && tries < todo.saturating_mul(50) {
-                    tries += 1;
-                    let (i, j) = if records.link {
-                        (
-                            rng.random_range(0..records.n_left),
-                            rng.random_range(records.n_left..n),
-                        )
-                    } else {
-                        let i = rng.random_range(0..n);
-                        let mut j = rng.random_range(0..n - 1);
-                        if j >= i {
-                            j += 1;
+            .fold(
+                || vec![0u64; kind.n_levels()],
+                |mut counts, r| {
+                    if ctl.check().is_err() {
+                        return counts;
+                    }
+                    let a = col.codes[rows[r] as usize];
+                    let others = if link { &cols[..] } else { &cols[r + 1..] };
+                    if a != NULL {
+                        let va = col.view(a);
+                        for &j in others {
+                            let b = col.codes[j as usize];
+                            if b == NULL {
+                                continue;
+                            }
+                            let l = if a == b {
+                                0
+                            } else {
+                                kind.level_of_different(va, col.view(b))
+                            };
+                            if l != NULL_LEVEL {
+                                counts[l as usize] += 1;
+                            }
                         }
-                        (i, j)
-                    };
-                    let (a, b) = (col.codes[i], col.codes[j]);
-                    if a == NULL || b == NULL {
-                        continue;
                     }
-                    let l = if a == b {
-                        0
-                    } else {
-                        kind.level_of_different(col.view(a), col.view(b))
-                    };
-                    if l != NULL_LEVEL {
-                        counts[l as usize] += 1;
-                    }
-                    done += 1;
-                }
-                ctl.progress.advance(todo);
-                counts
-            })
+                    ctl.progress.advance(others.len() as u64);
+                    counts
+                },
+            )
             .reduce(
                 || vec![0u64; kind.n_levels()],
                 |mut a, b| {
@@ -620,7 +636,23 @@ pub fn estimate_u(
         ));
     }
     ctl.progress.finish();
-    Ok((u, draws))
+    Ok((u, pairs))
+}
+
+/// `k` distinct indices from `0..n`, uniformly (partial Fisher–Yates on a virtual array).
+fn sample_indices(rng: &mut ChaCha8Rng, n: usize, k: usize) -> Vec<u32> {
+    let k = k.min(n);
+    let mut swapped: FastMap<usize, usize> = FastMap::default();
+    let mut out = Vec::with_capacity(k);
+    for i in 0..k {
+        let j = rng.random_range(i..n);
+        let vj = *swapped.get(&j).unwrap_or(&j);
+        let vi = *swapped.get(&i).unwrap_or(&i);
+        swapped.insert(j, vi);
+        out.push(vj as u32);
+    }
+    out.sort_unstable();
+    out
 }
 
 fn spec_cols(spec: &LinkSpec) -> Vec<(String, FieldKind)> {

@@ -4,6 +4,8 @@
 //! term-frequency adjustment) and one `u32` code per record, so exact agreement is a code
 //! comparison and memory grows with distinct values, not with raw text.
 
+use rayon::prelude::*;
+
 use crate::hash::FastMap;
 
 use crate::compare::{FieldKind, Value, ValueView};
@@ -35,7 +37,13 @@ pub struct Column {
 }
 
 impl Column {
-    fn new(name: String, kind: FieldKind, values: Vec<Value>, counts: Vec<u32>, codes: Vec<u32>) -> Self {
+    fn new(
+        name: String,
+        kind: FieldKind,
+        values: Vec<Value>,
+        counts: Vec<u32>,
+        codes: Vec<u32>,
+    ) -> Self {
         let mut arena = Vec::with_capacity(values.iter().map(|v| v.text.len()).sum());
         let mut offsets = Vec::with_capacity(values.len() + 1);
         offsets.push(0);
@@ -43,9 +51,27 @@ impl Column {
             arena.extend_from_slice(v.text.as_bytes());
             offsets.push(arena.len() as u32);
         }
-        let ymd = if kind == FieldKind::Date { values.iter().map(|v| v.ymd).collect() } else { Vec::new() };
-        let num = if kind == FieldKind::Numeric { values.iter().map(|v| v.num).collect() } else { Vec::new() };
-        Self { name, kind, values, counts, codes, arena, offsets, ymd, num }
+        let ymd = if kind == FieldKind::Date {
+            values.iter().map(|v| v.ymd).collect()
+        } else {
+            Vec::new()
+        };
+        let num = if kind == FieldKind::Numeric {
+            values.iter().map(|v| v.num).collect()
+        } else {
+            Vec::new()
+        };
+        Self {
+            name,
+            kind,
+            values,
+            counts,
+            codes,
+            arena,
+            offsets,
+            ymd,
+            num,
+        }
     }
 
     /// The comparison view of value `code`, read from compact arrays.
@@ -161,14 +187,43 @@ impl RecordsBuilder {
 
     /// Adds a record. `values` follow [`LinkSpec::columns`]; `None` or blank is missing.
     pub fn push(&mut self, id: &str, values: &[Option<&str>]) -> Result<(), Error> {
-        let record = self.ids.len() - self.side_start + 1;
+        let normalised = self.normalise(values)?;
+        self.insert(id, normalised)
+    }
+
+    /// Adds many records, normalising their values in parallel (rayon); interning stays in
+    /// input order, so the result equals pushing them one by one. On error, returns the
+    /// position of the offending row in `rows` with the error; rows before it were added.
+    pub fn push_batch(&mut self, rows: &[(&str, Vec<Option<&str>>)]) -> Result<(), (usize, Error)> {
+        let normalised: Vec<Result<Vec<Option<Value>>, Error>> = rows
+            .par_iter()
+            .map(|(_, values)| self.normalise(values))
+            .collect();
+        for (k, ((id, _), values)) in rows.iter().zip(normalised).enumerate() {
+            let values = values.map_err(|e| (k, e))?;
+            self.insert(id, values).map_err(|e| (k, e))?;
+        }
+        Ok(())
+    }
+
+    fn normalise(&self, values: &[Option<&str>]) -> Result<Vec<Option<Value>>, Error> {
         if values.len() != self.columns.len() {
             return Err(Error::Arity {
-                record,
+                record: self.ids.len() - self.side_start + 1,
                 got: values.len(),
                 expected: self.columns.len(),
             });
         }
+        Ok(self
+            .columns
+            .iter()
+            .zip(values)
+            .map(|(col, raw)| raw.and_then(|r| col.kind.normalise(r)))
+            .collect())
+    }
+
+    fn insert(&mut self, id: &str, values: Vec<Option<Value>>) -> Result<(), Error> {
+        let record = self.ids.len() - self.side_start + 1;
         if let Some(&first) = self.seen.get(id)
             && first >= self.side_start
         {
@@ -179,8 +234,8 @@ impl RecordsBuilder {
         }
         self.seen.insert(id.to_string(), self.ids.len());
         self.ids.push(id.to_string());
-        for (col, raw) in self.columns.iter_mut().zip(values) {
-            let code = match raw.and_then(|r| col.kind.normalise(r)) {
+        for (col, value) in self.columns.iter_mut().zip(values) {
+            let code = match value {
                 None => NULL,
                 Some(v) => match col.index.get(&v.text) {
                     Some(&c) => {

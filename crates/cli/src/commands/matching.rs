@@ -435,37 +435,55 @@ fn read_csv(
             })
         })
         .collect::<anyhow::Result<_>>()?;
-    let mut row = csv::StringRecord::new();
+    // Rows are read in batches whose values are normalised in parallel.
+    const BATCH: usize = 32_768;
+    let mut batch: Vec<csv::StringRecord> = Vec::with_capacity(BATCH);
     let mut n = 0usize;
-    loop {
-        match rdr.read_record(&mut row) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                return Err(bad_input(format!("{}: line {line}: {e}", path.display())));
+    let mut done = false;
+    while !done {
+        batch.clear();
+        while batch.len() < BATCH {
+            let mut row = csv::StringRecord::new();
+            match rdr.read_record(&mut row) {
+                Ok(false) => {
+                    done = true;
+                    break;
+                }
+                Ok(true) => batch.push(row),
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    return Err(bad_input(format!("{}: line {line}: {e}", path.display())));
+                }
             }
         }
-        let line = row.position().map_or(0, |p| p.line());
-        let rid = row[id].trim();
-        if rid.is_empty() {
-            return Err(bad_input(format!(
-                "{}: line {line}: field {id_col:?}: the id is empty; every record needs an id",
-                path.display()
-            )));
+        let mut rows: Vec<(&str, Vec<Option<&str>>)> = Vec::with_capacity(batch.len());
+        for row in &batch {
+            let rid = row[id].trim();
+            if rid.is_empty() {
+                let line = row.position().map_or(0, |p| p.line());
+                return Err(bad_input(format!(
+                    "{}: line {line}: field {id_col:?}: the id is empty; every record needs an id",
+                    path.display()
+                )));
+            }
+            rows.push((
+                rid,
+                cols.iter()
+                    .map(|&c| Some(row[c].trim()).filter(|v| !v.is_empty()))
+                    .collect(),
+            ));
         }
-        let values: Vec<Option<&str>> = cols
-            .iter()
-            .map(|&c| Some(row[c].trim()).filter(|v| !v.is_empty()))
-            .collect();
-        builder.push(rid, &values).map_err(|e| match e {
-            LinkError::DuplicateId { .. } => bad_input(format!(
-                "{}: line {line}: field {id_col:?}: duplicate id {rid:?}; ids must be unique within a file",
-                path.display()
-            )),
-            other => bad_input(format!("{}: line {line}: {other}", path.display())),
+        builder.push_batch(&rows).map_err(|(k, e)| {
+            let line = batch[k].position().map_or(0, |p| p.line());
+            match e {
+                LinkError::DuplicateId { id, .. } => bad_input(format!(
+                    "{}: line {line}: field {id_col:?}: duplicate id {id:?}; ids must be unique within a file",
+                    path.display()
+                )),
+                other => bad_input(format!("{}: line {line}: {other}", path.display())),
+            }
         })?;
-        n += 1;
+        n += rows.len();
     }
     if n == 0 {
         return Err(bad_input(format!(
