@@ -391,6 +391,11 @@ pub fn levenshtein_at_most(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
         let d = a.len().max(b.len());
         return (d <= max).then_some(d);
     }
+    if max == 1 {
+        // After stripping the common ends, one edit remains only for a single substitution,
+        // insertion or deletion.
+        return (a.len() <= 1 && b.len() <= 1).then_some(1);
+    }
     const BIG: usize = usize::MAX / 4;
     let (n, m) = (a.len(), b.len());
     // Two rows of the table; short strings (the usual case) stay on the stack.

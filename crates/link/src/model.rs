@@ -586,7 +586,23 @@ pub fn estimate_u(
     for f in 0..nf {
         let col = &records.columns[comparer.cols[f]];
         let kind = comparer.kinds[f];
-        let counts = (0..rows.len())
+        // Distinct values of the samples with multiplicities: each distinct pair of values is
+        // compared once and counted as often as the record pairs holding it.
+        let distinct = |idx: &[u32]| -> Vec<(u32, u64)> {
+            let mut m: FastMap<u32, u64> = FastMap::default();
+            for &r in idx {
+                let c = col.codes[r as usize];
+                if c != NULL {
+                    *m.entry(c).or_insert(0) += 1;
+                }
+            }
+            let mut v: Vec<(u32, u64)> = m.into_iter().collect();
+            v.sort_unstable();
+            v
+        };
+        let left = distinct(&rows);
+        let right = if link { distinct(&cols) } else { Vec::new() };
+        let counts = (0..left.len())
             .into_par_iter()
             .fold(
                 || vec![0u64; kind.n_levels()],
@@ -594,23 +610,23 @@ pub fn estimate_u(
                     if ctl.check().is_err() {
                         return counts;
                     }
-                    let a = col.codes[rows[r] as usize];
-                    let others = if link { &cols[..] } else { &cols[r + 1..] };
-                    if a != NULL {
-                        let va = col.view(a);
-                        for &j in others {
-                            let b = col.codes[j as usize];
-                            if b == NULL {
-                                continue;
-                            }
-                            let l = if a == b {
-                                0
-                            } else {
-                                kind.level_of_different(va, col.view(b))
-                            };
-                            if l != NULL_LEVEL {
-                                counts[l as usize] += 1;
-                            }
+                    let (a, ka) = left[r];
+                    let va = col.view(a);
+                    let others = if link {
+                        &right[..]
+                    } else {
+                        // Pairs of records sharing the value: exact agreement.
+                        counts[0] += ka * (ka - 1) / 2;
+                        &left[r + 1..]
+                    };
+                    for &(b, kb) in others {
+                        let l = if a == b {
+                            0
+                        } else {
+                            kind.level_of_different(va, col.view(b))
+                        };
+                        if l != NULL_LEVEL {
+                            counts[l as usize] += ka * kb;
                         }
                     }
                     ctl.progress.advance(others.len() as u64);
