@@ -33,6 +33,11 @@
 //! let model = zicht_link::model::train(&spec, &records, &ctl).unwrap();
 //! let out = zicht_link::predict::predict(&model, &spec, &records, 0.5, &ctl).unwrap();
 //! assert_eq!(out.pairs.len(), 1);
+//!
+//! // Or the whole run, with cluster ids kept stable against an earlier run's.
+//! let previous = std::collections::HashMap::from([("1".to_string(), 7u64)]);
+//! let outcome = zicht_link::run(&spec, &records, Some(model), 0.5, 0.5, &previous, &ctl).unwrap();
+//! assert_eq!(outcome.clustering.cluster[..2], [7, 7]);
 //! ```
 
 pub mod block;
@@ -260,4 +265,56 @@ impl LinkSpec {
             self.training.clone()
         }
     }
+}
+
+/// Everything one linkage run produces: the model used, the scored pairs and the clusters.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The model (trained in this run, or the one passed in).
+    pub model: Model,
+    /// Whether the model was trained in this run.
+    pub trained: bool,
+    /// Pairs at or above the floor, with per-rule counts.
+    pub prediction: predict::Prediction,
+    /// Stable cluster ids of the records (connected components at `threshold`).
+    pub clustering: cluster::Clustering,
+}
+
+/// One linkage run end to end, for callers such as `zicht link`: refuse oversized blocking,
+/// train a model unless one is given (checked against the spec), score candidate pairs keeping
+/// those with probability ≥ `floor`, and cluster at `threshold` (≥ `floor`) with cluster ids
+/// kept stable against `previous` (record id → cluster id of the last run).
+pub fn run(
+    spec: &LinkSpec,
+    records: &Records,
+    model: Option<Model>,
+    floor: f64,
+    threshold: f64,
+    previous: &std::collections::HashMap<String, u64>,
+    ctl: &Control,
+) -> Result<Outcome, Error> {
+    let plan = block::plan(spec, records)?;
+    let (model, trained) = match model {
+        Some(m) => {
+            m.check(spec)?;
+            (m, false)
+        }
+        None => (model::train(spec, records, ctl)?, true),
+    };
+    let prediction = predict::predict_planned(&model, &plan, records, floor.min(threshold), ctl)?;
+    let components = cluster::connected_components(
+        records.len(),
+        prediction
+            .pairs
+            .iter()
+            .filter(|p| p.probability >= threshold)
+            .map(|p| (p.a, p.b)),
+    );
+    let clustering = cluster::stable_ids(&records.ids, &components, previous);
+    Ok(Outcome {
+        model,
+        trained,
+        prediction,
+        clustering,
+    })
 }
