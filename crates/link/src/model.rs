@@ -347,6 +347,10 @@ pub(crate) struct Scorer<'a> {
     weights: Vec<Vec<f64>>,
     /// Per field with tf on: adjustment per value code.
     tf: Vec<Option<Vec<f64>>>,
+    /// Fields in the order [`Scorer::weight_if_at_least`] compares them: cheap kinds first.
+    order: Vec<usize>,
+    /// `rest[k]`: the largest weight fields `order[k..]` can still add (0 for a missing value).
+    rest: Vec<f64>,
 }
 
 impl<'a> Scorer<'a> {
@@ -357,12 +361,12 @@ impl<'a> Scorer<'a> {
             .map(|c| (c.column.clone(), c.kind))
             .collect();
         let comparer = Comparer::new(&spec_cols, records)?;
-        let weights = model
+        let weights: Vec<Vec<f64>> = model
             .comparisons
             .iter()
             .map(|c| c.levels.iter().map(|l| (l.m / l.u).log2()).collect())
             .collect();
-        let tf = model
+        let tf: Vec<Option<Vec<f64>>> = model
             .comparisons
             .iter()
             .zip(&comparer.cols)
@@ -379,12 +383,71 @@ impl<'a> Scorer<'a> {
                 })
             })
             .collect();
+        let cost = |k: FieldKind| match k {
+            FieldKind::Exact => 0,
+            FieldKind::Numeric => 1,
+            FieldKind::Date => 2,
+            FieldKind::Postcode => 3,
+            FieldKind::Text => 4,
+            FieldKind::Name => 5,
+        };
+        let mut order: Vec<usize> = (0..comparer.kinds.len()).collect();
+        order.sort_by_key(|&f| cost(comparer.kinds[f]));
+        let best = |f: usize| -> f64 {
+            let w: &Vec<f64> = &weights[f];
+            let top = w.iter().skip(1).copied().fold(f64::NEG_INFINITY, f64::max);
+            let exact = w[0]
+                + match &tf[f] {
+                    Some(t) => t.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                    None => 0.0,
+                };
+            top.max(exact).max(0.0)
+        };
+        let mut rest = vec![0.0; order.len() + 1];
+        for k in (0..order.len()).rev() {
+            rest[k] = rest[k + 1] + best(order[k]);
+        }
         Ok(Self {
             comparer,
             prior: model.prior_weight(),
             weights,
             tf,
+            order,
+            rest,
         })
+    }
+
+    /// Match weight of pair (i, j) if it reaches `floor`, else `None`. Fields are compared
+    /// cheapest first and the comparison stops as soon as even the best outcome of the fields
+    /// left cannot lift the weight to `floor` (branch and bound), so pairs that cannot be
+    /// kept skip their costly string comparisons. Kept pairs get exactly [`Scorer::weight`].
+    #[inline]
+    pub(crate) fn weight_if_at_least(&self, i: u32, j: u32, floor: f64) -> Option<f64> {
+        let records = self.comparer.records;
+        let mut w = self.prior;
+        for (k, &f) in self.order.iter().enumerate() {
+            if w + self.rest[k] < floor {
+                return None;
+            }
+            let col = &records.columns[self.comparer.cols[f]];
+            let (a, b) = (col.codes[i as usize], col.codes[j as usize]);
+            if a == NULL || b == NULL {
+                continue;
+            }
+            let l = if a == b {
+                0
+            } else {
+                self.comparer.kinds[f].level_of_different(col.view(a), col.view(b))
+            };
+            if l == NULL_LEVEL {
+                continue;
+            }
+            w += self.weights[f][l as usize];
+            if l == 0 {
+                w += self.tf_adjust(f, a);
+            }
+        }
+        (w >= floor).then_some(w)
     }
 
     #[inline]
@@ -395,8 +458,9 @@ impl<'a> Scorer<'a> {
         }
     }
 
-    /// Match weight of pair (i, j).
-    #[inline]
+    /// Match weight of pair (i, j), all fields in spec order (the reference for
+    /// [`Scorer::weight_if_at_least`]).
+    #[cfg(test)]
     pub(crate) fn weight(&self, i: u32, j: u32) -> f64 {
         let mut g = [0u8; MAX_COMPARISONS];
         let n = self.weights.len();
@@ -959,6 +1023,63 @@ mod tests {
         assert!((res.m[0][0] - 0.9).abs() < 1e-4, "{:?}", res.m);
         assert!((res.m[1][0] - 0.9).abs() < 1e-4);
         assert_eq!(res.m[2], vec![0.5, 0.5]);
+    }
+
+    #[test]
+    fn bounded_scoring_equals_full_scoring() {
+        use crate::{BlockingRule, Comparison, RecordsBuilder};
+        let spec = LinkSpec::new(
+            vec![
+                Comparison::new("name", FieldKind::Name),
+                Comparison::new("dob", FieldKind::Date),
+                Comparison::new("sex", FieldKind::Exact),
+            ],
+            vec![BlockingRule::on(&["sex"])],
+        );
+        let mut b = RecordsBuilder::new(&spec);
+        let rows = [
+            ("1", "Anna", "1990-01-01", "f"),
+            ("2", "Anne", "1990-01-01", "f"),
+            ("3", "Bob", "1971-05-05", "m"),
+            ("4", "Anna", "", "f"),
+            ("5", "Rob", "1971-05-06", "m"),
+            ("6", "Zoe", "1990-01-10", ""),
+        ];
+        for (id, n, d, s) in rows {
+            b.push(
+                id,
+                &[
+                    Some(n),
+                    Some(d).filter(|x| !x.is_empty()),
+                    Some(s).filter(|x| !x.is_empty()),
+                ],
+            )
+            .unwrap();
+        }
+        let records = b.finish().unwrap();
+        let model = train(&spec, &records, &Control::default()).unwrap();
+        let scorer = Scorer::new(&model, &records).unwrap();
+        for i in 0..6u32 {
+            for j in i + 1..6 {
+                let full = scorer.weight(i, j);
+                for floor in [
+                    f64::NEG_INFINITY,
+                    -10.0,
+                    0.0,
+                    full - 1e-9,
+                    full + 1e-6,
+                    10.0,
+                ] {
+                    match scorer.weight_if_at_least(i, j, floor) {
+                        Some(w) => assert!(
+                            (w - full).abs() < 1e-9 && full >= floor - 1e-9,
+                            "{i} {j} {floor}"
+                        ),
+                        None => assert!(full < floor + 1e-9, "{i} {j} {floor}: {full}"),
+                    }
+                }
+            }
+        }
     }
 
     #[test]

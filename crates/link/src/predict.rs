@@ -100,8 +100,7 @@ pub fn predict_planned(
                                 return;
                             }
                             n += 1;
-                            let w = scorer.weight(i, j);
-                            if w >= floor_weight {
+                            if let Some(w) = scorer.weight_if_at_least(i, j, floor_weight) {
                                 kept.push(ScoredPair {
                                     a: i.min(j),
                                     b: i.max(j),
