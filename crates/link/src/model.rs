@@ -743,8 +743,8 @@ fn spec_cols(spec: &LinkSpec) -> Vec<(String, FieldKind)> {
 }
 
 /// Comparison patterns (with counts) of the pairs of one rule: all pairs when there are at
-/// most `max` of them, else `max` pairs drawn uniformly (with replacement) from the rule's
-/// pairs: a block is drawn with probability proportional to its pairs, then a pair within it.
+/// most `max` of them, else all pairs of randomly chosen whole blocks, about `max` pairs.
+/// Returns the patterns, the rule's pairs and the pairs used.
 pub fn rule_patterns(
     comparer_spec: &LinkSpec,
     records: &Records,
@@ -791,53 +791,46 @@ pub fn rule_patterns(
         ctl.check()?;
         return Ok((pats, rb.pairs, rb.pairs));
     }
-    let cum: Vec<u64> = rb
-        .blocks
-        .iter()
-        .scan(0u64, |s, b| {
-            *s += b.pairs(link);
-            Some(*s)
-        })
-        .collect();
-    let chunks = 64u64;
-    let per = max.div_ceil(chunks);
+    // Too many pairs: a cluster sample of whole blocks, taken in a seeded random order until
+    // `max` pairs are reached. Every block, hence every pair, has about the same chance to be
+    // in the sample, and enumerating whole blocks keeps their records in cache.
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5851_F42D_4C95_7F2D);
+    let mut order: Vec<usize> = (0..rb.blocks.len()).collect();
+    for i in (1..order.len()).rev() {
+        let j = rng.random_range(0..=i);
+        order.swap(i, j);
+    }
+    let mut chosen = Vec::new();
+    let mut used = 0u64;
+    for b in order {
+        if used >= max {
+            break;
+        }
+        used += rb.blocks[b].pairs(link);
+        chosen.push(b);
+    }
     ctl.progress
-        .start(&format!("training on a sample of rule {rule}"), max);
-    let pats = (0..chunks)
-        .into_par_iter()
-        .map(|chunk| {
-            let mut rng = ChaCha8Rng::seed_from_u64(
-                seed ^ 0x5851_F42D_4C95_7F2D ^ chunk.wrapping_mul(0x9E37_79B9_7F4A_7C15),
-            );
-            let mut h: FastMap<u128, u64> = FastMap::default();
-            let todo = per.min(max.saturating_sub(chunk * per));
-            for _ in 0..todo {
-                let t = rng.random_range(0..rb.pairs);
-                let bi = cum.partition_point(|&c| c <= t);
-                let b = &rb.blocks[bi];
-                let (i, j) = if link {
-                    (
-                        b.members[rng.random_range(0..b.split)],
-                        b.members[rng.random_range(b.split..b.members.len())],
-                    )
-                } else {
-                    let n = b.members.len();
-                    let x = rng.random_range(0..n);
-                    let mut y = rng.random_range(0..n - 1);
-                    if y >= x {
-                        y += 1;
-                    }
-                    (b.members[x.min(y)], b.members[x.max(y)])
-                };
-                *h.entry(comparer.pattern(i, j)).or_insert(0) += 1;
+        .start(&format!("training on a sample of rule {rule}"), used);
+    let pats = chosen
+        .par_iter()
+        .map(|&bi| {
+            let b = &rb.blocks[bi];
+            if ctl.check().is_err() {
+                return FastMap::default();
             }
-            ctl.progress.advance(todo);
+            let mut h: FastMap<u128, u64> = FastMap::default();
+            for row in 0..b.rows(link) {
+                b.for_each_in_row(link, row, |i, j| {
+                    *h.entry(comparer.pattern(i, j)).or_insert(0) += 1
+                });
+            }
+            ctl.progress.advance(b.pairs(link));
             h
         })
         .reduce(FastMap::default, merge);
     ctl.progress.finish();
     ctl.check()?;
-    Ok((pats, rb.pairs, max))
+    Ok((pats, rb.pairs, used))
 }
 
 /// Trains a model on `records`: u by random sampling, m by EM per training rule, λ from the

@@ -6,7 +6,9 @@
 
 use rayon::prelude::*;
 
-use crate::hash::FastMap;
+use std::hash::{BuildHasher, BuildHasherDefault};
+
+use crate::hash::{FastMap, FxHasher};
 
 use crate::compare::{FieldKind, Value, ValueView};
 use crate::normalise::Ymd;
@@ -143,12 +145,38 @@ struct Builder {
     codes: Vec<u32>,
 }
 
+impl Builder {
+    /// Appends the code of `value`, interning it when new.
+    fn intern(&mut self, value: Option<Value>) {
+        let code = match value {
+            None => NULL,
+            Some(v) => match self.index.get(&v.text) {
+                Some(&c) => {
+                    self.counts[c as usize] += 1;
+                    c
+                }
+                None => {
+                    let c = self.values.len() as u32;
+                    self.index.insert(v.text.clone(), c);
+                    self.values.push(v);
+                    self.counts.push(1);
+                    c
+                }
+            },
+        };
+        self.codes.push(code);
+    }
+}
+
 /// Builds [`Records`] one record at a time.
 #[derive(Debug)]
 pub struct RecordsBuilder {
     columns: Vec<Builder>,
     ids: Vec<String>,
-    seen: FastMap<String, usize>,
+    /// Hash of each id → index of the latest record with an id of that hash; ids whose hash
+    /// collides with a different id go to `collided`. Avoids a second copy of every id.
+    seen: FastMap<u64, usize>,
+    collided: FastMap<String, usize>,
     n_left: Option<usize>,
     side_start: usize,
 }
@@ -180,6 +208,7 @@ impl RecordsBuilder {
             columns,
             ids: Vec::new(),
             seen: FastMap::default(),
+            collided: FastMap::default(),
             n_left: None,
             side_start: 0,
         }
@@ -187,72 +216,75 @@ impl RecordsBuilder {
 
     /// Adds a record. `values` follow [`LinkSpec::columns`]; `None` or blank is missing.
     pub fn push(&mut self, id: &str, values: &[Option<&str>]) -> Result<(), Error> {
-        let normalised = self.normalise(values)?;
-        self.insert(id, normalised)
-    }
-
-    /// Adds many records, normalising their values in parallel (rayon); interning stays in
-    /// input order, so the result equals pushing them one by one. On error, returns the
-    /// position of the offending row in `rows` with the error; rows before it were added.
-    pub fn push_batch(&mut self, rows: &[(&str, Vec<Option<&str>>)]) -> Result<(), (usize, Error)> {
-        let normalised: Vec<Result<Vec<Option<Value>>, Error>> = rows
-            .par_iter()
-            .map(|(_, values)| self.normalise(values))
-            .collect();
-        for (k, ((id, _), values)) in rows.iter().zip(normalised).enumerate() {
-            let values = values.map_err(|e| (k, e))?;
-            self.insert(id, values).map_err(|e| (k, e))?;
+        self.check_arity(values.len(), 0)?;
+        self.insert_id(id)?;
+        for (col, raw) in self.columns.iter_mut().zip(values) {
+            let v = raw.and_then(|r| col.kind.normalise(r));
+            col.intern(v);
         }
         Ok(())
     }
 
-    fn normalise(&self, values: &[Option<&str>]) -> Result<Vec<Option<Value>>, Error> {
-        if values.len() != self.columns.len() {
+    /// Adds many records at once: ids are checked in order, then every column is normalised
+    /// and interned in parallel (rayon), in input order, so the result equals pushing the rows
+    /// one by one. On error returns the position of the offending row in `rows`; the builder
+    /// should then be dropped.
+    pub fn push_batch(&mut self, rows: &[(&str, Vec<Option<&str>>)]) -> Result<(), (usize, Error)> {
+        for (k, (_, values)) in rows.iter().enumerate() {
+            self.check_arity(values.len(), k).map_err(|e| (k, e))?;
+        }
+        for (k, (id, _)) in rows.iter().enumerate() {
+            self.insert_id(id).map_err(|e| (k, e))?;
+        }
+        self.columns
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(c, col)| {
+                let kind = col.kind;
+                let normalised: Vec<Option<Value>> = rows
+                    .par_iter()
+                    .map(|(_, values)| values[c].and_then(|r| kind.normalise(r)))
+                    .collect();
+                for v in normalised {
+                    col.intern(v);
+                }
+            });
+        Ok(())
+    }
+
+    fn check_arity(&self, got: usize, offset: usize) -> Result<(), Error> {
+        if got != self.columns.len() {
             return Err(Error::Arity {
-                record: self.ids.len() - self.side_start + 1,
-                got: values.len(),
+                record: self.ids.len() - self.side_start + offset + 1,
+                got,
                 expected: self.columns.len(),
             });
         }
-        Ok(self
-            .columns
-            .iter()
-            .zip(values)
-            .map(|(col, raw)| raw.and_then(|r| col.kind.normalise(r)))
-            .collect())
+        Ok(())
     }
 
-    fn insert(&mut self, id: &str, values: Vec<Option<Value>>) -> Result<(), Error> {
+    fn insert_id(&mut self, id: &str) -> Result<(), Error> {
         let record = self.ids.len() - self.side_start + 1;
-        if let Some(&first) = self.seen.get(id)
-            && first >= self.side_start
-        {
+        let h = BuildHasherDefault::<FxHasher>::default().hash_one(id);
+        let here = self.ids.len();
+        let earlier = match self.seen.get(&h) {
+            Some(&k) if self.ids[k] == id => {
+                self.seen.insert(h, here);
+                Some(k)
+            }
+            Some(_) => self.collided.insert(id.to_string(), here),
+            None => {
+                self.seen.insert(h, here);
+                None
+            }
+        };
+        if earlier.is_some_and(|k| k >= self.side_start) {
             return Err(Error::DuplicateId {
                 id: id.to_string(),
                 record,
             });
         }
-        self.seen.insert(id.to_string(), self.ids.len());
         self.ids.push(id.to_string());
-        for (col, value) in self.columns.iter_mut().zip(values) {
-            let code = match value {
-                None => NULL,
-                Some(v) => match col.index.get(&v.text) {
-                    Some(&c) => {
-                        col.counts[c as usize] += 1;
-                        c
-                    }
-                    None => {
-                        let c = col.values.len() as u32;
-                        col.index.insert(v.text.clone(), c);
-                        col.values.push(v);
-                        col.counts.push(1);
-                        c
-                    }
-                },
-            };
-            col.codes.push(code);
-        }
         Ok(())
     }
 
@@ -287,5 +319,76 @@ impl RecordsBuilder {
             n_left: self.n_left.unwrap_or(n),
             link: self.n_left.is_some(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{BlockingRule, Comparison, Error};
+
+    fn spec() -> LinkSpec {
+        LinkSpec::new(
+            vec![
+                Comparison::new("name", FieldKind::Name),
+                Comparison::new("dob", FieldKind::Date),
+            ],
+            vec![BlockingRule::on(&["dob"])],
+        )
+    }
+
+    #[test]
+    fn batch_equals_one_by_one() {
+        let rows: Vec<(&str, Vec<Option<&str>>)> = vec![
+            ("a", vec![Some("Anna"), Some("1990-01-01")]),
+            ("b", vec![Some("ANNA "), None]),
+            ("c", vec![None, Some("01-01-1990")]),
+            ("d", vec![Some("Piet"), Some("x")]),
+        ];
+        let mut one = RecordsBuilder::new(&spec());
+        for (id, v) in &rows {
+            one.push(id, v).unwrap();
+        }
+        let mut batch = RecordsBuilder::new(&spec());
+        batch.push_batch(&rows).unwrap();
+        let (one, batch) = (one.finish().unwrap(), batch.finish().unwrap());
+        assert_eq!(one.ids, batch.ids);
+        for (x, y) in one.columns.iter().zip(&batch.columns) {
+            assert_eq!(x.codes, y.codes);
+            assert_eq!(x.counts, y.counts);
+            assert_eq!(x.values, y.values);
+        }
+        assert_eq!(one.columns[0].codes, vec![0, 0, NULL, 1]);
+        assert_eq!(one.columns[1].codes, vec![0, NULL, 0, NULL]);
+    }
+
+    #[test]
+    fn duplicate_ids_within_a_side_only() {
+        let mut b = RecordsBuilder::new(&spec());
+        let rows: Vec<(&str, Vec<Option<&str>>)> = vec![
+            ("a", vec![None, None]),
+            ("b", vec![None, None]),
+            ("a", vec![None, None]),
+        ];
+        match b.push_batch(&rows) {
+            Err((2, Error::DuplicateId { id, record: 3 })) => assert_eq!(id, "a"),
+            other => panic!("{other:?}"),
+        }
+        let mut b = RecordsBuilder::new(&spec());
+        b.push("a", &[None, None]).unwrap();
+        b.start_right();
+        b.push("a", &[None, None]).unwrap();
+        assert!(matches!(
+            b.push("a", &[None, None]),
+            Err(Error::DuplicateId { record: 2, .. })
+        ));
+        assert!(matches!(
+            b.push("z", &[None]),
+            Err(Error::Arity {
+                got: 1,
+                expected: 2,
+                ..
+            })
+        ));
     }
 }

@@ -437,27 +437,30 @@ fn read_csv(
         .collect::<anyhow::Result<_>>()?;
     // Rows are read in batches whose values are normalised in parallel.
     const BATCH: usize = 32_768;
+    // Records are reused from batch to batch, so their buffers are allocated once.
     let mut batch: Vec<csv::StringRecord> = Vec::with_capacity(BATCH);
     let mut n = 0usize;
     let mut done = false;
     while !done {
-        batch.clear();
-        while batch.len() < BATCH {
-            let mut row = csv::StringRecord::new();
-            match rdr.read_record(&mut row) {
+        let mut filled = 0;
+        while filled < BATCH {
+            if filled == batch.len() {
+                batch.push(csv::StringRecord::new());
+            }
+            match rdr.read_record(&mut batch[filled]) {
                 Ok(false) => {
                     done = true;
                     break;
                 }
-                Ok(true) => batch.push(row),
+                Ok(true) => filled += 1,
                 Err(e) => {
                     let line = e.position().map_or(0, |p| p.line());
                     return Err(bad_input(format!("{}: line {line}: {e}", path.display())));
                 }
             }
         }
-        let mut rows: Vec<(&str, Vec<Option<&str>>)> = Vec::with_capacity(batch.len());
-        for row in &batch {
+        let mut rows: Vec<(&str, Vec<Option<&str>>)> = Vec::with_capacity(filled);
+        for row in &batch[..filled] {
             let rid = row[id].trim();
             if rid.is_empty() {
                 let line = row.position().map_or(0, |p| p.line());
