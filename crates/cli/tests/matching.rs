@@ -119,7 +119,8 @@ fn links_two_files_with_review_band() {
     let mut cmd = zicht();
     cmd.arg("match")
         .arg(febrl("dataset4a.csv"))
-        .arg(febrl("dataset4b.csv"));
+        .arg(febrl("dataset4b.csv"))
+        .args(["--explain", "rec-1070-org,rec-1070-dup-0"]);
     febrl_args(&mut cmd)
         .arg("--out")
         .arg(&out)
@@ -130,6 +131,18 @@ fn links_two_files_with_review_band() {
     let json: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
     assert_eq!(json["mode"], "link");
     assert_eq!(json["records"], 10_000);
+    // The explanation adds up: prior plus field weights and tf adjustments is the match weight.
+    let ex = &json["explanations"][0];
+    assert_eq!(ex["id_l"], "rec-1070-org");
+    let fields = ex["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 5);
+    let sum: f64 = ex["prior_weight"].as_f64().unwrap()
+        + fields
+            .iter()
+            .map(|f| f["weight"].as_f64().unwrap() + f["tf_adjustment"].as_f64().unwrap())
+            .sum::<f64>();
+    assert!((sum - ex["match_weight"].as_f64().unwrap()).abs() < 1e-9);
+    assert!(ex["match_probability"].as_f64().unwrap() > 0.9);
     let pairs = std::fs::read_to_string(&out).unwrap();
     let n = pairs.lines().count() - 1;
     assert!((4850..=5010).contains(&n), "{n}");
@@ -218,6 +231,19 @@ fn bad_input_exits_1_with_file_line_field() {
         "1.5",
     ])
     .stderr(predicate::str::contains("--threshold"));
+    // Explaining a pair of unknown ids.
+    run(&[
+        g,
+        "--id",
+        "id",
+        "--compare",
+        "name:name",
+        "--explain",
+        "1,9",
+    ])
+    .stderr(predicate::str::contains(
+        "--explain \"1,9\": no record with id",
+    ));
     // Blocking that makes too many pairs: refused with the count and a suggestion.
     let mut big = String::from("id,name,sex\n");
     for i in 0..200 {

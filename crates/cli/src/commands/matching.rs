@@ -87,6 +87,10 @@ pub struct Args {
     /// Seed of the random pair sampling for u and training.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Explain a pair: each field's level, m, u and weight (repeatable; ids as ID_L,ID_R;
+    /// with --json in the summary under "explanations", else on stderr).
+    #[arg(long, value_name = "ID_L,ID_R")]
+    pub explain: Vec<String>,
     /// Print a JSON summary on stdout.
     #[arg(long)]
     pub json: bool,
@@ -108,7 +112,18 @@ struct Summary {
     rules: Vec<RuleStats>,
     lambda: f64,
     model_trained: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    explanations: Vec<PairExplanation>,
     seconds: f64,
+}
+
+/// An explained pair in the `--json` summary.
+#[derive(Debug, Serialize)]
+struct PairExplanation {
+    id_l: String,
+    id_r: String,
+    #[serde(flatten)]
+    explanation: zicht_link::model::Explanation,
 }
 
 /// Adapts library progress to an indicatif bar on stderr (hidden when not a terminal).
@@ -294,6 +309,48 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         None => None,
     };
 
+    let mut explanations = Vec::new();
+    for pair in &args.explain {
+        let Some((l, r)) = pair.split_once(',') else {
+            return Err(bad_input(format!("--explain {pair:?}: expected ID_L,ID_R")));
+        };
+        let (l, r) = (l.trim(), r.trim());
+        let find = |id: &str, range: std::ops::Range<usize>| {
+            records.ids[range.clone()]
+                .iter()
+                .position(|x| x == id)
+                .map(|k| k + range.start)
+        };
+        let right_range = if records.link {
+            records.n_left..records.len()
+        } else {
+            0..records.len()
+        };
+        let (Some(i), Some(j)) = (find(l, 0..records.n_left), find(r, right_range)) else {
+            return Err(bad_input(format!(
+                "--explain {pair:?}: no record with id {l:?} (left) and {r:?} ({})",
+                if records.link { "right" } else { "same file" }
+            )));
+        };
+        let explanation = model.explain(&records, i, j).map_err(anyhow::Error::new)?;
+        if !args.json {
+            eprintln!(
+                "{l} – {r}: weight {:.3}, probability {:.6} (prior {:.3})",
+                explanation.match_weight, explanation.match_probability, explanation.prior_weight
+            );
+            for f in &explanation.fields {
+                eprintln!(
+                    "  {:<20} {:<26} weight {:>8.3} tf {:>7.3}  ({:?} / {:?})",
+                    f.column, f.level, f.weight, f.tf_adjustment, f.left, f.right
+                );
+            }
+        }
+        explanations.push(PairExplanation {
+            id_l: l.to_string(),
+            id_r: r.to_string(),
+            explanation,
+        });
+    }
     let summary = Summary {
         mode: if records.link { "link" } else { "dedupe" },
         records: records.len(),
@@ -308,6 +365,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         rules: prediction.rules,
         lambda: model.lambda,
         model_trained: trained,
+        explanations,
         seconds: started.elapsed().as_secs_f64(),
     };
     if args.json {
