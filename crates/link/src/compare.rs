@@ -11,7 +11,7 @@
 //! | --- | --- |
 //! | `name` | exact · Jaro–Winkler ≥ 0.92 · ≥ 0.88 · ≥ 0.70 · else |
 //! | `text` | exact · Levenshtein ≤ 1 · ≤ 2 · Jaro–Winkler ≥ 0.88 · else |
-//! | `date` | exact · day and month swapped · one character edit · within a year · else |
+//! | `date` | exact · day and month swapped · one character edit · same year · within a year (365 days, or adjacent years for a bare birth year) · else |
 //! | `postcode` | exact · one character edit · same first three characters · else |
 //! | `numeric` | exact · within 1 % · within 10 % · else |
 //! | `exact` | exact · else |
@@ -98,6 +98,7 @@ impl FieldKind {
                 "exact",
                 "day-month swapped",
                 "one edit",
+                "same year",
                 "within a year",
                 "else",
             ],
@@ -177,11 +178,21 @@ impl FieldKind {
             Self::Date => match (a.ymd, b.ymd) {
                 (Some(p), Some(q)) if p.y == q.y && p.m == q.d && p.d == q.m => 1,
                 _ if levenshtein_at_most(x, y, 1).is_some() => 2,
-                (Some(p), Some(q)) if (p.days() - q.days()).abs() <= 365 => 3,
-                (Some(_), Some(_)) => 4,
-                // An invalid date more than one edit away says nothing reliable: treat it as
-                // missing (Splink's `invalid_dates_as_null`).
-                _ => NULL_LEVEL,
+                _ => match (year_of(&a), year_of(&b)) {
+                    (Some(ya), Some(yb)) if ya == yb => 3,
+                    _ => match (a.ymd, b.ymd) {
+                        (Some(p), Some(q)) if (p.days() - q.days()).abs() <= 365 => 4,
+                        (Some(_), Some(_)) => 5,
+                        // A birth year alone against a year or a date.
+                        _ => match (year_of(&a), year_of(&b)) {
+                            (Some(ya), Some(yb)) if (ya - yb).abs() <= 1 => 4,
+                            (Some(_), Some(_)) => 5,
+                            // An invalid date more than one edit away says nothing reliable:
+                            // treat it as missing (Splink's `invalid_dates_as_null`).
+                            _ => NULL_LEVEL,
+                        },
+                    },
+                },
             },
             Self::Postcode => {
                 if levenshtein_at_most(x, y, 1).is_some() {
@@ -233,6 +244,18 @@ pub struct Value {
     pub days: Option<i64>,
     /// Parsed number, for numeric fields.
     pub num: Option<f64>,
+}
+
+/// The year of a date value: of the parsed date, or of a bare four-digit year ("1990"), as
+/// registers often hold only a birth year.
+fn year_of(v: &ValueView<'_>) -> Option<i32> {
+    match v.ymd {
+        Some(d) => Some(d.y),
+        None if v.text.len() == 4 && v.text.iter().all(u8::is_ascii_digit) => {
+            std::str::from_utf8(v.text).ok()?.parse().ok()
+        }
+        None => None,
+    }
 }
 
 /// A borrowed view of a value: what comparisons read.
@@ -496,7 +519,22 @@ mod tests {
         );
         assert_eq!(
             Date.level(&v(Date, "1990-03-04"), &v(Date, "1970-11-28")),
+            5
+        );
+        assert_eq!(
+            Date.level(&v(Date, "1990-12-04"), &v(Date, "1991-02-28")),
             4
+        );
+        // A bare birth year against a date or a year.
+        assert_eq!(Date.level(&v(Date, "1990"), &v(Date, "1990-11-28")), 3);
+        assert_eq!(Date.level(&v(Date, "1990"), &v(Date, "1991-01-28")), 4);
+        assert_eq!(Date.level(&v(Date, "1990"), &v(Date, "1985")), 5);
+        assert_eq!(Date.level(&v(Date, "1990"), &v(Date, "1990")), 0);
+        assert_eq!(Date.level(&v(Date, "1990"), &v(Date, "1991")), 2);
+        // An invalid date far from the other is treated as missing.
+        assert_eq!(
+            Date.level(&v(Date, "19903399"), &v(Date, "1970-11-28")),
+            NULL_LEVEL
         );
         assert_eq!(Text.level(&v(Text, "1804974"), &v(Text, "1804975")), 1);
         assert_eq!(Text.level(&v(Text, "1804974"), &v(Text, "1804957")), 2);
