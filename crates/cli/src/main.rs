@@ -39,6 +39,8 @@ enum Command {
     Cox(commands::cox::Args),
     /// Write a synthetic population in the import formats, with its ground truth.
     Simulate(commands::simulate::Args),
+    /// Deduplicate one CSV file or link two (Fellegi–Sunter with EM), write pairs and clusters.
+    Match(commands::matching::Args),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
         Command::Cif(args) => commands::cif::run(args),
         Command::Cox(args) => commands::cox::run(args),
         Command::Simulate(args) => commands::simulate::run(args),
+        Command::Match(args) => commands::matching::run(args),
     };
     exit::finish(result)
 }

@@ -1,0 +1,510 @@
+//! `zicht match`: deduplicate one CSV file or link two with the Fellegi–Sunter model of
+//! `zicht-link` (u from random pairs, m by EM, λ from the training rules), write scored pairs
+//! and, optionally, clusters with stable ids.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use zicht_link::cluster::{self, Clustering};
+use zicht_link::predict::{self, RuleStats};
+use zicht_link::{
+    BlockingRule, Comparison, Control, Error as LinkError, FieldKind, LinkSpec, Model, RecordsBuilder, block, model,
+};
+
+use crate::exit::bad_input;
+
+const EXAMPLE: &str = "\
+Examples:
+  # deduplicate one file
+  zicht match reports.csv --id report_id \\
+      --compare first_name:name surname:name birth_date:date postcode:postcode sex:exact \\
+      --block birth_date --block surname,postcode \\
+      --threshold 0.9 --out pairs.csv --clusters clusters.csv --json
+
+  # link two files, reusing (or creating) a trained model
+  zicht match left.csv right.csv --id id --compare name:name dob:date --block dob \\
+      --out pairs.csv --model model.json
+
+Field kinds: name, date, exact, text, postcode, numeric.
+PAIRS.csv has id_l,id_r,match_probability,match_weight; --clusters writes id,cluster.";
+
+/// Arguments of `zicht match`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXAMPLE)]
+pub struct Args {
+    /// CSV file to deduplicate (or the left file when linking two).
+    #[arg(value_name = "LEFT.csv")]
+    pub left: PathBuf,
+    /// Second CSV file: link LEFT to RIGHT instead of deduplicating LEFT.
+    #[arg(value_name = "RIGHT.csv")]
+    pub right: Option<PathBuf>,
+    /// Column holding the record id (unique within each file).
+    #[arg(long, value_name = "COL")]
+    pub id: String,
+    /// Field comparisons as COLUMN:KIND (kinds: name, date, exact, text, postcode, numeric).
+    #[arg(long, value_name = "COL:KIND", num_args = 1.., required = true)]
+    pub compare: Vec<String>,
+    /// Blocking rule: comma-joined columns that must agree exactly (repeat for a union of
+    /// rules). Default: one rule per compared column.
+    #[arg(long, value_name = "COLS")]
+    pub block: Vec<String>,
+    /// Blocking rule for EM training of m (repeatable, as --block). Default: one rule per
+    /// compared column; each rule estimates m for the fields it does not block on.
+    #[arg(long, value_name = "COLS")]
+    pub train_block: Vec<String>,
+    /// Match-probability threshold for a pair to count as a match.
+    #[arg(long, value_name = "P", default_value_t = zicht_link::DEFAULT_THRESHOLD)]
+    pub threshold: f64,
+    /// Where to write the pairs at or above the threshold.
+    #[arg(long, value_name = "PAIRS.csv")]
+    pub out: PathBuf,
+    /// Write each record's cluster (connected components at the threshold) as id,cluster.
+    #[arg(long, value_name = "FILE")]
+    pub clusters: Option<PathBuf>,
+    /// Previous id,cluster file: existing clusters keep their ids; splits and merges are reported.
+    #[arg(long, value_name = "FILE", requires = "clusters")]
+    pub previous_clusters: Option<PathBuf>,
+    /// Trained model (JSON): used when the file exists, else trained and written there.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// Write pairs for clerical review: probability in [--review-from, --threshold).
+    #[arg(long, value_name = "FILE")]
+    pub review: Option<PathBuf>,
+    /// Lower end of the review band.
+    #[arg(long, value_name = "P", default_value_t = 0.1, requires = "review")]
+    pub review_from: f64,
+    /// Refuse blocking rules that make more candidate pairs than this.
+    #[arg(long, value_name = "N", default_value_t = 100_000_000)]
+    pub max_pairs: u64,
+    /// Seed of the random pair sampling for u and training.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Explain a pair: each field's level, m, u and weight (repeatable; ids as ID_L,ID_R;
+    /// with --json in the summary under "explanations", else on stderr).
+    #[arg(long, value_name = "ID_L,ID_R")]
+    pub explain: Vec<String>,
+    /// Print a JSON summary on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The `--json` summary.
+#[derive(Debug, Serialize)]
+struct Summary {
+    mode: &'static str,
+    records: usize,
+    pairs_scored: u64,
+    pairs_above_threshold: usize,
+    review_pairs: Option<usize>,
+    threshold: f64,
+    clusters: Option<usize>,
+    new_clusters: Option<usize>,
+    merges: Option<Vec<cluster::Merge>>,
+    splits: Option<Vec<cluster::Split>>,
+    rules: Vec<RuleStats>,
+    lambda: f64,
+    model_trained: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    explanations: Vec<PairExplanation>,
+    seconds: f64,
+}
+
+/// An explained pair in the `--json` summary.
+#[derive(Debug, Serialize)]
+struct PairExplanation {
+    id_l: String,
+    id_r: String,
+    #[serde(flatten)]
+    explanation: zicht_link::model::Explanation,
+}
+
+/// Adapts library progress to an indicatif bar on stderr (hidden when not a terminal).
+struct Bar(ProgressBar);
+
+impl zicht_link::Progress for Bar {
+    fn start(&self, step: &str, total: u64) {
+        self.0.reset();
+        self.0.set_length(total);
+        self.0.set_position(0);
+        self.0.set_message(step.to_string());
+    }
+    fn advance(&self, n: u64) {
+        self.0.inc(n);
+    }
+    fn finish(&self) {
+        self.0.set_position(self.0.length().unwrap_or(0));
+    }
+}
+
+/// Runs `zicht match`.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let started = Instant::now();
+    for (name, p) in [("--threshold", args.threshold), ("--review-from", args.review_from)] {
+        if !(p > 0.0 && p < 1.0) {
+            return Err(bad_input(format!("{name} {p}: must lie strictly between 0 and 1")));
+        }
+    }
+    if args.review.is_some() && args.review_from >= args.threshold {
+        return Err(bad_input(format!(
+            "--review-from {} must be below --threshold {}",
+            args.review_from, args.threshold
+        )));
+    }
+    let comparisons = parse_compare(&args.compare)?;
+    let blocking = if args.block.is_empty() {
+        comparisons.iter().map(|c| BlockingRule { columns: vec![c.column.clone()] }).collect()
+    } else {
+        args.block
+            .iter()
+            .map(|b| {
+                BlockingRule::parse(b)
+                    .ok_or_else(|| bad_input(format!("--block {b:?}: expected comma-joined column names")))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
+    let training = args
+        .train_block
+        .iter()
+        .map(|b| {
+            BlockingRule::parse(b)
+                .ok_or_else(|| bad_input(format!("--train-block {b:?}: expected comma-joined column names")))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut spec = LinkSpec::new(comparisons, blocking);
+    spec.training = training;
+    spec.max_pairs = args.max_pairs;
+    spec.seed = args.seed;
+
+    let mut builder = RecordsBuilder::new(&spec);
+    read_csv(&args.left, &args.id, &spec, &mut builder)?;
+    if let Some(right) = &args.right {
+        builder.start_right();
+        read_csv(right, &args.id, &spec, &mut builder)?;
+    }
+    let records = builder.finish().map_err(|e| bad_input(format!("{}: {e}", inputs(&args))))?;
+
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:40} [{bar:30}] {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let progress = Bar(bar);
+    let cancel = AtomicBool::new(false);
+    let ctl = Control { progress: &progress, cancel: &cancel };
+
+    // Refuse oversized blocking before any training work.
+    let plan = block::plan(&spec, &records).map_err(|e| link_error(e, &args))?;
+
+    let (model, trained) = match &args.model {
+        Some(path) if path.exists() => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            let m = Model::from_json(&text).map_err(|e| bad_input(format!("{}: {e}", path.display())))?;
+            m.check(&spec).map_err(|e| bad_input(format!("{}: {e}", path.display())))?;
+            (m, false)
+        }
+        _ => (model::train(&spec, &records, &ctl).map_err(|e| link_error(e, &args))?, true),
+    };
+    if trained && let Some(path) = &args.model {
+        std::fs::write(path, model.to_json()?).with_context(|| format!("writing {}", path.display()))?;
+    }
+
+    let floor = if args.review.is_some() { args.review_from } else { args.threshold };
+    let prediction =
+        predict::predict_planned(&model, &plan, &records, floor, &ctl).map_err(|e| link_error(e, &args))?;
+    progress.0.finish_and_clear();
+
+    let above: Vec<&predict::ScoredPair> =
+        prediction.pairs.iter().filter(|p| p.probability >= args.threshold).collect();
+    write_pairs(&args.out, &records.ids, above.iter().copied())?;
+    let review_pairs = match &args.review {
+        Some(path) => {
+            let band: Vec<&predict::ScoredPair> =
+                prediction.pairs.iter().filter(|p| p.probability < args.threshold).collect();
+            write_pairs(path, &records.ids, band.iter().copied())?;
+            Some(band.len())
+        }
+        None => None,
+    };
+
+    let clustering: Option<Clustering> = match &args.clusters {
+        Some(path) => {
+            if records.link {
+                let left: std::collections::HashSet<&str> =
+                    records.ids[..records.n_left].iter().map(String::as_str).collect();
+                if let Some(dup) = records.ids[records.n_left..].iter().find(|id| left.contains(id.as_str())) {
+                    return Err(bad_input(format!(
+                        "{}: id {dup:?} occurs in both files; --clusters writes one id,cluster row per id, so ids must differ between the files",
+                        inputs(&args)
+                    )));
+                }
+            }
+            let previous = match &args.previous_clusters {
+                Some(p) => read_previous(p)?,
+                None => HashMap::new(),
+            };
+            let components = cluster::connected_components(records.len(), above.iter().map(|p| (p.a, p.b)));
+            let c = cluster::stable_ids(&records.ids, &components, &previous);
+            let mut w = BufWriter::new(File::create(path).with_context(|| format!("creating {}", path.display()))?);
+            writeln!(w, "id,cluster")?;
+            for (id, cl) in records.ids.iter().zip(&c.cluster) {
+                writeln!(w, "{},{cl}", csv_field(id))?;
+            }
+            w.flush()?;
+            Some(c)
+        }
+        None => None,
+    };
+
+    let mut explanations = Vec::new();
+    for pair in &args.explain {
+        let Some((l, r)) = pair.split_once(',') else {
+            return Err(bad_input(format!("--explain {pair:?}: expected ID_L,ID_R")));
+        };
+        let (l, r) = (l.trim(), r.trim());
+        let find = |id: &str, range: std::ops::Range<usize>| {
+            records.ids[range.clone()].iter().position(|x| x == id).map(|k| k + range.start)
+        };
+        let right_range = if records.link { records.n_left..records.len() } else { 0..records.len() };
+        let (Some(i), Some(j)) = (find(l, 0..records.n_left), find(r, right_range)) else {
+            return Err(bad_input(format!(
+                "--explain {pair:?}: no record with id {l:?} (left) and {r:?} ({})",
+                if records.link { "right" } else { "same file" }
+            )));
+        };
+        let explanation = model.explain(&records, i, j).map_err(anyhow::Error::new)?;
+        if !args.json {
+            eprintln!(
+                "{l} – {r}: weight {:.3}, probability {:.6} (prior {:.3})",
+                explanation.match_weight, explanation.match_probability, explanation.prior_weight
+            );
+            for f in &explanation.fields {
+                eprintln!(
+                    "  {:<20} {:<26} weight {:>8.3} tf {:>7.3}  ({:?} / {:?})",
+                    f.column, f.level, f.weight, f.tf_adjustment, f.left, f.right
+                );
+            }
+        }
+        explanations.push(PairExplanation { id_l: l.to_string(), id_r: r.to_string(), explanation });
+    }
+    let summary = Summary {
+        mode: if records.link { "link" } else { "dedupe" },
+        records: records.len(),
+        pairs_scored: prediction.scored,
+        pairs_above_threshold: above.len(),
+        review_pairs,
+        threshold: args.threshold,
+        clusters: clustering.as_ref().map(|c| c.clusters),
+        new_clusters: clustering.as_ref().map(|c| c.new_clusters),
+        merges: clustering.as_ref().map(|c| c.merges.clone()),
+        splits: clustering.as_ref().map(|c| c.splits.clone()),
+        rules: prediction.rules,
+        lambda: model.lambda,
+        model_trained: trained,
+        explanations,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        eprintln!(
+            "{} records, {} pairs scored, {} at or above {}{} in {:.2} s",
+            summary.records,
+            summary.pairs_scored,
+            summary.pairs_above_threshold,
+            summary.threshold,
+            summary.clusters.map(|c| format!(", {c} clusters")).unwrap_or_default(),
+            summary.seconds
+        );
+    }
+    Ok(())
+}
+
+fn inputs(args: &Args) -> String {
+    match &args.right {
+        Some(r) => format!("{} and {}", args.left.display(), r.display()),
+        None => args.left.display().to_string(),
+    }
+}
+
+/// Library errors caused by the input (bad spec, too many pairs, empty input) exit 1.
+fn link_error(e: LinkError, args: &Args) -> anyhow::Error {
+    match e {
+        LinkError::TooManyPairs { .. } => bad_input(format!("{}: --block: {e}", inputs(args))),
+        LinkError::Spec(_) | LinkError::Empty(_) | LinkError::DuplicateId { .. } | LinkError::Arity { .. } => {
+            bad_input(format!("{}: {e}", inputs(args)))
+        }
+        other => anyhow::Error::new(other),
+    }
+}
+
+fn parse_compare(items: &[String]) -> anyhow::Result<Vec<Comparison>> {
+    let mut out: Vec<Comparison> = Vec::new();
+    for item in items.iter().flat_map(|s| s.split_whitespace()) {
+        let Some((col, kind)) = item.rsplit_once(':') else {
+            return Err(bad_input(format!("--compare {item:?}: expected COLUMN:KIND, e.g. surname:name")));
+        };
+        let Some(kind) = FieldKind::parse(kind) else {
+            let kinds: Vec<&str> = FieldKind::ALL.iter().map(|k| k.as_str()).collect();
+            return Err(bad_input(format!(
+                "--compare {item:?}: unknown kind {kind:?}; kinds are {}",
+                kinds.join(", ")
+            )));
+        };
+        if col.is_empty() {
+            return Err(bad_input(format!("--compare {item:?}: empty column name")));
+        }
+        if out.iter().any(|c| c.column == col) {
+            return Err(bad_input(format!("--compare {item:?}: column {col:?} is compared twice")));
+        }
+        out.push(Comparison::new(col, kind));
+    }
+    if out.len() > zicht_link::model::MAX_COMPARISONS {
+        return Err(bad_input(format!("--compare: at most {} comparisons", zicht_link::model::MAX_COMPARISONS)));
+    }
+    Ok(out)
+}
+
+/// Streams one CSV file into the builder.
+fn read_csv(path: &Path, id_col: &str, spec: &LinkSpec, builder: &mut RecordsBuilder) -> anyhow::Result<()> {
+    let file = File::open(path).map_err(|e| bad_input(format!("{}: cannot open: {e}", path.display())))?;
+    let mut rdr =
+        csv::ReaderBuilder::new().flexible(false).from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+    let headers = rdr
+        .headers()
+        .map_err(|e| bad_input(format!("{}: line 1: cannot read the header: {e}", path.display())))?
+        .clone();
+    if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
+        return Err(bad_input(format!("{}: the file is empty (no header line)", path.display())));
+    }
+    let find = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let id = find(id_col).ok_or_else(|| {
+        bad_input(format!("{}: line 1: id column {id_col:?} (--id) is not in the header", path.display()))
+    })?;
+    let cols: Vec<usize> = spec
+        .columns()
+        .iter()
+        .map(|c| {
+            find(c).ok_or_else(|| {
+                let flag = if spec.comparisons.iter().any(|x| &x.column == c) {
+                    "--compare"
+                } else if spec.blocking.iter().any(|r| r.columns.contains(c)) {
+                    "--block"
+                } else {
+                    "--train-block"
+                };
+                bad_input(format!("{}: line 1: column {c:?} ({flag}) is not in the header", path.display()))
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    // Rows are read in batches whose values are normalised in parallel.
+    const BATCH: usize = 32_768;
+    // Records are reused from batch to batch, so their buffers are allocated once.
+    let mut batch: Vec<csv::StringRecord> = Vec::with_capacity(BATCH);
+    let mut n = 0usize;
+    let mut done = false;
+    while !done {
+        let mut filled = 0;
+        while filled < BATCH {
+            if filled == batch.len() {
+                batch.push(csv::StringRecord::new());
+            }
+            match rdr.read_record(&mut batch[filled]) {
+                Ok(false) => {
+                    done = true;
+                    break;
+                }
+                Ok(true) => filled += 1,
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    return Err(bad_input(format!("{}: line {line}: {e}", path.display())));
+                }
+            }
+        }
+        let mut rows: Vec<(&str, Vec<Option<&str>>)> = Vec::with_capacity(filled);
+        for row in &batch[..filled] {
+            let rid = row[id].trim();
+            if rid.is_empty() {
+                let line = row.position().map_or(0, |p| p.line());
+                return Err(bad_input(format!(
+                    "{}: line {line}: field {id_col:?}: the id is empty; every record needs an id",
+                    path.display()
+                )));
+            }
+            rows.push((rid, cols.iter().map(|&c| Some(row[c].trim()).filter(|v| !v.is_empty())).collect()));
+        }
+        builder.push_batch(&rows).map_err(|(k, e)| {
+            let line = batch[k].position().map_or(0, |p| p.line());
+            match e {
+                LinkError::DuplicateId { id, .. } => bad_input(format!(
+                    "{}: line {line}: field {id_col:?}: duplicate id {id:?}; ids must be unique within a file",
+                    path.display()
+                )),
+                other => bad_input(format!("{}: line {line}: {other}", path.display())),
+            }
+        })?;
+        n += rows.len();
+    }
+    if n == 0 {
+        return Err(bad_input(format!("{}: the file has a header but no records", path.display())));
+    }
+    Ok(())
+}
+
+fn read_previous(path: &Path) -> anyhow::Result<HashMap<String, u64>> {
+    let mut rdr =
+        csv::Reader::from_path(path).map_err(|e| bad_input(format!("{}: cannot open: {e}", path.display())))?;
+    let headers = rdr.headers().map_err(|e| bad_input(format!("{}: line 1: {e}", path.display())))?.clone();
+    let (Some(i), Some(c)) = (headers.iter().position(|h| h == "id"), headers.iter().position(|h| h == "cluster"))
+    else {
+        return Err(bad_input(format!("{}: line 1: expected columns id,cluster", path.display())));
+    };
+    let mut out = HashMap::new();
+    for row in rdr.records() {
+        let row = row.map_err(|e| bad_input(format!("{}: {e}", path.display())))?;
+        let line = row.position().map_or(0, |p| p.line());
+        let cluster: u64 = row[c].trim().parse().map_err(|_| {
+            bad_input(format!(
+                "{}: line {line}: field \"cluster\": {:?} is not a non-negative integer",
+                path.display(),
+                &row[c]
+            ))
+        })?;
+        out.insert(row[i].trim().to_string(), cluster);
+    }
+    Ok(out)
+}
+
+fn write_pairs<'a>(
+    path: &Path,
+    ids: &[String],
+    pairs: impl Iterator<Item = &'a predict::ScoredPair>,
+) -> anyhow::Result<()> {
+    let mut w = BufWriter::new(File::create(path).with_context(|| format!("creating {}", path.display()))?);
+    writeln!(w, "id_l,id_r,match_probability,match_weight")?;
+    for p in pairs {
+        writeln!(
+            w,
+            "{},{},{},{:.4}",
+            csv_field(&ids[p.a as usize]),
+            csv_field(&ids[p.b as usize]),
+            p.probability,
+            p.weight
+        )?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Quotes a CSV field when needed.
+fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")).into() } else { s.into() }
+}

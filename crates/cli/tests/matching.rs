@@ -1,0 +1,205 @@
+//! `zicht match` end to end: output files, JSON summary, stable clusters, and bad input.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn febrl(file: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../link/tests/fixtures/febrl").join(file)
+}
+
+fn zicht() -> Command {
+    Command::cargo_bin("zicht").unwrap()
+}
+
+const COMPARE: &[&str] =
+    &["--compare", "given_name:name", "surname:name", "date_of_birth:date", "soc_sec_id:text", "postcode:postcode"];
+
+/// FEBRL headers and values carry a blank after each comma; `zicht match` trims both.
+fn febrl_args(cmd: &mut Command) -> &mut Command {
+    cmd.args(["--id", "rec_id"]).args(COMPARE).args([
+        "--block",
+        "surname",
+        "--block",
+        "date_of_birth",
+        "--block",
+        "soc_sec_id",
+    ])
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn dedupe_writes_pairs_clusters_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pairs.csv");
+    let clusters = dir.path().join("clusters.csv");
+    let model = dir.path().join("model.json");
+    let mut cmd = zicht();
+    cmd.arg("match").arg(febrl("dataset3.csv"));
+    febrl_args(&mut cmd)
+        .arg("--out")
+        .arg(&out)
+        .arg("--clusters")
+        .arg(&clusters)
+        .arg("--model")
+        .arg(&model)
+        .arg("--json");
+    let assert = cmd.assert().success();
+    let json: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert_eq!(json["mode"], "dedupe");
+    assert_eq!(json["records"], 5000);
+    assert!(json["pairs_scored"].as_u64().unwrap() > 6000);
+    let above = json["pairs_above_threshold"].as_u64().unwrap();
+    assert!((6100..=6600).contains(&above), "{above}");
+    assert_eq!(json["model_trained"], true);
+    assert!(json["seconds"].as_f64().unwrap() >= 0.0);
+
+    let pairs = std::fs::read_to_string(&out).unwrap();
+    let mut lines = pairs.lines();
+    assert_eq!(lines.next(), Some("id_l,id_r,match_probability,match_weight"));
+    let mut correct = 0;
+    for line in lines.clone() {
+        let f: Vec<&str> = line.split(',').collect();
+        let p: f64 = f[2].parse().unwrap();
+        assert!((0.9..=1.0).contains(&p));
+        if f[0].split('-').nth(1) == f[1].split('-').nth(1) {
+            correct += 1;
+        }
+    }
+    assert!(correct as f64 >= 0.995 * lines.count() as f64);
+
+    let cl = std::fs::read_to_string(&clusters).unwrap();
+    assert!(cl.starts_with("id,cluster\n"));
+    assert_eq!(cl.lines().count(), 5001);
+
+    // Second run: loads the saved model and keeps every cluster id.
+    let clusters2 = dir.path().join("clusters2.csv");
+    let mut cmd = zicht();
+    cmd.arg("match").arg(febrl("dataset3.csv"));
+    febrl_args(&mut cmd)
+        .arg("--out")
+        .arg(dir.path().join("pairs2.csv"))
+        .arg("--clusters")
+        .arg(&clusters2)
+        .arg("--previous-clusters")
+        .arg(&clusters)
+        .arg("--model")
+        .arg(&model)
+        .arg("--json");
+    let assert = cmd.assert().success();
+    let json: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert_eq!(json["model_trained"], false);
+    assert_eq!(json["new_clusters"], 0);
+    assert_eq!(json["merges"], serde_json::json!([]));
+    assert_eq!(std::fs::read_to_string(&clusters2).unwrap(), cl);
+}
+
+#[test]
+fn links_two_files_with_review_band() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pairs.csv");
+    let review = dir.path().join("review.csv");
+    let mut cmd = zicht();
+    cmd.arg("match")
+        .arg(febrl("dataset4a.csv"))
+        .arg(febrl("dataset4b.csv"))
+        .args(["--explain", "rec-1070-org,rec-1070-dup-0"]);
+    febrl_args(&mut cmd).arg("--out").arg(&out).arg("--review").arg(&review).args(["--review-from", "0.01", "--json"]);
+    let assert = cmd.assert().success();
+    let json: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert_eq!(json["mode"], "link");
+    assert_eq!(json["records"], 10_000);
+    // The explanation adds up: prior plus field weights and tf adjustments is the match weight.
+    let ex = &json["explanations"][0];
+    assert_eq!(ex["id_l"], "rec-1070-org");
+    let fields = ex["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 5);
+    let sum: f64 = ex["prior_weight"].as_f64().unwrap()
+        + fields.iter().map(|f| f["weight"].as_f64().unwrap() + f["tf_adjustment"].as_f64().unwrap()).sum::<f64>();
+    assert!((sum - ex["match_weight"].as_f64().unwrap()).abs() < 1e-9);
+    assert!(ex["match_probability"].as_f64().unwrap() > 0.9);
+    let pairs = std::fs::read_to_string(&out).unwrap();
+    let n = pairs.lines().count() - 1;
+    assert!((4850..=5010).contains(&n), "{n}");
+    for line in pairs.lines().skip(1) {
+        assert!(line.contains("-org,") && line.contains("-dup-"), "left then right: {line}");
+    }
+    let rev = std::fs::read_to_string(&review).unwrap();
+    for line in rev.lines().skip(1) {
+        let p: f64 = line.split(',').nth(2).unwrap().parse().unwrap();
+        assert!((0.01..0.9).contains(&p), "{line}");
+    }
+}
+
+#[test]
+fn bad_input_exits_1_with_file_line_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let good = write(d, "good.csv", "id,name,dob\n1,Anna,1990-01-01\n2,Anna,1990-01-01\n");
+    let out = d.join("p.csv");
+    let run = |args: &[&str]| {
+        let mut c = zicht();
+        c.arg("match").args(args).arg("--out").arg(&out);
+        c.assert().code(1)
+    };
+    let g = good.to_str().unwrap();
+    // Missing id column.
+    run(&[g, "--id", "key", "--compare", "name:name"])
+        .stderr(predicate::str::contains("good.csv: line 1: id column \"key\""));
+    // Compared column absent.
+    run(&[g, "--id", "id", "--compare", "nmae:name"])
+        .stderr(predicate::str::contains("column \"nmae\" (--compare) is not in the header"));
+    // Blocking column absent.
+    run(&[g, "--id", "id", "--compare", "name:name", "--block", "city"])
+        .stderr(predicate::str::contains("column \"city\" (--block)"));
+    // Unknown kind.
+    run(&[g, "--id", "id", "--compare", "name:fuzzy"]).stderr(predicate::str::contains("unknown kind \"fuzzy\""));
+    // Duplicate ids.
+    let dup = write(d, "dup.csv", "id,name\n1,Anna\n2,Bob\n1,Carl\n");
+    run(&[dup.to_str().unwrap(), "--id", "id", "--compare", "name:name"])
+        .stderr(predicate::str::contains("dup.csv: line 4: field \"id\": duplicate id \"1\""));
+    // Empty file and header-only file.
+    let empty = write(d, "empty.csv", "");
+    run(&[empty.to_str().unwrap(), "--id", "id", "--compare", "name:name"])
+        .stderr(predicate::str::contains("empty.csv"));
+    let header = write(d, "header.csv", "id,name\n");
+    run(&[header.to_str().unwrap(), "--id", "id", "--compare", "name:name"])
+        .stderr(predicate::str::contains("no records"));
+    // Threshold out of range.
+    run(&[g, "--id", "id", "--compare", "name:name", "--threshold", "1.5"])
+        .stderr(predicate::str::contains("--threshold"));
+    // Explaining a pair of unknown ids.
+    run(&[g, "--id", "id", "--compare", "name:name", "--explain", "1,9"])
+        .stderr(predicate::str::contains("--explain \"1,9\": no record with id"));
+    // Blocking that makes too many pairs: refused with the count and a suggestion.
+    let mut big = String::from("id,name,sex\n");
+    for i in 0..200 {
+        big.push_str(&format!("{i},n{i},F\n"));
+    }
+    let big = write(d, "big.csv", &big);
+    run(&[
+        big.to_str().unwrap(),
+        "--id",
+        "id",
+        "--compare",
+        "name:name",
+        "sex:exact",
+        "--block",
+        "sex",
+        "--max-pairs",
+        "1000",
+    ])
+    .stderr(predicate::str::contains("19900 candidate pairs").and(predicate::str::contains("--block sex,name")));
+    assert!(!out.exists() || std::fs::read_to_string(&out).is_ok());
+}
+
+#[test]
+fn help_has_an_example() {
+    zicht().args(["match", "--help"]).assert().success().stdout(predicate::str::contains("zicht match reports.csv"));
+}

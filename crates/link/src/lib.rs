@@ -1,0 +1,293 @@
+//! `zicht-link`: probabilistic record linkage after Fellegi & Sunter (1969), with the m
+//! probabilities estimated by expectation–maximisation (Winkler 1988; Jaro 1989) and the u
+//! probabilities from random record pairs, as Splink does (Linacre et al. 2022).
+//!
+//! The flow, each step a module:
+//!
+//! 1. [`records`]: records go in as `(id, field values)`; values are normalised
+//!    ([`normalise`]) and interned per column, so a million records stay small in memory.
+//! 2. [`block`]: a union of blocking rules proposes candidate pairs; each pair is scored once;
+//!    a rule set that would make more than a maximum of pairs is refused before any scoring.
+//! 3. [`compare`]: each field kind turns a pair of values into a comparison level.
+//! 4. [`model`]: λ, u (random sampling), m (EM per training blocking rule), save/load as JSON,
+//!    explain a pair.
+//! 5. [`predict`]: score the blocked pairs in parallel, keeping only pairs above a threshold
+//!    (bounded memory).
+//! 6. [`cluster`]: connected components at a threshold, with cluster ids that stay stable
+//!    across runs; splits and merges are reported.
+//! 7. [`eval`]: precision, recall and F1 of pairs or clusters against true entity ids.
+//!
+//! ```
+//! use zicht_link::{Comparison, FieldKind, LinkSpec, BlockingRule, RecordsBuilder, Control};
+//!
+//! let spec = LinkSpec::new(
+//!     vec![Comparison::new("name", FieldKind::Name), Comparison::new("dob", FieldKind::Date)],
+//!     vec![BlockingRule::on(&["dob"])],
+//! );
+//! let mut b = RecordsBuilder::new(&spec);
+//! b.push("1", &[Some("Anna de Vries"), Some("1990-03-04")]).unwrap();
+//! b.push("2", &[Some("Anna Vries"), Some("04-03-1990")]).unwrap();
+//! b.push("3", &[Some("Piet Jansen"), Some("1971-12-01")]).unwrap();
+//! let records = b.finish().unwrap();
+//! let ctl = Control::default();
+//! let model = zicht_link::model::train(&spec, &records, &ctl).unwrap();
+//! let out = zicht_link::predict::predict(&model, &spec, &records, 0.5, &ctl).unwrap();
+//! assert_eq!(out.pairs.len(), 1);
+//!
+//! // Or the whole run, with cluster ids kept stable against an earlier run's.
+//! let previous = std::collections::HashMap::from([("1".to_string(), 7u64)]);
+//! let outcome = zicht_link::run(&spec, &records, Some(model), 0.5, 0.5, &previous, &ctl).unwrap();
+//! assert_eq!(outcome.clustering.cluster[..2], [7, 7]);
+//! ```
+
+pub mod block;
+pub mod cluster;
+pub mod compare;
+pub mod eval;
+pub mod hash;
+pub mod model;
+pub mod normalise;
+pub mod predict;
+pub mod records;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+/// Default match-probability threshold for a link.
+pub const DEFAULT_THRESHOLD: f64 = 0.9;
+
+pub use block::BlockingRule;
+pub use compare::FieldKind;
+pub use model::Model;
+pub use records::{Records, RecordsBuilder};
+
+/// Errors of the linkage library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The same id appears twice in one input.
+    #[error("duplicate id {id:?} (record {record}); ids must be unique within a file")]
+    DuplicateId {
+        /// The id.
+        id: String,
+        /// 1-based record number in its input.
+        record: usize,
+    },
+    /// A record has a different number of values than the columns of the spec.
+    #[error("record {record} has {got} values, expected {expected}")]
+    Arity {
+        /// 1-based record number.
+        record: usize,
+        /// Values given.
+        got: usize,
+        /// Values expected.
+        expected: usize,
+    },
+    /// No records at all, or an empty side when linking two inputs.
+    #[error("no records to link{0}")]
+    Empty(&'static str),
+    /// The specification is unusable (no comparisons, unknown column in a rule).
+    #[error("invalid linkage specification: {0}")]
+    Spec(String),
+    /// The blocking rules would generate more candidate pairs than allowed.
+    #[error(
+        "blocking would make {total} candidate pairs, more than the maximum of {max}; rule `{rule}` alone makes {rule_pairs}. {suggestion}"
+    )]
+    TooManyPairs {
+        /// All rules' pairs together (before removing pairs shared by rules).
+        total: u64,
+        /// The configured maximum.
+        max: u64,
+        /// The rule making the most pairs.
+        rule: String,
+        /// Its pair count.
+        rule_pairs: u64,
+        /// What to do instead.
+        suggestion: String,
+    },
+    /// A saved model does not fit the comparisons asked for.
+    #[error("model does not match the comparisons: {0}")]
+    ModelMismatch(String),
+    /// A model file could not be read or written as JSON.
+    #[error("model JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The run was cancelled through [`Control::cancel`].
+    #[error("cancelled")]
+    Cancelled,
+}
+
+/// Receives progress of long steps. The CLI adapts it to a progress bar, the server to a job
+/// row. All methods have empty defaults.
+pub trait Progress: Sync {
+    /// A step starts; `total` units of work follow (0 when unknown).
+    fn start(&self, _step: &str, _total: u64) {}
+    /// `n` more units are done.
+    fn advance(&self, _n: u64) {}
+    /// The step is done.
+    fn finish(&self) {}
+}
+
+/// A [`Progress`] that ignores everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+static NEVER: AtomicBool = AtomicBool::new(false);
+
+/// Progress reporting and cancellation for a run.
+pub struct Control<'a> {
+    /// Where progress goes.
+    pub progress: &'a dyn Progress,
+    /// Set to `true` (from another thread) to stop the run with [`Error::Cancelled`].
+    pub cancel: &'a AtomicBool,
+}
+
+impl std::fmt::Debug for Control<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Control").field("cancelled", &self.cancel.load(Ordering::Relaxed)).finish()
+    }
+}
+
+impl Default for Control<'_> {
+    fn default() -> Self {
+        Self { progress: &NoProgress, cancel: &NEVER }
+    }
+}
+
+impl Control<'_> {
+    /// `Err(Cancelled)` once cancellation was requested.
+    pub fn check(&self) -> Result<(), Error> {
+        if self.cancel.load(Ordering::Relaxed) { Err(Error::Cancelled) } else { Ok(()) }
+    }
+}
+
+/// One field comparison: which column, how it is compared, whether the exact level is
+/// term-frequency adjusted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// Column name.
+    pub column: String,
+    /// Field kind.
+    pub kind: FieldKind,
+    /// Term-frequency adjustment of the exact level.
+    pub tf: bool,
+}
+
+impl Comparison {
+    /// A comparison with the kind's default term-frequency setting.
+    pub fn new(column: &str, kind: FieldKind) -> Self {
+        Self { column: column.to_string(), kind, tf: kind.tf_default() }
+    }
+}
+
+/// Everything that defines a linkage run apart from the data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkSpec {
+    /// Field comparisons.
+    pub comparisons: Vec<Comparison>,
+    /// Blocking rules for prediction (their union is scored).
+    pub blocking: Vec<BlockingRule>,
+    /// Blocking rules for EM training; empty means one exact rule per compared column.
+    pub training: Vec<BlockingRule>,
+    /// Refuse to score more candidate pairs than this.
+    pub max_pairs: u64,
+    /// Random pairs drawn to estimate u.
+    pub u_pairs: u64,
+    /// Pairs per training rule beyond which the rule's pairs are sampled.
+    pub max_training_pairs: u64,
+    /// Seed of the random pair sampling.
+    pub seed: u64,
+    /// EM iterations at most.
+    pub em_max_iterations: usize,
+    /// EM stops when no parameter moves more than this.
+    pub em_tolerance: f64,
+}
+
+impl LinkSpec {
+    /// A spec with default limits: at most 100 million candidate pairs, 1 million random
+    /// pairs for u, 2 million pairs per training rule, seed 42, 100 EM iterations, tolerance 1e-6.
+    pub fn new(comparisons: Vec<Comparison>, blocking: Vec<BlockingRule>) -> Self {
+        Self {
+            comparisons,
+            blocking,
+            training: Vec::new(),
+            max_pairs: 100_000_000,
+            u_pairs: 1_000_000,
+            max_training_pairs: 2_000_000,
+            seed: 42,
+            em_max_iterations: 100,
+            em_tolerance: 1e-6,
+        }
+    }
+
+    /// The columns the records must carry, in order: compared columns first, then blocking
+    /// columns that are not compared.
+    pub fn columns(&self) -> Vec<String> {
+        let mut cols: Vec<String> = Vec::new();
+        for c in &self.comparisons {
+            if !cols.contains(&c.column) {
+                cols.push(c.column.clone());
+            }
+        }
+        for r in self.blocking.iter().chain(&self.training) {
+            for c in &r.columns {
+                if !cols.contains(c) {
+                    cols.push(c.clone());
+                }
+            }
+        }
+        cols
+    }
+
+    /// The training rules in force: the given ones, or one exact rule per compared column.
+    pub fn training_rules(&self) -> Vec<BlockingRule> {
+        if self.training.is_empty() {
+            self.comparisons.iter().map(|c| BlockingRule { columns: vec![c.column.clone()] }).collect()
+        } else {
+            self.training.clone()
+        }
+    }
+}
+
+/// Everything one linkage run produces: the model used, the scored pairs and the clusters.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The model (trained in this run, or the one passed in).
+    pub model: Model,
+    /// Whether the model was trained in this run.
+    pub trained: bool,
+    /// Pairs at or above the floor, with per-rule counts.
+    pub prediction: predict::Prediction,
+    /// Stable cluster ids of the records (connected components at `threshold`).
+    pub clustering: cluster::Clustering,
+}
+
+/// One linkage run end to end, for callers such as `zicht link`: refuse oversized blocking,
+/// train a model unless one is given (checked against the spec), score candidate pairs keeping
+/// those with probability ≥ `floor`, and cluster at `threshold` (≥ `floor`) with cluster ids
+/// kept stable against `previous` (record id → cluster id of the last run).
+pub fn run(
+    spec: &LinkSpec,
+    records: &Records,
+    model: Option<Model>,
+    floor: f64,
+    threshold: f64,
+    previous: &std::collections::HashMap<String, u64>,
+    ctl: &Control,
+) -> Result<Outcome, Error> {
+    let plan = block::plan(spec, records)?;
+    let (model, trained) = match model {
+        Some(m) => {
+            m.check(spec)?;
+            (m, false)
+        }
+        None => (model::train(spec, records, ctl)?, true),
+    };
+    let prediction = predict::predict_planned(&model, &plan, records, floor.min(threshold), ctl)?;
+    let components = cluster::connected_components(
+        records.len(),
+        prediction.pairs.iter().filter(|p| p.probability >= threshold).map(|p| (p.a, p.b)),
+    );
+    let clustering = cluster::stable_ids(&records.ids, &components, previous);
+    Ok(Outcome { model, trained, prediction, clustering })
+}

@@ -1,0 +1,919 @@
+//! The Fellegi–Sunter model: prior match probability λ, and per comparison level the
+//! probabilities m = P(level | match) and u = P(level | non-match) (Fellegi & Sunter 1969).
+//! A pair's match weight is `log2(λ/(1-λ)) + Σ log2(m/u)`, its match probability
+//! `2^w / (1 + 2^w)`, missing values contributing nothing.
+//!
+//! Estimation follows Splink (Linacre et al. 2022):
+//!
+//! * **u** from comparison levels of uniformly drawn random pairs, nearly all non-matches.
+//! * **m** by expectation–maximisation (Dempster, Laird & Rubin 1977; for linkage Winkler
+//!   1988, Jaro 1989) on the pairs of each *training* blocking rule, holding u fixed. Fields
+//!   in the rule always agree there, so they are left out of that rule's likelihood and get
+//!   their m from the other rules; each field's m is the mean over the rules that estimated it.
+//!   EM runs on the distinct comparison patterns with their counts, so each iteration costs
+//!   the number of patterns, not of pairs.
+//! * **λ** from each training rule: the rule holds `λ_rule · N_rule` matches, which is the
+//!   population's matches times the rule's recall `Π m_exact · P(non-missing)²` over its
+//!   columns; λ is the median over rules of that number of matches divided by all pairs.
+//!
+//! Term-frequency adjustment (Winkler 1989, Splink): on the exact level of a field with `tf`
+//! set, the Bayes factor is `m_exact / tf(value)` instead of `m_exact / u_exact`, where
+//! `tf(value)` is the value's share of the non-missing records, so agreeing on a rare name
+//! counts more than agreeing on a common one.
+
+use crate::hash::FastMap;
+
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::block::{self, BlockingRule};
+use crate::compare::{FieldKind, NULL_LEVEL};
+use crate::records::{NULL, Records};
+use crate::{Control, Error, LinkSpec};
+
+/// Most comparisons a model may have (patterns are packed 8 bits per field into a `u128`).
+pub const MAX_COMPARISONS: usize = 16;
+
+/// Smallest m or u kept, so no level has an infinite weight.
+const FLOOR: f64 = 1e-6;
+
+/// Parameters of one comparison level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LevelParams {
+    /// What the level means.
+    pub label: String,
+    /// P(level | match).
+    pub m: f64,
+    /// P(level | non-match).
+    pub u: f64,
+}
+
+/// Parameters of one comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComparisonParams {
+    /// Column name.
+    pub column: String,
+    /// Field kind.
+    pub kind: FieldKind,
+    /// Term-frequency adjustment of the exact level.
+    pub tf: bool,
+    /// Levels, strongest first.
+    pub levels: Vec<LevelParams>,
+    /// Whether EM estimated m (false: no training rule left the field free; m is the prior).
+    pub m_estimated: bool,
+}
+
+/// What training did, per rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleTraining {
+    /// The training rule.
+    pub rule: String,
+    /// Pairs the rule makes.
+    pub pairs: u64,
+    /// Pairs used (all, or a uniform sample when there are more than the maximum).
+    pub used: u64,
+    /// Distinct comparison patterns among them.
+    pub patterns: usize,
+    /// Share of matches among the rule's pairs.
+    pub lambda_rule: f64,
+    /// EM iterations.
+    pub iterations: usize,
+    /// Whether EM met the tolerance.
+    pub converged: bool,
+}
+
+/// What training did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainingReport {
+    /// Random pairs used for u.
+    pub u_pairs: u64,
+    /// Per training rule.
+    pub rules: Vec<RuleTraining>,
+}
+
+/// A trained Fellegi–Sunter model; saved and loaded as JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    /// Format version.
+    pub version: u32,
+    /// Probability that two random records match.
+    pub lambda: f64,
+    /// Comparisons in the order of the spec.
+    pub comparisons: Vec<ComparisonParams>,
+    /// How the model was trained.
+    pub training: TrainingReport,
+}
+
+impl Model {
+    /// The model as pretty JSON.
+    pub fn to_json(&self) -> Result<String, Error> {
+        Ok(serde_json::to_string_pretty(self)?)
+    }
+
+    /// A model from JSON, checked for consistency.
+    pub fn from_json(s: &str) -> Result<Self, Error> {
+        let m: Model = serde_json::from_str(s)?;
+        if !(m.lambda > 0.0 && m.lambda < 1.0) {
+            return Err(Error::ModelMismatch(format!("lambda {} is not in (0, 1)", m.lambda)));
+        }
+        for c in &m.comparisons {
+            if c.levels.len() != c.kind.n_levels() {
+                return Err(Error::ModelMismatch(format!(
+                    "column {}: {} levels, kind {} has {}",
+                    c.column,
+                    c.levels.len(),
+                    c.kind.as_str(),
+                    c.kind.n_levels()
+                )));
+            }
+            if c.levels.iter().any(|l| !(l.m > 0.0 && l.m <= 1.0 && l.u > 0.0 && l.u <= 1.0)) {
+                return Err(Error::ModelMismatch(format!("column {}: m and u must be in (0, 1]", c.column)));
+            }
+        }
+        Ok(m)
+    }
+
+    /// Checks that the model's comparisons are the spec's (column, kind, order).
+    pub fn check(&self, spec: &LinkSpec) -> Result<(), Error> {
+        let ours: Vec<(&str, FieldKind)> = self.comparisons.iter().map(|c| (c.column.as_str(), c.kind)).collect();
+        let theirs: Vec<(&str, FieldKind)> = spec.comparisons.iter().map(|c| (c.column.as_str(), c.kind)).collect();
+        if ours != theirs {
+            let fmt = |v: &[(&str, FieldKind)]| {
+                v.iter().map(|(c, k)| format!("{c}:{}", k.as_str())).collect::<Vec<_>>().join(" ")
+            };
+            return Err(Error::ModelMismatch(format!("model has {}, asked for {}", fmt(&ours), fmt(&theirs))));
+        }
+        Ok(())
+    }
+
+    /// Prior match weight `log2(λ / (1 - λ))`.
+    pub fn prior_weight(&self) -> f64 {
+        (self.lambda / (1.0 - self.lambda)).log2()
+    }
+
+    /// Each field's contribution to the match weight of records `i` and `j`.
+    pub fn explain(&self, records: &Records, i: usize, j: usize) -> Result<Explanation, Error> {
+        let scorer = Scorer::new(self, records)?;
+        let mut gamma = vec![0u8; self.comparisons.len()];
+        scorer.comparer.levels(i as u32, j as u32, &mut gamma);
+        let mut fields = Vec::new();
+        let mut total = self.prior_weight();
+        for (f, c) in self.comparisons.iter().enumerate() {
+            let col = &records.columns[scorer.comparer.cols[f]];
+            let value = |r: usize| {
+                let code = col.codes[r];
+                (code != NULL).then(|| col.values[code as usize].text.clone())
+            };
+            let g = gamma[f];
+            let (level, m, u, weight, tf_adjustment) = if g == NULL_LEVEL {
+                ("null".to_string(), None, None, 0.0, 0.0)
+            } else {
+                let l = &c.levels[g as usize];
+                let tf = if g == 0 { scorer.tf_adjust(f, col.codes[i]) } else { 0.0 };
+                (l.label.clone(), Some(l.m), Some(l.u), (l.m / l.u).log2(), tf)
+            };
+            total += weight + tf_adjustment;
+            fields.push(FieldExplanation {
+                column: c.column.clone(),
+                left: value(i),
+                right: value(j),
+                level,
+                m,
+                u,
+                weight,
+                tf_adjustment,
+            });
+        }
+        Ok(Explanation {
+            prior_weight: self.prior_weight(),
+            fields,
+            match_weight: total,
+            match_probability: probability(total),
+        })
+    }
+}
+
+/// The match probability of a match weight: `2^w / (1 + 2^w)`.
+pub fn probability(weight: f64) -> f64 {
+    1.0 / (1.0 + (-weight).exp2())
+}
+
+/// One field's part of an [`Explanation`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldExplanation {
+    /// Column.
+    pub column: String,
+    /// Normalised left value.
+    pub left: Option<String>,
+    /// Normalised right value.
+    pub right: Option<String>,
+    /// Comparison level label (`null` when a value is missing).
+    pub level: String,
+    /// m of the level.
+    pub m: Option<f64>,
+    /// u of the level.
+    pub u: Option<f64>,
+    /// `log2(m/u)`.
+    pub weight: f64,
+    /// Term-frequency adjustment `log2(u_exact / tf(value))` on the exact level.
+    pub tf_adjustment: f64,
+}
+
+/// Why a pair got its score: prior plus each field's weight.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// `log2(λ/(1-λ))`.
+    pub prior_weight: f64,
+    /// Per field.
+    pub fields: Vec<FieldExplanation>,
+    /// Sum of prior and field weights.
+    pub match_weight: f64,
+    /// Match probability.
+    pub match_probability: f64,
+}
+
+/// Computes comparison levels of record pairs.
+#[derive(Debug)]
+pub(crate) struct Comparer<'a> {
+    pub(crate) records: &'a Records,
+    pub(crate) cols: Vec<usize>,
+    pub(crate) kinds: Vec<FieldKind>,
+}
+
+impl<'a> Comparer<'a> {
+    pub(crate) fn new(spec_cols: &[(String, FieldKind)], records: &'a Records) -> Result<Self, Error> {
+        if spec_cols.is_empty() {
+            return Err(Error::Spec("at least one comparison is needed".into()));
+        }
+        if spec_cols.len() > MAX_COMPARISONS {
+            return Err(Error::Spec(format!("at most {MAX_COMPARISONS} comparisons are supported")));
+        }
+        let cols = spec_cols
+            .iter()
+            .map(|(c, _)| {
+                records
+                    .column_index(c)
+                    .ok_or_else(|| Error::Spec(format!("column {c:?} is not among the record columns")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { records, cols, kinds: spec_cols.iter().map(|(_, k)| *k).collect() })
+    }
+
+    /// Levels of pair (i, j) into `out`.
+    #[inline]
+    pub(crate) fn levels(&self, i: u32, j: u32, out: &mut [u8]) {
+        for (f, (&c, &kind)) in self.cols.iter().zip(&self.kinds).enumerate() {
+            let col = &self.records.columns[c];
+            let (a, b) = (col.codes[i as usize], col.codes[j as usize]);
+            out[f] = if a == NULL || b == NULL {
+                NULL_LEVEL
+            } else if a == b {
+                0
+            } else {
+                kind.level_of_different(col.view(a), col.view(b))
+            };
+        }
+    }
+
+    /// Levels of pair (i, j) packed 8 bits per field.
+    #[inline]
+    pub(crate) fn pattern(&self, i: u32, j: u32) -> u128 {
+        let mut g = [0u8; MAX_COMPARISONS];
+        self.levels(i, j, &mut g[..self.cols.len()]);
+        pack(&g[..self.cols.len()])
+    }
+}
+
+fn pack(g: &[u8]) -> u128 {
+    g.iter().enumerate().fold(0u128, |acc, (f, &l)| acc | (u128::from(l) << (8 * f)))
+}
+
+fn unpack(p: u128, n: usize) -> Vec<u8> {
+    (0..n).map(|f| ((p >> (8 * f)) & 0xff) as u8).collect()
+}
+
+/// Scores pairs with a model: weight tables per level and term-frequency adjustments per value.
+#[derive(Debug)]
+pub(crate) struct Scorer<'a> {
+    pub(crate) comparer: Comparer<'a>,
+    prior: f64,
+    weights: Vec<Vec<f64>>,
+    /// Per field with tf on: adjustment per value code.
+    tf: Vec<Option<Vec<f64>>>,
+    /// Fields in the order [`Scorer::weight_if_at_least`] compares them: cheap kinds first.
+    order: Vec<usize>,
+    /// `rest[k]`: the largest weight fields `order[k..]` can still add (0 for a missing value).
+    rest: Vec<f64>,
+}
+
+impl<'a> Scorer<'a> {
+    pub(crate) fn new(model: &Model, records: &'a Records) -> Result<Self, Error> {
+        let spec_cols: Vec<(String, FieldKind)> =
+            model.comparisons.iter().map(|c| (c.column.clone(), c.kind)).collect();
+        let comparer = Comparer::new(&spec_cols, records)?;
+        let weights: Vec<Vec<f64>> =
+            model.comparisons.iter().map(|c| c.levels.iter().map(|l| (l.m / l.u).log2()).collect()).collect();
+        let tf: Vec<Option<Vec<f64>>> = model
+            .comparisons
+            .iter()
+            .zip(&comparer.cols)
+            .map(|(c, &col)| {
+                c.tf.then(|| {
+                    let column = &records.columns[col];
+                    let n = column.non_null().max(1) as f64;
+                    let u_exact = c.levels[0].u;
+                    column.counts.iter().map(|&k| (u_exact / (f64::from(k) / n)).log2()).collect()
+                })
+            })
+            .collect();
+        let cost = |k: FieldKind| match k {
+            FieldKind::Exact => 0,
+            FieldKind::Numeric => 1,
+            FieldKind::Date => 2,
+            FieldKind::Postcode => 3,
+            FieldKind::Text => 4,
+            FieldKind::Name => 5,
+        };
+        let mut order: Vec<usize> = (0..comparer.kinds.len()).collect();
+        order.sort_by_key(|&f| cost(comparer.kinds[f]));
+        let best = |f: usize| -> f64 {
+            let w: &Vec<f64> = &weights[f];
+            let top = w.iter().skip(1).copied().fold(f64::NEG_INFINITY, f64::max);
+            let exact = w[0]
+                + match &tf[f] {
+                    Some(t) => t.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                    None => 0.0,
+                };
+            top.max(exact).max(0.0)
+        };
+        let mut rest = vec![0.0; order.len() + 1];
+        for k in (0..order.len()).rev() {
+            rest[k] = rest[k + 1] + best(order[k]);
+        }
+        Ok(Self { comparer, prior: model.prior_weight(), weights, tf, order, rest })
+    }
+
+    /// Match weight of pair (i, j) if it reaches `floor`, else `None`. Fields are compared
+    /// cheapest first and the comparison stops as soon as even the best outcome of the fields
+    /// left cannot lift the weight to `floor` (branch and bound), so pairs that cannot be
+    /// kept skip their costly string comparisons. Kept pairs get exactly [`Scorer::weight`].
+    #[inline]
+    pub(crate) fn weight_if_at_least(&self, i: u32, j: u32, floor: f64) -> Option<f64> {
+        let records = self.comparer.records;
+        let mut w = self.prior;
+        for (k, &f) in self.order.iter().enumerate() {
+            if w + self.rest[k] < floor {
+                return None;
+            }
+            let col = &records.columns[self.comparer.cols[f]];
+            let (a, b) = (col.codes[i as usize], col.codes[j as usize]);
+            if a == NULL || b == NULL {
+                continue;
+            }
+            let l = if a == b { 0 } else { self.comparer.kinds[f].level_of_different(col.view(a), col.view(b)) };
+            if l == NULL_LEVEL {
+                continue;
+            }
+            w += self.weights[f][l as usize];
+            if l == 0 {
+                w += self.tf_adjust(f, a);
+            }
+        }
+        (w >= floor).then_some(w)
+    }
+
+    #[inline]
+    pub(crate) fn tf_adjust(&self, f: usize, code: u32) -> f64 {
+        match &self.tf[f] {
+            Some(t) if code != NULL => t[code as usize],
+            _ => 0.0,
+        }
+    }
+
+    /// Match weight of pair (i, j), all fields in spec order (the reference for
+    /// [`Scorer::weight_if_at_least`]).
+    #[cfg(test)]
+    pub(crate) fn weight(&self, i: u32, j: u32) -> f64 {
+        let mut g = [0u8; MAX_COMPARISONS];
+        let n = self.weights.len();
+        self.comparer.levels(i, j, &mut g[..n]);
+        let mut w = self.prior;
+        for (f, &l) in g[..n].iter().enumerate() {
+            if l != NULL_LEVEL {
+                w += self.weights[f][l as usize];
+                if l == 0 && self.tf[f].is_some() {
+                    let code = self.comparer.records.columns[self.comparer.cols[f]].codes[i as usize];
+                    w += self.tf_adjust(f, code);
+                }
+            }
+        }
+        w
+    }
+}
+
+/// Result of [`em`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmResult {
+    /// Share of matches.
+    pub lambda: f64,
+    /// m per field and level (inactive fields unchanged).
+    pub m: Vec<Vec<f64>>,
+    /// Log-likelihood before each iteration and after the last.
+    pub log_likelihood: Vec<f64>,
+    /// Iterations run.
+    pub iterations: usize,
+    /// Whether parameters moved less than the tolerance.
+    pub converged: bool,
+}
+
+/// EM for the two-class latent model on comparison patterns (Winkler 1988): `patterns` are
+/// `(levels, count)`; u is held fixed; only `active` fields enter the likelihood and get m
+/// re-estimated. Each iteration cannot lower the observed-data log-likelihood
+/// `Σ c · log(λ Π m + (1-λ) Π u)` (Dempster, Laird & Rubin 1977).
+pub fn em(
+    patterns: &[(Vec<u8>, f64)],
+    u: &[Vec<f64>],
+    m0: &[Vec<f64>],
+    lambda0: f64,
+    active: &[bool],
+    max_iterations: usize,
+    tolerance: f64,
+) -> EmResult {
+    let mut m: Vec<Vec<f64>> = m0.to_vec();
+    let mut lambda = lambda0;
+    let mut lls = Vec::new();
+    let mut converged = false;
+    let mut iterations = 0;
+    let log_parts = |m: &Vec<Vec<f64>>, lambda: f64, g: &[u8]| {
+        let (mut a, mut b) = (lambda.ln(), (1.0 - lambda).ln());
+        for (f, &l) in g.iter().enumerate() {
+            if active[f] && l != NULL_LEVEL {
+                a += m[f][l as usize].ln();
+                b += u[f][l as usize].ln();
+            }
+        }
+        (a, b)
+    };
+    let log_likelihood = |m: &Vec<Vec<f64>>, lambda: f64| -> f64 {
+        patterns
+            .iter()
+            .map(|(g, c)| {
+                let (a, b) = log_parts(m, lambda, g);
+                let hi = a.max(b);
+                c * (hi + ((a - hi).exp() + (b - hi).exp()).ln())
+            })
+            .sum()
+    };
+    while iterations < max_iterations {
+        lls.push(log_likelihood(&m, lambda));
+        // E step: posterior match probability of each pattern; M step: weighted shares.
+        let mut total = 0.0;
+        let mut matched = 0.0;
+        let mut num: Vec<Vec<f64>> = m.iter().map(|l| vec![0.0; l.len()]).collect();
+        for (g, c) in patterns {
+            let (a, b) = log_parts(&m, lambda, g);
+            let w = 1.0 / (1.0 + (b - a).exp());
+            total += c;
+            matched += c * w;
+            for (f, &l) in g.iter().enumerate() {
+                if active[f] && l != NULL_LEVEL {
+                    num[f][l as usize] += c * w;
+                }
+            }
+        }
+        let mut change: f64 = 0.0;
+        let new_lambda = if total > 0.0 { matched / total } else { lambda };
+        change = change.max((new_lambda - lambda).abs());
+        lambda = new_lambda.clamp(1e-12, 1.0 - 1e-12);
+        for f in 0..m.len() {
+            if !active[f] {
+                continue;
+            }
+            let s: f64 = num[f].iter().sum();
+            if s > 0.0 {
+                for (k, x) in num[f].iter().enumerate() {
+                    let v = x / s;
+                    change = change.max((v - m[f][k]).abs());
+                    m[f][k] = v;
+                }
+            }
+        }
+        iterations += 1;
+        if change < tolerance {
+            converged = true;
+            break;
+        }
+    }
+    lls.push(log_likelihood(&m, lambda));
+    EmResult { lambda, m, log_likelihood: lls, iterations, converged }
+}
+
+/// Starting m: halving shares from the exact level down, so EM starts in the "match" mode
+/// (agreement likelier among matches than among non-matches).
+fn initial_m(n: usize) -> Vec<f64> {
+    let raw: Vec<f64> = (0..n).map(|k| 0.5f64.powi(k as i32)).collect();
+    let s: f64 = raw.iter().sum();
+    raw.iter().map(|x| x / s).collect()
+}
+
+fn floored(p: &[f64]) -> Vec<f64> {
+    let f: Vec<f64> = p.iter().map(|x| x.max(FLOOR)).collect();
+    let s: f64 = f.iter().sum();
+    f.iter().map(|x| x / s).collect()
+}
+
+/// Estimates u from about `spec.u_pairs` random record pairs: a seeded random sample of
+/// records (ChaCha8) is drawn and *all* pairs within it are compared — for linkage, all pairs
+/// across samples of both inputs — as Splink's `estimate_u_using_random_sampling` does. Every
+/// such pair is a uniformly random pair, nearly always a non-match, and comparing within a
+/// small sample keeps the values in cache. u of a field is its level shares among sampled
+/// pairs where both values are present; levels never seen get one pseudo-count.
+pub fn estimate_u(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<(Vec<Vec<f64>>, u64), Error> {
+    let comparer = Comparer::new(&spec_cols(spec), records)?;
+    let n = records.len();
+    if records.total_pairs() == 0 {
+        return Err(Error::Empty(": at least two records are needed"));
+    }
+    let target = spec.u_pairs.max(1) as f64;
+    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+    // (rows, columns) of the comparison grid: left and right samples, or one sample twice.
+    let (rows, cols): (Vec<u32>, Vec<u32>) = if records.link {
+        let (nl, nr) = (records.n_left, n - records.n_left);
+        let k = target.sqrt().ceil() as usize;
+        let (kl, kr) = if nl < k {
+            (nl, ((target / nl as f64).ceil() as usize).min(nr))
+        } else if nr < k {
+            (((target / nr as f64).ceil() as usize).min(nl), nr)
+        } else {
+            (k, k)
+        };
+        let left = sample_indices(&mut rng, nl, kl);
+        let right = sample_indices(&mut rng, nr, kr).into_iter().map(|r| r + nl as u32).collect();
+        (left, right)
+    } else {
+        let k = ((1.0 + (1.0 + 8.0 * target).sqrt()) / 2.0).ceil() as usize;
+        let s = sample_indices(&mut rng, n, k.min(n));
+        (s.clone(), s)
+    };
+    let pairs = if records.link {
+        (rows.len() * cols.len()) as u64
+    } else {
+        (rows.len() * rows.len().saturating_sub(1) / 2) as u64
+    };
+    let nf = comparer.cols.len();
+    ctl.progress.start("estimating u from random pairs", pairs * nf as u64);
+    let link = records.link;
+    let mut u = Vec::with_capacity(nf);
+    for f in 0..nf {
+        let col = &records.columns[comparer.cols[f]];
+        let kind = comparer.kinds[f];
+        // Distinct values of the samples with multiplicities: each distinct pair of values is
+        // compared once and counted as often as the record pairs holding it.
+        let distinct = |idx: &[u32]| -> Vec<(u32, u64)> {
+            let mut m: FastMap<u32, u64> = FastMap::default();
+            for &r in idx {
+                let c = col.codes[r as usize];
+                if c != NULL {
+                    *m.entry(c).or_insert(0) += 1;
+                }
+            }
+            let mut v: Vec<(u32, u64)> = m.into_iter().collect();
+            v.sort_unstable();
+            v
+        };
+        let left = distinct(&rows);
+        let right = if link { distinct(&cols) } else { Vec::new() };
+        let counts = (0..left.len())
+            .into_par_iter()
+            .fold(
+                || vec![0u64; kind.n_levels()],
+                |mut counts, r| {
+                    if ctl.check().is_err() {
+                        return counts;
+                    }
+                    let (a, ka) = left[r];
+                    let va = col.view(a);
+                    let others = if link {
+                        &right[..]
+                    } else {
+                        // Pairs of records sharing the value: exact agreement.
+                        counts[0] += ka * (ka - 1) / 2;
+                        &left[r + 1..]
+                    };
+                    for &(b, kb) in others {
+                        let l = if a == b { 0 } else { kind.level_of_different(va, col.view(b)) };
+                        if l != NULL_LEVEL {
+                            counts[l as usize] += ka * kb;
+                        }
+                    }
+                    ctl.progress.advance(others.len() as u64);
+                    counts
+                },
+            )
+            .reduce(
+                || vec![0u64; kind.n_levels()],
+                |mut a, b| {
+                    for (p, q) in a.iter_mut().zip(b) {
+                        *p += q;
+                    }
+                    a
+                },
+            );
+        ctl.check()?;
+        let s = counts.iter().map(|&x| x.max(1) as f64).sum::<f64>();
+        u.push(floored(&counts.iter().map(|&x| x.max(1) as f64 / s).collect::<Vec<_>>()));
+    }
+    ctl.progress.finish();
+    Ok((u, pairs))
+}
+
+/// `k` distinct indices from `0..n`, uniformly (partial Fisher–Yates on a virtual array).
+fn sample_indices(rng: &mut ChaCha8Rng, n: usize, k: usize) -> Vec<u32> {
+    let k = k.min(n);
+    let mut swapped: FastMap<usize, usize> = FastMap::default();
+    let mut out = Vec::with_capacity(k);
+    for i in 0..k {
+        let j = rng.random_range(i..n);
+        let vj = *swapped.get(&j).unwrap_or(&j);
+        let vi = *swapped.get(&i).unwrap_or(&i);
+        swapped.insert(j, vi);
+        out.push(vj as u32);
+    }
+    out.sort_unstable();
+    out
+}
+
+fn spec_cols(spec: &LinkSpec) -> Vec<(String, FieldKind)> {
+    spec.comparisons.iter().map(|c| (c.column.clone(), c.kind)).collect()
+}
+
+/// Comparison patterns (with counts) of the pairs of one rule: all pairs when there are at
+/// most `max` of them, else all pairs of randomly chosen whole blocks, about `max` pairs.
+/// Returns the patterns, the rule's pairs and the pairs used.
+pub fn rule_patterns(
+    comparer_spec: &LinkSpec,
+    records: &Records,
+    rule: &BlockingRule,
+    max: u64,
+    seed: u64,
+    ctl: &Control,
+) -> Result<(FastMap<u128, u64>, u64, u64), Error> {
+    let comparer = Comparer::new(&spec_cols(comparer_spec), records)?;
+    let rb = block::blocks(rule, records)?;
+    let link = records.link;
+    let merge = |mut a: FastMap<u128, u64>, b: FastMap<u128, u64>| {
+        let (mut big, small) = if a.len() >= b.len() { (std::mem::take(&mut a), b) } else { (b, a) };
+        for (k, v) in small {
+            *big.entry(k).or_insert(0) += v;
+        }
+        big
+    };
+    if rb.pairs <= max {
+        ctl.progress.start(&format!("training on rule {rule}"), rb.pairs);
+        let pats = rb
+            .blocks
+            .par_iter()
+            .map(|b| {
+                if ctl.check().is_err() {
+                    return FastMap::default();
+                }
+                let mut h: FastMap<u128, u64> = FastMap::default();
+                for row in 0..b.rows(link) {
+                    b.for_each_in_row(link, row, |i, j| *h.entry(comparer.pattern(i, j)).or_insert(0) += 1);
+                }
+                ctl.progress.advance(b.pairs(link));
+                h
+            })
+            .reduce(FastMap::default, merge);
+        ctl.progress.finish();
+        ctl.check()?;
+        return Ok((pats, rb.pairs, rb.pairs));
+    }
+    // Too many pairs: a cluster sample of whole blocks, taken in a seeded random order until
+    // `max` pairs are reached. Every block, hence every pair, has about the same chance to be
+    // in the sample, and enumerating whole blocks keeps their records in cache.
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5851_F42D_4C95_7F2D);
+    let mut order: Vec<usize> = (0..rb.blocks.len()).collect();
+    for i in (1..order.len()).rev() {
+        let j = rng.random_range(0..=i);
+        order.swap(i, j);
+    }
+    let mut chosen = Vec::new();
+    let mut used = 0u64;
+    for b in order {
+        if used >= max {
+            break;
+        }
+        used += rb.blocks[b].pairs(link);
+        chosen.push(b);
+    }
+    ctl.progress.start(&format!("training on a sample of rule {rule}"), used);
+    let pats = chosen
+        .par_iter()
+        .map(|&bi| {
+            let b = &rb.blocks[bi];
+            if ctl.check().is_err() {
+                return FastMap::default();
+            }
+            let mut h: FastMap<u128, u64> = FastMap::default();
+            for row in 0..b.rows(link) {
+                b.for_each_in_row(link, row, |i, j| *h.entry(comparer.pattern(i, j)).or_insert(0) += 1);
+            }
+            ctl.progress.advance(b.pairs(link));
+            h
+        })
+        .reduce(FastMap::default, merge);
+    ctl.progress.finish();
+    ctl.check()?;
+    Ok((pats, rb.pairs, used))
+}
+
+/// Trains a model on `records`: u by random sampling, m by EM per training rule, λ from the
+/// rules' match counts (see the module documentation).
+pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model, Error> {
+    let (u, u_pairs) = estimate_u(spec, records, ctl)?;
+    let nf = spec.comparisons.len();
+    let m_init: Vec<Vec<f64>> = spec.comparisons.iter().map(|c| initial_m(c.kind.n_levels())).collect();
+    let mut m_sum: Vec<Vec<f64>> = m_init.iter().map(|l| vec![0.0; l.len()]).collect();
+    let mut m_n = vec![0usize; nf];
+    let mut reports = Vec::new();
+    // (λ_rule · N_rule, rule columns) for the λ estimate once m is known.
+    let mut rule_matches: Vec<(f64, Vec<String>)> = Vec::new();
+    for (r, rule) in spec.training_rules().iter().enumerate() {
+        ctl.check()?;
+        let seed = spec.seed.wrapping_add(r as u64 + 1);
+        let (pats, pairs, used) = rule_patterns(spec, records, rule, spec.max_training_pairs, seed, ctl)?;
+        let active: Vec<bool> = spec.comparisons.iter().map(|c| !rule.columns.contains(&c.column)).collect();
+        if pairs == 0 || !active.iter().any(|&a| a) {
+            reports.push(RuleTraining {
+                rule: rule.to_string(),
+                pairs,
+                used,
+                patterns: pats.len(),
+                lambda_rule: 0.0,
+                iterations: 0,
+                converged: false,
+            });
+            continue;
+        }
+        let mut patterns: Vec<(Vec<u8>, f64)> = pats.into_iter().map(|(p, c)| (unpack(p, nf), c as f64)).collect();
+        patterns.sort_by(|a, b| a.0.cmp(&b.0));
+        let res = em(&patterns, &u, &m_init, 0.1, &active, spec.em_max_iterations, spec.em_tolerance);
+        for f in 0..nf {
+            if active[f] {
+                for (s, x) in m_sum[f].iter_mut().zip(&res.m[f]) {
+                    *s += x;
+                }
+                m_n[f] += 1;
+            }
+        }
+        rule_matches.push((res.lambda * pairs as f64, rule.columns.clone()));
+        reports.push(RuleTraining {
+            rule: rule.to_string(),
+            pairs,
+            used,
+            patterns: patterns.len(),
+            lambda_rule: res.lambda,
+            iterations: res.iterations,
+            converged: res.converged,
+        });
+    }
+    let m: Vec<Vec<f64>> = (0..nf)
+        .map(|f| {
+            if m_n[f] > 0 {
+                floored(&m_sum[f].iter().map(|s| s / m_n[f] as f64).collect::<Vec<_>>())
+            } else {
+                m_init[f].clone()
+            }
+        })
+        .collect();
+    // λ: matches in the population = matches in the rule / the rule's recall.
+    let n = records.len() as f64;
+    let mut estimates: Vec<f64> = rule_matches
+        .iter()
+        .map(|(matches, cols)| {
+            let recall: f64 = cols
+                .iter()
+                .map(|c| match spec.comparisons.iter().position(|x| &x.column == c) {
+                    Some(f) => {
+                        let col = &records.columns[records.column_index(c).expect("resolved")];
+                        let present = col.non_null() as f64 / n;
+                        m[f][0] * present * present
+                    }
+                    None => 1.0,
+                })
+                .product();
+            matches / recall.max(FLOOR)
+        })
+        .filter(|x| x.is_finite() && *x > 0.0)
+        .collect();
+    estimates.sort_by(f64::total_cmp);
+    let total = records.total_pairs() as f64;
+    let lambda = if estimates.is_empty() {
+        // No usable training rule: one match per record, the usual deduplication prior.
+        (n / 2.0) / total
+    } else {
+        let k = estimates.len();
+        let median = if k % 2 == 1 { estimates[k / 2] } else { (estimates[k / 2 - 1] + estimates[k / 2]) / 2.0 };
+        median / total
+    }
+    .clamp(1e-12, 0.5);
+    let comparisons = spec
+        .comparisons
+        .iter()
+        .enumerate()
+        .map(|(f, c)| ComparisonParams {
+            column: c.column.clone(),
+            kind: c.kind,
+            tf: c.tf,
+            levels: c
+                .kind
+                .level_labels()
+                .iter()
+                .enumerate()
+                .map(|(k, label)| LevelParams { label: (*label).to_string(), m: m[f][k], u: u[f][k] })
+                .collect(),
+            m_estimated: m_n[f] > 0,
+        })
+        .collect();
+    Ok(Model { version: 1, lambda, comparisons, training: TrainingReport { u_pairs, rules: reports } })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn em_recovers_a_known_mixture() {
+        // Two fields with 2 levels; matches (30%) agree with m = (0.9, 0.1), non-matches with
+        // u = (0.2, 0.8). Expected pattern counts of 10,000 pairs.
+        let (lam, m, u) = (0.3, [0.9, 0.1], [0.2, 0.8]);
+        let mut patterns = Vec::new();
+        for a in 0..2u8 {
+            for b in 0..2u8 {
+                let p = lam * m[a as usize] * m[b as usize] + (1.0 - lam) * u[a as usize] * u[b as usize];
+                patterns.push((vec![a, b], 10_000.0 * p));
+            }
+        }
+        // Third field inactive with a NULL in one pattern: must be ignored.
+        for p in &mut patterns {
+            p.0.push(NULL_LEVEL);
+        }
+        let uu = vec![u.to_vec(), u.to_vec(), vec![0.5, 0.5]];
+        let m0 = vec![vec![0.7, 0.3], vec![0.7, 0.3], vec![0.5, 0.5]];
+        let res = em(&patterns, &uu, &m0, 0.1, &[true, true, false], 2000, 1e-12);
+        assert!(res.converged);
+        assert!((res.lambda - 0.3).abs() < 1e-4, "{}", res.lambda);
+        assert!((res.m[0][0] - 0.9).abs() < 1e-4, "{:?}", res.m);
+        assert!((res.m[1][0] - 0.9).abs() < 1e-4);
+        assert_eq!(res.m[2], vec![0.5, 0.5]);
+    }
+
+    #[test]
+    fn bounded_scoring_equals_full_scoring() {
+        use crate::{BlockingRule, Comparison, RecordsBuilder};
+        let spec = LinkSpec::new(
+            vec![
+                Comparison::new("name", FieldKind::Name),
+                Comparison::new("dob", FieldKind::Date),
+                Comparison::new("sex", FieldKind::Exact),
+            ],
+            vec![BlockingRule::on(&["sex"])],
+        );
+        let mut b = RecordsBuilder::new(&spec);
+        let rows = [
+            ("1", "Anna", "1990-01-01", "f"),
+            ("2", "Anne", "1990-01-01", "f"),
+            ("3", "Bob", "1971-05-05", "m"),
+            ("4", "Anna", "", "f"),
+            ("5", "Rob", "1971-05-06", "m"),
+            ("6", "Zoe", "1990-01-10", ""),
+        ];
+        for (id, n, d, s) in rows {
+            b.push(id, &[Some(n), Some(d).filter(|x| !x.is_empty()), Some(s).filter(|x| !x.is_empty())]).unwrap();
+        }
+        let records = b.finish().unwrap();
+        let model = train(&spec, &records, &Control::default()).unwrap();
+        let scorer = Scorer::new(&model, &records).unwrap();
+        for i in 0..6u32 {
+            for j in i + 1..6 {
+                let full = scorer.weight(i, j);
+                for floor in [f64::NEG_INFINITY, -10.0, 0.0, full - 1e-9, full + 1e-6, 10.0] {
+                    match scorer.weight_if_at_least(i, j, floor) {
+                        Some(w) => assert!((w - full).abs() < 1e-9 && full >= floor - 1e-9, "{i} {j} {floor}"),
+                        None => assert!(full < floor + 1e-9, "{i} {j} {floor}: {full}"),
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn probability_of_weight() {
+        assert!((probability(0.0) - 0.5).abs() < 1e-12);
+        assert!((probability(1.0) - 2.0 / 3.0).abs() < 1e-12);
+        assert!(probability(-2000.0) >= 0.0 && probability(2000.0) <= 1.0);
+    }
+}
