@@ -27,6 +27,8 @@ enum Command {
     Import(commands::import::ImportArgs),
     /// Replace identities in a CSV by keyed pseudonyms (for reporters, offline)
     Pseudonymise(commands::pseudonymise::PseudonymiseArgs),
+    /// Link reports and follow-up events to persons (stable person ids)
+    Link(commands::link::LinkArgs),
     /// The audit log of every access to personal data
     Audit(commands::audit::AuditArgs),
     /// Multiple systems estimation of the dark number from a capture-history table.
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
         Command::Init(a) => commands::init::run(a),
         Command::Import(a) => commands::import::run(a),
         Command::Pseudonymise(a) => commands::pseudonymise::run(a),
+        Command::Link(a) => commands::link::run(a),
         Command::Audit(a) => commands::audit::run(a),
         Command::Mse(args) => commands::mse::run(args),
         Command::Survival(args) => commands::survival::run(args),

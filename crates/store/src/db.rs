@@ -34,8 +34,14 @@ impl Backend {
 /// The default database: a SQLite file in the working directory.
 pub const DEFAULT_URL: &str = "sqlite://zicht.db";
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/sqlite/0001_init.sql"))];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/postgres/0001_init.sql"))];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, "persons", include_str!("../migrations/sqlite/0002_persons.sql")),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/postgres/0001_init.sql")),
+    (2, "persons", include_str!("../migrations/postgres/0002_persons.sql")),
+];
 
 fn migrator(backend: Backend) -> Migrator {
     let list = match backend {

@@ -81,3 +81,21 @@ async fn sqlite_and_postgres_migrations_reach_the_same_schema() {
         assert_eq!(a, b);
     }
 }
+
+#[tokio::test]
+async fn every_migration_file_is_applied() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    for backend in ["sqlite", "postgres"] {
+        let files = std::fs::read_dir(dir.join(backend)).unwrap().count() as i64;
+        assert!(files >= 2);
+        for db in common::databases().await {
+            if db.label != backend {
+                continue;
+            }
+            let store = Store::open(&db.url).await.unwrap();
+            let applied: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(&store.db.pool).await.unwrap();
+            assert_eq!(applied, files, "{backend}: every file in migrations/{backend} is embedded and applied");
+        }
+    }
+}

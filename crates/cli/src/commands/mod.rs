@@ -7,6 +7,7 @@ pub mod cox;
 pub mod demo;
 pub mod import;
 pub mod init;
+pub mod link;
 pub mod matching;
 pub mod mse;
 pub mod pseudonymise;
