@@ -37,6 +37,10 @@ enum Command {
     Cox(commands::cox::Args),
     /// Write a synthetic population in the import formats, with its ground truth.
     Simulate(commands::simulate::Args),
+    /// The monitor: tables, charts and alerts as HTML, XLSX and JSON, through disclosure control.
+    Monitor(commands::monitor::Args),
+    /// Check a written monitor (JSON and XLSX) for disclosure violations.
+    CheckDisclosure(commands::check_disclosure::Args),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +59,8 @@ fn main() -> ExitCode {
         Command::Cif(args) => commands::cif::run(args),
         Command::Cox(args) => commands::cox::run(args),
         Command::Simulate(args) => commands::simulate::run(args),
+        Command::Monitor(args) => commands::monitor::run(args),
+        Command::CheckDisclosure(args) => commands::check_disclosure::run(args),
     };
     exit::finish(result)
 }

@@ -1,11 +1,13 @@
 //! One module per subcommand.
 
 pub mod audit;
+pub mod check_disclosure;
 pub mod cif;
 pub mod common;
 pub mod cox;
 pub mod import;
 pub mod init;
+pub mod monitor;
 pub mod mse;
 pub mod pseudonymise;
 pub mod simulate;
