@@ -12,12 +12,11 @@
 //! ```
 //!
 //! and signals when `S_t > h`. The month the drop began is Page's estimate: the month after the last
-//! time `S` was zero before the signal. A second rule, **silence**, signals `silence_months`
-//! consecutive empty months when such a run had probability below `silence_p` under the baseline
-//! (`exp(−λ0 · n) < p`); it begins at the first empty month. After a signal the baseline is
-//! re-estimated from the months after the change, so a later, second drop can be found too.
+//! time `S` was zero before the signal, refined retrospectively (see `locate`). A second rule,
+//! **silence**, signals a run of at least `silence_months` empty months that had probability below
+//! `silence_p` under the (seasonal) baseline, `exp(−Σ λ0(t)) < p` over the run.
 //!
-//! Choice of constants: `r = 0.5` (a halving is what matters to a monitor) and `h = 5` give, for a
+//! Choice of constants: `r = 0.5` (a halving is what matters to a monitor) and `h = 10` give, for a
 //! baseline of 10 a month, an in-control average run length of well over 100 years and detection of a
 //! halving within about 2 months (Lucas 1985, table of ARLs for Poisson CUSUMs).
 
@@ -144,7 +143,8 @@ pub fn detect(
             Some(p) => *p,
             None => seasonal(&counts[base_from..base_to], (month0 + base_from) % 12),
         };
-        let silence_n = ((1.0 / opts.silence_p).ln() / lambda0).ceil().max(opts.silence_months as f64) as usize;
+        let silence_ll = (1.0 / opts.silence_p).ln();
+        let mut expected_empty = 0.0f64;
         let mut s = 0.0f64;
         let mut last_zero = base_to; // S is zero before monitoring starts
         let mut empty_run = 0usize;
@@ -156,8 +156,16 @@ pub fn detect(
             if s == 0.0 {
                 last_zero = t + 1;
             }
-            empty_run = if counts[t] == 0 { empty_run + 1 } else { 0 };
-            if empty_run >= silence_n {
+            // Expected reports over the current run of empty months: the run has probability
+            // exp(-expected) under the (seasonal) baseline.
+            if counts[t] == 0 {
+                empty_run += 1;
+                expected_empty += l0;
+            } else {
+                empty_run = 0;
+                expected_empty = 0.0;
+            }
+            if empty_run >= opts.silence_months && expected_empty >= silence_ll {
                 let first_empty = t + 1 - empty_run;
                 let end = (t + 13).min(counts.len());
                 let start = locate(counts, |u| lambda0 * season[(month0 + u) % 12], first_empty.max(base_to), t, end);
