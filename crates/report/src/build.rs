@@ -138,7 +138,19 @@ impl Ctx<'_> {
         totals: bool,
     ) -> Result<(), ReportError> {
         self.salt += 1;
-        let g = protect_counts(id, rows, cols, m, totals, &t(self.lang, "col.total"), self.policy, self.salt)?;
+        // Categories with no case at all (e.g. a form nobody reported) are left out: an all-zero line
+        // tells nothing, and hiding it would force needless complementary suppressions.
+        let keep_c: Vec<usize> = (0..cols.len()).filter(|&j| m.iter().any(|r| r[j] != 0)).collect();
+        let keep_r: Vec<usize> = (0..rows.len()).filter(|&i| m[i].iter().any(|&v| v != 0)).collect();
+        let (keep_c, keep_r) = if keep_c.is_empty() || keep_r.is_empty() {
+            ((0..cols.len()).collect(), (0..rows.len()).collect())
+        } else {
+            (keep_c, keep_r)
+        };
+        let cols: Vec<String> = keep_c.iter().map(|&j| cols[j].clone()).collect();
+        let rows: Vec<String> = keep_r.iter().map(|&i| rows[i].clone()).collect();
+        let m: Vec<Vec<i64>> = keep_r.iter().map(|&i| keep_c.iter().map(|&j| m[i][j]).collect()).collect();
+        let g = protect_counts(id, rows, cols, &m, totals, &t(self.lang, "col.total"), self.policy, self.salt)?;
         self.push(id, section, g, Vec::new());
         Ok(())
     }
