@@ -33,7 +33,7 @@ pub struct Args {
     #[arg(long, default_value = "internal", value_parser = ["internal", "public"])]
     pub edition: String,
     /// Public edition: add discrete Laplace noise with this ε per table (0.001–100)
-    #[arg(long, value_name = "EPSILON", requires = "edition")]
+    #[arg(long, value_name = "EPSILON")]
     pub epsilon: Option<f64>,
     /// Seed of the noise
     #[arg(long, default_value_t = 1)]
