@@ -251,7 +251,7 @@ td{text-align:right}th[scope=row]{text-align:left;font-weight:normal}thead th{ba
 tr.total th,tr.total td{font-weight:600;background:#f4f4f4}.mark{text-decoration:none;color:#a33}\
 figure{margin:1rem 0;border:1px solid #ddd;padding:.5rem}figcaption{font-weight:600}\
 .def{color:#333;font-size:.92rem}.lead{background:#eef5fb;padding:.8rem 1rem;border-left:4px solid #005a9c}\
-.scroll{overflow-x:auto}nav ol{columns:2}\
+.scroll{overflow-x:auto}nav ul{columns:2;list-style:none;padding-left:0}\
 @media print{h2{break-before:page}figure,table{break-inside:avoid}.scroll{overflow:visible}}";
 
 fn table_html(out: &mut String, tab: &Table, lang: Lang, n: usize) {
@@ -324,12 +324,17 @@ pub fn render(m: &Monitor) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    // The latest whole year of follow-up that the data reach (5 in a long period).
     let ci5 = m
         .tables
         .iter()
         .find(|t| t.id == "revict")
-        .and_then(|tab| tab.grid.cells.first().and_then(|r| r.get(4)).map(|c| cell_html(c, Unit::Percent, lang)))
-        .map_or(".".into(), |s| format!("{s}%"));
+        .and_then(|tab| {
+            let row = tab.grid.cells.first()?;
+            let k = (0..row.len().min(5)).rev().find(|&k| row[k].value.is_some())?;
+            Some(format!("{}% ({})", cell_html(&row[k], Unit::Percent, lang), esc(&tab.grid.columns[k])))
+        })
+        .unwrap_or_else(|| ".".into());
     let _ = write!(
         out,
         "<section class=\"lead\" aria-labelledby=\"summary\"><h2 id=\"summary\">{}</h2><p>{}</p><p class=\"def\">{}</p></section>",
@@ -343,14 +348,14 @@ pub fn render(m: &Monitor) -> String {
     );
     let sections =
         ["registrations", "hidden", "alerts", "revictimisation", "dark", "care", "quality", "validation", "methods"];
-    let _ = write!(out, "<nav aria-labelledby=\"toc\"><h2 id=\"toc\">{}</h2><ol>", t(lang, "doc.contents"));
+    let _ = write!(out, "<nav aria-labelledby=\"toc\"><h2 id=\"toc\">{}</h2><ul>", t(lang, "doc.contents"));
     for s in sections {
         if s == "validation" && !m.validation {
             continue;
         }
         let _ = write!(out, "<li><a href=\"#s-{s}\">{}</a></li>", esc(&t(lang, &format!("s.{s}"))));
     }
-    out.push_str("</ol></nav>");
+    out.push_str("</ul></nav>");
     let mut n_table = 0;
     let mut n_fig = 0;
     for s in sections {
