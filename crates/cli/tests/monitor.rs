@@ -71,7 +71,20 @@ fn writes_three_files_that_pass_the_checker_and_matches_the_snapshot() {
     let v: serde_json::Value = serde_json::from_str(&json).expect("parse");
     assert_eq!(v["schema"], "zicht-monitor/1");
     let ids: Vec<&str> = v["tables"].as_array().expect("tables").iter().filter_map(|t| t["id"].as_str()).collect();
-    for id in ["reg_by_form", "reg_by_group", "reg_by_age", "hidden", "hidden_share", "revict", "overlap", "dark", "care", "age_start", "quality", "val_registered"] {
+    for id in [
+        "reg_by_form",
+        "reg_by_group",
+        "reg_by_age",
+        "hidden",
+        "hidden_share",
+        "revict",
+        "overlap",
+        "dark",
+        "care",
+        "age_start",
+        "quality",
+        "val_registered",
+    ] {
         assert!(ids.contains(&id), "table {id} missing: {ids:?}");
     }
     // The pseudonym-keyed ids differ per key file; the JSON holds none, so it is stable.
@@ -111,7 +124,8 @@ fn a_crafted_leak_is_caught_by_the_checker() {
     std::fs::write(&p, serde_json::to_string(&v).expect("json")).expect("write");
     let a = zicht().arg("check-disclosure").arg(out.path()).arg("--json").assert().code(1);
     let s: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).expect("json");
-    let rules: Vec<&str> = s["findings"].as_array().expect("findings").iter().filter_map(|f| f["rule"].as_str()).collect();
+    let rules: Vec<&str> =
+        s["findings"].as_array().expect("findings").iter().filter_map(|f| f["rule"].as_str()).collect();
     assert!(rules.contains(&"total_minus_visible"), "{rules:?}");
     assert!(rules.contains(&"differs_from_json"), "{rules:?}");
 }
@@ -140,9 +154,19 @@ fn the_public_edition_rounds_to_five_and_adds_noise() {
 fn bad_arguments_exit_with_one() {
     let (_, db) = fixture();
     let out = tempfile::tempdir().expect("tempdir");
-    zicht().args(["monitor", "--db", db, "--out"]).arg(out.path()).args(["--from", "2019", "--to", "2015"]).assert().code(1);
+    zicht()
+        .args(["monitor", "--db", db, "--out"])
+        .arg(out.path())
+        .args(["--from", "2019", "--to", "2015"])
+        .assert()
+        .code(1);
     zicht().args(["monitor", "--db", db, "--out"]).arg(out.path()).args(["--epsilon", "1"]).assert().code(1);
-    zicht().args(["monitor", "--db", db, "--out"]).arg(out.path()).args(["--from", "1990", "--to", "1991"]).assert().code(1);
+    zicht()
+        .args(["monitor", "--db", db, "--out"])
+        .arg(out.path())
+        .args(["--from", "1990", "--to", "1991"])
+        .assert()
+        .code(1);
     zicht().arg("check-disclosure").arg(out.path().join("nothing-here")).assert().code(1);
 }
 

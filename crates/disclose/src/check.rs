@@ -176,17 +176,17 @@ pub fn component(hidden: &[Vec<bool>], without: Option<(usize, usize)>, start: N
     while let Some(n) = q.pop_front() {
         match n {
             Node::Row(i) => {
-                for j in 0..nc {
-                    if !seen_c[j] && edge(i, j) {
-                        seen_c[j] = true;
+                for (j, seen) in seen_c.iter_mut().enumerate() {
+                    if !*seen && edge(i, j) {
+                        *seen = true;
                         q.push_back(Node::Col(j));
                     }
                 }
             }
             Node::Col(j) => {
-                for i in 0..nr {
-                    if !seen_r[i] && edge(i, j) {
-                        seen_r[i] = true;
+                for (i, seen) in seen_r.iter_mut().enumerate() {
+                    if !*seen && edge(i, j) {
+                        *seen = true;
                         q.push_back(Node::Row(i));
                     }
                 }

@@ -152,19 +152,22 @@ pub struct Grid {
     pub cells: Vec<Vec<Cell>>,
 }
 
-/// Protects a count table. `counts` are the interior cells (rows × columns); with `totals`, a total
-/// column and a total row (labelled `total_label`) are added. `salt` makes the noise of each table
-/// independent.
-pub fn protect_counts(
-    name: &str,
-    rows: Vec<String>,
-    columns: Vec<String>,
-    counts: &[Vec<i64>],
-    totals: bool,
-    total_label: &str,
-    policy: &Policy,
-    salt: u64,
-) -> Result<Grid, DiscloseError> {
+/// A count table to protect: `counts` are the interior cells (rows × columns); with `totals` (the
+/// label of the total line), a total column and a total row are added.
+#[derive(Debug, Clone)]
+pub struct Counts<'a> {
+    pub name: &'a str,
+    pub rows: Vec<String>,
+    pub columns: Vec<String>,
+    pub counts: &'a [Vec<i64>],
+    pub totals: Option<&'a str>,
+}
+
+/// Protects a count table. `salt` makes the noise of each table independent.
+pub fn protect_counts(table: Counts<'_>, policy: &Policy, salt: u64) -> Result<Grid, DiscloseError> {
+    let Counts { name, rows, columns, counts, totals } = table;
+    let total_label = totals.unwrap_or("");
+    let totals = totals.is_some();
     let c = columns.len();
     if counts.iter().any(|r| r.len() != c) || counts.len() != rows.len() {
         return Err(DiscloseError::Ragged(name.into()));
@@ -270,6 +273,10 @@ mod tests {
         (0..n).map(|i| format!("l{i}")).collect()
     }
 
+    fn counts_of(m: &[Vec<i64>], r: usize, c: usize) -> Counts<'_> {
+        Counts { name: "t", rows: labels(r), columns: labels(c), counts: m, totals: Some("total") }
+    }
+
     #[test]
     fn rounding_to_five() {
         assert_eq!(round(12, Some(5)), 10);
@@ -281,7 +288,7 @@ mod tests {
     #[test]
     fn small_counts_are_hidden_and_totals_do_not_reveal_them() {
         let counts = vec![vec![3, 40, 50], vec![20, 30, 60], vec![25, 35, 45]];
-        let g = protect_counts("t", labels(3), labels(3), &counts, true, "total", &Policy::internal(), 0).unwrap();
+        let g = protect_counts(counts_of(&counts, 3, 3), &Policy::internal(), 0).unwrap();
         assert_eq!(g.cells[0][0].flag, Flag::Primary);
         assert!(check::audit(&g, &Policy::internal()).is_empty(), "{:?}", check::audit(&g, &Policy::internal()));
         let hidden: usize = g.cells.iter().flatten().filter(|c| c.value.is_none()).count();
@@ -302,7 +309,7 @@ mod tests {
     fn public_edition_rounds_and_the_checker_agrees() {
         let p = Policy::public(Some(1.0), 7).unwrap();
         let counts = vec![vec![13, 40, 52], vec![20, 31, 60]];
-        let g = protect_counts("t", labels(2), labels(3), &counts, true, "total", &p, 1).unwrap();
+        let g = protect_counts(counts_of(&counts, 2, 3), &p, 1).unwrap();
         for c in g.cells.iter().flatten() {
             if let Some(v) = c.value {
                 assert_eq!(v as i64 % 5, 0);

@@ -2,7 +2,7 @@
 //! primary cell is hidden.
 
 use proptest::prelude::*;
-use zicht_disclose::{Flag, Policy, check, protect_counts};
+use zicht_disclose::{Counts, Flag, Policy, check, protect_counts};
 
 fn tables() -> impl Strategy<Value = Vec<Vec<i64>>> {
     (1usize..6, 1usize..6).prop_flat_map(|(r, c)| {
@@ -17,7 +17,7 @@ proptest! {
         let policy = if public { Policy::public(Some(1.0), seed).unwrap() } else { Policy::internal() };
         let rows: Vec<String> = (0..counts.len()).map(|i| format!("r{i}")).collect();
         let cols: Vec<String> = (0..counts[0].len()).map(|i| format!("c{i}")).collect();
-        let g = protect_counts("p", rows, cols, &counts, true, "total", &policy, 3).unwrap();
+        let g = protect_counts(Counts { name: "p", rows, columns: cols, counts: &counts, totals: Some("total") }, &policy, 3).unwrap();
         let v = check::audit(&g, &policy);
         prop_assert!(v.is_empty(), "{:?}\n{:?}", v, g);
         if !public {

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Datelike, NaiveDate};
-use zicht_disclose::{Cell, Grid, Policy, Unit, grid, protect_counts, protect_share};
+use zicht_disclose::{Cell, Counts, Grid, Policy, Unit, grid, protect_counts, protect_share};
 use zicht_stats::alerts::{AlertKind, AlertOptions, detect, seasonal_profile};
 use zicht_stats::mse::{CaptureTable, Method, select};
 use zicht_stats::survival::{
@@ -50,6 +50,9 @@ fn list_of(reporter_type: &str) -> &'static str {
         _ => "Z",
     }
 }
+
+/// A registration table: id, category codes, and the category of a report.
+type Breakdown = (&'static str, &'static [&'static str], fn(&ReportRow) -> &str);
 
 fn date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
@@ -150,7 +153,9 @@ impl Ctx<'_> {
         let cols: Vec<String> = keep_c.iter().map(|&j| cols[j].clone()).collect();
         let rows: Vec<String> = keep_r.iter().map(|&i| rows[i].clone()).collect();
         let m: Vec<Vec<i64>> = keep_r.iter().map(|&i| keep_c.iter().map(|&j| m[i][j]).collect()).collect();
-        let g = protect_counts(id, rows, cols, &m, totals, &t(self.lang, "col.total"), self.policy, self.salt)?;
+        let total = t(self.lang, "col.total");
+        let table = Counts { name: id, rows, columns: cols, counts: &m, totals: totals.then_some(total.as_str()) };
+        let g = protect_counts(table, self.policy, self.salt)?;
         self.push(id, section, g, Vec::new());
         Ok(())
     }
@@ -204,7 +209,7 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
     let yr = |r: &&ReportRow| report_year(r);
 
     // 1. Registrations.
-    let breakdowns: [(&str, &[&str], fn(&ReportRow) -> &str); 7] = [
+    let breakdowns: [Breakdown; 7] = [
         ("reg_by_form", &FORMS, |r| form(r)),
         ("reg_by_group", &GROUPS, group),
         ("reg_by_age", &AGES, age),

@@ -419,6 +419,6 @@ pub fn render(m: &Monitor) -> String {
         }
         out.push_str("</section>");
     }
-    let _ = write!(out, "</main><footer><p class=\"def\">{}</p></footer></body></html>\n", esc(&t(lang, "doc.source")));
+    let _ = writeln!(out, "</main><footer><p class=\"def\">{}</p></footer></body></html>", esc(&t(lang, "doc.source")));
     out
 }
