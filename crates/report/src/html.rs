@@ -405,10 +405,11 @@ pub fn render(m: &Monitor) -> String {
             let svg = f.svg.replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{}\" ", esc(&f.title)), 1);
             let _ = write!(
                 out,
-                "<figure id=\"{}\"><figcaption>{} {n_fig}. {}</figcaption>{svg}<details><summary>Text</summary><p>{}</p></details></figure>",
+                "<figure id=\"{}\"><figcaption>{} {n_fig}. {}</figcaption>{svg}<details><summary>{}</summary><p>{}</p></details></figure>",
                 f.id,
                 t(lang, "doc.figure"),
                 esc(&f.title),
+                t(lang, "doc.alt"),
                 esc(&f.alt)
             );
         }
