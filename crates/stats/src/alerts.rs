@@ -91,6 +91,26 @@ fn mean(x: &[u64]) -> f64 {
     if x.is_empty() { 0.0 } else { x.iter().sum::<u64>() as f64 / x.len() as f64 }
 }
 
+/// One step of the Poisson CUSUM for a fall from `l0` to `ratio · l0` (`ln_r = ln ratio`).
+fn cusum_step(s: f64, x: u64, l0: f64, ln_r: f64, ratio: f64) -> f64 {
+    (s + x as f64 * ln_r + l0 * (1.0 - ratio)).max(0.0)
+}
+
+/// The CUSUM path `S_t` of [`detect`] for counts `x` against known baseline means `lambda0` (same
+/// length), for a fall to `ratio · λ0`. Equals Page's CUSUM with a known shift as computed by R
+/// `surveillance::algo.glrpois` with `theta = log(ratio)`, `dir = "dec"`, `ret = "value"`.
+pub fn cusum_path(x: &[u64], lambda0: &[f64], ratio: f64) -> Vec<f64> {
+    let ln_r = ratio.ln();
+    let mut s = 0.0;
+    x.iter()
+        .zip(lambda0)
+        .map(|(&x, &l0)| {
+            s = cusum_step(s, x, l0, ln_r, ratio);
+            s
+        })
+        .collect()
+}
+
 /// Seasonal factors (mean 1) of calendar months from a baseline window whose first month has
 /// calendar index `month0` (0 = January). Only a dense baseline (at least `SEASONAL_MIN` a month and
 /// two whole years) is split by season; sparser series get flat factors, as a monthly profile from a
@@ -150,9 +170,8 @@ pub fn detect(
         let mut empty_run = 0usize;
         let mut found: Option<Alert> = None;
         for t in base_to..counts.len() {
-            let x = counts[t] as f64;
             let l0 = lambda0 * season[(month0 + t) % 12];
-            s = (s + x * ln_r + l0 * (1.0 - opts.ratio)).max(0.0);
+            s = cusum_step(s, counts[t], l0, ln_r, opts.ratio);
             if s == 0.0 {
                 last_zero = t + 1;
             }
