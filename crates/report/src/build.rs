@@ -667,3 +667,53 @@ fn alerts(x: &Extract, from: i32, to: i32, lang: Lang) -> Vec<AlertRow> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(exploitation: &str, domestic: Option<bool>, age: Option<i64>) -> ReportRow {
+        ReportRow {
+            report_date: "2018-05-01".into(),
+            reporter: "R".into(),
+            reporter_type: "police".into(),
+            identification: "identified".into(),
+            sex: None,
+            birth_year: None,
+            age_band: None,
+            age_at_report: age,
+            minor: age.map(|a| a < 18),
+            age_at_start: None,
+            nationality_group: None,
+            exploitation: exploitation.into(),
+            domestic,
+            municipality: None,
+            person: "p".into(),
+        }
+    }
+
+    #[test]
+    fn categories_follow_the_monitor() {
+        assert_eq!(form(&report("labour:cleaning;sexual", None, None)), "labour");
+        assert_eq!(group(&report("sexual:prostitution", Some(true), None)), "domestic_sexual");
+        assert_eq!(group(&report("sexual:prostitution", Some(false), None)), "cross_border_sexual");
+        assert_eq!(group(&report("criminal", None, None)), "criminal");
+        assert_eq!(age(&report("x", None, Some(17))), "minor");
+        assert_eq!(age(&report("x", None, Some(18))), "18-22");
+        assert_eq!(age(&report("x", None, Some(22))), "18-22");
+        assert_eq!(age(&report("x", None, Some(23))), "23+");
+        assert_eq!(age(&report("x", None, None)), "unknown");
+        assert_eq!(list_of("youth_care"), "O");
+        assert_eq!(list_of("guardianship"), "O");
+        assert_eq!(list_of("ngo"), "Z");
+        assert_eq!(month_label(2012, 76), "2018-05");
+    }
+
+    #[test]
+    fn an_empty_period_is_an_error() {
+        let x = Extract { reports: vec![report("sexual", None, Some(30))], ..Default::default() };
+        let opts =
+            Options { from: Some(2000), to: Some(2001), lang: Lang::En, policy: Policy::internal(), truth: None };
+        assert!(matches!(build(&x, &opts), Err(ReportError::Empty { .. })));
+    }
+}

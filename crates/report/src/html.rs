@@ -98,9 +98,11 @@ fn find<'a>(tables: &'a [Table], id: &str) -> Option<&'a Table> {
     tables.iter().find(|t| t.id == id)
 }
 
-/// Series from columns `cols` of a table's rows (total row excluded), x = row label parsed.
-fn column_series(tab: &Table, cols: &[usize]) -> Vec<Series> {
+/// Series from the columns labelled `labels` (those present: empty categories are left out of
+/// tables) of a table's rows, total row excluded; x = the row label parsed.
+fn column_series(tab: &Table, labels: &[String]) -> Vec<Series> {
     let rows = if tab.grid.totals { tab.grid.rows.len() - 1 } else { tab.grid.rows.len() };
+    let cols: Vec<usize> = labels.iter().filter_map(|l| tab.grid.columns.iter().position(|c| c == l)).collect();
     cols.iter()
         .map(|&j| Series {
             name: tab.grid.columns[j].clone(),
@@ -134,7 +136,9 @@ pub fn figures(tables: &[Table], lang: Lang) -> Result<Vec<Figure>, ReportError>
     let mut out = Vec::new();
     let year = |x: f64| format!("{x:.0}");
     if let Some(tab) = find(tables, "reg_by_form") {
-        let s = column_series(tab, &[0, 1, 2]);
+        let labels: Vec<String> =
+            ["sexual", "labour", "criminal"].iter().map(|c| crate::messages::cat(lang, c)).collect();
+        let s = column_series(tab, &labels);
         out.push(Figure {
             id: "f_reg_by_form".into(),
             section: tab.section.clone(),
@@ -145,7 +149,9 @@ pub fn figures(tables: &[Table], lang: Lang) -> Result<Vec<Figure>, ReportError>
         });
     }
     if let Some(tab) = find(tables, "hidden") {
-        let s = column_series(tab, &[0, 1, 2]);
+        let labels: Vec<String> =
+            ["col.identified", "col.statistical", "col.signals"].iter().map(|k| t(lang, k)).collect();
+        let s = column_series(tab, &labels);
         out.push(Figure {
             id: "f_hidden".into(),
             section: tab.section.clone(),
