@@ -175,8 +175,9 @@ pub fn protect_counts(table: Counts<'_>, policy: &Policy, salt: u64) -> Result<G
     if counts.iter().flatten().any(|&v| v < 0) {
         return Err(DiscloseError::Negative(name.into()));
     }
-    // Noise first, on the interior cells (each person counts in one interior cell: L1 sensitivity 1);
-    // the totals are sums of noisy cells, post-processing that costs no privacy.
+    // Noise first, on the interior cells: ε-DP for a record that counts once in one interior cell (L1
+    // sensitivity 1); a unit counted k times gets kε (group privacy). The totals are sums of noisy
+    // cells, post-processing that costs no privacy.
     let noisy: Vec<Vec<i64>> = match policy.epsilon_milli {
         Some(e) => {
             let mut rng = noise::rng(policy.seed, salt);
