@@ -227,6 +227,25 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
         let cols = c.labels(codes);
         c.counts(id, "registrations", year_labels.clone(), cols, &m, true)?;
     }
+    // Region: municipality (CBS code) by year. Municipalities are the finest public geography; small
+    // ones fall under the suppression rules like any cell.
+    let municipalities: Vec<String> = identified
+        .iter()
+        .filter_map(|r| r.municipality.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .chain(std::iter::once("unknown".to_string()))
+        .collect();
+    let mut m = vec![vec![0i64; years.len()]; municipalities.len()];
+    for r in &identified {
+        if let Some(y) = report_year(r).and_then(|y| years.iter().position(|&x| x == y)) {
+            let code = r.municipality.as_deref().unwrap_or("unknown");
+            let i = municipalities.iter().position(|c| c == code).unwrap_or(municipalities.len() - 1);
+            m[i][y] += 1;
+        }
+    }
+    let rows: Vec<String> = municipalities.iter().map(|c| cat(lang, c)).collect();
+    c.counts("reg_by_municipality", "registrations", rows, year_labels.clone(), &m, true)?;
     // Persons and reports.
     let mut first_seen: HashMap<&str, i32> = HashMap::new();
     for r in &x.reports {
