@@ -279,7 +279,7 @@ fn table_html(out: &mut String, tab: &Table, lang: Lang, n: usize) {
         let _ = write!(out, "<th scope=\"col\">{}</th>", esc(c));
     }
     if !tab.row_notes.is_empty() {
-        out.push_str("<th scope=\"col\">model</th>");
+        let _ = write!(out, "<th scope=\"col\">{}</th>", esc(&t(lang, "col.model")));
     }
     out.push_str("</tr></thead><tbody>");
     for (i, row) in tab.grid.rows.iter().enumerate() {
