@@ -43,6 +43,10 @@ enum Command {
     Simulate(commands::simulate::Args),
     /// Deduplicate one CSV file or link two (Fellegi–Sunter with EM), write pairs and clusters.
     Match(commands::matching::Args),
+    /// The monitor: tables, charts and alerts as HTML, XLSX and JSON, through disclosure control.
+    Monitor(commands::monitor::Args),
+    /// Check a written monitor (JSON and XLSX) for disclosure violations.
+    CheckDisclosure(commands::check_disclosure::Args),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +75,8 @@ fn main() -> ExitCode {
         Command::Cox(args) => commands::cox::run(args),
         Command::Simulate(args) => commands::simulate::run(args),
         Command::Match(args) => commands::matching::run(args),
+        Command::Monitor(args) => commands::monitor::run(args),
+        Command::CheckDisclosure(args) => commands::check_disclosure::run(args),
     };
     exit::finish(result)
 }

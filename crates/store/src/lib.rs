@@ -8,6 +8,7 @@
 pub mod audit;
 mod db;
 mod error;
+pub mod extract;
 pub mod import;
 pub mod keys;
 pub mod linkage;

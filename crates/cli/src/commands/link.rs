@@ -36,7 +36,9 @@ pub struct LinkArgs {
 
 /// Comparisons and blocking for persons: the pseudonym (exact), the name (token-sorted, particles
 /// dropped, Jaro–Winkler levels), the birth date (exact / swapped / one edit / same year levels), sex
-/// and nationality. Candidate pairs share a pseudonym, or a birth date, or a name and birth year.
+/// and nationality. Candidate pairs share a pseudonym; or a birth date and the initial of the family or
+/// of the given name (a birth date alone makes blocks of thousands where registers default unknown
+/// days to 1 January); or the whole name and the birth year (catches day/month errors).
 pub fn spec() -> LinkSpec {
     LinkSpec::new(
         vec![
@@ -48,7 +50,8 @@ pub fn spec() -> LinkSpec {
         ],
         vec![
             BlockingRule::on(&["pseudonym"]),
-            BlockingRule::on(&["birth_date"]),
+            BlockingRule::on(&["birth_date", "family_initial"]),
+            BlockingRule::on(&["birth_date", "given_initial"]),
             BlockingRule::on(&["name", "birth_year"]),
         ],
     )
@@ -59,6 +62,17 @@ fn record_id(r: &LinkRecord) -> String {
         Table::Reports => format!("r{}", r.row_id),
         Table::Events => format!("e{}", r.row_id),
     }
+}
+
+/// Name particles that do not start a family name's sort key ("van der Berg" files under B).
+const PARTICLES: &[&str] =
+    &["van", "de", "der", "den", "het", "ter", "ten", "te", "la", "le", "el", "al", "von", "di", "da", "dos", "du"];
+
+/// The first letter of a name's first token that is not a particle, after normalisation.
+fn initial(name: Option<&str>) -> Option<String> {
+    let tokens = zicht_model::pseudonym::name_tokens(name?);
+    let t = tokens.iter().find(|t| !PARTICLES.contains(&t.as_str())).or(tokens.first())?;
+    t.chars().next().map(String::from)
 }
 
 /// Person ids are `P` and seven digits, from the linkage's stable cluster numbers.
@@ -94,6 +108,8 @@ pub async fn link_store(
         });
         let birth_date = identity.and_then(|i| i.birth_date).map(|d| d.to_string());
         let birth_year = r.birth_year.map(|y| y.to_string());
+        let family_initial = initial(identity.and_then(|i| i.family_name.as_deref()));
+        let given_initial = initial(identity.and_then(|i| i.given_names.as_deref()));
         let values: Vec<Option<&str>> = columns
             .iter()
             .map(|c| match c.as_str() {
@@ -103,6 +119,8 @@ pub async fn link_store(
                 "birth_year" => birth_year.as_deref(),
                 "sex" => r.sex.as_deref().filter(|s| *s != "unknown"),
                 "nationality" => r.nationality.as_deref(),
+                "family_initial" => family_initial.as_deref(),
+                "given_initial" => given_initial.as_deref(),
                 _ => None,
             })
             .collect();

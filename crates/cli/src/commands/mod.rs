@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod audit;
+pub mod check_disclosure;
 pub mod cif;
 pub mod common;
 pub mod cox;
@@ -9,6 +10,7 @@ pub mod import;
 pub mod init;
 pub mod link;
 pub mod matching;
+pub mod monitor;
 pub mod mse;
 pub mod pseudonymise;
 pub mod simulate;

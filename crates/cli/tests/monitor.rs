@@ -1,0 +1,250 @@
+//! `zicht monitor` and `zicht check-disclosure` end to end on a small simulated register: the three
+//! files, the checker on every written report, a crafted leak caught, the JSON snapshot on a fixed
+//! seed, the public edition, and the HTML in headless Chromium.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use assert_cmd::Command;
+
+fn zicht() -> Command {
+    Command::cargo_bin("zicht").expect("binary")
+}
+
+/// A small simulated register (seed 5, 2015–2019, scale 0.3), imported once per test run.
+fn fixture() -> &'static (PathBuf, String) {
+    static F: OnceLock<(PathBuf, String)> = OnceLock::new();
+    F.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("monitor-fixture-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("fixture dir");
+        let sim = dir.join("sim");
+        zicht()
+            .args(["simulate", "--out"])
+            .arg(&sim)
+            .args(["--seed", "5", "--from", "2015", "--to", "2019", "--scale", "0.3", "--decoy-events", "1000"])
+            .assert()
+            .success();
+        let db = format!("sqlite://{}", dir.join("m.db").display());
+        let key = dir.join("m.key");
+        zicht().args(["init", "--db", &db, "--key-file"]).arg(&key).assert().success();
+        for kind in ["reports", "events", "signals"] {
+            zicht()
+                .args(["import", "--db", &db, "--key-file"])
+                .arg(&key)
+                .arg(kind)
+                .arg(sim.join(format!("{kind}.csv")))
+                .assert()
+                .success();
+        }
+        (dir, db)
+    })
+}
+
+fn monitor(out: &Path, extra: &[&str]) -> serde_json::Value {
+    let (dir, db) = fixture();
+    let a = zicht()
+        .args(["monitor", "--db", db, "--out"])
+        .arg(out)
+        .args(["--truth"])
+        .arg(dir.join("sim/truth"))
+        .args(["--json"])
+        .args(extra)
+        .assert()
+        .success();
+    let stdout = String::from_utf8(a.get_output().stdout.clone()).expect("utf-8");
+    // Every test that writes a report runs the checker on it.
+    zicht().arg("check-disclosure").arg(out).assert().success();
+    serde_json::from_str(&stdout).expect("one JSON document on stdout")
+}
+
+#[test]
+fn writes_three_files_that_pass_the_checker_and_matches_the_snapshot() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let s = monitor(out.path(), &["--lang", "en"]);
+    assert_eq!(s["from"], 2015);
+    assert_eq!(s["to"], 2019);
+    for f in ["report.html", "monitor.xlsx", "monitor.json"] {
+        assert!(out.path().join(f).metadata().expect(f).len() > 1000, "{f}");
+    }
+    let json = std::fs::read_to_string(out.path().join("monitor.json")).expect("json");
+    let v: serde_json::Value = serde_json::from_str(&json).expect("parse");
+    assert_eq!(v["schema"], "zicht-monitor/1");
+    let ids: Vec<&str> = v["tables"].as_array().expect("tables").iter().filter_map(|t| t["id"].as_str()).collect();
+    for id in [
+        "reg_by_form",
+        "reg_by_group",
+        "reg_by_age",
+        "hidden",
+        "hidden_share",
+        "revict",
+        "overlap",
+        "dark",
+        "care",
+        "age_start",
+        "quality",
+        "val_registered",
+    ] {
+        assert!(ids.contains(&id), "table {id} missing: {ids:?}");
+    }
+    // The pseudonym-keyed ids differ per key file; the JSON holds none, so it is stable.
+    insta::assert_snapshot!("monitor_json_seed5", json);
+    let html = std::fs::read_to_string(out.path().join("report.html")).expect("html");
+    assert!(!html.contains("<script"), "no JavaScript");
+    // The SVG namespace is a name, not a request; nothing else may point outside the file.
+    let html_refs = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+    assert!(!html_refs.contains("http://") && !html_refs.contains("https://"), "no external reference");
+    assert_eq!(html.matches("<svg").count(), 4);
+    assert_eq!(html.matches("role=\"img\" aria-label=").count(), 4);
+}
+
+#[test]
+fn a_crafted_leak_is_caught_by_the_checker() {
+    let out = tempfile::tempdir().expect("tempdir");
+    monitor(out.path(), &["--lang", "nl"]);
+    let p = out.path().join("monitor.json");
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).expect("read")).expect("parse");
+    // Show a complementary (secondary) cell: its line then holds one hidden cell that the total gives away.
+    let mut done = false;
+    for t in v["tables"].as_array_mut().expect("tables") {
+        if done || t["totals"] != true {
+            continue;
+        }
+        for row in t["cells"].as_array_mut().expect("cells") {
+            for c in row.as_array_mut().expect("row") {
+                if !done && c["flag"] == "secondary" {
+                    c["flag"] = "shown".into();
+                    c["value"] = 25.0.into();
+                    done = true;
+                }
+            }
+        }
+    }
+    assert!(done, "the fixture should need a secondary suppression");
+    std::fs::write(&p, serde_json::to_string(&v).expect("json")).expect("write");
+    let a = zicht().arg("check-disclosure").arg(out.path()).arg("--json").assert().code(1);
+    let s: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).expect("json");
+    let rules: Vec<&str> =
+        s["findings"].as_array().expect("findings").iter().filter_map(|f| f["rule"].as_str()).collect();
+    assert!(rules.contains(&"total_minus_visible"), "{rules:?}");
+    assert!(rules.contains(&"differs_from_json"), "{rules:?}");
+}
+
+#[test]
+fn the_public_edition_rounds_to_five_and_adds_noise() {
+    let out = tempfile::tempdir().expect("tempdir");
+    monitor(out.path(), &["--edition", "public", "--epsilon", "1.0", "--lang", "en"]);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("monitor.json")).expect("read")).expect("parse");
+    assert_eq!(v["edition"], "public");
+    let mut counts = 0;
+    for t in v["tables"].as_array().expect("tables").iter().filter(|t| t["unit"] == "count") {
+        for c in t["cells"].as_array().expect("cells").iter().flat_map(|r| r.as_array().expect("row")) {
+            if let Some(x) = c["value"].as_f64() {
+                assert_eq!(x % 5.0, 0.0, "{}: {x}", t["id"]);
+                assert!(x >= 10.0);
+                counts += 1;
+            }
+        }
+    }
+    assert!(counts > 100);
+}
+
+#[test]
+fn bad_arguments_exit_with_one() {
+    let (_, db) = fixture();
+    let out = tempfile::tempdir().expect("tempdir");
+    zicht()
+        .args(["monitor", "--db", db, "--out"])
+        .arg(out.path())
+        .args(["--from", "2019", "--to", "2015"])
+        .assert()
+        .code(1);
+    zicht().args(["monitor", "--db", db, "--out"]).arg(out.path()).args(["--epsilon", "1"]).assert().code(1);
+    zicht()
+        .args(["monitor", "--db", db, "--out"])
+        .arg(out.path())
+        .args(["--from", "1990", "--to", "1991"])
+        .assert()
+        .code(1);
+    zicht().arg("check-disclosure").arg(out.path().join("nothing-here")).assert().code(1);
+}
+
+/// The HTML in headless Chromium: no request at all (so none fails), every chart visible. Saves the
+/// first screen; with `ZICHT_SAVE_SCREENSHOT=1` also to `docs/monitor-screenshot.png`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_renders_in_headless_chromium() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let out_path = out.path().to_path_buf();
+    tokio::task::spawn_blocking(move || monitor(&out_path, &["--lang", "nl"])).await.expect("monitor");
+    let html = out.path().join("report.html");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let mut driver = std::process::Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("chromedriver (Debian package chromium-driver) must be installed");
+    let profile = tempfile::tempdir().expect("profile dir");
+    let mut caps = serde_json::Map::new();
+    let mut chrome = serde_json::json!({"args": [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run",
+        format!("--user-data-dir={}", profile.path().display()), "--window-size=1280,900"
+    ]});
+    if Path::new("/usr/bin/chromium").exists() {
+        chrome["binary"] = "/usr/bin/chromium".into();
+    }
+    caps.insert("goog:chromeOptions".into(), chrome);
+    let url = format!("http://127.0.0.1:{port}");
+    let mut client = None;
+    for _ in 0..100 {
+        match fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(c) => {
+                client = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    let c = client.expect("connect to chromedriver");
+    let result = async {
+        c.goto(&format!("file://{}", html.display())).await?;
+        let resources = c.execute("return performance.getEntriesByType('resource').map(e => e.name)", vec![]).await?;
+        let figures = c
+            .execute(
+                "return Array.from(document.querySelectorAll('figure svg')).map(s => { const r = s.getBoundingClientRect(); \
+                 return {w: r.width, h: r.height, visible: s.checkVisibility(), marks: s.querySelectorAll('path, polyline, line, rect').length}; })",
+                vec![],
+            )
+            .await?;
+        let title = c.execute("return document.querySelector('h1').textContent", vec![]).await?;
+        let png = c.screenshot().await?;
+        Ok::<_, fantoccini::error::CmdError>((resources, figures, title, png))
+    }
+    .await;
+    let _ = c.close().await;
+    let _ = driver.kill();
+    let _ = driver.wait();
+    let (resources, figures, title, png) = result.expect("browser session");
+    assert_eq!(resources, serde_json::json!([]), "the page must request nothing");
+    assert_eq!(title, "Slachtoffermonitor mensenhandel");
+    let figures = figures.as_array().expect("array").clone();
+    assert_eq!(figures.len(), 4, "{figures:?}");
+    for f in &figures {
+        assert!(f["w"].as_f64().unwrap_or(0.0) > 300.0 && f["h"].as_f64().unwrap_or(0.0) > 150.0, "{f}");
+        assert_eq!(f["visible"], true, "{f}");
+        assert!(f["marks"].as_u64().unwrap_or(0) > 5, "{f}");
+    }
+    assert!(png.starts_with(b"\x89PNG"));
+    std::fs::write(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("monitor-screenshot.png"), &png).expect("write");
+    if std::env::var("ZICHT_SAVE_SCREENSHOT").as_deref() == Ok("1") {
+        let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/monitor-screenshot.png");
+        std::fs::write(docs, &png).expect("write docs screenshot");
+    }
+}

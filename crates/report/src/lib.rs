@@ -1,0 +1,142 @@
+//! `zicht-report`: the monitor. [`build`] turns the store's extract into one list of tables (each
+//! protected by `zicht-disclose`) and figures drawn from those protected tables only; [`write`] writes
+//! `report.html`, `monitor.xlsx` and `monitor.json`; [`verify`] re-reads the written JSON and XLSX and
+//! audits every table independently.
+//!
+//! Nothing unprotected leaves [`build`]: figures are drawn from the protected grids, so a chart can
+//! never show a number the tables hide.
+
+mod build;
+mod html;
+pub mod messages;
+mod truth;
+pub mod verify;
+mod xlsx;
+
+use std::path::Path;
+
+use serde::Serialize;
+use zicht_disclose::{Grid, Policy};
+
+pub use build::build;
+pub use messages::Lang;
+pub use truth::Truth;
+
+/// Errors of the monitor.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("disclosure control: {0}")]
+    Disclose(#[from] zicht_disclose::DiscloseError),
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("truth file {path}: {detail}")]
+    Truth { path: String, detail: String },
+    #[error("writing monitor.xlsx: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("chart: {0}")]
+    Chart(String),
+    #[error("no reports in {from}–{to}")]
+    Empty { from: i32, to: i32 },
+}
+
+/// What to build.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// First and last year; `None`: the years of the data.
+    pub from: Option<i32>,
+    pub to: Option<i32>,
+    pub lang: Lang,
+    pub policy: Policy,
+    /// The simulator's truth, for the validation block.
+    pub truth: Option<Truth>,
+}
+
+/// One protected table with its metadata.
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    pub id: String,
+    /// The section it belongs to (message key `s.<section>`).
+    pub section: String,
+    pub title: String,
+    pub definition: String,
+    pub source: String,
+    pub period: String,
+    /// Text per row (e.g. the model of an estimate); empty when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub row_notes: Vec<String>,
+    #[serde(flatten)]
+    pub grid: Grid,
+}
+
+/// A chart drawn from one protected table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figure {
+    pub id: String,
+    pub section: String,
+    pub title: String,
+    /// The text alternative: every series and its values as shown.
+    pub alt: String,
+    pub table: String,
+    /// Inline SVG (in the HTML only).
+    #[serde(skip)]
+    pub svg: String,
+}
+
+/// One reporter alert (no counts: the level after the change is relative, rounded to 10%).
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertRow {
+    /// `reporter` or `reporter_type`.
+    pub level: String,
+    pub subject: String,
+    pub kind: String,
+    /// Month the change began, `YYYY-MM`.
+    pub start: String,
+    pub signalled: String,
+    /// Mean after the change as a percentage of the baseline, rounded to 10.
+    pub level_after_percent: i64,
+}
+
+/// The monitor: everything the three files say.
+#[derive(Debug, Clone, Serialize)]
+pub struct Monitor {
+    pub schema: String,
+    pub title: String,
+    pub lang: Lang,
+    pub edition: String,
+    pub policy: Policy,
+    pub period: Period,
+    pub tables: Vec<Table>,
+    pub figures: Vec<Figure>,
+    pub alerts: Vec<AlertRow>,
+    pub notes: Vec<String>,
+    /// Whether the validation tables (against a simulator's truth) are included.
+    pub validation: bool,
+}
+
+/// The years covered.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Period {
+    pub from: i32,
+    pub to: i32,
+}
+
+/// The JSON schema identifier of `monitor.json`.
+pub const SCHEMA: &str = "zicht-monitor/1";
+
+/// Writes `report.html`, `monitor.xlsx` and `monitor.json` into `dir` (created if missing).
+pub fn write(monitor: &Monitor, dir: &Path) -> Result<(), ReportError> {
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| ReportError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let json = serde_json::to_string_pretty(monitor)?;
+    let p = dir.join("monitor.json");
+    std::fs::write(&p, json + "\n").map_err(io(&p))?;
+    let p = dir.join("report.html");
+    std::fs::write(&p, html::render(monitor)).map_err(io(&p))?;
+    xlsx::write(monitor, &dir.join("monitor.xlsx"))?;
+    Ok(())
+}
