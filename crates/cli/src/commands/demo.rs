@@ -90,8 +90,38 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         step(&format!("import {} ({} rows)", kind.as_str(), s[0].inserted), t);
     }
 
+    // 4. Reports and follow-up events to persons.
+    let t = Instant::now();
+    let linked = rt.block_on(super::link::link_store(
+        &store,
+        &keys,
+        "demo",
+        zicht_link::DEFAULT_THRESHOLD,
+        &zicht_link::NoProgress,
+        &cancel,
+    ))?;
+    step(&format!("link ({} persons)", linked.persons), t);
+    rt.block_on(store.db.pool.close());
+
+    // 5. The monitor, with the simulator's truth beside it.
+    let t = Instant::now();
+    let mut monitor = super::monitor::Args::new(&url, out);
+    monitor.lang = match args.lang {
+        Lang::Nl => "nl".into(),
+        Lang::En => "en".into(),
+    };
+    monitor.truth = Some(data.join("truth"));
+    let summary = super::monitor::run_monitor(&monitor)?;
+    step(&format!("monitor ({} tables, checked)", summary.tables), t);
+
     eprintln!("done in {:.1} s. Look at:", started.elapsed().as_secs_f64());
+    for f in ["report.html", "monitor.xlsx", "monitor.json"] {
+        eprintln!("  {}", out.join(f).display());
+    }
     eprintln!("  {}  (the simulated register and its truth)", data.display());
     eprintln!("  {}  (the register; key in {})", out.join("zicht.db").display(), out.join("zicht.key").display());
+    if !summary.alerts.is_empty() {
+        eprintln!("reporter alerts: {}", summary.alerts.len());
+    }
     Ok(())
 }

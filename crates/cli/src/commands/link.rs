@@ -39,8 +39,11 @@ pub struct LinkArgs {
 /// and nationality. Candidate pairs share a pseudonym; or a birth date and the initial of the family or
 /// of the given name (a birth date alone makes blocks of thousands where registers default unknown
 /// days to 1 January); or the whole name and the birth year (catches day/month errors).
+///
+/// EM trains on rules that each leave some fields free to disagree (as Splink does): never on a
+/// single low-cardinality field such as sex, whose block is half the register.
 pub fn spec() -> LinkSpec {
-    LinkSpec::new(
+    let mut spec = LinkSpec::new(
         vec![
             Comparison::new("pseudonym", FieldKind::Exact),
             Comparison::new("name", FieldKind::Name),
@@ -54,7 +57,13 @@ pub fn spec() -> LinkSpec {
             BlockingRule::on(&["birth_date", "given_initial"]),
             BlockingRule::on(&["name", "birth_year"]),
         ],
-    )
+    );
+    spec.training = vec![
+        BlockingRule::on(&["pseudonym"]),
+        BlockingRule::on(&["birth_date", "family_initial"]),
+        BlockingRule::on(&["name", "birth_year"]),
+    ];
+    spec
 }
 
 fn record_id(r: &LinkRecord) -> String {

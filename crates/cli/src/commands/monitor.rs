@@ -48,7 +48,6 @@ pub struct Args {
 
 impl Args {
     /// The defaults of the command line for a database and an output directory (for `zicht demo`).
-    #[allow(dead_code, reason = "called by `zicht demo`, which lands on another branch")]
     pub fn new(db: &str, out: &Path) -> Args {
         Args {
             db: db.to_string(),
