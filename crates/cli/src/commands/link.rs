@@ -142,6 +142,10 @@ pub async fn link_store(
     let ctl = Control { progress, cancel };
     let outcome = zicht_link::run(&spec, &linked, None, threshold, threshold, &previous, &ctl)?;
     let clusters = &outcome.clustering.cluster;
+    for r in &outcome.prediction.rules {
+        tracing::info!(rule = %r.rule, pairs = r.pairs, scored = r.scored, "blocking rule");
+    }
+    tracing::info!(kept = outcome.prediction.pairs.len(), "pairs at or above the threshold");
 
     // A cluster with a report is a person.
     let mut has_report: HashMap<u64, bool> = HashMap::new();
