@@ -69,24 +69,12 @@ impl Store {
     /// Reads the monitor's extract, ordered by date (and insertion within a date).
     pub async fn extract(&self) -> Result<Extract, StoreError> {
         let pool = &self.db.pool;
-        // `person_id` arrives with the persons migration; a database without it has no linkage yet.
-        let linked = sqlx::query("SELECT person_id FROM reports WHERE 1 = 0").fetch_all(pool).await.is_ok();
-        let (report_sql, event_sql) = if linked {
-            (
-                "SELECT report_date, reporter, reporter_type, identification, sex, birth_year, age_band, \
-                 age_at_report, minor, age_at_start, nationality_group, exploitation, domestic, municipality, \
-                 COALESCE(person_id, pseudonym) AS person FROM reports ORDER BY report_date, id",
-                "SELECT event_date, kind, crime_category, COALESCE(person_id, pseudonym) AS person \
-                 FROM events ORDER BY event_date, id",
-            )
-        } else {
-            (
-                "SELECT report_date, reporter, reporter_type, identification, sex, birth_year, age_band, \
-                 age_at_report, minor, age_at_start, nationality_group, exploitation, domestic, municipality, \
-                 pseudonym AS person FROM reports ORDER BY report_date, id",
-                "SELECT event_date, kind, crime_category, pseudonym AS person FROM events ORDER BY event_date, id",
-            )
-        };
+        // Before `zicht link` has run, person_id is empty and the pseudonym stands in for the person.
+        let report_sql = "SELECT report_date, reporter, reporter_type, identification, sex, birth_year, age_band, \
+             age_at_report, minor, age_at_start, nationality_group, exploitation, domestic, municipality, \
+             COALESCE(person_id, pseudonym) AS person FROM reports ORDER BY report_date, id";
+        let event_sql = "SELECT event_date, kind, crime_category, COALESCE(person_id, pseudonym) AS person \
+             FROM events ORDER BY event_date, id";
         let rows = sqlx::query(report_sql).fetch_all(pool).await?;
         let mut reports = Vec::with_capacity(rows.len());
         for r in &rows {
