@@ -32,6 +32,9 @@ pub struct DemoArgs {
     /// Language of the report
     #[arg(long, value_enum, default_value_t)]
     pub lang: Lang,
+    /// Multiplies the simulated population (for benchmarks)
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
 }
 
 /// Removes the demo's own database and key from an earlier run (only those files).
@@ -55,7 +58,15 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     // 1. Simulate, in the world where minors' withheld reports arrive as statistical reports.
     let t = Instant::now();
-    let config = zicht_sim::Config { seed: args.seed, statistical_minors: true, ..zicht_sim::Config::default() };
+    let config = zicht_sim::Config {
+        seed: args.seed,
+        scale: args.scale,
+        statistical_minors: true,
+        ..zicht_sim::Config::default()
+    };
+    if let Err(e) = config.validate() {
+        return Err(bad_input(format!("--scale: {e}")));
+    }
     let sim = zicht_sim::simulate(&config).context("simulation failed")?;
     let data = out.join("data");
     zicht_sim::write_dir(&sim, &data).map_err(|e| bad_input(format!("--out {}: {e}", out.display())))?;
