@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDate;
 use hmac::Mac;
-use sqlx::{AnyConnection, AssertSqlSafe, Row as _};
+use sqlx::{AssertSqlSafe, Row as _};
 use zicht_model::{
     EVENT_COLUMNS, EVENT_REQUIRED_COLUMNS, Event, Identity, ParseContext, REPORT_COLUMNS, REPORT_REQUIRED_COLUMNS,
     Report, RowErrors, SIGNAL_COLUMNS, SIGNAL_REQUIRED_COLUMNS, Signal, Subject, report::join_codes,
@@ -19,6 +19,7 @@ use zicht_model::{
 use crate::audit::{self, AuditEntry};
 use crate::keys::Keys;
 use crate::source::{Cells, FileError, Format, RawContent, RawRow, RowReader};
+use crate::sql::{Val, insert_rows, opt_bool, opt_int, opt_text, text};
 use crate::vault::{Sealed, Vault};
 use crate::{Progress, Store, StoreError};
 
@@ -162,26 +163,6 @@ impl Parsed {
     }
 }
 
-/// A cell value for a batched INSERT.
-enum Val {
-    Int(Option<i64>),
-    Text(Option<String>),
-    Bytes(Vec<u8>),
-}
-
-fn text(s: impl ToString) -> Val {
-    Val::Text(Some(s.to_string()))
-}
-fn opt_text<T: ToString>(s: Option<T>) -> Val {
-    Val::Text(s.map(|v| v.to_string()))
-}
-fn opt_int<T: Into<i64>>(v: Option<T>) -> Val {
-    Val::Int(v.map(Into::into))
-}
-fn opt_bool(v: Option<bool>) -> Val {
-    Val::Int(v.map(i64::from))
-}
-
 const REPORT_INSERT: &[&str] = &[
     "reporter",
     "reporter_type",
@@ -297,55 +278,6 @@ fn values(p: &Parsed, digest: &str, vault_id: Option<&str>, import_id: i64) -> V
             Val::Int(Some(import_id)),
         ],
     }
-}
-
-/// `INSERT INTO t (cols) VALUES ($1,..),(..)` for `rows` rows. Only placeholders, never data, in the SQL.
-fn insert_sql(table: &str, cols: &[&str], rows: usize, suffix: &str) -> String {
-    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", cols.join(", "));
-    let mut n = 0;
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for c in 0..cols.len() {
-            n += 1;
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${n}"));
-        }
-        sql.push(')');
-    }
-    sql.push_str(suffix);
-    sql
-}
-
-/// Inserts rows with multi-row INSERTs of at most `max_params` bound values each.
-async fn insert_rows(
-    conn: &mut AnyConnection,
-    table: &str,
-    cols: &[&str],
-    rows: Vec<Vec<Val>>,
-    max_params: usize,
-) -> Result<(), sqlx::Error> {
-    let per_stmt = (max_params / cols.len()).max(1);
-    let full = insert_sql(table, cols, per_stmt, "");
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_stmt).collect();
-        let sql = if chunk.len() == per_stmt { full.clone() } else { insert_sql(table, cols, chunk.len(), "") };
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for v in chunk.into_iter().flatten() {
-            q = match v {
-                Val::Int(i) => q.bind(i),
-                Val::Text(t) => q.bind(t),
-                Val::Bytes(b) => q.bind(b),
-            };
-        }
-        q.execute(&mut *conn).await?;
-    }
-    Ok(())
 }
 
 /// A keyed digest of a row's content, to tell a re-import of the same row from a different row under an
@@ -521,9 +453,15 @@ impl Store {
                 Some(Vault::new(keys.vault().map_err(StoreError::from)?))
             }
         };
-        let max_params = self.db.max_params();
-        let mut run =
-            Run { keys, vault, opts, reporters: HashMap::new(), problems: Vec::new(), problem_count: 0, max_params };
+        let mut run = Run {
+            keys,
+            vault,
+            opts,
+            reporters: HashMap::new(),
+            problems: Vec::new(),
+            problem_count: 0,
+            max_params: self.db.max_params(),
+        };
         for row in sqlx::query("SELECT id, reporter_type FROM reporters").fetch_all(&self.db.pool).await? {
             run.reporters.insert(row.try_get(0)?, row.try_get(1)?);
         }

@@ -13,6 +13,7 @@ pub mod import;
 pub mod keys;
 pub mod linkage;
 pub mod source;
+mod sql;
 pub mod vault;
 
 pub use db::{Backend, DEFAULT_URL, Db};

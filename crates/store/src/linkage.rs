@@ -9,6 +9,7 @@ use zicht_model::Identity;
 
 use crate::audit::{self, AuditEntry};
 use crate::keys::Keys;
+use crate::sql::{insert_rows, text};
 use crate::vault::Vault;
 use crate::{Store, StoreError};
 
@@ -134,20 +135,8 @@ impl Store {
             assignments.iter().map(|a| a.person_id.as_str()).filter(|p| !existing.contains(*p)).collect();
         new.sort_unstable();
         new.dedup();
-        for chunk in new.chunks(self.db.max_params() / 2) {
-            let mut sql = String::from("INSERT INTO persons (id, created_at) VALUES ");
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
-            }
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for p in chunk {
-                q = q.bind(*p).bind(now.clone());
-            }
-            q.execute(&mut *tx).await?;
-        }
+        let rows = new.iter().map(|p| vec![text(p), text(&now)]).collect();
+        insert_rows(&mut tx, "persons", &["id", "created_at"], rows, self.db.max_params()).await?;
         // Group by person so that one UPDATE sets many rows.
         let mut by_person: HashMap<(Table, &str), Vec<i64>> = HashMap::new();
         for a in assignments {
