@@ -69,6 +69,52 @@ pub fn connected_components(n: usize, edges: impl IntoIterator<Item = (u32, u32)
         .collect()
 }
 
+/// Components under `edges` that never join two groups between which some pair is vetoed.
+///
+/// Connected components chain: a record with little information (a name without a birth date)
+/// that matches two different people above the threshold joins them into one, even when a pair
+/// across the two carries strong evidence that they are different people (two citizen numbers,
+/// two birth dates decades apart). This is agglomerative clustering with cannot-link constraints
+/// (Wagstaff et al. 2001, ICML): edges are taken strongest first (`edges` must come sorted by
+/// descending weight; ties as given), and two groups are joined only if `veto(x, y)` is false for
+/// every record `x` of one and `y` of the other. The cost is the product of the group sizes per
+/// join, so it suits registers of persons (groups of tens), not giant components. Numbered as
+/// [`connected_components`].
+pub fn constrained_components(
+    n: usize,
+    edges: impl IntoIterator<Item = (u32, u32)>,
+    mut veto: impl FnMut(u32, u32) -> bool,
+) -> Vec<u32> {
+    let mut uf = UnionFind::new(n);
+    let mut members: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (a, b) in edges {
+        let (ra, rb) = (uf.find(a), uf.find(b));
+        if ra == rb {
+            continue;
+        }
+        let ma = members.remove(&ra).unwrap_or_else(|| vec![ra]);
+        let mb = members.remove(&rb).unwrap_or_else(|| vec![rb]);
+        if ma.iter().any(|&x| mb.iter().any(|&y| veto(x, y))) {
+            members.insert(ra, ma);
+            members.insert(rb, mb);
+            continue;
+        }
+        uf.union(ra, rb);
+        let root = uf.find(ra);
+        let (mut big, small) = if ma.len() >= mb.len() { (ma, mb) } else { (mb, ma) };
+        big.extend(small);
+        members.insert(root, big);
+    }
+    let mut number: HashMap<u32, u32> = HashMap::new();
+    (0..n as u32)
+        .map(|r| {
+            let root = uf.find(r);
+            let next = number.len() as u32;
+            *number.entry(root).or_insert(next)
+        })
+        .collect()
+}
+
 /// A merge: one component held records of several previous clusters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Merge {

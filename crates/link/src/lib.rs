@@ -201,6 +201,15 @@ pub struct LinkSpec {
     pub em_max_iterations: usize,
     /// EM stops when no parameter moves more than this.
     pub em_tolerance: f64,
+    /// When set, clustering never joins two groups between which some pair has evidence against
+    /// (the sum of its negative field weights, in bits) at or below minus this value, or different
+    /// values in a [`LinkSpec::person_keys`] column: see [`cluster::constrained_components`].
+    /// `None` is plain connected components, as Splink.
+    pub veto_evidence: Option<f64>,
+    /// Columns whose value identifies one person wherever it is present (a national identity
+    /// number checked at intake): with [`LinkSpec::veto_evidence`] set, a cluster never holds
+    /// two different values.
+    pub person_keys: Vec<String>,
 }
 
 impl LinkSpec {
@@ -217,6 +226,8 @@ impl LinkSpec {
             seed: 42,
             em_max_iterations: 100,
             em_tolerance: 1e-6,
+            veto_evidence: None,
+            person_keys: Vec::new(),
         }
     }
 
@@ -234,6 +245,11 @@ impl LinkSpec {
                 if !cols.contains(c) {
                     cols.push(c.clone());
                 }
+            }
+        }
+        for c in &self.person_keys {
+            if !cols.contains(c) {
+                cols.push(c.clone());
             }
         }
         cols
@@ -284,10 +300,31 @@ pub fn run(
         None => (model::train(spec, records, ctl)?, true),
     };
     let prediction = predict::predict_planned(&model, &plan, records, floor.min(threshold), ctl)?;
-    let components = cluster::connected_components(
-        records.len(),
-        prediction.pairs.iter().filter(|p| p.probability >= threshold).map(|p| (p.a, p.b)),
-    );
+    let kept = prediction.pairs.iter().filter(|p| p.probability >= threshold);
+    let components = match spec.veto_evidence {
+        None => cluster::connected_components(records.len(), kept.map(|p| (p.a, p.b))),
+        Some(limit) => {
+            let scorer = model::Scorer::new(&model, records)?;
+            let keys: Vec<&records::Column> = spec
+                .person_keys
+                .iter()
+                .map(|k| {
+                    records
+                        .column_index(k)
+                        .map(|i| &records.columns[i])
+                        .ok_or_else(|| Error::Spec(format!("person key {k:?} is not a column")))
+                })
+                .collect::<Result<_, _>>()?;
+            let mut edges: Vec<&predict::ScoredPair> = kept.collect();
+            edges.sort_by(|x, y| y.weight.total_cmp(&x.weight).then((x.a, x.b).cmp(&(y.a, y.b))));
+            cluster::constrained_components(records.len(), edges.iter().map(|p| (p.a, p.b)), |x, y| {
+                keys.iter().any(|c| {
+                    let (p, q) = (c.codes[x as usize], c.codes[y as usize]);
+                    p != records::NULL && q != records::NULL && p != q
+                }) || scorer.evidence_against(x, y) <= -limit
+            })
+        }
+    };
     let clustering = cluster::stable_ids(&records.ids, &components, previous);
     Ok(Outcome { model, trained, prediction, clustering })
 }

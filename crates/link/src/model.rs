@@ -384,6 +384,26 @@ impl<'a> Scorer<'a> {
         (w >= floor).then_some(w)
     }
 
+    /// The evidence against pair (i, j) being a match, in bits (≤ 0): the sum of the field
+    /// weights that are negative. Agreement elsewhere does not offset it, so two records with a
+    /// common name but birth dates decades apart show strong evidence against.
+    pub(crate) fn evidence_against(&self, i: u32, j: u32) -> f64 {
+        let records = self.comparer.records;
+        let mut against = 0.0;
+        for (f, weights) in self.weights.iter().enumerate() {
+            let col = &records.columns[self.comparer.cols[f]];
+            let (a, b) = (col.codes[i as usize], col.codes[j as usize]);
+            if a == NULL || b == NULL || a == b {
+                continue;
+            }
+            let l = self.comparer.kinds[f].level_of_different(col.view(a), col.view(b));
+            if l != NULL_LEVEL && weights[l as usize] < 0.0 {
+                against += weights[l as usize];
+            }
+        }
+        against
+    }
+
     #[inline]
     pub(crate) fn tf_adjust(&self, f: usize, code: u32) -> f64 {
         match &self.tf[f] {

@@ -46,7 +46,11 @@ fn hand_model() -> Model {
                 column: "name".into(),
                 kind: FieldKind::Name,
                 tf: true,
-                levels: levels(FieldKind::Name, &[0.8, 0.1, 0.05, 0.03, 0.02], &[0.01, 0.02, 0.03, 0.04, 0.90]),
+                levels: levels(
+                    FieldKind::Name,
+                    &[0.75, 0.05, 0.1, 0.05, 0.03, 0.02],
+                    &[0.01, 0.001, 0.02, 0.03, 0.04, 0.899],
+                ),
                 m_estimated: true,
             },
             ComparisonParams {
@@ -55,8 +59,8 @@ fn hand_model() -> Model {
                 tf: false,
                 levels: levels(
                     FieldKind::Date,
-                    &[0.9, 0.02, 0.03, 0.02, 0.01, 0.02],
-                    &[0.001, 0.001, 0.002, 0.03, 0.02, 0.946],
+                    &[0.9, 0.02, 0.03, 0.005, 0.015, 0.01, 0.02],
+                    &[0.001, 0.001, 0.002, 0.001, 0.029, 0.02, 0.946],
                 ),
                 m_estimated: true,
             },
@@ -74,11 +78,11 @@ fn match_weights_by_hand() {
     let w: HashMap<(u32, u32), f64> = pred.pairs.iter().map(|p| ((p.a, p.b), p.weight)).collect();
     let prior = (0.01f64 / 0.99).log2();
     // r1–r2: name exact with tf("anna") = 3/4: m_exact / tf; dob exact.
-    let w12 = prior + (0.8f64 / 0.75).log2() + (0.9f64 / 0.001).log2();
+    let w12 = prior + (0.75f64 / 0.75).log2() + (0.9f64 / 0.001).log2();
     // r1–r3: name exact; dob 19900101 vs 19900601 is one edit (level 2).
-    let w13 = prior + (0.8f64 / 0.75).log2() + (0.03f64 / 0.002).log2();
+    let w13 = prior + (0.75f64 / 0.75).log2() + (0.03f64 / 0.002).log2();
     // r1–r4: name else (JW(anna, bob) = 0); dob missing: neutral.
-    let w14 = prior + (0.02f64 / 0.90).log2();
+    let w14 = prior + (0.02f64 / 0.899).log2();
     for (pair, expected) in [((0, 1), w12), ((0, 2), w13), ((0, 3), w14)] {
         assert!((w[&pair] - expected).abs() < 1e-9, "{pair:?}: {} vs {expected}", w[&pair]);
     }

@@ -34,7 +34,8 @@ pub struct LinkArgs {
     pub json: bool,
 }
 
-/// Comparisons and blocking for persons: the pseudonym (exact), the name (token-sorted, particles
+/// Comparisons and blocking for persons: the pseudonym, the citizen service number and the
+/// identity-document number (exact; each also a blocking rule), the name (token-sorted, particles
 /// dropped, Jaro–Winkler levels), the birth date (exact / swapped / one edit / same year levels), sex
 /// and nationality. Candidate pairs share a pseudonym; or a birth date and the initial of the family or
 /// of the given name (a birth date alone makes blocks of thousands where registers default unknown
@@ -50,21 +51,35 @@ pub fn spec() -> LinkSpec {
             Comparison::new("birth_date", FieldKind::Date),
             Comparison::new("sex", FieldKind::Exact),
             Comparison::new("nationality", FieldKind::Exact),
+            Comparison::new("citizen_number", FieldKind::Exact),
+            Comparison::new("document_number", FieldKind::Exact),
         ],
         vec![
             BlockingRule::on(&["pseudonym"]),
+            BlockingRule::on(&["citizen_number"]),
+            BlockingRule::on(&["document_number"]),
             BlockingRule::on(&["birth_date", "family_initial"]),
             BlockingRule::on(&["birth_date", "given_initial"]),
             BlockingRule::on(&["name", "birth_year"]),
         ],
     );
+    spec.veto_evidence = Some(VETO_BITS);
+    spec.person_keys = vec!["citizen_number".into()];
     spec.training = vec![
         BlockingRule::on(&["pseudonym"]),
+        BlockingRule::on(&["citizen_number"]),
         BlockingRule::on(&["birth_date", "family_initial"]),
         BlockingRule::on(&["name", "birth_year"]),
     ];
     spec
 }
+
+/// Two groups of records are never joined into one person when a pair across them has evidence of
+/// 2^-10 (about a thousand to one) against being the same person (birth dates or names that
+/// disagree outright, whatever else agrees), or two different citizen service numbers (a person
+/// has one). Without it a record with only a common name and no birth date chains different
+/// people with that name into one.
+const VETO_BITS: f64 = 10.0;
 
 fn record_id(r: &LinkRecord) -> String {
     match r.table {
@@ -128,6 +143,8 @@ pub async fn link_store(
                 "birth_year" => birth_year.as_deref(),
                 "sex" => r.sex.as_deref().filter(|s| *s != "unknown"),
                 "nationality" => r.nationality.as_deref(),
+                "citizen_number" => identity.and_then(|i| i.citizen_number.as_deref()),
+                "document_number" => identity.and_then(|i| i.document_number.as_deref()),
                 "family_initial" => family_initial.as_deref(),
                 "given_initial" => given_initial.as_deref(),
                 _ => None,
@@ -142,6 +159,11 @@ pub async fn link_store(
     let ctl = Control { progress, cancel };
     let outcome = zicht_link::run(&spec, &linked, None, threshold, threshold, &previous, &ctl)?;
     let clusters = &outcome.clustering.cluster;
+    tracing::info!(lambda = outcome.model.lambda, prior_bits = outcome.model.prior_weight(), "model");
+    for c in &outcome.model.comparisons {
+        let weights: Vec<String> = c.levels.iter().map(|l| format!("{}={:.2}", l.label, (l.m / l.u).log2())).collect();
+        tracing::info!(column = %c.column, weights = %weights.join(", "), "model");
+    }
     for r in &outcome.prediction.rules {
         tracing::info!(rule = %r.rule, pairs = r.pairs, scored = r.scored, "blocking rule");
     }
