@@ -222,6 +222,22 @@ mod tests {
     }
 
     #[test]
+    fn constrained_components_refuse_a_join_across_a_veto() {
+        // 1 is a bridge (a name without a birth date) between 0 and 2, who are different people.
+        // The stronger edge (0, 1) comes first, so 1 joins 0; (1, 2) would put 0 and 2 together.
+        let veto = |x: u32, y: u32| (x.min(y), x.max(y)) == (0, 2);
+        assert_eq!(constrained_components(4, [(0, 1), (1, 2), (2, 3)], veto), vec![0, 0, 1, 1]);
+        // Without the veto it is one component, as connected components give.
+        assert_eq!(constrained_components(4, [(0, 1), (1, 2), (2, 3)], |_, _| false), vec![0, 0, 0, 0]);
+        assert_eq!(connected_components(4, [(0, 1), (1, 2), (2, 3)]), vec![0, 0, 0, 0]);
+        // Edge order decides which side the bridge joins.
+        assert_eq!(constrained_components(3, [(1, 2), (0, 1)], veto), vec![0, 1, 1]);
+        // The veto is checked against every member of both groups, not only the edge's ends.
+        let veto03 = |x: u32, y: u32| (x.min(y), x.max(y)) == (0, 3);
+        assert_eq!(constrained_components(4, [(0, 1), (2, 3), (1, 2)], veto03), vec![0, 0, 1, 1]);
+    }
+
+    #[test]
     fn components_numbered_by_first_record() {
         let c = connected_components(6, [(4, 5), (0, 2), (2, 4)]);
         assert_eq!(c, vec![0, 1, 0, 2, 0, 0]);

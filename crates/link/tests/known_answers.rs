@@ -234,3 +234,50 @@ fn cluster_ids_survive_new_records() {
     let m = cluster_metrics(&c2.cluster, &persons, None);
     assert!(m.f1 > 0.99, "{m:?}");
 }
+
+/// A record with a common name and no birth date matches two people who carry different citizen
+/// numbers: plain connected components make them one person, the constrained clustering of
+/// `zicht link` (person keys and the evidence veto) keeps them apart.
+#[test]
+fn person_keys_keep_two_people_apart_across_a_bridge() {
+    let mut spec = LinkSpec::new(
+        vec![Comparison::new("name", FieldKind::Name), Comparison::new("dob", FieldKind::Date)],
+        vec![BlockingRule::on(&["all"])],
+    );
+    let build = |spec: &LinkSpec| {
+        let mut b = RecordsBuilder::new(spec);
+        for (id, dob, pid) in
+            [("r1", Some("1990-01-01"), Some("111")), ("r2", None, None), ("r3", Some("1990-01-01"), Some("222"))]
+        {
+            let values: Vec<Option<&str>> = spec
+                .columns()
+                .iter()
+                .map(|c| match c.as_str() {
+                    "name" => Some("Anna"),
+                    "dob" => dob,
+                    "all" => Some("x"),
+                    "pid" => pid,
+                    _ => None,
+                })
+                .collect();
+            b.push(id, &values).unwrap();
+        }
+        b.finish().unwrap()
+    };
+    let none = HashMap::new();
+    let plain = zicht_link::run(&spec, &build(&spec), Some(hand_model()), 0.0, 0.0, &none, &Control::default()).unwrap();
+    let c = &plain.clustering.cluster;
+    assert!(c[0] == c[1] && c[1] == c[2], "{c:?}");
+
+    spec.veto_evidence = Some(10.0);
+    spec.person_keys = vec!["pid".into()];
+    let records = build(&spec);
+    let kept = zicht_link::run(&spec, &records, Some(hand_model()), 0.0, 0.0, &none, &Control::default()).unwrap();
+    let c = &kept.clustering.cluster;
+    assert_ne!(c[0], c[2], "different citizen numbers must stay apart: {c:?}");
+    assert!(c[1] == c[0] || c[1] == c[2], "the bridge joins one of them: {c:?}");
+
+    // An unknown person-key column is a specification error, not a panic.
+    spec.person_keys = vec!["nope".into()];
+    assert!(zicht_link::run(&spec, &records, Some(hand_model()), 0.0, 0.0, &none, &Control::default()).is_err());
+}
