@@ -210,6 +210,11 @@ pub struct LinkSpec {
     /// number checked at intake): with [`LinkSpec::veto_evidence`] set, a cluster never holds
     /// two different values.
     pub person_keys: Vec<String>,
+    /// Columns on which equal values make two records the same entity outright (deterministic
+    /// linkage before the probabilistic pass, as staged matching does): a keyed pseudonym of the
+    /// full identity. Such a column should not also be a comparison: its agreement is implied by
+    /// the fields it summarises, and comparing it would count that evidence twice.
+    pub link_keys: Vec<String>,
 }
 
 impl LinkSpec {
@@ -228,6 +233,7 @@ impl LinkSpec {
             em_tolerance: 1e-6,
             veto_evidence: None,
             person_keys: Vec::new(),
+            link_keys: Vec::new(),
         }
     }
 
@@ -247,7 +253,7 @@ impl LinkSpec {
                 }
             }
         }
-        for c in &self.person_keys {
+        for c in self.person_keys.iter().chain(&self.link_keys) {
             if !cols.contains(c) {
                 cols.push(c.clone());
             }
@@ -263,6 +269,32 @@ impl LinkSpec {
             self.training.clone()
         }
     }
+}
+
+fn column<'r>(records: &'r Records, name: &str, what: &str) -> Result<&'r records::Column, Error> {
+    records
+        .column_index(name)
+        .map(|i| &records.columns[i])
+        .ok_or_else(|| Error::Spec(format!("{what} {name:?} is not a column")))
+}
+
+/// Edges between records that share a value of a [`LinkSpec::link_keys`] column: each record to
+/// the previous one with the same value, so every group is connected.
+fn key_edges(spec: &LinkSpec, records: &Records) -> Result<Vec<(u32, u32)>, Error> {
+    let mut edges = Vec::new();
+    for k in &spec.link_keys {
+        let col = column(records, k, "link key")?;
+        let mut last: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+        for (r, &code) in col.codes.iter().enumerate() {
+            if code == records::NULL {
+                continue;
+            }
+            if let Some(prev) = last.insert(code, r as u32) {
+                edges.push((prev, r as u32));
+            }
+        }
+    }
+    Ok(edges)
 }
 
 /// Everything one linkage run produces: the model used, the scored pairs and the clusters.
@@ -300,24 +332,18 @@ pub fn run(
         None => (model::train(spec, records, ctl)?, true),
     };
     let prediction = predict::predict_planned(&model, &plan, records, floor.min(threshold), ctl)?;
+    let key_edges = key_edges(spec, records)?;
     let kept = prediction.pairs.iter().filter(|p| p.probability >= threshold);
     let components = match spec.veto_evidence {
-        None => cluster::connected_components(records.len(), kept.map(|p| (p.a, p.b))),
+        None => cluster::connected_components(records.len(), key_edges.into_iter().chain(kept.map(|p| (p.a, p.b)))),
         Some(limit) => {
             let scorer = model::Scorer::new(&model, records)?;
-            let keys: Vec<&records::Column> = spec
-                .person_keys
-                .iter()
-                .map(|k| {
-                    records
-                        .column_index(k)
-                        .map(|i| &records.columns[i])
-                        .ok_or_else(|| Error::Spec(format!("person key {k:?} is not a column")))
-                })
-                .collect::<Result<_, _>>()?;
+            let keys: Vec<&records::Column> =
+                spec.person_keys.iter().map(|k| column(records, k, "person key")).collect::<Result<_, _>>()?;
             let mut edges: Vec<&predict::ScoredPair> = kept.collect();
             edges.sort_by(|x, y| y.weight.total_cmp(&x.weight).then((x.a, x.b).cmp(&(y.a, y.b))));
-            cluster::constrained_components(records.len(), edges.iter().map(|p| (p.a, p.b)), |x, y| {
+            let edges = key_edges.into_iter().chain(edges.iter().map(|p| (p.a, p.b)));
+            cluster::constrained_components(records.len(), edges, |x, y| {
                 keys.iter().any(|c| {
                     let (p, q) = (c.codes[x as usize], c.codes[y as usize]);
                     p != records::NULL && q != records::NULL && p != q

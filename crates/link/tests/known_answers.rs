@@ -265,7 +265,8 @@ fn person_keys_keep_two_people_apart_across_a_bridge() {
         b.finish().unwrap()
     };
     let none = HashMap::new();
-    let plain = zicht_link::run(&spec, &build(&spec), Some(hand_model()), 0.0, 0.0, &none, &Control::default()).unwrap();
+    let plain =
+        zicht_link::run(&spec, &build(&spec), Some(hand_model()), 0.0, 0.0, &none, &Control::default()).unwrap();
     let c = &plain.clustering.cluster;
     assert!(c[0] == c[1] && c[1] == c[2], "{c:?}");
 
@@ -280,4 +281,45 @@ fn person_keys_keep_two_people_apart_across_a_bridge() {
     // An unknown person-key column is a specification error, not a panic.
     spec.person_keys = vec!["nope".into()];
     assert!(zicht_link::run(&spec, &records, Some(hand_model()), 0.0, 0.0, &none, &Control::default()).is_err());
+}
+
+/// Records that share a link key (a keyed pseudonym of the full identity) are one entity whatever
+/// the model says; a person key still keeps two people apart.
+#[test]
+fn link_keys_join_records_outright() {
+    let mut spec = LinkSpec::new(
+        vec![Comparison::new("name", FieldKind::Name), Comparison::new("dob", FieldKind::Date)],
+        vec![BlockingRule::on(&["all"])],
+    );
+    spec.link_keys = vec!["key".into()];
+    spec.person_keys = vec!["pid".into()];
+    spec.veto_evidence = Some(10.0);
+    let mut b = RecordsBuilder::new(&spec);
+    for (id, name, key, pid) in [
+        ("r1", Some("Anna"), Some("k1"), None),
+        ("r2", None, Some("k1"), None),
+        ("r3", Some("Zoe"), None, Some("1")),
+        ("r4", Some("Bob"), Some("k2"), Some("1")),
+        ("r5", Some("Bob"), Some("k2"), Some("2")),
+    ] {
+        let values: Vec<Option<&str>> = spec
+            .columns()
+            .iter()
+            .map(|c| match c.as_str() {
+                "name" => name,
+                "all" => Some("x"),
+                "key" => key,
+                "pid" => pid,
+                _ => None,
+            })
+            .collect();
+        b.push(id, &values).unwrap();
+    }
+    let records = b.finish().unwrap();
+    let out =
+        zicht_link::run(&spec, &records, Some(hand_model()), 0.99, 0.99, &HashMap::new(), &Control::default()).unwrap();
+    let c = &out.clustering.cluster;
+    assert_eq!(c[0], c[1], "same link key: {c:?}");
+    assert_ne!(c[0], c[2]);
+    assert_ne!(c[3], c[4], "same link key but two person keys: {c:?}");
 }

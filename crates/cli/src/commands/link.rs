@@ -34,19 +34,25 @@ pub struct LinkArgs {
     pub json: bool,
 }
 
-/// Comparisons and blocking for persons: the pseudonym, the citizen service number and the
-/// identity-document number (exact; each also a blocking rule), the name (token-sorted, particles
-/// dropped, Jaro–Winkler levels), the birth date (exact / swapped / one edit / same year levels), sex
-/// and nationality. Candidate pairs share a pseudonym; or a birth date and the initial of the family or
-/// of the given name (a birth date alone makes blocks of thousands where registers default unknown
-/// days to 1 January); or the whole name and the birth year (catches day/month errors).
+/// Comparisons and blocking for persons. Records with the same keyed pseudonym of a full identity
+/// (all name tokens and the birth date) are one person outright: that is how a statistical report,
+/// which keeps nothing else that identifies, joins its person. The pseudonym is not also a
+/// comparison, because its agreement is implied by the name and birth date and would count twice.
+/// Compared are the citizen service number and the identity-document number (exact; each also a
+/// blocking rule), the name (particles dropped, token subsets, Jaro–Winkler / Monge–Elkan levels),
+/// the birth date (exact / swapped / one edit / bare year / same year levels), sex and nationality.
+/// Candidate pairs share a citizen or document number; or a birth date and the initial of the
+/// family or of the given name (a birth date alone makes blocks of thousands where registers
+/// default unknown days to 1 January); or the whole name and the birth year (catches day/month
+/// errors).
 ///
 /// EM trains on rules that each leave some fields free to disagree (as Splink does): never on a
-/// single low-cardinality field such as sex, whose block is half the register.
+/// single low-cardinality field such as sex, whose block is half the register, and not on the
+/// pseudonym, whose block holds only exact names and birth dates and would teach EM that matches
+/// never differ in them.
 pub fn spec() -> LinkSpec {
     let mut spec = LinkSpec::new(
         vec![
-            Comparison::new("pseudonym", FieldKind::Exact),
             Comparison::new("name", FieldKind::Name),
             Comparison::new("birth_date", FieldKind::Date),
             Comparison::new("sex", FieldKind::Exact),
@@ -55,7 +61,6 @@ pub fn spec() -> LinkSpec {
             Comparison::new("document_number", FieldKind::Exact),
         ],
         vec![
-            BlockingRule::on(&["pseudonym"]),
             BlockingRule::on(&["citizen_number"]),
             BlockingRule::on(&["document_number"]),
             BlockingRule::on(&["birth_date", "family_initial"]),
@@ -65,8 +70,8 @@ pub fn spec() -> LinkSpec {
     );
     spec.veto_evidence = Some(VETO_BITS);
     spec.person_keys = vec!["citizen_number".into()];
+    spec.link_keys = vec!["pseudonym".into()];
     spec.training = vec![
-        BlockingRule::on(&["pseudonym"]),
         BlockingRule::on(&["citizen_number"]),
         BlockingRule::on(&["birth_date", "family_initial"]),
         BlockingRule::on(&["name", "birth_year"]),
@@ -137,7 +142,9 @@ pub async fn link_store(
         let values: Vec<Option<&str>> = columns
             .iter()
             .map(|c| match c.as_str() {
-                "pseudonym" => Some(r.pseudonym.as_str()),
+                // Without a birth date the pseudonym is of a name alone, which many people share.
+                "pseudonym" => (identity.is_none() || identity.is_some_and(|i| i.birth_date.is_some()))
+                    .then_some(r.pseudonym.as_str()),
                 "name" => name.as_deref().filter(|n| !n.is_empty()),
                 "birth_date" => birth_date.as_deref().or(birth_year.as_deref()),
                 "birth_year" => birth_year.as_deref(),
