@@ -89,6 +89,49 @@ impl fmt::Display for Pseudonym {
     }
 }
 
+/// Name particles left out of the match keys' names ("van der Meer" and "Meer" are one family name
+/// to a register clerk): Dutch, German, French, Romance and Arabic.
+const PARTICLES: &[&str] = &[
+    "van", "de", "der", "den", "het", "ter", "ten", "te", "von", "zu", "vom", "zum", "le", "la", "les", "du", "des",
+    "di", "da", "dos", "das", "del", "della", "al", "el", "bin", "ibn", "bint", "abu",
+];
+
+/// The match keys of an identity with a birth date: keyed digests (HMAC-SHA256 under the pseudonym
+/// key, domain-separated from the pseudonym) of coarser renderings of the identity, the hashed
+/// match-key approach of the UK Office for National Statistics (ONS 2013, *Matching anonymous
+/// data*). Registers drop particles and second given names; a statistical report keeps only
+/// digests, so the pseudonym of a slightly different rendering never meets its person again. The
+/// keys are (a) all name tokens without particles and the birth date, (b) the first given-name token,
+/// the family-name tokens without particles, and the birth date. `None` without a birth date (a
+/// name alone is shared by many people) or without both name parts for key (b).
+pub fn match_keys(
+    key: &PseudonymKey,
+    given_names: &str,
+    family_name: &str,
+    birth_date: Option<NaiveDate>,
+) -> Option<[Pseudonym; 2]> {
+    let date = birth_date?.format("%Y-%m-%d").to_string();
+    let keep = |t: &String| !PARTICLES.contains(&t.as_str());
+    let given = name_tokens(given_names);
+    let family: Vec<String> = name_tokens(family_name).into_iter().filter(keep).collect();
+    let mut all: Vec<String> = given.iter().filter(|t| keep(t)).cloned().chain(family.iter().cloned()).collect();
+    all.sort();
+    let mut first: Vec<String> = given.first().cloned().into_iter().chain(family.iter().cloned()).collect();
+    first.sort();
+    if all.is_empty() || given.is_empty() || family.is_empty() {
+        return None;
+    }
+    let digest = |label: &[u8], tokens: &[String]| {
+        let mut mac = key.mac();
+        mac.update(label);
+        mac.update(format!("{}|{date}", tokens.join(" ")).as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(&mac.finalize().into_bytes());
+        Pseudonym(out)
+    };
+    Some([digest(b"zicht match key a v1\x00", &all), digest(b"zicht match key b v1\x00", &first)])
+}
+
 /// Folds one name to ASCII lower-case alphanumerics: NFKD, combining marks dropped, the rest
 /// transliterated (Ł→l, ß→ss, Cyrillic → Latin), everything else removed. Returns the tokens.
 pub fn name_tokens(name: &str) -> Vec<String> {
@@ -130,6 +173,26 @@ mod tests {
         assert_ne!(Pseudonym::of(&key, "Anna", "Jansen", d), Pseudonym::of(&key, "Anna", "Jansen", None));
         let other = PseudonymKey::from_bytes([8; 32]);
         assert_ne!(Pseudonym::of(&key, "Anna", "Jansen", d), Pseudonym::of(&other, "Anna", "Jansen", d));
+    }
+
+    #[test]
+    fn match_keys_survive_dropped_particles_and_second_given_names() {
+        let key = PseudonymKey::from_bytes([7; 32]);
+        let d = NaiveDate::from_ymd_opt(2007, 6, 25);
+        let full = match_keys(&key, "Maud Lotte", "van Leeuwen", d).unwrap();
+        let no_particle = match_keys(&key, "Maud Lotte", "Leeuwen", d).unwrap();
+        let one_given = match_keys(&key, "Maud", "Van Leeuwen", d).unwrap();
+        assert_eq!(full[0], no_particle[0]);
+        assert_eq!(full[1], one_given[1]);
+        assert_ne!(full[0], one_given[0]);
+        // Not the pseudonym, and not the other key: domain separation.
+        assert_ne!(full[0], Pseudonym::of(&key, "Maud Lotte", "Leeuwen", d));
+        assert_ne!(full[0], full[1]);
+        // Another person, another birth date, no birth date.
+        assert_ne!(full[1], match_keys(&key, "Maud", "Jansen", d).unwrap()[1]);
+        assert_ne!(full[1], match_keys(&key, "Maud", "van Leeuwen", NaiveDate::from_ymd_opt(2007, 6, 26)).unwrap()[1]);
+        assert_eq!(match_keys(&key, "Maud", "van Leeuwen", None), None);
+        assert_eq!(match_keys(&key, "", "van Leeuwen", d), None);
     }
 
     #[test]

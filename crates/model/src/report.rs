@@ -156,6 +156,10 @@ pub struct Report {
     pub subject: Subject,
     /// Keyed pseudonym of the person: computed from the identity, or as the reporter sent it.
     pub pseudonym: Pseudonym,
+    /// For a statistical report whose pseudonym zicht computed from the name: its match keys
+    /// ([`crate::pseudonym::match_keys`]), so that linkage can still find the person when another
+    /// register renders the name a little differently. `None` otherwise.
+    pub match_keys: Option<[Pseudonym; 2]>,
     pub attributes: Attributes,
 }
 
@@ -267,9 +271,21 @@ impl Report {
                     birth_date,
                 )
             };
-            let (subject, pseudonym) = match identification.expect("checked") {
-                Identification::Identified => (Subject::Identified(identity), computed()),
-                Identification::Statistical => (Subject::Statistical, pseudonym_in.unwrap_or_else(computed)),
+            let (subject, pseudonym, match_keys) = match identification.expect("checked") {
+                Identification::Identified => (Subject::Identified(identity), computed(), None),
+                Identification::Statistical => match pseudonym_in {
+                    Some(p) => (Subject::Statistical, p, None),
+                    None => (
+                        Subject::Statistical,
+                        computed(),
+                        crate::pseudonym::match_keys(
+                            ctx.pseudonym_key,
+                            given_names.as_deref().unwrap_or(""),
+                            family_name.as_deref().unwrap_or(""),
+                            birth_date,
+                        ),
+                    ),
+                },
             };
             Report {
                 reporter: reporter.expect("checked"),
@@ -280,6 +296,7 @@ impl Report {
                 guardian_consent,
                 subject,
                 pseudonym,
+                match_keys,
                 attributes,
             }
         })

@@ -37,10 +37,12 @@ pub const DEFAULT_URL: &str = "sqlite://zicht.db";
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
     (2, "persons", include_str!("../migrations/sqlite/0002_persons.sql")),
+    (3, "match keys", include_str!("../migrations/sqlite/0003_match_keys.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/postgres/0001_init.sql")),
     (2, "persons", include_str!("../migrations/postgres/0002_persons.sql")),
+    (3, "match keys", include_str!("../migrations/postgres/0003_match_keys.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

@@ -188,6 +188,7 @@ const REPORT_INSERT: &[&str] = &[
     "means_of_control",
     "recruitment",
     "pseudonym",
+    "match_keys",
     "vault_id",
     "import_id",
 ];
@@ -248,6 +249,7 @@ fn values(p: &Parsed, digest: &str, vault_id: Option<&str>, import_id: i64) -> V
                 text(join_codes(&a.means_of_control)),
                 text(join_codes(&a.recruitment)),
                 text(r.pseudonym),
+                opt_text(r.match_keys.map(|[a, b]| format!("{a} {b}"))),
                 opt_text(vault_id),
                 Val::Int(Some(import_id)),
             ]

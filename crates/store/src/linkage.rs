@@ -33,6 +33,8 @@ pub struct LinkRecord {
     pub nationality: Option<String>,
     /// The identity, for identified records (opened from the vault).
     pub identity: Option<Identity>,
+    /// Match keys of a statistical report (space-separated hex), when import computed them.
+    pub match_keys: Option<String>,
     /// The person this record belonged to after the previous run.
     pub previous_person: Option<String>,
 }
@@ -73,12 +75,12 @@ impl Store {
         for (table, sql) in [
             (
                 Table::Reports,
-                "SELECT r.id, r.pseudonym, r.report_date, r.sex, r.birth_year, r.nationality, r.person_id, v.id, v.nonce, v.ciphertext \
+                "SELECT r.id, r.pseudonym, r.report_date, r.sex, r.birth_year, r.nationality, r.person_id, v.id, v.nonce, v.ciphertext, r.match_keys \
                  FROM reports r LEFT JOIN vault v ON v.id = r.vault_id ORDER BY r.id",
             ),
             (
                 Table::Events,
-                "SELECT e.id, e.pseudonym, e.event_date, e.sex, e.birth_year, e.nationality, e.person_id, v.id, v.nonce, v.ciphertext \
+                "SELECT e.id, e.pseudonym, e.event_date, e.sex, e.birth_year, e.nationality, e.person_id, v.id, v.nonce, v.ciphertext, CAST(NULL AS TEXT) \
                  FROM events e LEFT JOIN vault v ON v.id = e.vault_id ORDER BY e.id",
             ),
         ] {
@@ -102,6 +104,7 @@ impl Store {
                     birth_year: row.try_get(4)?,
                     nationality: row.try_get(5)?,
                     previous_person: row.try_get(6)?,
+                    match_keys: row.try_get(10)?,
                     identity,
                 });
             }

@@ -35,8 +35,10 @@ pub struct LinkArgs {
 }
 
 /// Comparisons and blocking for persons. Records with the same keyed pseudonym of a full identity
-/// (all name tokens and the birth date) are one person outright: that is how a statistical report,
-/// which keeps nothing else that identifies, joins its person. The pseudonym is not also a
+/// (all name tokens and the birth date), or the same match key (the name without particles, or
+/// with only its first given name, and the birth date: `zicht_model::pseudonym::match_keys`), are
+/// one person outright: that is how a statistical report, which keeps nothing else that
+/// identifies, joins its person. The pseudonym is not also a
 /// comparison, because its agreement is implied by the name and birth date and would count twice.
 /// Compared are the citizen service number and the identity-document number (exact; each also a
 /// blocking rule), the name (particles dropped, token subsets, Jaro–Winkler / Monge–Elkan levels),
@@ -70,7 +72,7 @@ pub fn spec() -> LinkSpec {
     );
     spec.veto_evidence = Some(VETO_BITS);
     spec.person_keys = vec!["citizen_number".into()];
-    spec.link_keys = vec!["pseudonym".into()];
+    spec.link_keys = vec!["pseudonym".into(), "match_key_a".into(), "match_key_b".into()];
     spec.training = vec![
         BlockingRule::on(&["citizen_number"]),
         BlockingRule::on(&["birth_date", "family_initial"]),
@@ -137,6 +139,18 @@ pub async fn link_store(
         });
         let birth_date = identity.and_then(|i| i.birth_date).map(|d| d.to_string());
         let birth_year = r.birth_year.map(|y| y.to_string());
+        // Match keys: a statistical report's from import; an identified record's from its identity.
+        let match_keys: Option<[String; 2]> = match (identity, r.match_keys.as_deref()) {
+            (Some(i), _) => zicht_model::pseudonym::match_keys(
+                &keys.pseudonym,
+                i.given_names.as_deref().unwrap_or(""),
+                i.family_name.as_deref().unwrap_or(""),
+                i.birth_date,
+            )
+            .map(|[a, b]| [a.to_hex(), b.to_hex()]),
+            (None, Some(stored)) => stored.split_once(' ').map(|(a, b)| [a.to_string(), b.to_string()]),
+            (None, None) => None,
+        };
         let family_initial = initial(identity.and_then(|i| i.family_name.as_deref()));
         let given_initial = initial(identity.and_then(|i| i.given_names.as_deref()));
         let values: Vec<Option<&str>> = columns
@@ -150,6 +164,8 @@ pub async fn link_store(
                 "birth_year" => birth_year.as_deref(),
                 "sex" => r.sex.as_deref().filter(|s| *s != "unknown"),
                 "nationality" => r.nationality.as_deref(),
+                "match_key_a" => match_keys.as_ref().map(|k| k[0].as_str()),
+                "match_key_b" => match_keys.as_ref().map(|k| k[1].as_str()),
                 "citizen_number" => identity.and_then(|i| i.citizen_number.as_deref()),
                 "document_number" => identity.and_then(|i| i.document_number.as_deref()),
                 "family_initial" => family_initial.as_deref(),
