@@ -25,7 +25,9 @@ use std::time::Instant;
 
 use zicht_sim::{Config, ListRow, Simulation, simulate};
 use zicht_stats::mse::stratified::{self, StratifiedTable};
-use zicht_stats::mse::{BootstrapOptions, CaptureTable, Method, NoProgress, bootstrap, profile_interval, select};
+use zicht_stats::mse::{
+    BootstrapOptions, CaptureTable, Method, Model, NoProgress, bootstrap, pairs, profile_interval, select,
+};
 
 const LISTS: [&str; 6] = ["P", "K", "I", "R", "O", "Z"];
 const METHOD: Method = Method::Stepwise { threshold: 0.02 };
@@ -65,18 +67,53 @@ fn mask(row: &ListRow) -> u32 {
     row.lists.iter().enumerate().filter(|(_, on)| **on).map(|(i, _)| 1u32 << i).sum()
 }
 
-/// A capture table over the lists that saw someone among `masks`.
-fn table(masks: &[u32]) -> Option<CaptureTable> {
-    let used: Vec<usize> = (0..LISTS.len()).filter(|&i| masks.iter().any(|m| m & (1 << i) != 0)).collect();
+/// Which lists the table has.
+#[derive(Clone, Copy, PartialEq)]
+enum Lists {
+    /// The six lists P K I R O Z.
+    Six,
+    /// P, R and O merged into one list (police and the care organisations it refers to), K, I, Z.
+    Merged,
+}
+
+impl Lists {
+    fn name(self) -> &'static str {
+        match self {
+            Lists::Six => "6 lists",
+            Lists::Merged => "4 lists (P+R+O merged)",
+        }
+    }
+
+    fn names(self) -> &'static [&'static str] {
+        match self {
+            Lists::Six => &LISTS,
+            Lists::Merged => &["PRO", "K", "I", "Z"],
+        }
+    }
+
+    /// A 6-bit history in this list set.
+    fn history(self, m: u32) -> u32 {
+        match self {
+            Lists::Six => m,
+            Lists::Merged => u32::from(m & 0b01_1001 != 0) | (m & 0b110) | ((m >> 5 & 1) << 3),
+        }
+    }
+}
+
+/// A capture table over the lists that saw someone among `masks` (6-bit histories).
+fn table(masks: &[u32], lists: Lists) -> Option<CaptureTable> {
+    let names = lists.names();
+    let masks: Vec<u32> = masks.iter().map(|&m| lists.history(m)).collect();
+    let used: Vec<usize> = (0..names.len()).filter(|&i| masks.iter().any(|m| m & (1 << i) != 0)).collect();
     if used.len() < 2 {
         return None;
     }
     let mut counts = vec![0.0; 1 << used.len()];
-    for &m in masks {
+    for &m in &masks {
         let h: usize = used.iter().enumerate().filter(|(_, l)| m & (1 << **l) != 0).map(|(j, _)| 1usize << j).sum();
         counts[h] += 1.0;
     }
-    CaptureTable::from_counts(used.iter().map(|&i| LISTS[i].to_string()).collect(), counts).ok()
+    CaptureTable::from_counts(used.iter().map(|&i| names[i].to_string()).collect(), counts).ok()
 }
 
 /// The year's tables by stratum, and the true population by the same strata.
@@ -102,12 +139,12 @@ fn year_data(sim: &Simulation, year: i32, scheme: Scheme) -> YearData {
 }
 
 /// Stepwise estimate per stratum; the total is `None` when a stratum has no finite estimate.
-fn stratified_estimate(d: &YearData) -> (Option<f64>, Vec<(String, Option<f64>)>) {
+fn stratified_estimate(d: &YearData, lists: Lists) -> (Option<f64>, Vec<(String, Option<f64>)>) {
     let per: Vec<(String, Option<f64>)> = d
         .masks
         .iter()
         .map(|(k, m)| {
-            let e = table(m).and_then(|t| select(&t, &METHOD).ok()).and_then(|s| s.fit.estimate);
+            let e = table(m, lists).and_then(|t| select(&t, &METHOD).ok()).and_then(|s| s.fit.estimate);
             (k.clone(), e)
         })
         .collect();
@@ -118,54 +155,57 @@ fn config(seed: u64, from: i32, to: i32, scale: f64) -> Config {
     Config { seed, from, to, scale, decoy_events: 0, statistical_minors: false }
 }
 
+fn show(e: Option<f64>) -> String {
+    e.map_or_else(|| "-".to_string(), |e| format!("{e:.0}"))
+}
+
 fn diagnose(seed: u64, scale: f64) -> Result<(), Box<dyn std::error::Error>> {
     let sim = simulate(&config(seed, 2012, 2022, scale))?;
-    println!("seed {seed}, scale {scale}: per year, truth (active), observed, stepwise estimates (stratified totals)");
-    println!(
-        "{:>4} {:>6} {:>5} {:>5} | {:>7} {:>7} {:>7} {:>7} | list totals P K I R O Z | model",
-        "year", "truth", "obs", "obs%", "none", "group", "grp×NL", "fine"
-    );
-    for year in 2012..=2022 {
-        let d = year_data(&sim, year, Scheme::None);
-        let all: Vec<u32> = d.masks.values().flatten().copied().collect();
-        let t = table(&all).ok_or("no table")?;
-        let sel = select(&t, &METHOD)?;
-        let mut totals = [0usize; 6];
-        for m in &all {
-            for (i, tot) in totals.iter_mut().enumerate() {
-                *tot += usize::from(m & (1 << i) != 0);
-            }
-        }
-        let est = |s: Scheme| {
-            stratified_estimate(&year_data(&sim, year, s)).0.map_or_else(|| "-".to_string(), |e| format!("{e:.0}"))
-        };
+    for lists in [Lists::Six, Lists::Merged] {
         println!(
-            "{year:>4} {:>6} {:>5} {:>4.0}% | {:>7} {:>7} {:>7} {:>7} | {:?} | {}",
-            d.truth,
-            d.observed,
-            100.0 * d.observed as f64 / d.truth as f64,
-            sel.fit.estimate.map_or_else(|| "-".to_string(), |e| format!("{e:.0}")),
-            est(Scheme::Group),
-            est(Scheme::GroupDutch),
-            est(Scheme::Fine),
-            totals,
-            sel.fit.model.describe(t.lists()),
+            "seed {seed}, scale {scale}, {}: per year, truth (active), observed, stepwise estimates (stratified: totals)",
+            lists.name()
         );
-    }
-    for year in [2012, 2016, 2019] {
-        println!("\n{year}, by group: truth, observed, observed %, stepwise estimate, estimate / truth");
-        let d = year_data(&sim, year, Scheme::Group);
-        let (_, per) = stratified_estimate(&d);
-        for (k, e) in per {
-            let truth = d.truth_by.get(&k).copied().unwrap_or(0);
-            let obs = d.masks.get(&k).map_or(0, Vec::len);
+        println!(
+            "{:>4} {:>6} {:>5} {:>5} | {:>7} {:>7} {:>7} {:>7} | list totals | model (unstratified)",
+            "year", "truth", "obs", "obs%", "none", "group", "grp×NL", "fine"
+        );
+        for year in 2012..=2022 {
+            let d = year_data(&sim, year, Scheme::None);
+            let all: Vec<u32> = d.masks.values().flatten().copied().collect();
+            let t = table(&all, lists).ok_or("no table")?;
+            let sel = select(&t, &METHOD)?;
+            let totals: Vec<f64> = (0..t.k()).map(|i| t.list_total(i)).collect();
+            let est = |s: Scheme| show(stratified_estimate(&year_data(&sim, year, s), lists).0);
             println!(
-                "  {k:<20} {truth:>6} {obs:>5} {:>4.0}% {:>8} {:>6}",
-                100.0 * obs as f64 / truth as f64,
-                e.map_or_else(|| "-".to_string(), |e| format!("{e:.0}")),
-                e.map_or_else(|| "-".to_string(), |e| format!("{:.2}", e / truth as f64)),
+                "{year:>4} {:>6} {:>5} {:>4.0}% | {:>7} {:>7} {:>7} {:>7} | {:?} | {}",
+                d.truth,
+                d.observed,
+                100.0 * d.observed as f64 / d.truth as f64,
+                show(sel.fit.estimate),
+                est(Scheme::Group),
+                est(Scheme::GroupDutch),
+                est(Scheme::Fine),
+                totals,
+                sel.fit.model.describe(t.lists()),
             );
         }
+        for year in [2012, 2016, 2019] {
+            println!("{year}, by group: truth, observed, observed %, stepwise estimate, estimate / truth");
+            let d = year_data(&sim, year, Scheme::Group);
+            let (_, per) = stratified_estimate(&d, lists);
+            for (k, e) in per {
+                let truth = d.truth_by.get(&k).copied().unwrap_or(0);
+                let obs = d.masks.get(&k).map_or(0, Vec::len);
+                println!(
+                    "  {k:<20} {truth:>6} {obs:>5} {:>4.0}% {:>8} {:>6}",
+                    100.0 * obs as f64 / truth as f64,
+                    show(e),
+                    e.map_or_else(|| "-".to_string(), |e| format!("{:.2}", e / truth as f64)),
+                );
+            }
+        }
+        println!();
     }
     for year in [2012, 2016, 2019] {
         odds_ratios(&sim, year);
@@ -179,7 +219,9 @@ fn diagnose(seed: u64, scale: f64) -> Result<(), Box<dyn std::error::Error>> {
 /// heterogeneity that is not in the observed strata the dependence is not pairwise.
 fn odds_ratios(sim: &Simulation, year: i32) {
     let d = year_data(sim, year, Scheme::Fine);
-    println!("\n{year}: odds ratio of lists i and j over the whole true population: pooled / Mantel–Haenszel over fine strata");
+    println!(
+        "\n{year}: odds ratio of lists i and j over the whole true population: pooled / Mantel–Haenszel over fine strata"
+    );
     let mut line = String::new();
     for i in 0..6 {
         for j in i + 1..6 {
@@ -206,6 +248,28 @@ fn odds_ratios(sim: &Simulation, year: i32) {
         }
     }
     println!("{line}");
+    // Three-way log-linear interactions of list triples in the whole population (the persons on
+    // none of the three come from the truth): log(n111 n100 n010 n001 / (n110 n101 n011 n000)).
+    // A two-way model sets them to zero; the hidden cell is off by about exp(−λ) when λ ≠ 0.
+    let all: Vec<u32> = d.masks.values().flatten().copied().collect();
+    let mut line = String::from("three-way interaction λ over the whole population: ");
+    for (i, j, k) in [(0, 3, 4), (0, 1, 4), (1, 3, 4), (0, 1, 5), (0, 3, 5), (0, 1, 2)] {
+        let lambda = three_way(&all, d.truth as f64, [i, j, k]);
+        line.push_str(&format!("{}{}{}: {lambda:.2}  ", LISTS[i], LISTS[j], LISTS[k]));
+    }
+    println!("{line}");
+}
+
+/// The three-way log-linear interaction of lists `l` over a population of `total` persons of
+/// whom those in `masks` were seen: `log(n111 n100 n010 n001 / (n110 n101 n011 n000))`.
+fn three_way(masks: &[u32], total: f64, l: [usize; 3]) -> f64 {
+    let mut n = [0.0f64; 8];
+    for &h in masks {
+        let c: usize = (0..3).map(|b| usize::from(h & (1 << l[b]) != 0) << b).sum();
+        n[c] += 1.0;
+    }
+    n[0] += total - masks.len() as f64;
+    (n[7] * n[1] * n[2] * n[4] / (n[3] * n[5] * n[6] * n[0])).ln()
 }
 
 #[derive(Default)]
@@ -244,12 +308,54 @@ impl Tally {
     }
 }
 
+/// How the model is chosen.
+#[derive(Clone, Copy, PartialEq)]
+enum Choice {
+    /// Stepwise, p < 0.02 (SparseMSE's default).
+    Stepwise,
+    /// The model with every two-way term (no selection).
+    AllTwoWay,
+}
+
+impl Choice {
+    fn method(self, k: usize) -> Method {
+        match self {
+            Choice::Stepwise => METHOD,
+            Choice::AllTwoWay => Model::new(pairs(k), k).map_or(Method::Main, Method::Fixed),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Choice::Stepwise => "stepwise",
+            Choice::AllTwoWay => "all two-way terms",
+        }
+    }
+}
+
+/// The designs compared: which lists, which strata, which model choice.
+const DESIGNS: [(Lists, Scheme, Choice); 6] = [
+    (Lists::Six, Scheme::None, Choice::Stepwise),
+    (Lists::Six, Scheme::Group, Choice::Stepwise),
+    (Lists::Six, Scheme::GroupDutch, Choice::Stepwise),
+    (Lists::Merged, Scheme::None, Choice::Stepwise),
+    (Lists::Merged, Scheme::Group, Choice::Stepwise),
+    (Lists::Merged, Scheme::None, Choice::AllTwoWay),
+];
+
+/// Coverage tallies of one design.
+#[derive(Default)]
+struct DesignTally {
+    bca: Tally,
+    profile: Tally,
+    lognormal: Tally,
+    sum_ratio: f64,
+    finite: usize,
+}
+
 fn coverage(runs: usize, reps: usize, year: i32, scale: f64, seed0: u64) -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
-    let schemes = [Scheme::Group, Scheme::GroupDutch];
-    let (mut bca, mut prof, mut logn) = (Tally::default(), Tally::default(), Tally::default());
-    let mut strat: Vec<Tally> = schemes.iter().map(|_| Tally::default()).collect();
-    let mut ratio: Vec<(f64, usize)> = vec![(0.0, 0); 1 + schemes.len()];
+    let mut tallies: Vec<DesignTally> = DESIGNS.iter().map(|_| DesignTally::default()).collect();
     let (mut sum_truth, mut sum_obs) = (0.0, 0.0);
     let mut sim_time = 0.0;
     for run in 0..runs {
@@ -257,58 +363,54 @@ fn coverage(runs: usize, reps: usize, year: i32, scale: f64, seed0: u64) -> Resu
         let t0 = Instant::now();
         let sim = simulate(&config(seed, year, year, scale))?;
         sim_time += t0.elapsed().as_secs_f64();
-        let d = year_data(&sim, year, Scheme::None);
-        let truth = d.truth as f64;
+        let truth = year_data(&sim, year, Scheme::None).truth as f64;
         sum_truth += truth;
-        sum_obs += d.observed as f64;
-        let opts = |s: u64| BootstrapOptions {
-            replicates: reps,
-            seed: s,
-            level: 0.95,
-            progress: &NoProgress,
-            cancel: None,
-        };
-        let all: Vec<u32> = d.masks.values().flatten().copied().collect();
-        let fit = table(&all).and_then(|t| select(&t, &METHOD).ok().map(|s| (t, s.fit)));
-        match &fit {
-            Some((t, f)) if f.estimate.is_some() => {
-                let e = f.estimate.unwrap_or(0.0);
-                ratio[0].0 += e / truth;
-                ratio[0].1 += 1;
-                bca.add(bootstrap(t, &METHOD, &opts(seed)).ok().map(|b| (b.low, b.high)), truth);
-                prof.add(profile_interval(t, f, 0.95).ok(), truth);
-                logn.add(f.lognormal_interval(0.95).map(|(l, h)| (Some(l), Some(h))), truth);
+        sum_obs += year_data(&sim, year, Scheme::None).observed as f64;
+        let opts = BootstrapOptions { replicates: reps, seed, level: 0.95, progress: &NoProgress, cancel: None };
+        for (&(lists, scheme, choice), tally) in DESIGNS.iter().zip(tallies.iter_mut()) {
+            let d = year_data(&sim, year, scheme);
+            if scheme == Scheme::None {
+                let all: Vec<u32> = d.masks.values().flatten().copied().collect();
+                let fit = table(&all, lists).and_then(|t| {
+                    let method = choice.method(t.k());
+                    select(&t, &method).ok().map(|s| (t, s.fit, method))
+                });
+                match &fit {
+                    Some((t, f, method)) if f.estimate.is_some() => {
+                        tally.sum_ratio += f.estimate.unwrap_or(0.0) / truth;
+                        tally.finite += 1;
+                        tally.bca.add(bootstrap(t, method, &opts).ok().map(|b| (b.low, b.high)), truth);
+                        tally.profile.add(profile_interval(t, f, 0.95).ok(), truth);
+                        tally.lognormal.add(f.lognormal_interval(0.95).map(|(l, h)| (Some(l), Some(h))), truth);
+                    }
+                    _ => {
+                        tally.bca.add(None, truth);
+                        tally.profile.add(None, truth);
+                        tally.lognormal.add(None, truth);
+                    }
+                }
+            } else {
+                let Some(total) = stratified_estimate(&d, lists).0 else {
+                    tally.bca.add(None, truth);
+                    continue;
+                };
+                tally.sum_ratio += total / truth;
+                tally.finite += 1;
+                let tables: Option<Vec<CaptureTable>> = d.masks.values().map(|m| table(m, lists)).collect();
+                let interval = tables.and_then(|tables| {
+                    let st = StratifiedTable { strata: d.masks.keys().cloned().collect(), tables };
+                    stratified::bootstrap_by_stratum(&st, &METHOD, &opts).ok().map(|b| (b.low, b.high))
+                });
+                tally.bca.add(interval, truth);
             }
-            _ => {
-                bca.add(None, truth);
-                prof.add(None, truth);
-                logn.add(None, truth);
-            }
-        }
-        for (i, &s) in schemes.iter().enumerate() {
-            let ds = year_data(&sim, year, s);
-            let (total, _) = stratified_estimate(&ds);
-            let Some(total) = total else {
-                strat[i].add(None, truth);
-                continue;
-            };
-            ratio[1 + i].0 += total / truth;
-            ratio[1 + i].1 += 1;
-            let tables: Option<Vec<CaptureTable>> = ds.masks.values().map(|m| table(m)).collect();
-            let interval = tables.and_then(|tables| {
-                let st = StratifiedTable { strata: ds.masks.keys().cloned().collect(), tables };
-                stratified::bootstrap_by_stratum(&st, &METHOD, &opts(seed)).ok().map(|b| (b.low, b.high))
-            });
-            strat[i].add(interval, truth);
         }
         if (run + 1) % 10 == 0 {
             eprintln!("{} runs, {:.0} s", run + 1, start.elapsed().as_secs_f64());
         }
     }
-    let r = |i: usize| ratio[i].0 / ratio[i].1.max(1) as f64;
     println!(
         "MSE coverage on zicht-sim: {runs} registers (seeds {seed0}..{}), year {year}, scale {scale}, \
-         lists P K I R O Z from the truth (perfect linkage), stepwise p < 0.02, {reps} bootstrap replicates",
+         lists from the truth (perfect linkage), stepwise p < 0.02, {reps} bootstrap replicates",
         seed0 + runs as u64 - 1
     );
     println!(
@@ -317,18 +419,175 @@ fn coverage(runs: usize, reps: usize, year: i32, scale: f64, seed0: u64) -> Resu
         sum_obs / runs as f64,
         100.0 * sum_obs / sum_truth
     );
-    println!("mean estimate / truth: unstratified {:.3}", r(0));
-    for (i, s) in schemes.iter().enumerate() {
-        println!("mean estimate / truth: {} {:.3} ({} runs with a finite total)", s.name(), r(1 + i), ratio[1 + i].1);
-    }
-    println!("coverage of the 95% interval of the true population:");
-    println!("{}", bca.line("unstratified, BCa bootstrap (stepwise repeated)"));
-    println!("{}", prof.line("unstratified, profile likelihood (selected model)"));
-    println!("{}", logn.line("unstratified, log-normal (SparseMSE, selected model)"));
-    for (i, s) in schemes.iter().enumerate() {
-        println!("{}", strat[i].line(&format!("{}, stratified BCa bootstrap", s.name())));
+    println!("coverage of the true population by the 95% interval:");
+    for (&(lists, scheme, choice), t) in DESIGNS.iter().zip(&tallies) {
+        let name = format!("{}, {}, {}", lists.name(), scheme.name(), choice.name());
+        println!(
+            "{name}: mean estimate / truth {:.3} ({} runs with a finite estimate)",
+            t.sum_ratio / t.finite.max(1) as f64,
+            t.finite
+        );
+        if scheme == Scheme::None {
+            println!("{}", t.bca.line("  BCa bootstrap (model choice repeated)"));
+            println!("{}", t.profile.line("  profile likelihood (selected model)"));
+            println!("{}", t.lognormal.line("  log-normal (SparseMSE, selected model)"));
+        } else {
+            println!("{}", t.bca.line("  stratified BCa bootstrap (stepwise per stratum)"));
+        }
     }
     println!("wall time {:.1} s (simulation {:.1} s)", start.elapsed().as_secs_f64(), sim_time);
+    Ok(())
+}
+
+/// The capture step of `zicht-sim` (crates/sim/src/sim.rs) replayed for one homogeneous stratum,
+/// with the frailty and the referrals switched on and off, to see which of them the log-linear
+/// models cannot absorb. Reporter types in the simulator's order (police, border police, labour
+/// inspectorate, care coordinator, shelter, youth care, guardianship, municipality, immigration,
+/// legal aid, NGO, other); the relative intensities are the simulator's for 2016 (`intensity` ×
+/// `year_weight`) in two strata.
+mod replica {
+    use rand::rngs::ChaCha8Rng;
+    use rand::{RngExt, SeedableRng};
+
+    /// List of each reporter type (P K I R O Z).
+    pub const LIST_OF: [usize; 12] = [0, 1, 2, 3, 4, 5, 5, 5, 5, 5, 5, 5];
+    /// The simulator's referrals: (from, to, probability), from a filed report of `from`.
+    pub const REFERRALS: [(usize, usize, f64); 6] =
+        [(0, 3, 0.20), (0, 4, 0.12), (1, 4, 0.25), (2, 0, 0.15), (3, 4, 0.20), (5, 3, 0.15)];
+    /// Cap on one reporter's capture probability.
+    pub const CAP: f64 = 0.9;
+
+    /// Adult non-EU women in cross-border sexual exploitation, 2016.
+    pub const CROSS_BORDER: [f64; 12] = [
+        1.2 * 1.4,
+        0.18 * 1.4 * 1.5,
+        0.01,
+        0.6 * 0.9 * 0.7,
+        0.3 * 1.5 * 1.3 * 0.7,
+        0.0,
+        0.0,
+        0.05,
+        0.15,
+        0.04,
+        0.12 * 1.5 * 0.7,
+        0.03,
+    ];
+    /// Adult Dutch women in domestic sexual exploitation, 2016.
+    pub const DOMESTIC: [f64; 12] = [
+        1.0 * 1.4,
+        0.18 * 0.1 * 0.1,
+        0.01,
+        0.6 * 1.6 * 0.7,
+        0.3 * 0.8 * 1.3 * 0.7,
+        0.0,
+        0.0,
+        0.05,
+        0.0,
+        0.04,
+        0.12 * 0.7 * 0.7,
+        0.03,
+    ];
+
+    /// Capture histories (6-bit masks, the unseen left out) of `n` persons with log-normal frailty
+    /// of spread `sigma` (mean 1), the year factor solved so that the expected share seen without
+    /// referrals is `rate` (as the simulator does), referrals applied when `referrals`.
+    pub fn histories(q: &[f64; 12], n: usize, rate: f64, sigma: f64, referrals: bool, seed: u64) -> Vec<u32> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let frailty: Vec<f64> = (0..n)
+            .map(|_| {
+                // Box–Muller.
+                let (u1, u2): (f64, f64) = (rng.random(), rng.random());
+                let z = (-2.0 * (1.0 - u1).ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+                (sigma * z - sigma * sigma / 2.0).exp()
+            })
+            .collect();
+        let expected = |m: f64| -> f64 {
+            frailty.iter().map(|f| 1.0 - q.iter().map(|qk| 1.0 - (m * qk * f).min(CAP)).product::<f64>()).sum()
+        };
+        let (mut lo, mut hi) = (0.0, 1.0);
+        while expected(hi) < rate * n as f64 {
+            hi *= 2.0;
+        }
+        for _ in 0..50 {
+            let m = 0.5 * (lo + hi);
+            if expected(m) < rate * n as f64 {
+                lo = m;
+            } else {
+                hi = m;
+            }
+        }
+        let m = 0.5 * (lo + hi);
+        let mut out = Vec::new();
+        for f in &frailty {
+            let own: Vec<bool> = q.iter().map(|qk| rng.random::<f64>() < (m * qk * f).min(CAP)).collect();
+            let mut captured = own.clone();
+            if referrals {
+                for (from, to, p) in REFERRALS {
+                    let u: f64 = rng.random();
+                    if own[from] && !captured[to] && u < p {
+                        captured[to] = true;
+                    }
+                }
+            }
+            let h =
+                captured.iter().enumerate().filter(|(_, c)| **c).map(|(k, _)| 1u32 << LIST_OF[k]).fold(0, |a, b| a | b);
+            if h != 0 {
+                out.push(h);
+            }
+        }
+        out
+    }
+}
+
+fn mechanisms(reps: usize, n: usize) -> Result<(), Box<dyn std::error::Error>> {
+    println!(
+        "Replica of the simulator's capture step in one homogeneous stratum: {n} persons, 17% seen \
+         without referrals, {reps} replicates; mean estimate / truth by stepwise (p < 0.02) and by the \
+         model with all two-way terms"
+    );
+    let cases = [
+        ("cross-border sexual, adult non-EU women", replica::CROSS_BORDER),
+        ("domestic sexual, adult Dutch women", replica::DOMESTIC),
+    ];
+    for (name, q) in cases {
+        println!("{name}:");
+        for (sigma, referrals) in [(0.0, false), (0.6, false), (0.0, true), (0.6, true)] {
+            // Per list set: sums of estimate / truth and counts of finite estimates.
+            let mut sums = [[0.0; 2]; 2];
+            let mut finite = [[0usize; 2]; 2];
+            let mut seen = 0.0;
+            let mut pooled: Vec<u32> = Vec::new();
+            for r in 0..reps {
+                let h = replica::histories(&q, n, 0.17, sigma, referrals, 1000 + r as u64);
+                seen += h.len() as f64 / n as f64;
+                pooled.extend(&h);
+                for (l, lists) in [Lists::Six, Lists::Merged].into_iter().enumerate() {
+                    let Some(t) = table(&h, lists) else { continue };
+                    let all_two_way = Method::Fixed(Model::new(pairs(t.k()), t.k())?);
+                    for (j, method) in [METHOD, all_two_way].iter().enumerate() {
+                        if let Some(e) = select(&t, method).ok().and_then(|s| s.fit.estimate) {
+                            sums[l][j] += e / n as f64;
+                            finite[l][j] += 1;
+                        }
+                    }
+                }
+            }
+            let m = |l: usize, j: usize| sums[l][j] / finite[l][j].max(1) as f64;
+            println!(
+                "  frailty sigma {sigma:.1}, referrals {:<3}: seen {:>4.1}% | 6 lists: stepwise {:.3}, all two-way {:.3} \
+                 | P+R+O merged: stepwise {:.3}, all two-way {:.3} | finite {:?} | λ PRO {:.2}, PKO {:.2}",
+                if referrals { "on" } else { "off" },
+                100.0 * seen / reps as f64,
+                m(0, 0),
+                m(0, 1),
+                m(1, 0),
+                m(1, 1),
+                finite,
+                three_way(&pooled, (n * reps) as f64, [0, 3, 4]),
+                three_way(&pooled, (n * reps) as f64, [0, 1, 4]),
+            );
+        }
+    }
     Ok(())
 }
 
@@ -346,6 +605,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             num(4).map(str::parse).transpose()?.unwrap_or(1.0),
             num(5).map(str::parse).transpose()?.unwrap_or(1),
         ),
-        _ => Err("usage: mse_coverage_sim coverage [RUNS] [BOOT] [YEAR] [SCALE] [SEED] | diagnose [SEED] [SCALE]".into()),
+        Some("mechanisms") => mechanisms(
+            num(1).map(str::parse).transpose()?.unwrap_or(50),
+            num(2).map(str::parse).transpose()?.unwrap_or(20_000),
+        ),
+        _ => Err("usage: mse_coverage_sim coverage [RUNS] [BOOT] [YEAR] [SCALE] [SEED] | diagnose [SEED] [SCALE] | mechanisms [REPS] [N]".into()),
     }
 }
