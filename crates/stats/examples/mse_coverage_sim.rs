@@ -138,13 +138,13 @@ fn year_data(sim: &Simulation, year: i32, scheme: Scheme) -> YearData {
     YearData { observed, truth: truth_by.values().sum(), masks, truth_by }
 }
 
-/// Stepwise estimate per stratum; the total is `None` when a stratum has no finite estimate.
-fn stratified_estimate(d: &YearData, lists: Lists) -> (Option<f64>, Vec<(String, Option<f64>)>) {
+/// Estimate per stratum; the total is `None` when a stratum has no finite estimate.
+fn stratified_estimate(d: &YearData, lists: Lists, choice: Choice) -> (Option<f64>, Vec<(String, Option<f64>)>) {
     let per: Vec<(String, Option<f64>)> = d
         .masks
         .iter()
         .map(|(k, m)| {
-            let e = table(m, lists).and_then(|t| select(&t, &METHOD).ok()).and_then(|s| s.fit.estimate);
+            let e = table(m, lists).and_then(|t| select(&t, &choice.method(&t)).ok()).and_then(|s| s.fit.estimate);
             (k.clone(), e)
         })
         .collect();
@@ -163,12 +163,13 @@ fn diagnose(seed: u64, scale: f64) -> Result<(), Box<dyn std::error::Error>> {
     let sim = simulate(&config(seed, 2012, 2022, scale))?;
     for lists in [Lists::Six, Lists::Merged] {
         println!(
-            "seed {seed}, scale {scale}, {}: per year, truth (active), observed, stepwise estimates (stratified: totals)",
+            "seed {seed}, scale {scale}, {}: per year, truth (active), observed, stepwise estimates (stratified: totals), \
+             all two-way + P,K,R,O saturated (PKRO; unstratified and by group)",
             lists.name()
         );
         println!(
-            "{:>4} {:>6} {:>5} {:>5} | {:>7} {:>7} {:>7} {:>7} | list totals | model (unstratified)",
-            "year", "truth", "obs", "obs%", "none", "group", "grp×NL", "fine"
+            "{:>4} {:>6} {:>5} {:>5} | {:>7} {:>7} {:>7} {:>7} | {:>7} {:>7} | list totals | stepwise model (unstratified)",
+            "year", "truth", "obs", "obs%", "none", "group", "grp×NL", "fine", "PKRO", "PKRO/gr"
         );
         for year in 2012..=2022 {
             let d = year_data(&sim, year, Scheme::None);
@@ -176,16 +177,18 @@ fn diagnose(seed: u64, scale: f64) -> Result<(), Box<dyn std::error::Error>> {
             let t = table(&all, lists).ok_or("no table")?;
             let sel = select(&t, &METHOD)?;
             let totals: Vec<f64> = (0..t.k()).map(|i| t.list_total(i)).collect();
-            let est = |s: Scheme| show(stratified_estimate(&year_data(&sim, year, s), lists).0);
+            let est = |s: Scheme, c: Choice| show(stratified_estimate(&year_data(&sim, year, s), lists, c).0);
             println!(
-                "{year:>4} {:>6} {:>5} {:>4.0}% | {:>7} {:>7} {:>7} {:>7} | {:?} | {}",
+                "{year:>4} {:>6} {:>5} {:>4.0}% | {:>7} {:>7} {:>7} {:>7} | {:>7} {:>7} | {:?} | {}",
                 d.truth,
                 d.observed,
                 100.0 * d.observed as f64 / d.truth as f64,
                 show(sel.fit.estimate),
-                est(Scheme::Group),
-                est(Scheme::GroupDutch),
-                est(Scheme::Fine),
+                est(Scheme::Group, Choice::Stepwise),
+                est(Scheme::GroupDutch, Choice::Stepwise),
+                est(Scheme::Fine, Choice::Stepwise),
+                est(Scheme::None, Choice::ReferralBlock),
+                est(Scheme::Group, Choice::ReferralBlock),
                 totals,
                 sel.fit.model.describe(t.lists()),
             );
@@ -193,7 +196,7 @@ fn diagnose(seed: u64, scale: f64) -> Result<(), Box<dyn std::error::Error>> {
         for year in [2012, 2016, 2019] {
             println!("{year}, by group: truth, observed, observed %, stepwise estimate, estimate / truth");
             let d = year_data(&sim, year, Scheme::Group);
-            let (_, per) = stratified_estimate(&d, lists);
+            let (_, per) = stratified_estimate(&d, lists, Choice::Stepwise);
             for (k, e) in per {
                 let truth = d.truth_by.get(&k).copied().unwrap_or(0);
                 let obs = d.masks.get(&k).map_or(0, Vec::len);
@@ -315,13 +318,29 @@ enum Choice {
     Stepwise,
     /// The model with every two-way term (no selection).
     AllTwoWay,
+    /// Every two-way term, and every higher-order term among the lists that refer to each other
+    /// in the simulator (P, K, R, O): the referral routes saturated.
+    ReferralBlock,
 }
 
 impl Choice {
-    fn method(self, k: usize) -> Method {
+    fn method(self, t: &CaptureTable) -> Method {
+        let k = t.k();
         match self {
             Choice::Stepwise => METHOD,
             Choice::AllTwoWay => Model::new(pairs(k), k).map_or(Method::Main, Method::Fixed),
+            Choice::ReferralBlock => {
+                let block: u32 = t
+                    .lists()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| ["P", "K", "R", "O"].contains(&l.as_str()))
+                    .map(|(i, _)| 1u32 << i)
+                    .sum();
+                let mut terms = pairs(k);
+                terms.extend((1..1u32 << k).filter(|&m| m & block == m && m.count_ones() >= 3));
+                Model::new(terms, k).map_or(Method::Main, Method::Fixed)
+            }
         }
     }
 
@@ -329,18 +348,23 @@ impl Choice {
         match self {
             Choice::Stepwise => "stepwise",
             Choice::AllTwoWay => "all two-way terms",
+            Choice::ReferralBlock => "all two-way + P,K,R,O saturated",
         }
     }
 }
 
 /// The designs compared: which lists, which strata, which model choice.
-const DESIGNS: [(Lists, Scheme, Choice); 6] = [
+///
+/// Stratified designs use stepwise in every stratum (the stratified bootstrap repeats one
+/// method in all strata, and a stratum may lack a list).
+const DESIGNS: [(Lists, Scheme, Choice); 7] = [
     (Lists::Six, Scheme::None, Choice::Stepwise),
     (Lists::Six, Scheme::Group, Choice::Stepwise),
     (Lists::Six, Scheme::GroupDutch, Choice::Stepwise),
     (Lists::Merged, Scheme::None, Choice::Stepwise),
     (Lists::Merged, Scheme::Group, Choice::Stepwise),
     (Lists::Merged, Scheme::None, Choice::AllTwoWay),
+    (Lists::Six, Scheme::None, Choice::ReferralBlock),
 ];
 
 /// Coverage tallies of one design.
@@ -372,7 +396,7 @@ fn coverage(runs: usize, reps: usize, year: i32, scale: f64, seed0: u64) -> Resu
             if scheme == Scheme::None {
                 let all: Vec<u32> = d.masks.values().flatten().copied().collect();
                 let fit = table(&all, lists).and_then(|t| {
-                    let method = choice.method(t.k());
+                    let method = choice.method(&t);
                     select(&t, &method).ok().map(|s| (t, s.fit, method))
                 });
                 match &fit {
@@ -390,7 +414,7 @@ fn coverage(runs: usize, reps: usize, year: i32, scale: f64, seed0: u64) -> Resu
                     }
                 }
             } else {
-                let Some(total) = stratified_estimate(&d, lists).0 else {
+                let Some(total) = stratified_estimate(&d, lists, choice).0 else {
                     tally.bca.add(None, truth);
                     continue;
                 };
@@ -553,8 +577,8 @@ fn mechanisms(reps: usize, n: usize) -> Result<(), Box<dyn std::error::Error>> {
         println!("{name}:");
         for (sigma, referrals) in [(0.0, false), (0.6, false), (0.0, true), (0.6, true)] {
             // Per list set: sums of estimate / truth and counts of finite estimates.
-            let mut sums = [[0.0; 2]; 2];
-            let mut finite = [[0usize; 2]; 2];
+            let mut sums = [[0.0; 3]; 2];
+            let mut finite = [[0usize; 3]; 2];
             let mut seen = 0.0;
             let mut pooled: Vec<u32> = Vec::new();
             for r in 0..reps {
@@ -563,8 +587,8 @@ fn mechanisms(reps: usize, n: usize) -> Result<(), Box<dyn std::error::Error>> {
                 pooled.extend(&h);
                 for (l, lists) in [Lists::Six, Lists::Merged].into_iter().enumerate() {
                     let Some(t) = table(&h, lists) else { continue };
-                    let all_two_way = Method::Fixed(Model::new(pairs(t.k()), t.k())?);
-                    for (j, method) in [METHOD, all_two_way].iter().enumerate() {
+                    let methods = [Choice::Stepwise, Choice::AllTwoWay, Choice::ReferralBlock].map(|c| c.method(&t));
+                    for (j, method) in methods.iter().enumerate() {
                         if let Some(e) = select(&t, method).ok().and_then(|s| s.fit.estimate) {
                             sums[l][j] += e / n as f64;
                             finite[l][j] += 1;
@@ -574,12 +598,13 @@ fn mechanisms(reps: usize, n: usize) -> Result<(), Box<dyn std::error::Error>> {
             }
             let m = |l: usize, j: usize| sums[l][j] / finite[l][j].max(1) as f64;
             println!(
-                "  frailty sigma {sigma:.1}, referrals {:<3}: seen {:>4.1}% | 6 lists: stepwise {:.3}, all two-way {:.3} \
-                 | P+R+O merged: stepwise {:.3}, all two-way {:.3} | finite {:?} | λ PRO {:.2}, PKO {:.2}",
+                "  frailty sigma {sigma:.1}, referrals {:<3}: seen {:>4.1}% | 6 lists: stepwise {:.3}, all two-way {:.3}, \
+                 + PKRO saturated {:.3} | P+R+O merged: stepwise {:.3}, all two-way {:.3} | finite {:?} | λ PRO {:.2}, PKO {:.2}",
                 if referrals { "on" } else { "off" },
                 100.0 * seen / reps as f64,
                 m(0, 0),
                 m(0, 1),
+                m(0, 2),
                 m(1, 0),
                 m(1, 1),
                 finite,
