@@ -3,22 +3,27 @@
 //! ```text
 //! cargo run --release -p zicht-stats --example mse_coverage_sim -- coverage [RUNS] [BOOT] [YEAR] [SCALE] [SEED]
 //! cargo run --release -p zicht-stats --example mse_coverage_sim -- diagnose [SEED] [SCALE]
+//! cargo run --release -p zicht-stats --example mse_coverage_sim -- mechanisms [REPS] [N]
 //! ```
 //!
 //! `coverage` (defaults 200 runs, 200 bootstrap replicates, year 2016, scale 1, first seed 1):
 //! every run simulates a register with its own seed (`SEED + run`, the year alone, no decoy
-//! events), builds the 2^6 − 1 capture table of the year from the simulator's truth lists (P K I
-//! R O Z: perfect linkage, so only the estimator is on trial) and compares the estimates and the
-//! 95% intervals with the true number of victims active in the year:
-//!
-//! - unstratified: stepwise selection (p < 0.02), the BCa bootstrap with the selection repeated,
-//!   the profile-likelihood interval and SparseMSE's log-normal interval of the selected model;
-//! - stratified by victim group, and by victim group × Dutch/non-Dutch: stepwise in every stratum,
-//!   the total the sum, the BCa interval of the total by the stratified bootstrap
-//!   ([`stratified::bootstrap_by_stratum`]); a list without cases in a stratum is dropped there.
+//! events), builds the capture table of the year from the simulator's truth lists (P K I R O Z:
+//! perfect linkage, so only the estimator is on trial) and compares the estimates and the 95%
+//! intervals with the true number of victims active in the year, for the designs in [`DESIGNS`]:
+//! six lists or P+R+O merged; unstratified or stratified by victim group (and by group ×
+//! Dutch/non-Dutch); stepwise selection (p < 0.02), all two-way terms, or all two-way terms plus
+//! every higher-order term among P, K, R, O. Unstratified designs get the BCa bootstrap (model
+//! choice repeated), the profile-likelihood and SparseMSE's log-normal interval; stratified ones
+//! the stratified BCa bootstrap of the total ([`stratified::bootstrap_by_stratum`]). A list without
+//! cases in a stratum is dropped there.
 //!
 //! `diagnose` (defaults seed 1, scale 1) simulates 2012–2022 once and prints, per year and per
-//! victim group, the truth, the observed and the estimates, to locate the bias.
+//! victim group, the truth, the observed and the estimates, and the pairwise odds ratios and
+//! three-way interactions of the lists over the whole true population, to locate the bias.
+//!
+//! `mechanisms` (defaults 50 replicates of 20,000 persons) replays the simulator's capture step
+//! in one homogeneous stratum with the frailty and the referrals switched on and off.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -226,8 +231,8 @@ fn odds_ratios(sim: &Simulation, year: i32) {
         "\n{year}: odds ratio of lists i and j over the whole true population: pooled / Mantel–Haenszel over fine strata"
     );
     let mut line = String::new();
-    for i in 0..6 {
-        for j in i + 1..6 {
+    for (i, name_i) in LISTS.iter().enumerate() {
+        for (j, name_j) in LISTS.iter().enumerate().skip(i + 1) {
             let cells = |m: &[u32], n: f64| {
                 let a = m.iter().filter(|&&h| h & (1 << i) != 0 && h & (1 << j) != 0).count() as f64;
                 let b = m.iter().filter(|&&h| h & (1 << i) != 0 && h & (1 << j) == 0).count() as f64;
@@ -247,7 +252,7 @@ fn odds_ratios(sim: &Simulation, year: i32) {
                 num += a * dd / n;
                 den += b * c / n;
             }
-            line.push_str(&format!("{}{}: {:.1}/{:.1}  ", LISTS[i], LISTS[j], pooled, num / den));
+            line.push_str(&format!("{name_i}{name_j}: {pooled:.1}/{:.1}  ", num / den));
         }
     }
     println!("{line}");
@@ -566,8 +571,8 @@ mod replica {
 fn mechanisms(reps: usize, n: usize) -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "Replica of the simulator's capture step in one homogeneous stratum: {n} persons, 17% seen \
-         without referrals, {reps} replicates; mean estimate / truth by stepwise (p < 0.02) and by the \
-         model with all two-way terms"
+         without referrals, {reps} replicates; mean estimate / truth by stepwise (p < 0.02), the model \
+         with all two-way terms, and that model plus every higher-order term among P, K, R, O"
     );
     let cases = [
         ("cross-border sexual, adult non-EU women", replica::CROSS_BORDER),
@@ -596,10 +601,12 @@ fn mechanisms(reps: usize, n: usize) -> Result<(), Box<dyn std::error::Error>> {
                     }
                 }
             }
-            let m = |l: usize, j: usize| sums[l][j] / finite[l][j].max(1) as f64;
+            let m = |l: usize, j: usize| {
+                if finite[l][j] == 0 { "-".to_string() } else { format!("{:.3}", sums[l][j] / finite[l][j] as f64) }
+            };
             println!(
-                "  frailty sigma {sigma:.1}, referrals {:<3}: seen {:>4.1}% | 6 lists: stepwise {:.3}, all two-way {:.3}, \
-                 + PKRO saturated {:.3} | P+R+O merged: stepwise {:.3}, all two-way {:.3} | finite {:?} | λ PRO {:.2}, PKO {:.2}",
+                "  frailty sigma {sigma:.1}, referrals {:<3}: seen {:>4.1}% | 6 lists: stepwise {}, all two-way {}, \
+                 + PKRO saturated {} | P+R+O merged: stepwise {}, all two-way {} | finite {:?} | λ PRO {:.2}, PKO {:.2}",
                 if referrals { "on" } else { "off" },
                 100.0 * seen / reps as f64,
                 m(0, 0),
