@@ -287,6 +287,20 @@ struct Tally {
     covered: usize,
     below: usize,
     above: usize,
+    /// Intervals without a finite upper limit.
+    unbounded: usize,
+    /// Finite upper limits over the truth.
+    upper: Vec<f64>,
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => 0.5 * (v[n / 2 - 1] + v[n / 2]),
+    }
 }
 
 impl Tally {
@@ -294,6 +308,10 @@ impl Tally {
         self.runs += 1;
         let Some((lo, hi)) = interval else { return };
         self.finite += 1;
+        match hi {
+            Some(h) => self.upper.push(h / truth),
+            None => self.unbounded += 1,
+        }
         if hi.is_some_and(|h| h < truth) {
             self.below += 1;
         } else if lo.is_none_or(|l| l > truth) {
@@ -305,13 +323,16 @@ impl Tally {
 
     fn line(&self, name: &str) -> String {
         format!(
-            "{name:<52} {:>5.1}%  ({} of {} runs; interval below the truth {}, above {}, no interval {})",
+            "{name:<52} {:>5.1}%  ({} of {} runs; interval below the truth {}, above {}, no interval {}; \
+             no finite upper limit {}, median upper limit / truth {:.2})",
             100.0 * self.covered as f64 / self.runs.max(1) as f64,
             self.covered,
             self.runs,
             self.below,
             self.above,
-            self.runs - self.finite
+            self.runs - self.finite,
+            self.unbounded,
+            median(&self.upper),
         )
     }
 }
@@ -360,16 +381,17 @@ impl Choice {
 
 /// The designs compared: which lists, which strata, which model choice.
 ///
-/// Stratified designs use stepwise in every stratum (the stratified bootstrap repeats one
-/// method in all strata, and a stratum may lack a list).
-const DESIGNS: [(Lists, Scheme, Choice); 7] = [
+/// Stratified designs apply the same model choice in every stratum; a fixed model gets no
+/// stratified interval when the strata do not all have the same lists.
+const DESIGNS: [(Lists, Scheme, Choice); 8] = [
     (Lists::Six, Scheme::None, Choice::Stepwise),
     (Lists::Six, Scheme::Group, Choice::Stepwise),
     (Lists::Six, Scheme::GroupDutch, Choice::Stepwise),
+    (Lists::Six, Scheme::None, Choice::AllTwoWay),
+    (Lists::Six, Scheme::None, Choice::ReferralBlock),
     (Lists::Merged, Scheme::None, Choice::Stepwise),
     (Lists::Merged, Scheme::Group, Choice::Stepwise),
     (Lists::Merged, Scheme::None, Choice::AllTwoWay),
-    (Lists::Six, Scheme::None, Choice::ReferralBlock),
 ];
 
 /// Coverage tallies of one design.
@@ -378,8 +400,8 @@ struct DesignTally {
     bca: Tally,
     profile: Tally,
     lognormal: Tally,
-    sum_ratio: f64,
-    finite: usize,
+    /// Estimate / truth of the runs with a finite estimate.
+    ratios: Vec<f64>,
 }
 
 fn coverage(runs: usize, reps: usize, year: i32, scale: f64, seed0: u64) -> Result<(), Box<dyn std::error::Error>> {
@@ -406,8 +428,7 @@ fn coverage(runs: usize, reps: usize, year: i32, scale: f64, seed0: u64) -> Resu
                 });
                 match &fit {
                     Some((t, f, method)) if f.estimate.is_some() => {
-                        tally.sum_ratio += f.estimate.unwrap_or(0.0) / truth;
-                        tally.finite += 1;
+                        tally.ratios.push(f.estimate.unwrap_or(0.0) / truth);
                         tally.bca.add(bootstrap(t, method, &opts).ok().map(|b| (b.low, b.high)), truth);
                         tally.profile.add(profile_interval(t, f, 0.95).ok(), truth);
                         tally.lognormal.add(f.lognormal_interval(0.95).map(|(l, h)| (Some(l), Some(h))), truth);
@@ -423,12 +444,17 @@ fn coverage(runs: usize, reps: usize, year: i32, scale: f64, seed0: u64) -> Resu
                     tally.bca.add(None, truth);
                     continue;
                 };
-                tally.sum_ratio += total / truth;
-                tally.finite += 1;
+                tally.ratios.push(total / truth);
                 let tables: Option<Vec<CaptureTable>> = d.masks.values().map(|m| table(m, lists)).collect();
                 let interval = tables.and_then(|tables| {
+                    // One method for all strata: a fixed model needs the same lists everywhere.
+                    let method = match choice {
+                        Choice::Stepwise => METHOD,
+                        _ if tables.iter().all(|t| t.lists() == tables[0].lists()) => choice.method(&tables[0]),
+                        _ => return None,
+                    };
                     let st = StratifiedTable { strata: d.masks.keys().cloned().collect(), tables };
-                    stratified::bootstrap_by_stratum(&st, &METHOD, &opts).ok().map(|b| (b.low, b.high))
+                    stratified::bootstrap_by_stratum(&st, &method, &opts).ok().map(|b| (b.low, b.high))
                 });
                 tally.bca.add(interval, truth);
             }
@@ -452,16 +478,17 @@ fn coverage(runs: usize, reps: usize, year: i32, scale: f64, seed0: u64) -> Resu
     for (&(lists, scheme, choice), t) in DESIGNS.iter().zip(&tallies) {
         let name = format!("{}, {}, {}", lists.name(), scheme.name(), choice.name());
         println!(
-            "{name}: mean estimate / truth {:.3} ({} runs with a finite estimate)",
-            t.sum_ratio / t.finite.max(1) as f64,
-            t.finite
+            "{name}: estimate / truth mean {:.3}, median {:.3} ({} runs with a finite estimate)",
+            t.ratios.iter().sum::<f64>() / t.ratios.len().max(1) as f64,
+            median(&t.ratios),
+            t.ratios.len()
         );
         if scheme == Scheme::None {
             println!("{}", t.bca.line("  BCa bootstrap (model choice repeated)"));
             println!("{}", t.profile.line("  profile likelihood (selected model)"));
             println!("{}", t.lognormal.line("  log-normal (SparseMSE, selected model)"));
         } else {
-            println!("{}", t.bca.line("  stratified BCa bootstrap (stepwise per stratum)"));
+            println!("{}", t.bca.line(&format!("  stratified BCa bootstrap ({} per stratum)", choice.name())));
         }
     }
     println!("wall time {:.1} s (simulation {:.1} s)", start.elapsed().as_secs_f64(), sim_time);
