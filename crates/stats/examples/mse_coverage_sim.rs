@@ -598,8 +598,9 @@ mod replica {
 fn mechanisms(reps: usize, n: usize) -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "Replica of the simulator's capture step in one homogeneous stratum: {n} persons, 17% seen \
-         without referrals, {reps} replicates; mean estimate / truth by stepwise (p < 0.02), the model \
-         with all two-way terms, and that model plus every higher-order term among P, K, R, O"
+         without referrals, {reps} replicates; mean estimate / truth (coverage of the 95% profile \
+         interval) by stepwise (p < 0.02), the model with all two-way terms, and that model plus every \
+         higher-order term among P, K, R, O"
     );
     let cases = [
         ("cross-border sexual, adult non-EU women", replica::CROSS_BORDER),
@@ -611,6 +612,8 @@ fn mechanisms(reps: usize, n: usize) -> Result<(), Box<dyn std::error::Error>> {
             // Per list set: sums of estimate / truth and counts of finite estimates.
             let mut sums = [[0.0; 3]; 2];
             let mut finite = [[0usize; 3]; 2];
+            // Runs whose 95% profile-likelihood interval covers the truth.
+            let mut covered = [[0usize; 3]; 2];
             let mut seen = 0.0;
             let mut pooled: Vec<u32> = Vec::new();
             for r in 0..reps {
@@ -621,15 +624,29 @@ fn mechanisms(reps: usize, n: usize) -> Result<(), Box<dyn std::error::Error>> {
                     let Some(t) = table(&h, lists) else { continue };
                     let methods = [Choice::Stepwise, Choice::AllTwoWay, Choice::ReferralBlock].map(|c| c.method(&t));
                     for (j, method) in methods.iter().enumerate() {
-                        if let Some(e) = select(&t, method).ok().and_then(|s| s.fit.estimate) {
-                            sums[l][j] += e / n as f64;
-                            finite[l][j] += 1;
+                        let Ok(sel) = select(&t, method) else { continue };
+                        let Some(e) = sel.fit.estimate else { continue };
+                        sums[l][j] += e / n as f64;
+                        finite[l][j] += 1;
+                        if let Ok((lo, hi)) = profile_interval(&t, &sel.fit, 0.95)
+                            && lo.is_some_and(|lo| lo <= n as f64)
+                            && hi.is_none_or(|hi| hi >= n as f64)
+                        {
+                            covered[l][j] += 1;
                         }
                     }
                 }
             }
             let m = |l: usize, j: usize| {
-                if finite[l][j] == 0 { "-".to_string() } else { format!("{:.3}", sums[l][j] / finite[l][j] as f64) }
+                if finite[l][j] == 0 {
+                    "-".to_string()
+                } else {
+                    format!(
+                        "{:.3} ({:.0}%)",
+                        sums[l][j] / finite[l][j] as f64,
+                        100.0 * covered[l][j] as f64 / reps as f64
+                    )
+                }
             };
             println!(
                 "  frailty sigma {sigma:.1}, referrals {:<3}: seen {:>4.1}% | 6 lists: stepwise {}, all two-way {}, \
