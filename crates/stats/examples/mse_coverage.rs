@@ -10,8 +10,8 @@
 //! whether each 95% interval (BCa bootstrap with the selection repeated, profile likelihood and
 //! SparseMSE's log-normal interval of the selected model) covers the true population size.
 //!
-//! This generator is a stand-in for `zicht-sim`, which was being built at the same time; once it
-//! exists the study should draw its registers from there.
+//! This checks the intervals when the log-linear model holds. The study on registers drawn from
+//! `zicht-sim` is `mse_coverage_sim` (docs/benchmarks.md, "MSE coverage on the simulator").
 
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
