@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use unicode_normalization::UnicodeNormalization;
@@ -99,18 +99,21 @@ const PARTICLES: &[&str] = &[
 /// The match keys of an identity with a birth date: keyed digests (HMAC-SHA256 under the pseudonym
 /// key, domain-separated from the pseudonym) of coarser renderings of the identity, the hashed
 /// match-key approach of the UK Office for National Statistics (ONS 2013, *Matching anonymous
-/// data*). Registers drop particles and second given names; a statistical report keeps only
-/// digests, so the pseudonym of a slightly different rendering never meets its person again. The
-/// keys are (a) all name tokens without particles and the birth date, (b) the first given-name token,
-/// the family-name tokens without particles, and the birth date. `None` without a birth date (a
-/// name alone is shared by many people) or without both name parts for key (b).
+/// data*). Registers drop particles and second given names and swap day and month; a statistical
+/// report keeps only digests, so the pseudonym of a slightly different rendering never meets its
+/// person again. Both keys take the birth year and the day and month in either order; key (a) all
+/// name tokens without particles, key (b) the first given-name token and the family-name tokens
+/// without particles. `None` without a birth date (a name alone is shared by many people) or
+/// without both name parts for key (b).
 pub fn match_keys(
     key: &PseudonymKey,
     given_names: &str,
     family_name: &str,
     birth_date: Option<NaiveDate>,
 ) -> Option<[Pseudonym; 2]> {
-    let date = birth_date?.format("%Y-%m-%d").to_string();
+    let b = birth_date?;
+    let (lo, hi) = (b.month().min(b.day()), b.month().max(b.day()));
+    let date = format!("{:04}|{lo:02}-{hi:02}", b.year());
     let keep = |t: &String| !PARTICLES.contains(&t.as_str());
     let given = name_tokens(given_names);
     let family: Vec<String> = name_tokens(family_name).into_iter().filter(keep).collect();
@@ -129,7 +132,7 @@ pub fn match_keys(
         out.copy_from_slice(&mac.finalize().into_bytes());
         Pseudonym(out)
     };
-    Some([digest(b"zicht match key a v1\x00", &all), digest(b"zicht match key b v1\x00", &first)])
+    Some([digest(b"zicht match key a v2\x00", &all), digest(b"zicht match key b v2\x00", &first)])
 }
 
 /// Folds one name to ASCII lower-case alphanumerics: NFKD, combining marks dropped, the rest
@@ -191,6 +194,10 @@ mod tests {
         // Another person, another birth date, no birth date.
         assert_ne!(full[1], match_keys(&key, "Maud", "Jansen", d).unwrap()[1]);
         assert_ne!(full[1], match_keys(&key, "Maud", "van Leeuwen", NaiveDate::from_ymd_opt(2007, 6, 26)).unwrap()[1]);
+        // Day and month swapped by a register: the same keys.
+        let d2 = NaiveDate::from_ymd_opt(2007, 3, 11);
+        let swapped = NaiveDate::from_ymd_opt(2007, 11, 3);
+        assert_eq!(match_keys(&key, "Maud", "Leeuwen", d2), match_keys(&key, "Maud", "Leeuwen", swapped));
         assert_eq!(match_keys(&key, "Maud", "van Leeuwen", None), None);
         assert_eq!(match_keys(&key, "", "van Leeuwen", d), None);
     }
