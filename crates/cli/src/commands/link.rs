@@ -44,9 +44,9 @@ pub struct LinkArgs {
 /// blocking rule), the name (particles dropped, token subsets, Jaro–Winkler / Monge–Elkan levels),
 /// the birth date (exact / swapped / one edit / bare year / same year levels), sex and nationality.
 /// Candidate pairs share a citizen or document number; or a birth date and the initial of the
-/// family or of the given name (a birth date alone makes blocks of thousands where registers
-/// default unknown days to 1 January); or the whole name and the birth year (catches day/month
-/// errors).
+/// family or of the given name, or both initials in either order (a register that swaps given and
+/// family name); a birth date alone makes blocks of thousands where registers default unknown days
+/// to 1 January; or the whole name and the birth year (catches day/month errors).
 ///
 /// EM trains on rules that each leave some fields free to disagree (as Splink does): never on a
 /// single low-cardinality field such as sex, whose block is half the register, and not on the
@@ -67,6 +67,7 @@ pub fn spec() -> LinkSpec {
             BlockingRule::on(&["document_number"]),
             BlockingRule::on(&["birth_date", "family_initial"]),
             BlockingRule::on(&["birth_date", "given_initial"]),
+            BlockingRule::on(&["birth_date", "initials"]),
             BlockingRule::on(&["name", "birth_year"]),
         ],
     );
@@ -153,6 +154,11 @@ pub async fn link_store(
         };
         let family_initial = initial(identity.and_then(|i| i.family_name.as_deref()));
         let given_initial = initial(identity.and_then(|i| i.given_names.as_deref()));
+        // Both initials in either order: a register that swaps given and family name keeps the pair.
+        let initials = match (&given_initial, &family_initial) {
+            (Some(g), Some(f)) => Some(if g <= f { format!("{g}{f}") } else { format!("{f}{g}") }),
+            _ => None,
+        };
         let values: Vec<Option<&str>> = columns
             .iter()
             .map(|c| match c.as_str() {
@@ -170,6 +176,7 @@ pub async fn link_store(
                 "document_number" => identity.and_then(|i| i.document_number.as_deref()),
                 "family_initial" => family_initial.as_deref(),
                 "given_initial" => given_initial.as_deref(),
+                "initials" => initials.as_deref(),
                 _ => None,
             })
             .collect();
