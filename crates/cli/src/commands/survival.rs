@@ -4,6 +4,7 @@
 //! Also home of the small CSV reader shared by `zicht cif` and `zicht cox`: it validates every
 //! field and names file, line, field and rule in its messages.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -46,17 +47,38 @@ pub struct Args {
     pub json: bool,
 }
 
-/// The columns a command needs from a CSV file, kept as raw bytes (one buffer per column, so ten
-/// million rows stay small), with enough to name the line of any row in messages.
+mod fast_csv;
+
+/// The columns a command needs from a CSV file: numbers parsed once into f64 columns, labels kept
+/// as raw bytes (one buffer per column, so ten million rows stay small), with enough to name the
+/// line of any row in messages.
+///
+/// Plain files (no quotes, one record per line) are parsed in parallel by a fast path
+/// ([`fast_csv`]); anything else, and any error, goes through the `csv` crate, whose reading
+/// defines the results and the messages.
 #[derive(Debug)]
 pub struct Table {
     pub file: String,
+    path: PathBuf,
+    wanted: Vec<String>,
+    labels: Vec<String>,
     header: Vec<String>,
-    columns: HashMap<String, Column>,
+    columns: HashMap<String, Data>,
     rows: usize,
     /// (row, line) where the line numbering jumps (records spanning several lines); row r is on
     /// line `line + (r - row)` of the last entry with `row <= r`.
     line_marks: Vec<(usize, u64)>,
+}
+
+#[derive(Debug)]
+enum Data {
+    Text(Column),
+    /// From the fast path: every field a finite number; `integers` when every one was written as
+    /// an integer (so codes can be read from the values).
+    Numbers {
+        values: Vec<f64>,
+        integers: bool,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -78,7 +100,62 @@ fn trim(b: &[u8]) -> &[u8] {
 
 impl Table {
     /// Reads the named columns of the file (all must exist); errors name the file and line.
-    pub fn read(path: &Path, wanted: &[&str]) -> anyhow::Result<Self> {
+    /// `labels` (a subset of `wanted`) are the columns used as categories (groups, strata,
+    /// clusters): their text is kept as written.
+    pub fn read(path: &Path, wanted: &[&str], labels: &[&str]) -> anyhow::Result<Self> {
+        if let Some(t) = Self::read_fast(path, wanted, labels) {
+            return Ok(t);
+        }
+        Self::read_csv(path, wanted, labels)
+    }
+
+    fn new(path: &Path, wanted: &[&str], labels: &[&str], header: Vec<String>) -> Self {
+        Self {
+            file: path.display().to_string(),
+            path: path.to_path_buf(),
+            wanted: wanted.iter().map(|s| s.to_string()).collect(),
+            labels: labels.iter().map(|s| s.to_string()).collect(),
+            header,
+            columns: HashMap::new(),
+            rows: 0,
+            line_marks: vec![(0, 2)],
+        }
+    }
+
+    /// The fast path, or `None` when the file needs the `csv` crate (or has an error to report).
+    fn read_fast(path: &Path, wanted: &[&str], labels: &[&str]) -> Option<Self> {
+        let bytes = std::fs::read(path).ok()?;
+        let nl = bytes.iter().position(|&b| b == b'\n')?;
+        let header = fast_csv::header(&bytes[..nl])?;
+        let mut table = Self::new(path, wanted, labels, header);
+        let mut picks: Vec<(usize, fast_csv::Kind)> = Vec::new();
+        let mut names: Vec<&str> = Vec::new();
+        for &name in wanted {
+            let c = table.header.iter().position(|h| h == name)?;
+            if !names.contains(&name) {
+                let kind = if labels.contains(&name) { fast_csv::Kind::Label } else { fast_csv::Kind::Number };
+                picks.push((c, kind));
+                names.push(name);
+            }
+        }
+        let (rows, cols) = fast_csv::parse(&bytes[nl + 1..], table.header.len(), &picks)?;
+        drop(bytes);
+        if rows == 0 {
+            return None;
+        }
+        table.rows = rows;
+        for (name, col) in names.into_iter().zip(cols) {
+            let data = match col {
+                fast_csv::Parsed::Numbers { values, integers } => Data::Numbers { values, integers },
+                fast_csv::Parsed::Text { bytes, ends } => Data::Text(Column { bytes, ends }),
+            };
+            table.columns.insert(name.to_string(), data);
+        }
+        Some(table)
+    }
+
+    /// Reads the file with the `csv` crate, keeping every wanted column as text.
+    fn read_csv(path: &Path, wanted: &[&str], labels: &[&str]) -> anyhow::Result<Self> {
         let file = path.display().to_string();
         let mut rdr = csv::ReaderBuilder::new()
             .flexible(false)
@@ -90,7 +167,7 @@ impl Table {
             .iter()
             .map(|s| s.trim().to_string())
             .collect();
-        let mut table = Self { file, header, columns: HashMap::new(), rows: 0, line_marks: vec![(0, 2)] };
+        let mut table = Self::new(path, wanted, labels, header);
         let mut picks: Vec<(usize, String)> = Vec::new();
         for &name in wanted {
             let c = table.column(name)?;
@@ -120,9 +197,17 @@ impl Table {
             return Err(bad_input(format!("{}: no data rows", table.file)));
         }
         for ((_, name), col) in picks.into_iter().zip(cols) {
-            table.columns.insert(name, col);
+            table.columns.insert(name, Data::Text(col));
         }
         Ok(table)
+    }
+
+    /// The same columns read again by the `csv` crate, for the exact message of an error the
+    /// fast path's numbers cannot name (e.g. the text of a bad code).
+    fn reread(&self) -> anyhow::Result<Self> {
+        let wanted: Vec<&str> = self.wanted.iter().map(String::as_str).collect();
+        let labels: Vec<&str> = self.labels.iter().map(String::as_str).collect();
+        Self::read_csv(&self.path, &wanted, &labels)
     }
 
     /// The line of data row `i` (0-based) in the file.
@@ -139,7 +224,7 @@ impl Table {
         })
     }
 
-    fn col(&self, name: &str) -> anyhow::Result<&Column> {
+    fn col(&self, name: &str) -> anyhow::Result<&Data> {
         self.columns.get(name).ok_or_else(|| anyhow::anyhow!("column '{name}' was not read"))
     }
 
@@ -148,8 +233,11 @@ impl Table {
     }
 
     /// A numeric column; every value must be a finite number.
-    pub fn numbers(&self, name: &str) -> anyhow::Result<Vec<f64>> {
-        let col = self.col(name)?;
+    pub fn numbers(&self, name: &str) -> anyhow::Result<Cow<'_, [f64]>> {
+        let col = match self.col(name)? {
+            Data::Numbers { values, .. } => return Ok(Cow::Borrowed(values)),
+            Data::Text(col) => col,
+        };
         (0..self.rows)
             .map(|i| {
                 let v = col.get(i);
@@ -165,11 +253,12 @@ impl Table {
                     ))),
                 }
             })
-            .collect()
+            .collect::<anyhow::Result<Vec<f64>>>()
+            .map(Cow::Owned)
     }
 
     /// A time column: present, finite and not negative.
-    pub fn times(&self, name: &str) -> anyhow::Result<Vec<f64>> {
+    pub fn times(&self, name: &str) -> anyhow::Result<Cow<'_, [f64]>> {
         let v = self.numbers(name)?;
         if let Some(i) = v.iter().position(|&t| t < 0.0) {
             return Err(bad_input(format!("{}: time {} is negative (times must be >= 0)", self.where_(i, name), v[i])));
@@ -177,9 +266,32 @@ impl Table {
         Ok(v)
     }
 
+    /// An event indicator column: 1 = event (true), 0 = censored (false).
+    pub fn events(&self, name: &str) -> anyhow::Result<Vec<bool>> {
+        if let Data::Numbers { values, integers: true } = self.col(name)?
+            && values.iter().all(|&v| v == 0.0 || v == 1.0)
+        {
+            return Ok(values.iter().map(|&v| v == 1.0).collect());
+        }
+        Ok(self
+            .codes(name, |x| x == 0 || x == 1, "event must be 0 = censored or 1 = event")?
+            .into_iter()
+            .map(|x| x == 1)
+            .collect())
+    }
+
     /// An integer code column restricted to `allowed`, described by `rule` in messages.
     pub fn codes(&self, name: &str, allowed: impl Fn(i64) -> bool, rule: &str) -> anyhow::Result<Vec<i64>> {
-        let col = self.col(name)?;
+        let col = match self.col(name)? {
+            Data::Text(col) => col,
+            Data::Numbers { values, integers } => {
+                // Integers up to 2^53 are exact in f64, so `as i64` gives the written value.
+                if *integers && values.iter().all(|&v| allowed(v as i64)) {
+                    return Ok(values.iter().map(|&v| v as i64).collect());
+                }
+                return self.reread()?.codes(name, allowed, rule);
+            }
+        };
         (0..self.rows)
             .map(|i| {
                 let v = col.get(i);
@@ -199,7 +311,10 @@ impl Table {
     /// A categorical column as indices 0..k into the sorted labels (numerically when all labels
     /// are numbers). Missing values are errors.
     pub fn categories(&self, name: &str) -> anyhow::Result<(Vec<usize>, Vec<String>)> {
-        let col = self.col(name)?;
+        let col = match self.col(name)? {
+            Data::Text(col) => col,
+            Data::Numbers { .. } => return self.reread()?.categories(name),
+        };
         let mut index: HashMap<&[u8], usize> = HashMap::new();
         let mut first: Vec<&[u8]> = Vec::new();
         let mut raw = Vec::with_capacity(self.rows);
@@ -304,14 +419,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut wanted = vec![args.time.as_str(), args.event.as_str()];
     wanted.extend(args.group.as_deref());
     wanted.extend(args.strata.as_deref());
-    let table = Table::read(&args.data, &wanted)?;
+    let labels: Vec<&str> = args.group.iter().chain(&args.strata).map(String::as_str).collect();
+    let table = Table::read(&args.data, &wanted, &labels)?;
     let time = table.times(&args.time)?;
     let strata = args.strata.as_deref().map(|c| table.categories(c)).transpose()?.map(|x| x.0);
-    let event: Vec<bool> = table
-        .codes(&args.event, |x| x == 0 || x == 1, "event must be 0 = censored or 1 = event")?
-        .into_iter()
-        .map(|x| x == 1)
-        .collect();
+    let event = table.events(&args.event)?;
     for &t in &args.at {
         if !t.is_finite() || t < 0.0 {
             return Err(bad_input(format!("--at {t}: times must be finite and >= 0")));
@@ -331,10 +443,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut out = Output { groups: Vec::new(), at: Vec::new(), logrank: None };
     let mut fits: Vec<(String, KaplanMeier)> = Vec::new();
     for (g, label) in labels.iter().enumerate() {
-        let idx: Vec<usize> = (0..time.len()).filter(|&i| group[i] == g).collect();
-        let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
-        let e: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
-        let km = kaplan_meier(&t, &e, conf, 0.95).map_err(|e| table.lib_error(e))?;
+        let km = if labels.len() == 1 {
+            kaplan_meier(&time, &event, conf, 0.95)
+        } else {
+            let idx: Vec<usize> = (0..time.len()).filter(|&i| group[i] == g).collect();
+            let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
+            let e: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
+            kaplan_meier(&t, &e, conf, 0.95)
+        }
+        .map_err(|e| table.lib_error(e))?;
         if km.events == 0 {
             eprintln!(
                 "warning: {}: group '{label}' has no events: its survival stays 1 and its median is undefined",
