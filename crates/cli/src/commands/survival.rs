@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::Serialize;
-use zicht_stats::survival::{ConfType, KaplanMeier, SurvivalError, kaplan_meier, log_rank};
+use zicht_stats::survival::{ConfType, KaplanMeier, SurvivalError, kaplan_meier, kaplan_meier_counts, log_rank};
 
 use crate::exit::bad_input;
 
@@ -124,32 +124,18 @@ impl Table {
 
     /// The fast path, or `None` when the file needs the `csv` crate (or has an error to report).
     fn read_fast(path: &Path, wanted: &[&str], labels: &[&str]) -> Option<Self> {
-        let bytes = std::fs::read(path).ok()?;
-        let nl = bytes.iter().position(|&b| b == b'\n')?;
-        let header = fast_csv::header(&bytes[..nl])?;
-        let mut table = Self::new(path, wanted, labels, header);
-        let mut picks: Vec<(usize, fast_csv::Kind)> = Vec::new();
-        let mut names: Vec<&str> = Vec::new();
-        for &name in wanted {
-            let c = table.header.iter().position(|h| h == name)?;
-            if !names.contains(&name) {
-                let kind = if labels.contains(&name) { fast_csv::Kind::Label } else { fast_csv::Kind::Number };
-                picks.push((c, kind));
-                names.push(name);
-            }
-        }
-        let (rows, cols) = fast_csv::parse(&bytes[nl + 1..], table.header.len(), &picks)?;
-        drop(bytes);
-        if rows == 0 {
+        let read = fast_csv::read(path, wanted, labels)?;
+        if read.rows == 0 {
             return None;
         }
-        table.rows = rows;
-        for (name, col) in names.into_iter().zip(cols) {
+        let mut table = Self::new(path, wanted, labels, read.header);
+        table.rows = read.rows;
+        for (name, col) in read.columns {
             let data = match col {
                 fast_csv::Parsed::Numbers { values, integers } => Data::Numbers { values, integers },
                 fast_csv::Parsed::Text { bytes, ends } => Data::Text(Column { bytes, ends }),
             };
-            table.columns.insert(name.to_string(), data);
+            table.columns.insert(name, data);
         }
         Some(table)
     }
@@ -416,6 +402,22 @@ struct Output {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if args.group.is_none()
+        && args.strata.is_none()
+        && let Some(counts) = fast_csv::km_counts(&args.data, &args.time, &args.event)
+    {
+        // One curve from a plain file: counted while reading, no rows kept (the same curve as
+        // from the rows, bit for bit: `kaplan_meier_counts`).
+        let file = args.data.display().to_string();
+        check_options(&args)?;
+        let conf = ConfType::parse(&args.conf).context("confidence type")?;
+        if counts.n_event.iter().all(|&d| d == 0.0) {
+            return Err(no_events(&file, &args.event));
+        }
+        let km = kaplan_meier_counts(&counts.time, &counts.n_event, &counts.n_censor, conf, 0.95)
+            .map_err(|e| bad_input(format!("{file}: {e}")))?;
+        return report(&args, &file, vec![("all".to_string(), km)], None);
+    }
     let mut wanted = vec![args.time.as_str(), args.event.as_str()];
     wanted.extend(args.group.as_deref());
     wanted.extend(args.strata.as_deref());
@@ -424,23 +426,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let time = table.times(&args.time)?;
     let strata = args.strata.as_deref().map(|c| table.categories(c)).transpose()?.map(|x| x.0);
     let event = table.events(&args.event)?;
-    for &t in &args.at {
-        if !t.is_finite() || t < 0.0 {
-            return Err(bad_input(format!("--at {t}: times must be finite and >= 0")));
-        }
-    }
+    check_options(&args)?;
     let conf = ConfType::parse(&args.conf).context("confidence type")?;
     let (group, labels) = match &args.group {
         Some(g) => table.categories(g)?,
         None => (vec![0; time.len()], vec!["all".to_string()]),
     };
     if !event.iter().any(|&e| e) {
-        return Err(bad_input(format!(
-            "{}: column '{}' has no events (all 0): nothing to estimate",
-            table.file, args.event
-        )));
+        return Err(no_events(&table.file, &args.event));
     }
-    let mut out = Output { groups: Vec::new(), at: Vec::new(), logrank: None };
     let mut fits: Vec<(String, KaplanMeier)> = Vec::new();
     for (g, label) in labels.iter().enumerate() {
         let km = if labels.len() == 1 {
@@ -452,18 +446,42 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             kaplan_meier(&t, &e, conf, 0.95)
         }
         .map_err(|e| table.lib_error(e))?;
+        fits.push((label.clone(), km));
+    }
+    let logrank = if labels.len() > 1 {
+        let lr = log_rank(&time, &event, &group, strata.as_deref()).map_err(|e| table.lib_error(e))?;
+        Some(Test { chi2: lr.chi2, df: lr.df, p: lr.p })
+    } else {
+        None
+    };
+    report(&args, &table.file, fits, logrank)
+}
+
+fn check_options(args: &Args) -> anyhow::Result<()> {
+    for &t in &args.at {
+        if !t.is_finite() || t < 0.0 {
+            return Err(bad_input(format!("--at {t}: times must be finite and >= 0")));
+        }
+    }
+    Ok(())
+}
+
+fn no_events(file: &str, column: &str) -> anyhow::Error {
+    bad_input(format!("{file}: column '{column}' has no events (all 0): nothing to estimate"))
+}
+
+/// Prints the curves (and the log-rank test) as JSON or as tables.
+fn report(args: &Args, file: &str, fits: Vec<(String, KaplanMeier)>, logrank: Option<Test>) -> anyhow::Result<()> {
+    let mut out = Output { groups: Vec::new(), at: Vec::new(), logrank };
+    for (label, km) in &fits {
         if km.events == 0 {
-            eprintln!(
-                "warning: {}: group '{label}' has no events: its survival stays 1 and its median is undefined",
-                table.file
-            );
+            eprintln!("warning: {file}: group '{label}' has no events: its survival stays 1 and its median is undefined");
         }
         for &at in &args.at {
             let point = km.at(at).map_err(|_| {
                 bad_input(format!(
-                    "--at {at}: beyond the last observed time {} of group '{label}' in {} (the curve is not estimated there)",
+                    "--at {at}: beyond the last observed time {} of group '{label}' in {file} (the curve is not estimated there)",
                     km.last_time(),
-                    table.file
                 ))
             })?;
             out.at.push(At {
@@ -494,11 +512,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             })
             .collect();
         out.groups.push(Group { group: label.clone(), n: km.n, events: km.events, median: km.median().0, table: rows });
-        fits.push((label.clone(), km));
-    }
-    if labels.len() > 1 {
-        let lr = log_rank(&time, &event, &group, strata.as_deref()).map_err(|e| table.lib_error(e))?;
-        out.logrank = Some(Test { chi2: lr.chi2, df: lr.df, p: lr.p });
     }
     if args.json {
         println!("{}", serde_json::to_string(&out)?);

@@ -5,6 +5,9 @@
 //! one is wanted — returns `None` and the caller re-reads the file with the `csv` crate, whose
 //! messages name the line and field. So the fast path changes speed, never results or messages.
 
+use std::io::Read as _;
+use std::path::Path;
+
 use rayon::prelude::*;
 
 /// How a wanted column is kept.
@@ -37,54 +40,192 @@ pub(super) fn header(line: &[u8]) -> Option<Vec<String>> {
     Some(s.split(',').map(|f| f.trim().to_string()).collect())
 }
 
-/// Parses the data lines `body` (everything after the header line) of a file with `ncols` fields
-/// per record, keeping the columns `picks` (index, kind) in that order. Returns the number of
-/// rows and the columns, or `None` when the full reader must be used.
-pub(super) fn parse(body: &[u8], ncols: usize, picks: &[(usize, Kind)]) -> Option<(usize, Vec<Parsed>)> {
-    // Chunks of about 4 MB ending at line ends: enough of them to keep both cores busy when one
-    // is taken away by another process for a while.
-    let target = (body.len() / (4 * rayon::current_num_threads().max(1))).clamp(1 << 16, 4 << 20);
+/// The fast path's result: the header, the number of data rows and the wanted columns in the
+/// order of `wanted` (without repeats).
+#[derive(Debug)]
+pub(super) struct Read {
+    pub header: Vec<String>,
+    pub rows: usize,
+    pub columns: Vec<(String, Parsed)>,
+}
+
+/// Bytes read from the file at a time: the block buffer is reused, so only it and the columns
+/// themselves take fresh memory (page faults on fresh pages cost as much as the parsing here).
+const BLOCK: usize = 8 << 20;
+/// Bytes per parallel piece of a block: a piece's numbers stay in the core's cache until copied.
+const PIECE: usize = 1 << 20;
+
+/// Reads the file at `path` if it is plain; `None` when it must be read by the `csv` crate
+/// (including any I/O problem or a missing column, so that reader reports it in its words).
+/// `labels` (a subset of `wanted`) are kept as text, the other wanted columns as numbers.
+pub(super) fn read(path: &Path, wanted: &[&str], labels: &[&str]) -> Option<Read> {
+    struct State {
+        ncols: usize,
+        picks: Vec<(usize, Kind)>,
+        names: Vec<String>,
+        out: Vec<Parsed>,
+        scratch: Vec<Chunk>,
+        rows: usize,
+    }
+    let (header, st) = blocks(
+        path,
+        |header| {
+            let mut st =
+                State { ncols: header.len(), picks: vec![], names: vec![], out: vec![], scratch: vec![], rows: 0 };
+            for &name in wanted {
+                let c = header.iter().position(|h| h == name)?;
+                if !st.names.iter().any(|n| n == name) {
+                    st.picks.push((c, if labels.contains(&name) { Kind::Label } else { Kind::Number }));
+                    st.names.push(name.to_string());
+                }
+            }
+            st.out = st.picks.iter().map(|&(_, kind)| Parsed::empty(kind, 0)).collect();
+            Some(st)
+        },
+        |st, block| {
+            st.rows += parse_block(block, st.ncols, &st.picks, &mut st.scratch, &mut st.out)?;
+            Some(())
+        },
+    )?;
+    Some(Read { header, rows: st.rows, columns: st.names.into_iter().zip(st.out).collect() })
+}
+
+/// Reads a plain file block by block: `on_header` gets the header's names and makes the state,
+/// `on_block` each run of whole data lines in file order. Returns the header and the state, or
+/// `None` when either gives up or the file cannot be read.
+fn blocks<S>(
+    path: &Path,
+    on_header: impl FnOnce(&[String]) -> Option<S>,
+    mut on_block: impl FnMut(&mut S, &[u8]) -> Option<()>,
+) -> Option<(Vec<String>, S)> {
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + PIECE);
+    let mut eof = false;
+    let mut target = BLOCK;
+    let nl = loop {
+        if let Some(k) = buf.iter().position(|&b| b == b'\n') {
+            break k;
+        }
+        if eof {
+            return None;
+        }
+        target = target.max(2 * buf.len());
+        eof = fill(&mut file, &mut buf, target)?;
+    };
+    let header = header(&buf[..nl])?;
+    let mut state = on_header(&header)?;
+    buf.drain(..=nl);
+    loop {
+        if !eof && buf.len() < target {
+            eof = fill(&mut file, &mut buf, target)?;
+        }
+        let cut = if eof {
+            buf.len()
+        } else {
+            match buf.iter().rposition(|&b| b == b'\n') {
+                Some(k) => k + 1,
+                None => {
+                    target *= 2; // a line longer than a block
+                    continue;
+                }
+            }
+        };
+        on_block(&mut state, &buf[..cut])?;
+        buf.drain(..cut);
+        if eof && buf.is_empty() {
+            break;
+        }
+    }
+    Some((header, state))
+}
+
+/// Piece boundaries of a block: about `PIECE` bytes each, ending at line ends.
+fn pieces(block: &[u8]) -> Vec<usize> {
     let mut bounds = vec![0];
     let mut pos = 0;
-    while pos < body.len() {
-        let mut end = (pos + target).min(body.len());
-        if end < body.len() {
-            end = match body[end..].iter().position(|&b| b == b'\n') {
+    while pos < block.len() {
+        let mut end = (pos + PIECE).min(block.len());
+        if end < block.len() {
+            end = match block[end..].iter().position(|&b| b == b'\n') {
                 Some(k) => end + k + 1,
-                None => body.len(),
+                None => block.len(),
             };
         }
         bounds.push(end);
         pos = end;
     }
-    let parts: Vec<Option<Chunk>> =
-        bounds.par_windows(2).map(|w| parse_chunk(&body[w[0]..w[1]], ncols, picks)).collect();
-    let parts: Vec<Chunk> = parts.into_iter().collect::<Option<_>>()?;
-    let rows: usize = parts.iter().map(|p| p.rows).sum();
-    let mut out: Vec<Parsed> = picks
-        .iter()
-        .map(|&(_, kind)| match kind {
-            Kind::Number => Parsed::Numbers { values: Vec::with_capacity(rows), integers: true },
-            Kind::Label => Parsed::Text { bytes: Vec::new(), ends: Vec::with_capacity(rows) },
-        })
-        .collect();
-    for part in parts {
-        for (o, p) in out.iter_mut().zip(part.cols) {
+    bounds
+}
+
+/// Appends up to `target - buf.len()` bytes of the file; `Some(true)` at the end of the file.
+fn fill(file: &mut std::fs::File, buf: &mut Vec<u8>, target: usize) -> Option<bool> {
+    let want = target.saturating_sub(buf.len()).max(1);
+    let got = file.take(want as u64).read_to_end(buf).ok()?;
+    Some(got < want)
+}
+
+/// Parses whole lines in pieces in parallel and appends them to `out` in file order.
+fn parse_block(
+    block: &[u8],
+    ncols: usize,
+    picks: &[(usize, Kind)],
+    scratch: &mut Vec<Chunk>,
+    out: &mut [Parsed],
+) -> Option<usize> {
+    let bounds = pieces(block);
+    let pieces = bounds.len() - 1;
+    while scratch.len() < pieces {
+        scratch.push(Chunk { rows: 0, cols: picks.iter().map(|&(_, kind)| Parsed::empty(kind, 0)).collect() });
+    }
+    let ok = scratch[..pieces]
+        .par_iter_mut()
+        .zip(bounds.par_windows(2))
+        .map(|(chunk, w)| parse_chunk(&block[w[0]..w[1]], ncols, picks, chunk))
+        .all(|ok| ok);
+    if !ok {
+        return None;
+    }
+    let mut rows = 0;
+    for chunk in &scratch[..pieces] {
+        rows += chunk.rows;
+        for (o, p) in out.iter_mut().zip(&chunk.cols) {
             match (o, p) {
                 (Parsed::Numbers { values, integers }, Parsed::Numbers { values: v, integers: i }) => {
-                    values.extend_from_slice(&v);
+                    values.extend_from_slice(v);
                     *integers &= i;
                 }
                 (Parsed::Text { bytes, ends }, Parsed::Text { bytes: b, ends: e }) => {
                     let base = bytes.len();
-                    bytes.extend_from_slice(&b);
+                    bytes.extend_from_slice(b);
                     ends.extend(e.iter().map(|&x| x + base));
                 }
                 _ => unreachable!("a chunk keeps each column in the kind asked for"),
             }
         }
     }
-    Some((rows, out))
+    Some(rows)
+}
+
+impl Parsed {
+    fn empty(kind: Kind, capacity: usize) -> Self {
+        match kind {
+            Kind::Number => Self::Numbers { values: Vec::with_capacity(capacity), integers: true },
+            Kind::Label => Self::Text { bytes: Vec::new(), ends: Vec::with_capacity(capacity) },
+        }
+    }
+
+    fn clear(&mut self) {
+        match self {
+            Self::Numbers { values, integers } => {
+                values.clear();
+                *integers = true;
+            }
+            Self::Text { bytes, ends } => {
+                bytes.clear();
+                ends.clear();
+            }
+        }
+    }
 }
 
 struct Chunk {
@@ -102,21 +243,84 @@ const SPECIAL: [bool; 256] = {
     t
 };
 
-fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)]) -> Option<Chunk> {
+/// Parses the whole lines of `chunk` into `out` (cleared first); false when the file needs the
+/// `csv` crate.
+fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)], out: &mut Chunk) -> bool {
     const SKIP: usize = usize::MAX;
     let mut slot = vec![SKIP; ncols];
     for (k, &(c, _)) in picks.iter().enumerate() {
         slot[c] = k;
     }
-    let first_line = chunk.iter().position(|&b| b == b'\n').unwrap_or(chunk.len()) + 1;
-    let guess = chunk.len() / first_line + 16;
-    let mut cols: Vec<Parsed> = picks
-        .iter()
-        .map(|&(_, kind)| match kind {
-            Kind::Number => Parsed::Numbers { values: Vec::with_capacity(guess), integers: true },
-            Kind::Label => Parsed::Text { bytes: Vec::new(), ends: Vec::with_capacity(guess) },
-        })
-        .collect();
+    out.cols.iter_mut().for_each(Parsed::clear);
+    let cols = &mut out.cols;
+    let rows = fields(chunk, ncols, |field, f| {
+        let k = if field == END_OF_LINE { SKIP } else { slot[field] };
+        if k == SKIP {
+            return true;
+        }
+        match &mut cols[k] {
+            Parsed::Numbers { values, integers } => {
+                let Some((v, int)) = number(f) else {
+                    return false;
+                };
+                values.push(v);
+                *integers &= int;
+            }
+            Parsed::Text { bytes, ends } => {
+                bytes.extend_from_slice(f);
+                ends.push(bytes.len());
+            }
+        }
+        true
+    });
+    match rows {
+        Some(r) => {
+            out.rows = r;
+            true
+        }
+        None => false,
+    }
+}
+
+/// The position of the first byte at or after `i` that is special (`,` `\n` `\r` `"`), or the
+/// length of `chunk`. Eight bytes at a time (SWAR: a byte equal to c is a zero byte of x ^ c,
+/// found exactly by the carry-free test of Mycroft's "has zero byte"), so the scan does not take
+/// a mispredicted branch per byte.
+#[inline]
+fn next_special(chunk: &[u8], mut i: usize) -> usize {
+    const LO7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    #[inline]
+    fn zero_bytes(y: u64) -> u64 {
+        !(((y & LO7) + LO7) | y | LO7)
+    }
+    while i + 8 <= chunk.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&chunk[i..i + 8]);
+        let x = u64::from_le_bytes(w);
+        let m = zero_bytes(x ^ (ONES * u64::from(b','))) | zero_bytes(x ^ (ONES * u64::from(b'\n')))
+            | zero_bytes(x ^ (ONES * u64::from(b'\r')))
+            | zero_bytes(x ^ (ONES * u64::from(b'"')));
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < chunk.len() && !SPECIAL[chunk[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
+/// The field index `fields` passes after the last field of each line.
+const END_OF_LINE: usize = usize::MAX;
+
+/// Splits the whole lines of `chunk` into trimmed fields and calls `f(index, bytes)` for each,
+/// then `f(END_OF_LINE, &[])` at each line end. Returns the number of lines, or `None` when `f`
+/// returns false or the chunk needs the `csv` crate: a quote, a lone carriage return, a blank
+/// line (the csv crate skips it and line numbers shift), a line without `ncols` fields.
+#[inline]
+fn fields(chunk: &[u8], ncols: usize, mut f: impl FnMut(usize, &[u8]) -> bool) -> Option<usize> {
     let mut rows = 0;
     let mut field = 0;
     let mut start = 0;
@@ -124,13 +328,10 @@ fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)]) -> Option<Ch
     let n = chunk.len();
     let mut i = 0;
     while i <= n {
+        i = next_special(chunk, i);
         // Past the end acts as a final line terminator (the last line may lack one).
         let b = if i < n { chunk[i] } else { b'\n' };
-        if i < n && !SPECIAL[b as usize] {
-            i += 1;
-            continue;
-        }
-        let mut end = i;
+        let end = i;
         match b {
             b'"' => return None,
             b'\r' => {
@@ -146,41 +347,178 @@ fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)]) -> Option<Ch
             break; // the chunk ended with a line terminator
         }
         if b != b',' && field == 0 && end == line_start {
-            return None; // a blank line: the csv crate skips it and line numbers shift
-        }
-        if field >= ncols {
             return None;
         }
-        let k = slot[field];
-        if k != SKIP {
-            let f = chunk[start..end].trim_ascii();
-            match &mut cols[k] {
-                Parsed::Numbers { values, integers } => {
-                    let (v, int) = number(f)?;
-                    values.push(v);
-                    *integers &= int;
-                }
-                Parsed::Text { bytes, ends } => {
-                    bytes.extend_from_slice(f);
-                    ends.push(bytes.len());
-                }
-            }
+        if field >= ncols || !f(field, chunk[start..end].trim_ascii()) {
+            return None;
         }
         if b == b',' {
             field += 1;
         } else {
-            if field + 1 != ncols {
+            if field + 1 != ncols || !f(END_OF_LINE, &[]) {
                 return None;
             }
             rows += 1;
             field = 0;
             line_start = i + 1;
         }
-        end = i + 1;
-        start = end;
+        start = i + 1;
         i += 1;
     }
-    Some(Chunk { rows, cols })
+    Some(rows)
+}
+
+/// Kaplan–Meier input counted while reading: the distinct times in increasing order with their
+/// numbers of events and censorings.
+#[derive(Debug)]
+pub(super) struct Counts {
+    pub time: Vec<f64>,
+    pub n_event: Vec<f64>,
+    pub n_censor: Vec<f64>,
+}
+
+/// Times are counted on a dense grid of this many steps of 10^-scale.
+const GRID: u64 = 1 << 22;
+
+/// Counts events and censorings per distinct time without keeping the rows: for a plain file
+/// whose times are non-negative decimals with at most `scale` decimals (the most seen in the first
+/// lines) that fit a grid of `GRID` steps of 10^-scale, and whose event codes are written `0` or `1`.
+/// A time's grid index is its digits as an integer (scaled to `scale` decimals), so counting is a
+/// single pass with no sort, and the time is rebuilt exactly: index / 10^scale is the same
+/// correctly rounded division as [`number`] does on the written digits. `None` otherwise (the
+/// caller then reads the columns).
+pub(super) fn km_counts(path: &Path, time: &str, event: &str) -> Option<Counts> {
+    struct State {
+        ncols: usize,
+        tc: usize,
+        ec: usize,
+        scale: Option<usize>,
+        grid: Vec<[u32; 2]>,
+    }
+    let (_, st) = blocks(
+        path,
+        |header| {
+            let tc = header.iter().position(|h| h == time)?;
+            let ec = header.iter().position(|h| h == event)?;
+            if tc == ec {
+                return None;
+            }
+            Some(State { ncols: header.len(), tc, ec, scale: None, grid: Vec::new() })
+        },
+        |st, block| {
+            let scale = match st.scale {
+                Some(s) => s,
+                None => *st.scale.insert(sample_scale(block, st.tc)),
+            };
+            let bounds = pieces(block);
+            let grid = bounds
+                .par_windows(2)
+                .try_fold(Vec::new, |mut grid, w| {
+                    count_piece(&block[w[0]..w[1]], st.ncols, st.tc, st.ec, scale, &mut grid)?;
+                    Some(grid)
+                })
+                .try_reduce(Vec::new, merge)?;
+            st.grid = merge(std::mem::take(&mut st.grid), grid)?;
+            Some(())
+        },
+    )?;
+    let scale = st.scale?;
+    let mut out = Counts { time: Vec::new(), n_event: Vec::new(), n_censor: Vec::new() };
+    for (k, &[c, d]) in st.grid.iter().enumerate() {
+        if c + d > 0 {
+            out.time.push(k as f64 / POW10[scale]);
+            out.n_event.push(f64::from(d));
+            out.n_censor.push(f64::from(c));
+        }
+    }
+    (!out.time.is_empty()).then_some(out)
+}
+
+/// Adds two grids of [censorings, events] counts; `None` on overflow.
+fn merge(mut a: Vec<[u32; 2]>, b: Vec<[u32; 2]>) -> Option<Vec<[u32; 2]>> {
+    if a.len() < b.len() {
+        return merge(b, a);
+    }
+    for (x, y) in a.iter_mut().zip(&b) {
+        x[0] = x[0].checked_add(y[0])?;
+        x[1] = x[1].checked_add(y[1])?;
+    }
+    Some(a)
+}
+
+/// The most decimals of the time field in the first lines of the first block (at most 22).
+fn sample_scale(block: &[u8], tc: usize) -> usize {
+    block
+        .split(|&b| b == b'\n')
+        .take(1000)
+        .filter_map(|line| line.split(|&b| b == b',').nth(tc))
+        .map(|f| {
+            let f = f.trim_ascii();
+            f.iter().position(|&b| b == b'.').map_or(0, |d| f.len() - d - 1)
+        })
+        .max()
+        .unwrap_or(0)
+        .min(22)
+}
+
+fn count_piece(chunk: &[u8], ncols: usize, tc: usize, ec: usize, scale: usize, grid: &mut Vec<[u32; 2]>) -> Option<()> {
+    let (mut key, mut ev) = (0usize, 0usize);
+    fields(chunk, ncols, |field, f| {
+        if field == tc {
+            match grid_index(f, scale) {
+                Some(k) => key = k,
+                None => return false,
+            }
+        } else if field == ec {
+            ev = match f {
+                b"0" => 0,
+                b"1" => 1,
+                _ => return false,
+            };
+        } else if field == END_OF_LINE {
+            if key >= grid.len() {
+                grid.resize((key + 1).next_power_of_two().min(GRID as usize), [0, 0]);
+            }
+            grid[key][ev] += 1;
+        }
+        true
+    })?;
+    Some(())
+}
+
+/// The grid index of a time written `digits[.digits]` with at most `scale` decimals: its digits
+/// as an integer, times 10^(scale - decimals); `None` for anything else or off the grid.
+#[inline]
+fn grid_index(f: &[u8], scale: usize) -> Option<usize> {
+    let mut m: u64 = 0;
+    let mut nd = 0usize;
+    let mut frac = 0usize;
+    let mut dot = false;
+    for &c in f {
+        let d = c.wrapping_sub(b'0');
+        if d < 10 {
+            m = m * 10 + u64::from(d);
+            if m >= GRID {
+                return None;
+            }
+            nd += 1;
+            frac += usize::from(dot);
+        } else if c == b'.' && !dot {
+            dot = true;
+        } else {
+            return None;
+        }
+    }
+    if nd == 0 || frac > scale {
+        return None;
+    }
+    for _ in frac..scale {
+        m *= 10;
+        if m >= GRID {
+            return None;
+        }
+    }
+    Some(m as usize)
 }
 
 /// 10^k for k = 0..=22, all exact in f64.
@@ -293,38 +631,70 @@ mod tests {
         }
     }
 
+    fn read_str(body: &[u8], wanted: &[&str], labels: &[&str]) -> Option<Read> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.csv");
+        std::fs::write(&path, body).unwrap();
+        read(&path, wanted, labels)
+    }
+
     #[test]
     fn plain_files_parse_and_odd_ones_fall_back() {
-        let picks = [(0, Kind::Number), (2, Kind::Label)];
-        let (rows, cols) = parse(b"1.5,x,a\n2, y ,b \r\n3,z,c", 3, &picks).unwrap();
-        assert_eq!(rows, 3);
-        match &cols[0] {
-            Parsed::Numbers { values, integers } => {
+        let r = read_str(b"t,skip,g\n1.5,x,a\n2, y ,b \r\n3,z,c", &["t", "g", "t"], &["g"]).unwrap();
+        assert_eq!(r.rows, 3);
+        assert_eq!(r.header, ["t", "skip", "g"]);
+        assert_eq!(r.columns.len(), 2);
+        match &r.columns[0] {
+            (name, Parsed::Numbers { values, integers }) => {
+                assert_eq!(name, "t");
                 assert_eq!(values, &[1.5, 2.0, 3.0]);
                 assert!(!integers);
             }
-            Parsed::Text { .. } => panic!("numbers expected"),
+            _ => panic!("numbers expected"),
         }
-        match &cols[1] {
+        match &r.columns[1].1 {
             Parsed::Text { bytes, ends } => {
                 assert_eq!(bytes, b"abc");
                 assert_eq!(ends, &[1, 2, 3]);
             }
             Parsed::Numbers { .. } => panic!("text expected"),
         }
-        assert!(parse(b"1,x,a\n", 3, &picks).is_some());
         for odd in [
-            &b"1,x,a\n\n2,y,b\n"[..], // blank line
-            b"1,\"x\",a\n",           // quote
-            b"1,x,a\r2,y,b\n",        // lone carriage return
-            b"1,x\n",                 // too few fields
-            b"1,x,a,4\n",             // too many
-            b"NA,x,a\n",              // not a number
-            b",x,a\n",                // empty number
+            &b"t,skip,g\n1,x,a\n\n2,y,b\n"[..], // blank line
+            b"t,skip,g\n1,\"x\",a\n",           // quote
+            b"t,skip,g\n1,x,a\r2,y,b\n",        // lone carriage return
+            b"t,skip,g\n1,x\n",                 // too few fields
+            b"t,skip,g\n1,x,a,4\n",             // too many
+            b"t,skip,g\nNA,x,a\n",              // not a number
+            b"t,skip,g\n,x,a\n",                // empty number
+            b"\"t\",skip,g\n1,x,a\n",           // quoted header
+            b"t,skip,g",                        // no line end after the header
         ] {
-            assert!(parse(odd, 3, &picks).is_none(), "{}", String::from_utf8_lossy(odd));
+            assert!(read_str(odd, &["t", "g"], &["g"]).is_none(), "{}", String::from_utf8_lossy(odd));
         }
+        assert!(read_str(b"t,skip,g\n1,x,a\n", &["nope"], &[]).is_none());
         assert_eq!(header(b"time, event ,x\r"), Some(vec!["time".into(), "event".into(), "x".into()]));
         assert_eq!(header(b"\"time\",event"), None);
+    }
+
+    #[test]
+    fn lines_across_block_and_piece_boundaries_are_read_in_order() {
+        // ~20 MB: several blocks, many pieces, lines of varying length, last line unterminated.
+        let mut body = b"i,pad,code\n".to_vec();
+        let n = 700_000usize;
+        for i in 0..n {
+            let pad = "p".repeat(i % 37);
+            body.extend_from_slice(format!("{i},{pad},{}", i % 3).as_bytes());
+            if i + 1 < n {
+                body.extend_from_slice(if i % 5 == 0 { b"\r\n" } else { b"\n" });
+            }
+        }
+        let r = read_str(&body, &["i", "code"], &[]).unwrap();
+        assert_eq!(r.rows, n);
+        let Parsed::Numbers { values, integers } = &r.columns[0].1 else { panic!("numbers expected") };
+        assert!(integers);
+        assert!(values.iter().enumerate().all(|(i, &v)| v == i as f64));
+        let Parsed::Numbers { values, .. } = &r.columns[1].1 else { panic!("numbers expected") };
+        assert!(values.iter().enumerate().all(|(i, &v)| v == (i % 3) as f64));
     }
 }
