@@ -339,24 +339,27 @@ fn fast_and_csv_readers_agree() {
         let x = ((state >> 30) % 1000) as f64 / 100.0 - 5.0;
         let g = if (state >> 40) % 2 == 0 { "a" } else { "b" };
         rows.push_str(&format!("{time},{},{x},{g}\n", u8::from(event)));
-        if i == 1500 {
-            rows.push_str("7.12345,1,0.5,a\n"); // more decimals than the first lines had
-        }
     }
+    // counted while reading (one curve), parsed into columns, read by the csv crate
     let plain = write(&dir, "plain.csv", &format!("time,event,x,g\n{rows}"));
     let quoted = write(&dir, "quoted.csv", &format!("\"time\",event,x,g\n{rows}"));
+    // a late time with more decimals than the first lines had: counting gives up, columns it is
+    let late = format!("{rows}7.12345,1,0.5,a\n");
+    let late_plain = write(&dir, "late.csv", &format!("time,event,x,g\n{late}"));
+    let late_quoted = write(&dir, "late_quoted.csv", &format!("\"time\",event,x,g\n{late}"));
     let short: String = rows.lines().take(1000).map(|l| format!("{l}\r\n")).collect();
     let crlf = write(&dir, "crlf.csv", &format!("time,event,x,g\r\n{short}"));
     let crlf_quoted = write(&dir, "crlf_quoted.csv", &format!("\"time\",event,x,g\r\n{short}"));
     let plus = write(&dir, "plus.csv", &format!("time,event,x,g\n{}", rows.replacen(",1,", ",+1,", 1)));
     let km = |f: &str| stdout(&["survival", f, "--time", "time", "--event", "event", "--at", "1,5", "--json"]);
-    let by_group =
-        |f: &str| stdout(&["survival", f, "--time", "time", "--event", "event", "--group", "g", "--json"]);
+    let by_group = |f: &str| stdout(&["survival", f, "--time", "time", "--event", "event", "--group", "g", "--json"]);
     let cox = |f: &str| {
         stdout(&["cox", f, "--time", "time", "--event", "event", "--covariates", "x", "--strata", "g", "--json"])
     };
     assert_eq!(km(&plain), km(&quoted));
     assert_eq!(km(&plus), km(&quoted));
+    assert_eq!(km(&late_plain), km(&late_quoted));
+    assert_ne!(km(&late_plain), km(&plain));
     assert_eq!(km(&crlf), km(&crlf_quoted));
     assert_eq!(by_group(&plain), by_group(&quoted));
     assert_eq!(cox(&plain), cox(&quoted));

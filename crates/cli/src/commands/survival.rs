@@ -475,7 +475,9 @@ fn report(args: &Args, file: &str, fits: Vec<(String, KaplanMeier)>, logrank: Op
     let mut out = Output { groups: Vec::new(), at: Vec::new(), logrank };
     for (label, km) in &fits {
         if km.events == 0 {
-            eprintln!("warning: {file}: group '{label}' has no events: its survival stays 1 and its median is undefined");
+            eprintln!(
+                "warning: {file}: group '{label}' has no events: its survival stays 1 and its median is undefined"
+            );
         }
         for &at in &args.at {
             let point = km.at(at).map_err(|_| {

@@ -298,7 +298,8 @@ fn next_special(chunk: &[u8], mut i: usize) -> usize {
         let mut w = [0u8; 8];
         w.copy_from_slice(&chunk[i..i + 8]);
         let x = u64::from_le_bytes(w);
-        let m = zero_bytes(x ^ (ONES * u64::from(b','))) | zero_bytes(x ^ (ONES * u64::from(b'\n')))
+        let m = zero_bytes(x ^ (ONES * u64::from(b',')))
+            | zero_bytes(x ^ (ONES * u64::from(b'\n')))
             | zero_bytes(x ^ (ONES * u64::from(b'\r')))
             | zero_bytes(x ^ (ONES * u64::from(b'"')));
         if m != 0 {
