@@ -936,8 +936,9 @@ fn concordance(prep: &Prepared, eta: &[f64]) -> f64 {
             let mut tree = Fenwick::new(nranks);
             let mut count = vec![0i64; nranks];
             let mut in_set = 0i64;
-            let mut by_start: Vec<usize> = (0..m).collect();
+            let mut by_start: Vec<usize> = Vec::new();
             if start.is_some() {
+                by_start = (0..m).collect();
                 by_start.sort_unstable_by(|&a, &b| start_of(rows[a]).total_cmp(&start_of(rows[b])).then(a.cmp(&b)));
             }
             let (mut c, mut d, mut tx) = (0u64, 0u64, 0u64);

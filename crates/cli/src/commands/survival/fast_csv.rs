@@ -93,10 +93,10 @@ pub(super) fn read(path: &Path, wanted: &[&str], labels: &[&str]) -> Option<Read
 /// Reads a plain file block by block: `on_header` gets the header's names and makes the state,
 /// `on_block` each run of whole data lines in file order. Returns the header and the state, or
 /// `None` when either gives up or the file cannot be read.
-fn blocks<S>(
+fn blocks<S: Send>(
     path: &Path,
     on_header: impl FnOnce(&[String]) -> Option<S>,
-    mut on_block: impl FnMut(&mut S, &[u8]) -> Option<()>,
+    mut on_block: impl FnMut(&mut S, &[u8]) -> Option<()> + Send,
 ) -> Option<(Vec<String>, S)> {
     let mut file = std::fs::File::open(path).ok()?;
     let mut buf: Vec<u8> = Vec::with_capacity(BLOCK + PIECE);
@@ -115,6 +115,8 @@ fn blocks<S>(
     let header = header(&buf[..nl])?;
     let mut state = on_header(&header)?;
     buf.drain(..=nl);
+    // Double buffering: the next block is read while this one is parsed.
+    let mut next: Vec<u8> = Vec::with_capacity(BLOCK + PIECE);
     loop {
         if !eof && buf.len() < target {
             eof = fill(&mut file, &mut buf, target)?;
@@ -130,8 +132,17 @@ fn blocks<S>(
                 }
             }
         };
-        on_block(&mut state, &buf[..cut])?;
-        buf.drain(..cut);
+        let (parsed, read) = rayon::join(
+            || on_block(&mut state, &buf[..cut]),
+            || {
+                next.clear();
+                next.extend_from_slice(&buf[cut..]);
+                if eof { Some(true) } else { fill(&mut file, &mut next, target) }
+            },
+        );
+        parsed?;
+        eof = read?;
+        std::mem::swap(&mut buf, &mut next);
         if eof && buf.is_empty() {
             break;
         }
