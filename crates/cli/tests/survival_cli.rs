@@ -328,16 +328,16 @@ fn fast_and_csv_readers_agree() {
     let dir = tempfile::tempdir().unwrap();
     let mut rows = String::new();
     let mut state = 7u64;
-    for i in 0..3000u64 {
+    for _ in 0..3000u64 {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
         let t = (state % 20_000) as f64 / 1000.0;
         // R-style: trailing zeros dropped, so the decimals vary by row
         let time = format!("{t}");
-        let event = (state >> 20) % 3 != 0;
+        let event = !(state >> 20).is_multiple_of(3);
         let x = ((state >> 30) % 1000) as f64 / 100.0 - 5.0;
-        let g = if (state >> 40) % 2 == 0 { "a" } else { "b" };
+        let g = if (state >> 40).is_multiple_of(2) { "a" } else { "b" };
         rows.push_str(&format!("{time},{},{x},{g}\n", u8::from(event)));
     }
     // counted while reading (one curve), parsed into columns, read by the csv crate
