@@ -388,26 +388,33 @@ fn prepare(input: &CoxInput<'_>) -> Result<Prepared, SurvivalError> {
     // row: a total order, so ties are broken the same way on every run.
     // (stratum, key, row) with key = !bits(stop) << 1 | !event: for stop >= 0 the bits order like
     // the number and all share the top bit, so the key sorts by stop descending, events first.
-    let keys: Vec<u64> =
-        (0..n).into_par_iter().map(|i| (!(input.stop[i] + 0.0).to_bits() << 1) | u64::from(!input.event[i])).collect();
-    let perm = sort_order(&keys, input.strata);
-    drop(keys);
+    // Meanwhile (it does not need the order), interleave the centred covariates row by row in
+    // input order (streaming reads of each column); then gather whole rows in sorted order: one
+    // random read of p contiguous values per row instead of p scattered ones.
+    let interleave = || {
+        let mut rows_in = vec![0.0; n * p];
+        rows_in.par_chunks_mut(p * 4096).enumerate().for_each(|(c, dst)| {
+            let base = c * 4096;
+            for (j, (col, &mean)) in input.covariates.iter().zip(&means).enumerate() {
+                for (k, d) in dst.chunks_exact_mut(p).enumerate() {
+                    d[j] = col[base + k] - mean;
+                }
+            }
+        });
+        rows_in
+    };
+    let order = || {
+        let keys: Vec<u64> = (0..n)
+            .into_par_iter()
+            .map(|i| (!(input.stop[i] + 0.0).to_bits() << 1) | u64::from(!input.event[i]))
+            .collect();
+        sort_order(&keys, input.strata)
+    };
+    let (perm, rows_in) = rayon::join(order, interleave);
     let stratum_at: Vec<u32> = match input.strata {
         Some(s) => perm.iter().map(|&i| s[i] as u32).collect(),
         None => Vec::new(),
     };
-    // Interleave the centred covariates row by row in input order (streaming reads of each
-    // column), then gather whole rows in sorted order: one random read of p contiguous values
-    // per row instead of p scattered ones.
-    let mut rows_in = vec![0.0; n * p];
-    rows_in.par_chunks_mut(p * 4096).enumerate().for_each(|(c, dst)| {
-        let base = c * 4096;
-        for (j, (col, &mean)) in input.covariates.iter().zip(&means).enumerate() {
-            for (k, d) in dst.chunks_exact_mut(p).enumerate() {
-                d[j] = col[base + k] - mean;
-            }
-        }
-    });
     let mut xp = vec![0.0; n * p];
     xp.par_chunks_mut(p).zip(perm.par_iter()).for_each(|(dst, &i)| dst.copy_from_slice(&rows_in[i * p..(i + 1) * p]));
     drop(rows_in);
@@ -656,7 +663,7 @@ fn stratum_pass(prep: &Prepared, st: &Stratum, beta: &[f64], ties: Ties, sc: &mu
     }
     // rows still at risk at the earliest time never left: their start is before every event
     v.clear();
-    v.extend((0..m).map(|j| {
+    v.par_extend((0..m).into_par_iter().map(|j| {
         let left = if a_left[j].is_nan() { a_run } else { a_left[j] };
         w[j] * (left - a_entered[j] - b_own[j])
     }));
