@@ -473,64 +473,75 @@ fn sample_scale(block: &[u8], tc: usize) -> usize {
         .min(22)
 }
 
+/// Counts the lines of `chunk` into `grid` in one scan of the bytes, parsing the time's digits as
+/// they pass. Only the plainest shape is taken: no spaces around the time or the code, no quotes,
+/// `\n` or `\r\n` line ends, `ncols` fields per line; `None` otherwise (the caller then reads
+/// columns, where the general rules apply).
 fn count_piece(chunk: &[u8], ncols: usize, tc: usize, ec: usize, scale: usize, grid: &mut Vec<[u32; 2]>) -> Option<()> {
-    let (mut key, mut ev) = (0usize, 0usize);
-    fields(chunk, ncols, |field, f| {
-        if field == tc {
-            match grid_index(f, scale) {
-                Some(k) => key = k,
-                None => return false,
+    let n = chunk.len();
+    // past the end reads as a line end (the last line may lack one)
+    let at = |i: usize| if i < n { chunk[i] } else { b'\n' };
+    let mut i = 0;
+    while i < n {
+        let (mut key, mut ev) = (0usize, 0usize);
+        for field in 0..ncols {
+            if field == tc {
+                let (mut m, mut nd, mut frac, mut dot) = (0u64, 0usize, 0usize, false);
+                loop {
+                    let c = at(i);
+                    let d = c.wrapping_sub(b'0');
+                    if d < 10 {
+                        m = m * 10 + u64::from(d);
+                        if m >= GRID {
+                            return None;
+                        }
+                        nd += 1;
+                        frac += usize::from(dot);
+                    } else if c == b'.' && !dot {
+                        dot = true;
+                    } else {
+                        break;
+                    }
+                    i += 1;
+                }
+                if nd == 0 || frac > scale {
+                    return None;
+                }
+                for _ in frac..scale {
+                    m *= 10;
+                    if m >= GRID {
+                        return None;
+                    }
+                }
+                key = m as usize;
+            } else if field == ec {
+                ev = match at(i) {
+                    b'0' => 0,
+                    b'1' => 1,
+                    _ => return None,
+                };
+                i += 1;
+            } else {
+                loop {
+                    match at(i) {
+                        b',' | b'\n' | b'\r' => break,
+                        b'"' => return None,
+                        _ => i += 1,
+                    }
+                }
             }
-        } else if field == ec {
-            ev = match f {
-                b"0" => 0,
-                b"1" => 1,
-                _ => return false,
-            };
-        } else if field == END_OF_LINE {
-            if key >= grid.len() {
-                grid.resize((key + 1).next_power_of_two().min(GRID as usize), [0, 0]);
+            match (at(i), field + 1 == ncols) {
+                (b',', false) | (b'\n', true) => i += 1,
+                (b'\r', true) if at(i + 1) == b'\n' => i += 2,
+                _ => return None,
             }
-            grid[key][ev] += 1;
         }
-        true
-    })?;
+        if key >= grid.len() {
+            grid.resize((key + 1).next_power_of_two().min(GRID as usize), [0, 0]);
+        }
+        grid[key][ev] += 1;
+    }
     Some(())
-}
-
-/// The grid index of a time written `digits[.digits]` with at most `scale` decimals: its digits
-/// as an integer, times 10^(scale - decimals); `None` for anything else or off the grid.
-#[inline]
-fn grid_index(f: &[u8], scale: usize) -> Option<usize> {
-    let mut m: u64 = 0;
-    let mut nd = 0usize;
-    let mut frac = 0usize;
-    let mut dot = false;
-    for &c in f {
-        let d = c.wrapping_sub(b'0');
-        if d < 10 {
-            m = m * 10 + u64::from(d);
-            if m >= GRID {
-                return None;
-            }
-            nd += 1;
-            frac += usize::from(dot);
-        } else if c == b'.' && !dot {
-            dot = true;
-        } else {
-            return None;
-        }
-    }
-    if nd == 0 || frac > scale {
-        return None;
-    }
-    for _ in frac..scale {
-        m *= 10;
-        if m >= GRID {
-            return None;
-        }
-    }
-    Some(m as usize)
 }
 
 /// 10^k for k = 0..=22, all exact in f64.
@@ -687,6 +698,40 @@ mod tests {
         assert!(read_str(b"t,skip,g\n1,x,a\n", &["nope"], &[]).is_none());
         assert_eq!(header(b"time, event ,x\r"), Some(vec!["time".into(), "event".into(), "x".into()]));
         assert_eq!(header(b"\"time\",event"), None);
+    }
+
+    #[test]
+    fn km_counts_take_only_the_plainest_shape() {
+        let counts = |body: &[u8]| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("k.csv");
+            std::fs::write(&path, body).unwrap();
+            km_counts(&path, "t", "e")
+        };
+        let c = counts(b"x,t,e\na,1.5,1\nb,2,0\r\nc,1.50,1\nd,0.25,0").unwrap();
+        assert_eq!(c.time, [0.25, 1.5, 2.0]);
+        assert_eq!(c.n_event, [0.0, 2.0, 0.0]);
+        assert_eq!(c.n_censor, [1.0, 0.0, 1.0]);
+        for odd in [
+            &b"x,t,e\na, 1.5,1\n"[..],    // a space
+            b"x,t,e\na,1.5,+1\n",         // a code written otherwise
+            b"x,t,e\n\"a\",1.5,1\n",      // a quote
+            b"x,t,e\na,-1.5,1\n",         // a negative time (the column reader reports it)
+            b"x,t,e\na,1.5,1,2\n",        // a field too many
+            b"x,t,e\na,1.5\n",            // a field too few
+            b"x,t,e\na,1.5,1\n\nb,2,1\n", // a blank line
+            b"x,t,e\na,1.5,1\rb,2,1\n",   // a lone carriage return
+            b"x,t,e\na,1e3,1\n",          // an exponent
+            b"x,t,e\na,99999999,1\n",     // off the grid
+        ] {
+            assert!(counts(odd).is_none(), "{}", String::from_utf8_lossy(odd));
+        }
+        // more decimals late in the file than the first lines show
+        let mut late = b"x,t,e\n".to_vec();
+        late.extend(b"a,1.5,1\n".repeat(1000));
+        assert!(counts(&late).is_some());
+        late.extend(b"b,1.125,1\n");
+        assert!(counts(&late).is_none());
     }
 
     #[test]
