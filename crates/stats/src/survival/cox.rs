@@ -272,8 +272,8 @@ pub fn cox_ph_with_progress(
         let outwards = next[j].abs() > opts.eps
             && next[j].abs() > opts.toler_inf * beta[j].abs()
             && next[j].signum() == beta[j].signum();
-        let big = beta[j].abs() * prep_sd(input.covariates[j]) > 5.0;
-        if big && (outwards || !converged) {
+        // (the standard deviation is a pass over the column: only when it can matter)
+        if (outwards || !converged) && beta[j].abs() * prep_sd(input.covariates[j]) > 5.0 {
             return Err(SurvivalError::Separation {
                 name: names[j].clone(),
                 direction: if beta[j] < 0.0 { "-" } else { "+" },
