@@ -244,18 +244,10 @@ struct Chunk {
     cols: Vec<Parsed>,
 }
 
-/// Bytes that end a field or send the file to the full reader.
-const SPECIAL: [bool; 256] = {
-    let mut t = [false; 256];
-    t[b',' as usize] = true;
-    t[b'\n' as usize] = true;
-    t[b'\r' as usize] = true;
-    t[b'"' as usize] = true;
-    t
-};
-
 /// Parses the whole lines of `chunk` into `out` (cleared first); false when the file needs the
-/// `csv` crate.
+/// `csv` crate: a quote, a lone carriage return, a blank line, a line without `ncols` fields, a
+/// wanted number that is not one. A number written plainly (`-`, digits, one `.`, no spaces) is
+/// parsed as its bytes are scanned; any other field is cut out, trimmed and given to [`number`].
 fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)], out: &mut Chunk) -> bool {
     const SKIP: usize = usize::MAX;
     let mut slot = vec![SKIP; ncols];
@@ -264,120 +256,76 @@ fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)], out: &mut Ch
     }
     out.cols.iter_mut().for_each(Parsed::clear);
     let cols = &mut out.cols;
-    let rows = fields(chunk, ncols, |field, f| {
-        let k = if field == END_OF_LINE { SKIP } else { slot[field] };
-        if k == SKIP {
-            return true;
-        }
-        match &mut cols[k] {
-            Parsed::Numbers { values, integers } => {
-                let Some((v, int)) = number(f) else {
-                    return false;
-                };
-                values.push(v);
-                *integers &= int;
-            }
-            Parsed::Text { bytes, ends } => {
-                bytes.extend_from_slice(f);
-                ends.push(bytes.len());
-            }
-        }
-        true
-    });
-    match rows {
-        Some(r) => {
-            out.rows = r;
-            true
-        }
-        None => false,
-    }
-}
-
-/// The position of the first byte at or after `i` that is special (`,` `\n` `\r` `"`), or the
-/// length of `chunk`. Eight bytes at a time (SWAR: a byte equal to c is a zero byte of x ^ c,
-/// found exactly by the carry-free test of Mycroft's "has zero byte"), so the scan does not take
-/// a mispredicted branch per byte.
-#[inline]
-fn next_special(chunk: &[u8], mut i: usize) -> usize {
-    const LO7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    #[inline]
-    fn zero_bytes(y: u64) -> u64 {
-        !(((y & LO7) + LO7) | y | LO7)
-    }
-    while i + 8 <= chunk.len() {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&chunk[i..i + 8]);
-        let x = u64::from_le_bytes(w);
-        let m = zero_bytes(x ^ (ONES * u64::from(b',')))
-            | zero_bytes(x ^ (ONES * u64::from(b'\n')))
-            | zero_bytes(x ^ (ONES * u64::from(b'\r')))
-            | zero_bytes(x ^ (ONES * u64::from(b'"')));
-        if m != 0 {
-            return i + (m.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while i < chunk.len() && !SPECIAL[chunk[i] as usize] {
-        i += 1;
-    }
-    i
-}
-
-/// The field index `fields` passes after the last field of each line.
-const END_OF_LINE: usize = usize::MAX;
-
-/// Splits the whole lines of `chunk` into trimmed fields and calls `f(index, bytes)` for each,
-/// then `f(END_OF_LINE, &[])` at each line end. Returns the number of lines, or `None` when `f`
-/// returns false or the chunk needs the `csv` crate: a quote, a lone carriage return, a blank
-/// line (the csv crate skips it and line numbers shift), a line without `ncols` fields.
-#[inline]
-fn fields(chunk: &[u8], ncols: usize, mut f: impl FnMut(usize, &[u8]) -> bool) -> Option<usize> {
-    let mut rows = 0;
-    let mut field = 0;
-    let mut start = 0;
-    let mut line_start = 0;
     let n = chunk.len();
+    // past the end reads as a line end (the last line may lack one)
+    let at = |i: usize| if i < n { chunk[i] } else { b'\n' };
     let mut i = 0;
-    while i <= n {
-        i = next_special(chunk, i);
-        // Past the end acts as a final line terminator (the last line may lack one).
-        let b = if i < n { chunk[i] } else { b'\n' };
-        let end = i;
-        match b {
-            b'"' => return None,
-            b'\r' => {
-                // Only as part of "\r\n"; a lone carriage return ends a record for the csv crate.
-                if chunk.get(i + 1) != Some(&b'\n') {
-                    return None;
+    let mut rows = 0;
+    while i < n {
+        if at(i) == b'\n' || (at(i) == b'\r' && at(i + 1) == b'\n') {
+            return false; // a blank line: the csv crate skips it and line numbers shift
+        }
+        for (field, &k) in slot.iter().enumerate() {
+            let start = i;
+            let mut quick = None;
+            if k != SKIP && matches!(cols[k], Parsed::Numbers { .. }) {
+                let neg = at(i) == b'-';
+                i += usize::from(neg);
+                let (mut m, mut nd, mut frac, mut dot) = (0u64, 0usize, 0usize, false);
+                loop {
+                    let c = at(i);
+                    let d = c.wrapping_sub(b'0');
+                    if d < 10 {
+                        if nd < 19 {
+                            m = m * 10 + u64::from(d);
+                        }
+                        nd += 1;
+                        frac += usize::from(dot);
+                    } else if c == b'.' && !dot {
+                        dot = true;
+                    } else {
+                        break;
+                    }
+                    i += 1;
                 }
-                i += 1; // the field ends before the '\r'; the '\n' ends the line
+                if matches!(at(i), b',' | b'\n' | b'\r') && nd > 0 && nd <= 19 && m <= 1 << 53 && frac <= 22 {
+                    let v = m as f64 / POW10[frac];
+                    quick = Some((if neg { -v } else { v }, !dot));
+                }
             }
-            _ => {}
-        }
-        if i == n && start == n && field == 0 {
-            break; // the chunk ended with a line terminator
-        }
-        if b != b',' && field == 0 && end == line_start {
-            return None;
-        }
-        if field >= ncols || !f(field, chunk[start..end].trim_ascii()) {
-            return None;
-        }
-        if b == b',' {
-            field += 1;
-        } else {
-            if field + 1 != ncols || !f(END_OF_LINE, &[]) {
-                return None;
+            loop {
+                match at(i) {
+                    b',' | b'\n' | b'\r' => break,
+                    b'"' => return false,
+                    _ => i += 1,
+                }
             }
-            rows += 1;
-            field = 0;
-            line_start = i + 1;
+            if k != SKIP {
+                let f = chunk[start..i.min(n)].trim_ascii();
+                match &mut cols[k] {
+                    Parsed::Numbers { values, integers } => {
+                        let Some((v, int)) = quick.or_else(|| number(f)) else {
+                            return false;
+                        };
+                        values.push(v);
+                        *integers &= int;
+                    }
+                    Parsed::Text { bytes, ends } => {
+                        bytes.extend_from_slice(f);
+                        ends.push(bytes.len());
+                    }
+                }
+            }
+            match (at(i), field + 1 == ncols) {
+                (b',', false) | (b'\n', true) => i += 1,
+                (b'\r', true) if at(i + 1) == b'\n' => i += 2,
+                _ => return false,
+            }
         }
-        start = i + 1;
-        i += 1;
+        rows += 1;
     }
-    Some(rows)
+    out.rows = rows;
+    true
 }
 
 /// Kaplan–Meier input counted while reading: the distinct times in increasing order with their
