@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -516,7 +517,11 @@ fn report(args: &Args, file: &str, fits: Vec<(String, KaplanMeier)>, logrank: Op
         out.groups.push(Group { group: label.clone(), n: km.n, events: km.events, median: km.median().0, table: rows });
     }
     if args.json {
-        println!("{}", serde_json::to_string(&out)?);
+        // streamed: a curve with a million event times is a JSON document of ~100 MB
+        let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+        serde_json::to_writer(&mut w, &out)?;
+        writeln!(w)?;
+        w.flush()?;
         return Ok(());
     }
     for (g, (label, km)) in out.groups.iter().zip(&fits) {

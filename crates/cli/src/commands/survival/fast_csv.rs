@@ -353,8 +353,11 @@ pub(super) fn km_counts(path: &Path, time: &str, event: &str) -> Option<Counts> 
         tc: usize,
         ec: usize,
         scale: Option<usize>,
-        grid: Vec<[u32; 2]>,
+        /// One grid per worker, kept across blocks (so each is zeroed once), added up at the end.
+        grids: Vec<Vec<[u32; 2]>>,
+        bytes: usize,
     }
+    let workers = rayon::current_num_threads().max(1);
     let (_, st) = blocks(
         path,
         |header| {
@@ -363,28 +366,39 @@ pub(super) fn km_counts(path: &Path, time: &str, event: &str) -> Option<Counts> 
             if tc == ec {
                 return None;
             }
-            Some(State { ncols: header.len(), tc, ec, scale: None, grid: Vec::new() })
+            Some(State { ncols: header.len(), tc, ec, scale: None, grids: vec![Vec::new(); workers], bytes: 0 })
         },
         |st, block| {
+            // a line takes at least 4 bytes, so below 4 * 2^32 bytes no u32 count can overflow
+            st.bytes += block.len();
+            if st.bytes / 4 >= u32::MAX as usize {
+                return None;
+            }
             let scale = match st.scale {
                 Some(s) => s,
                 None => *st.scale.insert(sample_scale(block, st.tc)),
             };
             let bounds = pieces(block);
-            let grid = bounds
-                .par_windows(2)
-                .try_fold(Vec::new, |mut grid, w| {
-                    count_piece(&block[w[0]..w[1]], st.ncols, st.tc, st.ec, scale, &mut grid)?;
-                    Some(grid)
+            let per = (bounds.len() - 1).div_ceil(workers);
+            let (ncols, tc, ec) = (st.ncols, st.tc, st.ec);
+            st.grids
+                .par_iter_mut()
+                .enumerate()
+                .map(|(g, grid)| {
+                    let (from, to) = ((g * per).min(bounds.len() - 1), ((g + 1) * per).min(bounds.len() - 1));
+                    for w in bounds[from..=to].windows(2) {
+                        count_piece(&block[w[0]..w[1]], ncols, tc, ec, scale, grid)?;
+                    }
+                    Some(())
                 })
-                .try_reduce(Vec::new, merge)?;
-            st.grid = merge(std::mem::take(&mut st.grid), grid)?;
+                .collect::<Option<Vec<()>>>()?;
             Some(())
         },
     )?;
     let scale = st.scale?;
+    let grid = st.grids.into_iter().try_fold(Vec::new(), merge)?;
     let mut out = Counts { time: Vec::new(), n_event: Vec::new(), n_censor: Vec::new() };
-    for (k, &[c, d]) in st.grid.iter().enumerate() {
+    for (k, &[c, d]) in grid.iter().enumerate() {
         if c + d > 0 {
             out.time.push(k as f64 / POW10[scale]);
             out.n_event.push(f64::from(d));
