@@ -1,9 +1,12 @@
 //! The fast path of the survival commands' CSV reader: plain files (no quotes, one record per
-//! line, no blank lines) are split into chunks at line ends and parsed in parallel straight into
-//! typed columns, numbers with an exact decimal fast path. Anything unusual — a quote, a lone
-//! carriage return, a blank line, a wrong field count, a field that is not a finite number where
-//! one is wanted — returns `None` and the caller re-reads the file with the `csv` crate, whose
-//! messages name the line and field. So the fast path changes speed, never results or messages.
+//! line, no blank lines) are read in blocks (the next read while this one is parsed), split into
+//! pieces at line ends and parsed in parallel straight into typed columns ([`read`]), numbers with
+//! an exact decimal fast path; or, for a single Kaplan–Meier curve, counted per distinct time
+//! without keeping the rows ([`km_counts`]). Anything unusual — a quote, a lone carriage return,
+//! a blank line, a wrong field count, a field that is not a finite number where one is wanted —
+//! returns `None` and the caller falls back (counting to columns, columns to the `csv` crate,
+//! whose messages name the line and field). So the fast paths change speed, never results or
+//! messages.
 
 use std::io::Read as _;
 use std::path::Path;
