@@ -313,3 +313,63 @@ fn group_without_events_is_reported_not_fatal() {
     assert!(v["groups"][1]["median"].is_null());
     assert!(!String::from_utf8_lossy(&out.stdout).contains("NaN"));
 }
+
+fn stdout(args: &[&str]) -> String {
+    let out = zicht().args(args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The readers give identical output, byte for byte: a plain file (counted while reading for a
+/// single curve, or parsed into columns by the fast path), and the same data that only the csv
+/// crate may read (a quoted header).
+#[test]
+fn fast_and_csv_readers_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = String::new();
+    let mut state = 7u64;
+    for _ in 0..3000u64 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let t = (state % 20_000) as f64 / 1000.0;
+        // R-style: trailing zeros dropped, so the decimals vary by row
+        let time = format!("{t}");
+        let event = !(state >> 20).is_multiple_of(3);
+        let x = ((state >> 30) % 1000) as f64 / 100.0 - 5.0;
+        let g = if (state >> 40).is_multiple_of(2) { "a" } else { "b" };
+        rows.push_str(&format!("{time},{},{x},{g}\n", u8::from(event)));
+    }
+    // counted while reading (one curve), parsed into columns, read by the csv crate
+    let plain = write(&dir, "plain.csv", &format!("time,event,x,g\n{rows}"));
+    let quoted = write(&dir, "quoted.csv", &format!("\"time\",event,x,g\n{rows}"));
+    // a late time with more decimals than the first lines had: counting gives up, columns it is
+    let late = format!("{rows}7.12345,1,0.5,a\n");
+    let late_plain = write(&dir, "late.csv", &format!("time,event,x,g\n{late}"));
+    let late_quoted = write(&dir, "late_quoted.csv", &format!("\"time\",event,x,g\n{late}"));
+    let short: String = rows.lines().take(1000).map(|l| format!("{l}\r\n")).collect();
+    let crlf = write(&dir, "crlf.csv", &format!("time,event,x,g\r\n{short}"));
+    let crlf_quoted = write(&dir, "crlf_quoted.csv", &format!("\"time\",event,x,g\r\n{short}"));
+    let plus = write(&dir, "plus.csv", &format!("time,event,x,g\n{}", rows.replacen(",1,", ",+1,", 1)));
+    let km = |f: &str| stdout(&["survival", f, "--time", "time", "--event", "event", "--at", "1,5", "--json"]);
+    let by_group = |f: &str| stdout(&["survival", f, "--time", "time", "--event", "event", "--group", "g", "--json"]);
+    let cox = |f: &str| {
+        stdout(&["cox", f, "--time", "time", "--event", "event", "--covariates", "x", "--strata", "g", "--json"])
+    };
+    assert_eq!(km(&plain), km(&quoted));
+    assert_eq!(km(&plus), km(&quoted));
+    assert_eq!(km(&late_plain), km(&late_quoted));
+    assert_ne!(km(&late_plain), km(&plain));
+    assert_eq!(km(&crlf), km(&crlf_quoted));
+    assert_eq!(by_group(&plain), by_group(&quoted));
+    assert_eq!(cox(&plain), cox(&quoted));
+    assert_eq!(cox(&crlf), cox(&crlf_quoted));
+    // and a bad code is reported with its line and text, whichever reader met it first
+    let bad = write(&dir, "bad.csv", "time,event\n1.5,1\n2.5,1.0\n");
+    zicht()
+        .args(["survival", &bad, "--time", "time", "--event", "event"])
+        .assert()
+        .code(1)
+        .stderr(contains("line 3, field 'event'"))
+        .stderr(contains("'1.0' is not allowed"));
+}

@@ -66,7 +66,8 @@ struct Output {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut wanted = vec![args.time.as_str(), args.cause.as_str()];
     wanted.extend(args.group.as_deref());
-    let table = Table::read(&args.data, &wanted)?;
+    let labels: Vec<&str> = args.group.iter().map(String::as_str).collect();
+    let table = Table::read(&args.data, &wanted, &labels)?;
     let time = table.times(&args.time)?;
     let cause: Vec<u32> = table
         .codes(

@@ -83,22 +83,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     wanted.extend(args.start.as_deref());
     wanted.extend(args.strata.as_deref());
     wanted.extend(args.cluster.as_deref());
-    let table = Table::read(&args.data, &wanted)?;
+    let labels: Vec<&str> = args.strata.iter().chain(&args.cluster).map(String::as_str).collect();
+    let table = Table::read(&args.data, &wanted, &labels)?;
     let stop = table.times(&args.time)?;
     let start = args.start.as_deref().map(|c| table.times(c)).transpose()?;
-    let event: Vec<bool> = table
-        .codes(&args.event, |x| x == 0 || x == 1, "event must be 0 = censored or 1 = event")?
-        .into_iter()
-        .map(|x| x == 1)
-        .collect();
+    let event = table.events(&args.event)?;
     let mut seen = std::collections::HashSet::new();
     for c in &args.covariates {
         if !seen.insert(c) {
             return Err(bad_input(format!("--covariates: '{c}' is listed twice")));
         }
     }
-    let cols: Vec<Vec<f64>> = args.covariates.iter().map(|c| table.numbers(c)).collect::<anyhow::Result<_>>()?;
-    let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+    let cols: Vec<std::borrow::Cow<'_, [f64]>> =
+        args.covariates.iter().map(|c| table.numbers(c)).collect::<anyhow::Result<_>>()?;
+    let refs: Vec<&[f64]> = cols.iter().map(|c| &**c).collect();
     let strata = args.strata.as_deref().map(|c| table.categories(c)).transpose()?.map(|x| x.0);
     let cluster = args.cluster.as_deref().map(|c| table.categories(c)).transpose()?.map(|x| x.0);
     let ties =

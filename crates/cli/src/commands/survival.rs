@@ -4,12 +4,14 @@
 //! Also home of the small CSV reader shared by `zicht cif` and `zicht cox`: it validates every
 //! field and names file, line, field and rule in its messages.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::Serialize;
-use zicht_stats::survival::{ConfType, KaplanMeier, SurvivalError, kaplan_meier, log_rank};
+use zicht_stats::survival::{ConfType, KaplanMeier, SurvivalError, kaplan_meier, kaplan_meier_counts, log_rank};
 
 use crate::exit::bad_input;
 
@@ -46,17 +48,38 @@ pub struct Args {
     pub json: bool,
 }
 
-/// The columns a command needs from a CSV file, kept as raw bytes (one buffer per column, so ten
-/// million rows stay small), with enough to name the line of any row in messages.
+mod fast_csv;
+
+/// The columns a command needs from a CSV file: numbers parsed once into f64 columns, labels kept
+/// as raw bytes (one buffer per column, so ten million rows stay small), with enough to name the
+/// line of any row in messages.
+///
+/// Plain files (no quotes, one record per line) are parsed in parallel by a fast path
+/// ([`fast_csv`]); anything else, and any error, goes through the `csv` crate, whose reading
+/// defines the results and the messages.
 #[derive(Debug)]
 pub struct Table {
     pub file: String,
+    path: PathBuf,
+    wanted: Vec<String>,
+    labels: Vec<String>,
     header: Vec<String>,
-    columns: HashMap<String, Column>,
+    columns: HashMap<String, Data>,
     rows: usize,
     /// (row, line) where the line numbering jumps (records spanning several lines); row r is on
     /// line `line + (r - row)` of the last entry with `row <= r`.
     line_marks: Vec<(usize, u64)>,
+}
+
+#[derive(Debug)]
+enum Data {
+    Text(Column),
+    /// From the fast path: every field a finite number; `integers` when every one was written as
+    /// an integer (so codes can be read from the values).
+    Numbers {
+        values: Vec<f64>,
+        integers: bool,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -78,7 +101,48 @@ fn trim(b: &[u8]) -> &[u8] {
 
 impl Table {
     /// Reads the named columns of the file (all must exist); errors name the file and line.
-    pub fn read(path: &Path, wanted: &[&str]) -> anyhow::Result<Self> {
+    /// `labels` (a subset of `wanted`) are the columns used as categories (groups, strata,
+    /// clusters): their text is kept as written.
+    pub fn read(path: &Path, wanted: &[&str], labels: &[&str]) -> anyhow::Result<Self> {
+        if let Some(t) = Self::read_fast(path, wanted, labels) {
+            return Ok(t);
+        }
+        Self::read_csv(path, wanted, labels)
+    }
+
+    fn new(path: &Path, wanted: &[&str], labels: &[&str], header: Vec<String>) -> Self {
+        Self {
+            file: path.display().to_string(),
+            path: path.to_path_buf(),
+            wanted: wanted.iter().map(|s| s.to_string()).collect(),
+            labels: labels.iter().map(|s| s.to_string()).collect(),
+            header,
+            columns: HashMap::new(),
+            rows: 0,
+            line_marks: vec![(0, 2)],
+        }
+    }
+
+    /// The fast path, or `None` when the file needs the `csv` crate (or has an error to report).
+    fn read_fast(path: &Path, wanted: &[&str], labels: &[&str]) -> Option<Self> {
+        let read = fast_csv::read(path, wanted, labels)?;
+        if read.rows == 0 {
+            return None;
+        }
+        let mut table = Self::new(path, wanted, labels, read.header);
+        table.rows = read.rows;
+        for (name, col) in read.columns {
+            let data = match col {
+                fast_csv::Parsed::Numbers { values, integers } => Data::Numbers { values, integers },
+                fast_csv::Parsed::Text { bytes, ends } => Data::Text(Column { bytes, ends }),
+            };
+            table.columns.insert(name, data);
+        }
+        Some(table)
+    }
+
+    /// Reads the file with the `csv` crate, keeping every wanted column as text.
+    fn read_csv(path: &Path, wanted: &[&str], labels: &[&str]) -> anyhow::Result<Self> {
         let file = path.display().to_string();
         let mut rdr = csv::ReaderBuilder::new()
             .flexible(false)
@@ -90,7 +154,7 @@ impl Table {
             .iter()
             .map(|s| s.trim().to_string())
             .collect();
-        let mut table = Self { file, header, columns: HashMap::new(), rows: 0, line_marks: vec![(0, 2)] };
+        let mut table = Self::new(path, wanted, labels, header);
         let mut picks: Vec<(usize, String)> = Vec::new();
         for &name in wanted {
             let c = table.column(name)?;
@@ -120,9 +184,17 @@ impl Table {
             return Err(bad_input(format!("{}: no data rows", table.file)));
         }
         for ((_, name), col) in picks.into_iter().zip(cols) {
-            table.columns.insert(name, col);
+            table.columns.insert(name, Data::Text(col));
         }
         Ok(table)
+    }
+
+    /// The same columns read again by the `csv` crate, for the exact message of an error the
+    /// fast path's numbers cannot name (e.g. the text of a bad code).
+    fn reread(&self) -> anyhow::Result<Self> {
+        let wanted: Vec<&str> = self.wanted.iter().map(String::as_str).collect();
+        let labels: Vec<&str> = self.labels.iter().map(String::as_str).collect();
+        Self::read_csv(&self.path, &wanted, &labels)
     }
 
     /// The line of data row `i` (0-based) in the file.
@@ -139,7 +211,7 @@ impl Table {
         })
     }
 
-    fn col(&self, name: &str) -> anyhow::Result<&Column> {
+    fn col(&self, name: &str) -> anyhow::Result<&Data> {
         self.columns.get(name).ok_or_else(|| anyhow::anyhow!("column '{name}' was not read"))
     }
 
@@ -148,8 +220,11 @@ impl Table {
     }
 
     /// A numeric column; every value must be a finite number.
-    pub fn numbers(&self, name: &str) -> anyhow::Result<Vec<f64>> {
-        let col = self.col(name)?;
+    pub fn numbers(&self, name: &str) -> anyhow::Result<Cow<'_, [f64]>> {
+        let col = match self.col(name)? {
+            Data::Numbers { values, .. } => return Ok(Cow::Borrowed(values)),
+            Data::Text(col) => col,
+        };
         (0..self.rows)
             .map(|i| {
                 let v = col.get(i);
@@ -165,11 +240,12 @@ impl Table {
                     ))),
                 }
             })
-            .collect()
+            .collect::<anyhow::Result<Vec<f64>>>()
+            .map(Cow::Owned)
     }
 
     /// A time column: present, finite and not negative.
-    pub fn times(&self, name: &str) -> anyhow::Result<Vec<f64>> {
+    pub fn times(&self, name: &str) -> anyhow::Result<Cow<'_, [f64]>> {
         let v = self.numbers(name)?;
         if let Some(i) = v.iter().position(|&t| t < 0.0) {
             return Err(bad_input(format!("{}: time {} is negative (times must be >= 0)", self.where_(i, name), v[i])));
@@ -177,9 +253,32 @@ impl Table {
         Ok(v)
     }
 
+    /// An event indicator column: 1 = event (true), 0 = censored (false).
+    pub fn events(&self, name: &str) -> anyhow::Result<Vec<bool>> {
+        if let Data::Numbers { values, integers: true } = self.col(name)?
+            && values.iter().all(|&v| v == 0.0 || v == 1.0)
+        {
+            return Ok(values.iter().map(|&v| v == 1.0).collect());
+        }
+        Ok(self
+            .codes(name, |x| x == 0 || x == 1, "event must be 0 = censored or 1 = event")?
+            .into_iter()
+            .map(|x| x == 1)
+            .collect())
+    }
+
     /// An integer code column restricted to `allowed`, described by `rule` in messages.
     pub fn codes(&self, name: &str, allowed: impl Fn(i64) -> bool, rule: &str) -> anyhow::Result<Vec<i64>> {
-        let col = self.col(name)?;
+        let col = match self.col(name)? {
+            Data::Text(col) => col,
+            Data::Numbers { values, integers } => {
+                // Integers up to 2^53 are exact in f64, so `as i64` gives the written value.
+                if *integers && values.iter().all(|&v| allowed(v as i64)) {
+                    return Ok(values.iter().map(|&v| v as i64).collect());
+                }
+                return self.reread()?.codes(name, allowed, rule);
+            }
+        };
         (0..self.rows)
             .map(|i| {
                 let v = col.get(i);
@@ -199,7 +298,10 @@ impl Table {
     /// A categorical column as indices 0..k into the sorted labels (numerically when all labels
     /// are numbers). Missing values are errors.
     pub fn categories(&self, name: &str) -> anyhow::Result<(Vec<usize>, Vec<String>)> {
-        let col = self.col(name)?;
+        let col = match self.col(name)? {
+            Data::Text(col) => col,
+            Data::Numbers { .. } => return self.reread()?.categories(name),
+        };
         let mut index: HashMap<&[u8], usize> = HashMap::new();
         let mut first: Vec<&[u8]> = Vec::new();
         let mut raw = Vec::with_capacity(self.rows);
@@ -301,52 +403,88 @@ struct Output {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    if args.group.is_none()
+        && args.strata.is_none()
+        && let Some(counts) = fast_csv::km_counts(&args.data, &args.time, &args.event)
+    {
+        // One curve from a plain file: counted while reading, no rows kept (the same curve as
+        // from the rows, bit for bit: `kaplan_meier_counts`).
+        let file = args.data.display().to_string();
+        check_options(&args)?;
+        let conf = ConfType::parse(&args.conf).context("confidence type")?;
+        if counts.n_event.iter().all(|&d| d == 0.0) {
+            return Err(no_events(&file, &args.event));
+        }
+        let km = kaplan_meier_counts(&counts.time, &counts.n_event, &counts.n_censor, conf, 0.95)
+            .map_err(|e| bad_input(format!("{file}: {e}")))?;
+        return report(&args, &file, vec![("all".to_string(), km)], None);
+    }
     let mut wanted = vec![args.time.as_str(), args.event.as_str()];
     wanted.extend(args.group.as_deref());
     wanted.extend(args.strata.as_deref());
-    let table = Table::read(&args.data, &wanted)?;
+    let labels: Vec<&str> = args.group.iter().chain(&args.strata).map(String::as_str).collect();
+    let table = Table::read(&args.data, &wanted, &labels)?;
     let time = table.times(&args.time)?;
     let strata = args.strata.as_deref().map(|c| table.categories(c)).transpose()?.map(|x| x.0);
-    let event: Vec<bool> = table
-        .codes(&args.event, |x| x == 0 || x == 1, "event must be 0 = censored or 1 = event")?
-        .into_iter()
-        .map(|x| x == 1)
-        .collect();
-    for &t in &args.at {
-        if !t.is_finite() || t < 0.0 {
-            return Err(bad_input(format!("--at {t}: times must be finite and >= 0")));
-        }
-    }
+    let event = table.events(&args.event)?;
+    check_options(&args)?;
     let conf = ConfType::parse(&args.conf).context("confidence type")?;
     let (group, labels) = match &args.group {
         Some(g) => table.categories(g)?,
         None => (vec![0; time.len()], vec!["all".to_string()]),
     };
     if !event.iter().any(|&e| e) {
-        return Err(bad_input(format!(
-            "{}: column '{}' has no events (all 0): nothing to estimate",
-            table.file, args.event
-        )));
+        return Err(no_events(&table.file, &args.event));
     }
-    let mut out = Output { groups: Vec::new(), at: Vec::new(), logrank: None };
     let mut fits: Vec<(String, KaplanMeier)> = Vec::new();
     for (g, label) in labels.iter().enumerate() {
-        let idx: Vec<usize> = (0..time.len()).filter(|&i| group[i] == g).collect();
-        let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
-        let e: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
-        let km = kaplan_meier(&t, &e, conf, 0.95).map_err(|e| table.lib_error(e))?;
+        let km = if labels.len() == 1 {
+            kaplan_meier(&time, &event, conf, 0.95)
+        } else {
+            let idx: Vec<usize> = (0..time.len()).filter(|&i| group[i] == g).collect();
+            let t: Vec<f64> = idx.iter().map(|&i| time[i]).collect();
+            let e: Vec<bool> = idx.iter().map(|&i| event[i]).collect();
+            kaplan_meier(&t, &e, conf, 0.95)
+        }
+        .map_err(|e| table.lib_error(e))?;
+        fits.push((label.clone(), km));
+    }
+    let logrank = if labels.len() > 1 {
+        let lr = log_rank(&time, &event, &group, strata.as_deref()).map_err(|e| table.lib_error(e))?;
+        Some(Test { chi2: lr.chi2, df: lr.df, p: lr.p })
+    } else {
+        None
+    };
+    report(&args, &table.file, fits, logrank)
+}
+
+fn check_options(args: &Args) -> anyhow::Result<()> {
+    for &t in &args.at {
+        if !t.is_finite() || t < 0.0 {
+            return Err(bad_input(format!("--at {t}: times must be finite and >= 0")));
+        }
+    }
+    Ok(())
+}
+
+fn no_events(file: &str, column: &str) -> anyhow::Error {
+    bad_input(format!("{file}: column '{column}' has no events (all 0): nothing to estimate"))
+}
+
+/// Prints the curves (and the log-rank test) as JSON or as tables.
+fn report(args: &Args, file: &str, fits: Vec<(String, KaplanMeier)>, logrank: Option<Test>) -> anyhow::Result<()> {
+    let mut out = Output { groups: Vec::new(), at: Vec::new(), logrank };
+    for (label, km) in &fits {
         if km.events == 0 {
             eprintln!(
-                "warning: {}: group '{label}' has no events: its survival stays 1 and its median is undefined",
-                table.file
+                "warning: {file}: group '{label}' has no events: its survival stays 1 and its median is undefined"
             );
         }
         for &at in &args.at {
             let point = km.at(at).map_err(|_| {
                 bad_input(format!(
-                    "--at {at}: beyond the last observed time {} of group '{label}' in {} (the curve is not estimated there)",
+                    "--at {at}: beyond the last observed time {} of group '{label}' in {file} (the curve is not estimated there)",
                     km.last_time(),
-                    table.file
                 ))
             })?;
             out.at.push(At {
@@ -377,14 +515,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             })
             .collect();
         out.groups.push(Group { group: label.clone(), n: km.n, events: km.events, median: km.median().0, table: rows });
-        fits.push((label.clone(), km));
-    }
-    if labels.len() > 1 {
-        let lr = log_rank(&time, &event, &group, strata.as_deref()).map_err(|e| table.lib_error(e))?;
-        out.logrank = Some(Test { chi2: lr.chi2, df: lr.df, p: lr.p });
     }
     if args.json {
-        println!("{}", serde_json::to_string(&out)?);
+        // streamed: a curve with a million event times is a JSON document of ~100 MB
+        let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+        serde_json::to_writer(&mut w, &out)?;
+        writeln!(w)?;
+        w.flush()?;
         return Ok(());
     }
     for (g, (label, km)) in out.groups.iter().zip(&fits) {

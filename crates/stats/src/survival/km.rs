@@ -96,17 +96,13 @@ pub fn kaplan_meier(
         check_time(time[i], i)?;
     }
     let keys = sorted_keys(time, event);
-    let n = keys.len();
-    let mut rows = Vec::new();
-    let mut at_risk = n as f64;
-    let (mut s, mut var_log, mut h, mut var_h) = (1.0f64, 0.0f64, 0.0f64, 0.0f64);
+    // aggregate the sorted keys into one (time, deaths, censorings) row per distinct time
+    let (mut times, mut deaths, mut censored) = (Vec::new(), Vec::new(), Vec::new());
     let mut i = 0;
-    let mut events = 0usize;
-    while i < n {
+    while i < keys.len() {
         let bits = keys[i] >> 1;
-        let t = f64::from_bits(bits);
         let (mut d, mut c) = (0.0, 0.0);
-        while i < n && keys[i] >> 1 == bits {
+        while i < keys.len() && keys[i] >> 1 == bits {
             if keys[i] & 1 == 1 {
                 d += 1.0;
             } else {
@@ -114,6 +110,58 @@ pub fn kaplan_meier(
             }
             i += 1;
         }
+        times.push(f64::from_bits(bits));
+        deaths.push(d);
+        censored.push(c);
+    }
+    drop(keys);
+    Ok(estimate(&times, &deaths, &censored, conf_type, conf_level))
+}
+
+/// Fits the Kaplan–Meier estimator to data already counted by distinct time: `time` strictly
+/// increasing, finite and non-negative; `n_event[k]` and `n_censor[k]` the numbers of events and
+/// censorings at `time[k]` (whole numbers). The same curve as [`kaplan_meier`] on the rows the
+/// counts describe, bit for bit; for callers that aggregate while reading (ten million rows of
+/// a few thousand distinct times need no sort).
+pub fn kaplan_meier_counts(
+    time: &[f64],
+    n_event: &[f64],
+    n_censor: &[f64],
+    conf_type: ConfType,
+    conf_level: f64,
+) -> Result<KaplanMeier, SurvivalError> {
+    for (what, v) in [("n_event", n_event), ("n_censor", n_censor)] {
+        if v.len() != time.len() {
+            return Err(SurvivalError::LengthMismatch { what, got: v.len(), expected: time.len() });
+        }
+        if let Some(x) = v.iter().find(|&&x| !(x >= 0.0 && x.fract() == 0.0 && x.is_finite())) {
+            return Err(SurvivalError::Invalid(format!("{what}: {x} is not a count")));
+        }
+    }
+    if !(conf_level > 0.0 && conf_level < 1.0) {
+        return Err(SurvivalError::Invalid(format!("confidence level {conf_level} is not between 0 and 1")));
+    }
+    if let Some(i) = time.iter().position(|&t| !(t.is_finite() && t >= 0.0)) {
+        check_time(time[i], i)?;
+    }
+    if let Some(k) = time.windows(2).position(|w| w[0] >= w[1]) {
+        return Err(SurvivalError::Invalid(format!("times are not strictly increasing at position {}", k + 1)));
+    }
+    if n_event.iter().chain(n_censor).all(|&x| x == 0.0) {
+        return Err(SurvivalError::Empty);
+    }
+    Ok(estimate(time, n_event, n_censor, conf_type, conf_level))
+}
+
+/// The estimator proper over counted distinct times (see [`kaplan_meier`] for the conventions).
+fn estimate(time: &[f64], n_event: &[f64], n_censor: &[f64], conf_type: ConfType, conf_level: f64) -> KaplanMeier {
+    let n_total: f64 = n_event.iter().chain(n_censor).sum();
+    let n = n_total as usize;
+    let mut rows = Vec::with_capacity(time.len());
+    let mut at_risk = n as f64;
+    let (mut s, mut var_log, mut h, mut var_h) = (1.0f64, 0.0f64, 0.0f64, 0.0f64);
+    let mut events = 0usize;
+    for ((&t, &d), &c) in time.iter().zip(n_event).zip(n_censor) {
         if d > 0.0 {
             s *= 1.0 - d / at_risk;
             // At n == d the survival drops to 0 and Greenwood's term is infinite (as in R):
@@ -139,7 +187,7 @@ pub fn kaplan_meier(
         });
         at_risk -= d + c;
     }
-    Ok(KaplanMeier { n, events, rows, conf_type, conf_level })
+    KaplanMeier { n, events, rows, conf_type, conf_level }
 }
 
 /// Sort keys of (time, event): for a non-negative finite f64 the IEEE bit pattern orders like the
@@ -335,6 +383,32 @@ mod tests {
         assert_eq!(km.rows[2].n_risk, 4.0);
         // first crossing of 0.5 at t = 3 (S = 0.4167)
         assert_eq!(km.median().0, Some(3.0));
+    }
+
+    #[test]
+    fn counts_give_the_same_curve_bit_for_bit() {
+        let mut state = 99u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let n = 5000;
+        let t: Vec<f64> = (0..n).map(|_| (next() % 400) as f64 / 8.0).collect();
+        let e: Vec<bool> = (0..n).map(|_| next() % 3 != 0).collect();
+        let km = kaplan_meier(&t, &e, ConfType::LogLog, 0.95).unwrap();
+        let mut distinct = t.clone();
+        distinct.sort_by(f64::total_cmp);
+        distinct.dedup();
+        let count = |want: bool, x: f64| (0..n).filter(|&i| t[i] == x && e[i] == want).count() as f64;
+        let d: Vec<f64> = distinct.iter().map(|&x| count(true, x)).collect();
+        let c: Vec<f64> = distinct.iter().map(|&x| count(false, x)).collect();
+        let from_counts = kaplan_meier_counts(&distinct, &d, &c, ConfType::LogLog, 0.95).unwrap();
+        assert_eq!(km, from_counts);
+        assert!(kaplan_meier_counts(&[2.0, 1.0], &[1.0, 1.0], &[0.0, 0.0], ConfType::Log, 0.95).is_err());
+        assert!(kaplan_meier_counts(&[1.0, 2.0], &[0.5, 1.0], &[0.0, 0.0], ConfType::Log, 0.95).is_err());
+        assert!(kaplan_meier_counts(&[1.0], &[0.0], &[0.0], ConfType::Log, 0.95).is_err());
     }
 
     #[test]

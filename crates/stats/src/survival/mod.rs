@@ -27,7 +27,7 @@ pub use cohort::{
 pub use cox::{CoxFit, CoxInput, CoxOptions, TestResult, Ties, cox_ph, cox_ph_with_progress};
 pub use error::SurvivalError;
 pub use gray::{GrayTest, gray_test, gray_test_stratified};
-pub use km::{ConfType, KaplanMeier, KmPoint, KmRow, kaplan_meier};
+pub use km::{ConfType, KaplanMeier, KmPoint, KmRow, kaplan_meier, kaplan_meier_counts};
 pub use logrank::{LogRank, log_rank};
 
 /// Progress of long computations (a Cox fit on millions of rows), and the way to cancel them.
