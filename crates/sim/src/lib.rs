@@ -13,11 +13,12 @@
 //! * **Detection.** Every reporter type captures an active victim in a year with a probability that
 //!   depends on the group, age, sex, nationality, the year and the person's visibility; a per-year
 //!   factor is solved by bisection so that the *expected* number of distinct persons reported equals
-//!   the rapporteur's series (952 in 2016 … 791 in 2021). Police and border police refer victims on
-//!   to care coordinators and shelters, care coordinators to shelters, youth care to care
-//!   coordinators, the labour inspectorate to the police, so the lists are dependent twice over:
-//!   through the shared visibility (heterogeneity) and through referral (list interaction) — the two
-//!   things multiple systems estimation must model. Dutch minors in domestic sexual exploitation are
+//!   the rapporteur's series (952 in 2016 … 791 in 2021). The police refer victims on to care
+//!   coordinators, the border police to shelters, the labour inspectorate to the police (one source
+//!   per list, so the interaction stays two-way, as in the Dutch estimates), so the lists are
+//!   dependent twice over: through the shared visibility (heterogeneity, σ = 0.3 on the log scale)
+//!   and through referral (list interaction) — the two things multiple systems estimation must
+//!   model. Dutch minors in domestic sexual exploitation are
 //!   the least visible (≈ 1,100 a year, ≈ 14 % in view; the UNODC study found ≈ 1,300 and 11 %).
 //! * **Events.** From 2018-05-25 care organisations and NGOs file a report only with consent (adults
 //!   about 27 %, minors rarely, with guardian consent); the guardianship institution for unaccompanied
