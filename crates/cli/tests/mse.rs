@@ -69,6 +69,10 @@ fn exhaustive_and_main_methods() {
     let v = json_of(&["mse", &fixture("UKdat_5.csv"), "--method", "main", "--json"]);
     assert_eq!(v["model"], "[]");
     assert!((v["estimate"].as_f64().unwrap() - 13444.1312).abs() < 0.001);
+    // Every two-list term, no selection: 10 terms for 5 lists.
+    let v = json_of(&["mse", &fixture("UKdat_5.csv"), "--method", "two-way", "--json"]);
+    assert_eq!(v["method"], "two-way");
+    assert_eq!(v["model"].as_str().unwrap().matches(':').count(), 10, "{}", v["model"]);
 }
 
 #[test]
