@@ -17,7 +17,7 @@
 //! | --- | --- |
 //! | `name` | exact · one name's tokens all in the other · name similarity ≥ 0.92 · ≥ 0.88 · ≥ 0.70 · else |
 //! | `text` | exact · Levenshtein ≤ 1 · ≤ 2 · Jaro–Winkler ≥ 0.88 · else |
-//! | `date` | exact · day and month swapped · one character edit · a bare year agrees with the other's year · same year · within a year (365 days, or adjacent years for a bare birth year) · else |
+//! | `date` | exact · day and month swapped · one character edit · a bare year (or the 1 January placeholder) agrees with the other's year · same year · within a year (365 days, or adjacent years for a bare birth year) · else |
 //! | `postcode` | exact · one character edit · same first three characters · else |
 //! | `numeric` | exact · within 1 % · within 10 % · else |
 //! | `exact` | exact · else |
@@ -163,7 +163,9 @@ impl FieldKind {
                 _ => match (year_of(&a), year_of(&b)) {
                     // A register that holds only a birth year agrees with a full date as far
                     // as it can: stronger evidence than two full dates sharing only the year.
-                    (Some(ya), Some(yb)) if ya == yb && (a.ymd.is_none() || b.ymd.is_none()) => 3,
+                    // 1 January is the usual placeholder for an unknown day and month, so it
+                    // counts as a bare year here.
+                    (Some(ya), Some(yb)) if ya == yb && (year_only(&a) || year_only(&b)) => 3,
                     (Some(ya), Some(yb)) if ya == yb => 4,
                     _ => match (a.ymd, b.ymd) {
                         (Some(p), Some(q)) if (p.days() - q.days()).abs() <= 365 => 5,
@@ -241,6 +243,12 @@ fn year_of(v: &ValueView<'_>) -> Option<i32> {
         }
         None => None,
     }
+}
+
+/// Whether a date value says no more than its year: a bare year, or 1 January, the placeholder
+/// registers write when only the year is known (an exact 1 January on both sides is level 0).
+fn year_only(v: &ValueView<'_>) -> bool {
+    v.ymd.is_none_or(|d| d.m == 1 && d.d == 1)
 }
 
 /// A borrowed view of a value: what comparisons read.
@@ -537,6 +545,9 @@ mod tests {
         // A bare birth year against a date or a year.
         assert_eq!(Date.level(&v(Date, "1990"), &v(Date, "1990-11-28")), 3);
         assert_eq!(Date.level(&v(Date, "1990-11-28"), &v(Date, "1990")), 3);
+        // 1 January is a placeholder for an unknown day and month.
+        assert_eq!(Date.level(&v(Date, "1990-01-01"), &v(Date, "1990-07-04")), 3);
+        assert_eq!(Date.level(&v(Date, "1990-03-01"), &v(Date, "1990-07-04")), 4);
         assert_eq!(Date.level(&v(Date, "1990"), &v(Date, "1991-01-28")), 5);
         assert_eq!(Date.level(&v(Date, "1990"), &v(Date, "1985")), 6);
         assert_eq!(Date.level(&v(Date, "1990"), &v(Date, "1990")), 0);
