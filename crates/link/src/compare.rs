@@ -365,12 +365,16 @@ fn jaro_short(a: &[u8], b: &[u8]) -> f64 {
     (m / la as f64 + m / lb as f64 + (m - t) / m) / 3.0
 }
 
+/// Number of spaces in a normalised name: its tokens less one.
+fn spaces(name: &[u8]) -> usize {
+    name.iter().filter(|&&c| c == b' ').count()
+}
+
 /// Whether every token of the name with fewer tokens occurs in the other (as a multiset), for
 /// two different names: "anna jansen" in "anna maria jansen". Normalised names have their tokens
 /// sorted ([`normalise::name`]), so one merge pass decides it without allocating.
 pub fn tokens_contained(a: &[u8], b: &[u8]) -> bool {
-    let count = |x: &[u8]| x.iter().filter(|&&c| c == b' ').count();
-    let (short, long) = match count(a).cmp(&count(b)) {
+    let (short, long) = match spaces(a).cmp(&spaces(b)) {
         std::cmp::Ordering::Less => (a, b),
         std::cmp::Ordering::Greater => (b, a),
         std::cmp::Ordering::Equal => return false,
@@ -398,15 +402,15 @@ pub fn name_similarity(a: &[u8], b: &[u8]) -> f64 {
         return whole;
     }
     let mean_best = |x: &[u8], y: &[u8]| {
-        let ys: Vec<&[u8]> = y.split(|&c| c == b' ').collect();
-        let xs: Vec<&[u8]> = x.split(|&c| c == b' ').collect();
-        let total: f64 = xs.iter().map(|t| ys.iter().map(|u| jaro_winkler(t, u)).fold(0.0, f64::max)).sum();
-        total / xs.len() as f64
+        let total: f64 = x
+            .split(|&c| c == b' ')
+            .map(|t| y.split(|&c| c == b' ').map(|u| jaro_winkler(t, u)).fold(0.0, f64::max))
+            .sum();
+        total / (spaces(x) + 1) as f64
     };
     // The name with fewer tokens is matched into the other (a fuzzy version of the contained-tokens
     // level: "julia linedn" in "fleur julia linden"); equal counts average both directions.
-    let count = |x: &[u8]| x.iter().filter(|&&c| c == b' ').count();
-    let monge_elkan = match count(a).cmp(&count(b)) {
+    let monge_elkan = match spaces(a).cmp(&spaces(b)) {
         std::cmp::Ordering::Less => mean_best(a, b),
         std::cmp::Ordering::Greater => mean_best(b, a),
         std::cmp::Ordering::Equal => 0.5 * (mean_best(a, b) + mean_best(b, a)),

@@ -388,20 +388,16 @@ impl<'a> Scorer<'a> {
     /// weights that are negative. Agreement elsewhere does not offset it, so two records with a
     /// common name but birth dates decades apart show strong evidence against.
     pub(crate) fn evidence_against(&self, i: u32, j: u32) -> f64 {
-        let records = self.comparer.records;
-        let mut against = 0.0;
-        for (f, weights) in self.weights.iter().enumerate() {
-            let col = &records.columns[self.comparer.cols[f]];
-            let (a, b) = (col.codes[i as usize], col.codes[j as usize]);
-            if a == NULL || b == NULL || a == b {
-                continue;
-            }
-            let l = self.comparer.kinds[f].level_of_different(col.view(a), col.view(b));
-            if l != NULL_LEVEL && weights[l as usize] < 0.0 {
-                against += weights[l as usize];
-            }
-        }
-        against
+        let n = self.weights.len();
+        let mut g = [0u8; MAX_COMPARISONS];
+        self.comparer.levels(i, j, &mut g[..n]);
+        g[..n]
+            .iter()
+            .zip(&self.weights)
+            .filter(|&(&l, _)| l != 0 && l != NULL_LEVEL)
+            .map(|(&l, w)| w[l as usize])
+            .filter(|&w| w < 0.0)
+            .sum()
     }
 
     #[inline]

@@ -117,13 +117,13 @@ pub fn match_keys(
     let keep = |t: &String| !PARTICLES.contains(&t.as_str());
     let given = name_tokens(given_names);
     let family: Vec<String> = name_tokens(family_name).into_iter().filter(keep).collect();
-    let mut all: Vec<String> = given.iter().filter(|t| keep(t)).cloned().chain(family.iter().cloned()).collect();
-    all.sort();
-    let mut first: Vec<String> = given.first().cloned().into_iter().chain(family.iter().cloned()).collect();
-    first.sort();
-    if all.is_empty() || given.is_empty() || family.is_empty() {
+    if given.is_empty() || family.is_empty() {
         return None;
     }
+    let mut all: Vec<String> = given.iter().filter(|t| keep(t)).chain(&family).cloned().collect();
+    all.sort();
+    let mut first: Vec<String> = given[..1].iter().chain(&family).cloned().collect();
+    first.sort();
     let digest = |label: &[u8], tokens: &[String]| {
         let mut mac = key.mac();
         mac.update(label);

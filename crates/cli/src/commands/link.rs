@@ -163,8 +163,7 @@ pub async fn link_store(
             .iter()
             .map(|c| match c.as_str() {
                 // Without a birth date the pseudonym is of a name alone, which many people share.
-                "pseudonym" => (identity.is_none() || identity.is_some_and(|i| i.birth_date.is_some()))
-                    .then_some(r.pseudonym.as_str()),
+                "pseudonym" => identity.is_none_or(|i| i.birth_date.is_some()).then_some(r.pseudonym.as_str()),
                 "name" => name.as_deref().filter(|n| !n.is_empty()),
                 "birth_date" => birth_date.as_deref().or(birth_year.as_deref()),
                 "birth_year" => birth_year.as_deref(),
