@@ -2,7 +2,9 @@
 //! a statistical report whose name and birth date another register rendered differently (a dropped
 //! particle and second given name, day and month swapped) still joins its person through the match
 //! keys; two people with the same name and birth date but different citizen service numbers stay two
-//! persons, even when a record without a number matches both.
+//! persons, even when a record without a number matches both; a statistical report whose name has a
+//! typo (so no match key agrees) joins its person through the keyed birth date and the episode (same
+//! municipality, weeks apart), while one with the same birth date in another municipality two years later stays apart.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -26,10 +28,13 @@ const CRAFTED: &[&str] = &[
     "POL-T,police,T-4,2017-03-01,identified,legal_obligation,,Jan,Smit,1980-01-05,,,,male,NL,,,sexual:prostitution,,GM0546,,,,999000003,",
     "POL-T,police,T-5,2017-04-01,identified,legal_obligation,,Jan,Smit,1980-01-05,,,,male,NL,,,sexual:prostitution,,GM0546,,,,999000004,",
     "POL-T,police,T-6,2017-05-01,identified,legal_obligation,,Jan,Smit,1980-01-05,,,,male,NL,,,sexual:prostitution,,GM0546,,,,,",
+    "POL-T,police,T-7,2017-06-01,identified,legal_obligation,,Fenna,Kuipers,2004-06-17,,,,female,NL,,,sexual:prostitution,,GM0088,,,,,",
+    "ZC-T,care_coordinator,T-8,2017-06-20,statistical,public_task,not_obtainable,Fena,Kuipers,2004-06-17,2004,9-17,,female,NL,,,sexual:prostitution,,GM0088,,,,,",
+    "ZC-T,care_coordinator,T-9,2019-09-01,statistical,public_task,not_obtainable,Lieke,Bos,2004-06-17,2004,9-17,,female,NL,,,sexual:prostitution,,GM0363,,,,,",
 ];
 
 #[test]
-fn match_keys_join_a_statistical_report_and_citizen_numbers_keep_people_apart() {
+fn statistical_reports_join_their_person_and_citizen_numbers_keep_people_apart() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     zicht(d)
@@ -58,9 +63,11 @@ fn match_keys_join_a_statistical_report_and_citizen_numbers_keep_people_apart() 
                 .unwrap();
         rows.into_iter().collect()
     });
-    assert_eq!(person.len(), 5, "{person:?}");
+    assert_eq!(person.len(), 8, "{person:?}");
     assert_eq!(person["T-1"], person["T-2"], "the statistical report joins its person: {person:?}");
     assert_ne!(person["T-4"], person["T-5"], "two citizen numbers are two people: {person:?}");
     assert!(person["T-6"] == person["T-4"] || person["T-6"] == person["T-5"], "{person:?}");
     assert!(![&person["T-4"], &person["T-5"]].contains(&&person["T-1"]), "{person:?}");
+    assert_eq!(person["T-7"], person["T-8"], "the keyed birth date and the episode join a typo: {person:?}");
+    assert_ne!(person["T-7"], person["T-9"], "a birth date alone, elsewhere and years later, does not: {person:?}");
 }

@@ -20,6 +20,7 @@
 //! | `date` | exact · day and month swapped · one character edit · a bare year (or the 1 January placeholder) agrees with the other's year · same year · within a year (365 days, or adjacent years for a bare birth year) · else |
 //! | `postcode` | exact · one character edit · same first three characters · else |
 //! | `numeric` | exact · within 1 % · within 10 % · else |
+//! | `days` | within 31 days · within 92 days · within 366 days · else (null unless both are full dates) |
 //! | `exact` | exact · else |
 
 use serde::{Deserialize, Serialize};
@@ -45,12 +46,23 @@ pub enum FieldKind {
     Postcode,
     /// Numbers: relative difference bands.
     Numeric,
+    /// Dates of events (not of birth) compared by how many days lie between them: two reports of
+    /// one episode of exploitation, made by organisations that refer victims to each other, are
+    /// weeks apart, two people's reports usually years apart. Null unless both are full dates.
+    Days,
 }
 
 impl FieldKind {
     /// All kinds, for help texts.
-    pub const ALL: [FieldKind; 6] =
-        [FieldKind::Name, FieldKind::Date, FieldKind::Exact, FieldKind::Text, FieldKind::Postcode, FieldKind::Numeric];
+    pub const ALL: [FieldKind; 7] = [
+        FieldKind::Name,
+        FieldKind::Date,
+        FieldKind::Exact,
+        FieldKind::Text,
+        FieldKind::Postcode,
+        FieldKind::Numeric,
+        FieldKind::Days,
+    ];
 
     /// Parses the lower-case kind name used on the command line.
     pub fn parse(s: &str) -> Option<Self> {
@@ -61,6 +73,7 @@ impl FieldKind {
             "text" => Self::Text,
             "postcode" => Self::Postcode,
             "numeric" => Self::Numeric,
+            "days" => Self::Days,
             _ => return None,
         })
     }
@@ -74,6 +87,7 @@ impl FieldKind {
             Self::Text => "text",
             Self::Postcode => "postcode",
             Self::Numeric => "numeric",
+            Self::Days => "days",
         }
     }
 
@@ -90,6 +104,7 @@ impl FieldKind {
             Self::Postcode => &["exact", "one edit", "same first 3 characters", "else"],
             Self::Numeric => &["exact", "within 1%", "within 10%", "else"],
             Self::Exact => &["exact", "else"],
+            Self::Days => &["within 31 days", "within 92 days", "within 366 days", "else"],
         }
     }
 
@@ -114,6 +129,11 @@ impl FieldKind {
             Self::Date => {
                 normalise::date(raw).map(|d| Value { days: d.ymd.map(Ymd::days), ymd: d.ymd, num: None, text: d.text })
             }
+            // Only full dates have a distance; anything else is missing (Splink's
+            // `invalid_dates_as_null`), also when two such texts are equal.
+            Self::Days => normalise::date(raw).and_then(|d| {
+                d.ymd.map(|ymd| Value { days: Some(ymd.days()), ymd: Some(ymd), num: None, text: d.text })
+            }),
             Self::Numeric => {
                 let t = normalise::text(raw)?;
                 Some(Value { num: normalise::number(raw), ..Value::text(t) })
@@ -204,6 +224,15 @@ impl FieldKind {
                     }
                 }
                 _ => 3,
+            },
+            Self::Days => match (a.ymd, b.ymd) {
+                (Some(p), Some(q)) => match (p.days() - q.days()).abs() {
+                    0..=31 => 0,
+                    32..=92 => 1,
+                    93..=366 => 2,
+                    _ => 3,
+                },
+                _ => NULL_LEVEL,
             },
         }
     }
@@ -508,6 +537,21 @@ fn relative_difference(p: f64, q: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn days_levels_by_distance_and_null_without_full_dates() {
+        let v = |s: &str| FieldKind::Days.normalise(s);
+        let level = |a: &str, b: &str| FieldKind::Days.level(&v(a).unwrap(), &v(b).unwrap());
+        assert_eq!(level("2020-01-01", "2020-01-01"), 0);
+        assert_eq!(level("2020-01-01", "2020-02-01"), 0);
+        assert_eq!(level("2020-01-01", "2020-02-02"), 1);
+        assert_eq!(level("2020-01-01", "2020-04-02"), 1);
+        assert_eq!(level("2020-01-01", "2020-04-03"), 2);
+        assert_eq!(level("2021-01-01", "2020-01-01"), 2);
+        assert_eq!(level("2021-01-02", "2020-01-01"), 3);
+        assert_eq!(v("2020"), None);
+        assert_eq!(v("not a date"), None);
+    }
+
     use super::*;
 
     fn v(kind: FieldKind, s: &str) -> Value {

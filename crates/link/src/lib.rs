@@ -171,12 +171,23 @@ pub struct Comparison {
     pub kind: FieldKind,
     /// Term-frequency adjustment of the exact level.
     pub tf: bool,
+    /// Compare this field only for pairs where the named column is missing on one side or both
+    /// (a comparison that stands in for another): e.g. a keyed digest of the birth date, the only
+    /// form in which a statistical report keeps it, which would count the same fact twice for
+    /// pairs whose plain birth dates are compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_for: Option<String>,
 }
 
 impl Comparison {
     /// A comparison with the kind's default term-frequency setting.
     pub fn new(column: &str, kind: FieldKind) -> Self {
-        Self { column: column.to_string(), kind, tf: kind.tf_default() }
+        Self { column: column.to_string(), kind, tf: kind.tf_default(), fallback_for: None }
+    }
+
+    /// This comparison, made only where `primary` is missing on one side or both.
+    pub fn fallback_for(self, primary: &str) -> Self {
+        Self { fallback_for: Some(primary.to_string()), ..self }
     }
 }
 

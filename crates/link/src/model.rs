@@ -59,6 +59,9 @@ pub struct ComparisonParams {
     pub kind: FieldKind,
     /// Term-frequency adjustment of the exact level.
     pub tf: bool,
+    /// Compared only where this column is missing on one side or both ([`crate::Comparison`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_for: Option<String>,
     /// Levels, strongest first.
     pub levels: Vec<LevelParams>,
     /// Whether EM estimated m (false: no training rule left the field free; m is the prior).
@@ -240,25 +243,36 @@ pub(crate) struct Comparer<'a> {
     pub(crate) records: &'a Records,
     pub(crate) cols: Vec<usize>,
     pub(crate) kinds: Vec<FieldKind>,
+    /// Per field: the record column whose presence on both sides turns this field off.
+    gates: Vec<Option<usize>>,
 }
 
+/// What the comparer needs of one comparison: column, kind, and the column it stands in for.
+pub(crate) type SpecCol = (String, FieldKind, Option<String>);
+
 impl<'a> Comparer<'a> {
-    pub(crate) fn new(spec_cols: &[(String, FieldKind)], records: &'a Records) -> Result<Self, Error> {
+    pub(crate) fn new(spec_cols: &[SpecCol], records: &'a Records) -> Result<Self, Error> {
         if spec_cols.is_empty() {
             return Err(Error::Spec("at least one comparison is needed".into()));
         }
         if spec_cols.len() > MAX_COMPARISONS {
             return Err(Error::Spec(format!("at most {MAX_COMPARISONS} comparisons are supported")));
         }
-        let cols = spec_cols
-            .iter()
-            .map(|(c, _)| {
-                records
-                    .column_index(c)
-                    .ok_or_else(|| Error::Spec(format!("column {c:?} is not among the record columns")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { records, cols, kinds: spec_cols.iter().map(|(_, k)| *k).collect() })
+        let index = |c: &String| {
+            records.column_index(c).ok_or_else(|| Error::Spec(format!("column {c:?} is not among the record columns")))
+        };
+        let cols = spec_cols.iter().map(|(c, _, _)| index(c)).collect::<Result<Vec<_>, _>>()?;
+        let gates = spec_cols.iter().map(|(_, _, g)| g.as_ref().map(index).transpose()).collect::<Result<_, _>>()?;
+        Ok(Self { records, cols, kinds: spec_cols.iter().map(|(_, k, _)| *k).collect(), gates })
+    }
+
+    /// Whether field `f` is off for pair (i, j): it stands in for a column both records have.
+    #[inline]
+    fn gated(&self, f: usize, i: u32, j: u32) -> bool {
+        self.gates[f].is_some_and(|g| {
+            let codes = &self.records.columns[g].codes;
+            codes[i as usize] != NULL && codes[j as usize] != NULL
+        })
     }
 
     /// Levels of pair (i, j) into `out`.
@@ -267,7 +281,7 @@ impl<'a> Comparer<'a> {
         for (f, (&c, &kind)) in self.cols.iter().zip(&self.kinds).enumerate() {
             let col = &self.records.columns[c];
             let (a, b) = (col.codes[i as usize], col.codes[j as usize]);
-            out[f] = if a == NULL || b == NULL {
+            out[f] = if a == NULL || b == NULL || self.gated(f, i, j) {
                 NULL_LEVEL
             } else if a == b {
                 0
@@ -310,8 +324,8 @@ pub(crate) struct Scorer<'a> {
 
 impl<'a> Scorer<'a> {
     pub(crate) fn new(model: &Model, records: &'a Records) -> Result<Self, Error> {
-        let spec_cols: Vec<(String, FieldKind)> =
-            model.comparisons.iter().map(|c| (c.column.clone(), c.kind)).collect();
+        let spec_cols: Vec<SpecCol> =
+            model.comparisons.iter().map(|c| (c.column.clone(), c.kind, c.fallback_for.clone())).collect();
         let comparer = Comparer::new(&spec_cols, records)?;
         let weights: Vec<Vec<f64>> =
             model.comparisons.iter().map(|c| c.levels.iter().map(|l| (l.m / l.u).log2()).collect()).collect();
@@ -331,7 +345,7 @@ impl<'a> Scorer<'a> {
         let cost = |k: FieldKind| match k {
             FieldKind::Exact => 0,
             FieldKind::Numeric => 1,
-            FieldKind::Date => 2,
+            FieldKind::Date | FieldKind::Days => 2,
             FieldKind::Postcode => 3,
             FieldKind::Text => 4,
             FieldKind::Name => 5,
@@ -369,7 +383,7 @@ impl<'a> Scorer<'a> {
             }
             let col = &records.columns[self.comparer.cols[f]];
             let (a, b) = (col.codes[i as usize], col.codes[j as usize]);
-            if a == NULL || b == NULL {
+            if a == NULL || b == NULL || self.comparer.gated(f, i, j) {
                 continue;
             }
             let l = if a == b { 0 } else { self.comparer.kinds[f].level_of_different(col.view(a), col.view(b)) };
@@ -661,8 +675,8 @@ fn sample_indices(rng: &mut ChaCha8Rng, n: usize, k: usize) -> Vec<u32> {
     out
 }
 
-fn spec_cols(spec: &LinkSpec) -> Vec<(String, FieldKind)> {
-    spec.comparisons.iter().map(|c| (c.column.clone(), c.kind)).collect()
+fn spec_cols(spec: &LinkSpec) -> Vec<SpecCol> {
+    spec.comparisons.iter().map(|c| (c.column.clone(), c.kind, c.fallback_for.clone())).collect()
 }
 
 /// Comparison patterns (with counts) of the pairs of one rule: all pairs when there are at
@@ -844,6 +858,7 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
             column: c.column.clone(),
             kind: c.kind,
             tf: c.tf,
+            fallback_for: c.fallback_for.clone(),
             levels: c
                 .kind
                 .level_labels()

@@ -47,7 +47,11 @@ impl Column {
             arena.extend_from_slice(v.text.as_bytes());
             offsets.push(arena.len() as u32);
         }
-        let ymd = if kind == FieldKind::Date { values.iter().map(|v| v.ymd).collect() } else { Vec::new() };
+        let ymd = if matches!(kind, FieldKind::Date | FieldKind::Days) {
+            values.iter().map(|v| v.ymd).collect()
+        } else {
+            Vec::new()
+        };
         let num = if kind == FieldKind::Numeric { values.iter().map(|v| v.num).collect() } else { Vec::new() };
         Self { name, kind, values, counts, codes, arena, offsets, ymd, num }
     }

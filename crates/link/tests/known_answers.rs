@@ -46,6 +46,7 @@ fn hand_model() -> Model {
                 column: "name".into(),
                 kind: FieldKind::Name,
                 tf: true,
+                fallback_for: None,
                 levels: levels(
                     FieldKind::Name,
                     &[0.75, 0.05, 0.1, 0.05, 0.03, 0.02],
@@ -57,6 +58,7 @@ fn hand_model() -> Model {
                 column: "dob".into(),
                 kind: FieldKind::Date,
                 tf: false,
+                fallback_for: None,
                 levels: levels(
                     FieldKind::Date,
                     &[0.9, 0.02, 0.03, 0.005, 0.015, 0.01, 0.02],
@@ -182,6 +184,7 @@ fn hand_model_for(spec: &LinkSpec) -> Model {
                     column: c.column.clone(),
                     kind: c.kind,
                     tf: false,
+                    fallback_for: None,
                     levels: levels(c.kind, &vec![1.0 / n as f64; n], &vec![1.0 / n as f64; n]),
                     m_estimated: false,
                 }
@@ -322,4 +325,68 @@ fn link_keys_join_records_outright() {
     assert_eq!(c[0], c[1], "same link key: {c:?}");
     assert_ne!(c[0], c[2]);
     assert_ne!(c[3], c[4], "same link key but two person keys: {c:?}");
+}
+
+/// A fallback comparison counts only where its primary is missing on a side, and `days` compares
+/// how far apart two dates are: weights by hand on three records.
+#[test]
+fn fallback_comparisons_and_day_distances_by_hand() {
+    let spec = LinkSpec::new(
+        vec![
+            Comparison::new("dob", FieldKind::Date),
+            Comparison::new("dob_key", FieldKind::Exact).fallback_for("dob"),
+            Comparison::new("seen", FieldKind::Days),
+        ],
+        vec![BlockingRule::on(&["all"])],
+    );
+    let mut b = RecordsBuilder::new(&spec);
+    for (id, dob, seen) in
+        [("r1", Some("1990-03-04"), "2020-01-01"), ("r2", None, "2020-01-20"), ("r3", Some("1990-03-04"), "2021-06-01")]
+    {
+        b.push(id, &[dob, Some("k1"), Some(seen), Some("x")]).unwrap();
+    }
+    let records = b.finish().unwrap();
+    let p = |kind: FieldKind, m: &[f64], u: &[f64], column: &str, fallback: Option<&str>| ComparisonParams {
+        column: column.into(),
+        kind,
+        tf: false,
+        fallback_for: fallback.map(String::from),
+        levels: levels(kind, m, u),
+        m_estimated: true,
+    };
+    let model = Model {
+        version: 1,
+        lambda: 0.01,
+        comparisons: vec![
+            p(
+                FieldKind::Date,
+                &[0.9, 0.02, 0.03, 0.005, 0.015, 0.01, 0.02],
+                &[0.001, 0.001, 0.002, 0.001, 0.029, 0.02, 0.946],
+                "dob",
+                None,
+            ),
+            p(FieldKind::Exact, &[0.9, 0.1], &[0.01, 0.99], "dob_key", Some("dob")),
+            p(FieldKind::Days, &[0.5, 0.2, 0.2, 0.1], &[0.02, 0.04, 0.14, 0.8], "seen", None),
+        ],
+        training: TrainingReport::default(),
+    };
+    let pred = predict::predict(&model, &spec, &records, 0.0, &Control::default()).unwrap();
+    let w: HashMap<(u32, u32), f64> = pred.pairs.iter().map(|p| ((p.a, p.b), p.weight)).collect();
+    let prior = (0.01f64 / 0.99).log2();
+    let key = (0.9f64 / 0.01).log2();
+    // r1–r2: no birth date on r2, so the key stands in; 19 days apart.
+    let w12 = prior + key + (0.5f64 / 0.02).log2();
+    // r1–r3: both birth dates compared, the key is not (it would count them twice); 517 days.
+    let w13 = prior + (0.9f64 / 0.001).log2() + (0.1f64 / 0.8).log2();
+    // r2–r3: the key again; 498 days.
+    let w23 = prior + key + (0.1f64 / 0.8).log2();
+    for (pair, expected) in [((0, 1), w12), ((0, 2), w13), ((1, 2), w23)] {
+        assert!((w[&pair] - expected).abs() < 1e-9, "{pair:?}: {} vs {expected}", w[&pair]);
+    }
+    let ex = model.explain(&records, 0, 2).unwrap();
+    assert_eq!(ex.fields[1].level, "null");
+    assert_eq!(ex.fields[2].level, "else");
+    assert!((ex.match_weight - w13).abs() < 1e-9);
+    let back = Model::from_json(&model.to_json().unwrap()).unwrap();
+    assert_eq!(back.comparisons[1].fallback_for.as_deref(), Some("dob"));
 }

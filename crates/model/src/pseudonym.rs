@@ -111,9 +111,7 @@ pub fn match_keys(
     family_name: &str,
     birth_date: Option<NaiveDate>,
 ) -> Option<[Pseudonym; 2]> {
-    let b = birth_date?;
-    let (lo, hi) = (b.month().min(b.day()), b.month().max(b.day()));
-    let date = format!("{:04}|{lo:02}-{hi:02}", b.year());
+    let date = unordered_date(birth_date?);
     let keep = |t: &String| !PARTICLES.contains(&t.as_str());
     let given = name_tokens(given_names);
     let family: Vec<String> = name_tokens(family_name).into_iter().filter(keep).collect();
@@ -133,6 +131,26 @@ pub fn match_keys(
         Pseudonym(out)
     };
     Some([digest(b"zicht match key a v2\x00", &all), digest(b"zicht match key b v2\x00", &first)])
+}
+
+/// The birth-date key of a birth date: a keyed digest (domain-separated like the match keys) of
+/// the birth year with day and month in either order. A statistical report keeps its birth date
+/// only in this form, so that linkage can weigh an agreeing birth date when the name was written
+/// differently (a typo breaks every key that includes the name). A birth date is not a direct
+/// identifier, and the digest says no more than the match keys, which include it.
+pub fn birth_date_key(key: &PseudonymKey, birth_date: NaiveDate) -> Pseudonym {
+    let mut mac = key.mac();
+    mac.update(b"zicht birth date key v1\x00");
+    mac.update(unordered_date(birth_date).as_bytes());
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&mac.finalize().into_bytes());
+    Pseudonym(out)
+}
+
+/// `YYYY|lo-hi`: the year and the day and month in either order (registers swap them).
+fn unordered_date(b: NaiveDate) -> String {
+    let (lo, hi) = (b.month().min(b.day()), b.month().max(b.day()));
+    format!("{:04}|{lo:02}-{hi:02}", b.year())
 }
 
 /// Folds one name to ASCII lower-case alphanumerics: NFKD, combining marks dropped, the rest
@@ -200,6 +218,20 @@ mod tests {
         assert_eq!(match_keys(&key, "Maud", "Leeuwen", d2), match_keys(&key, "Maud", "Leeuwen", swapped));
         assert_eq!(match_keys(&key, "Maud", "van Leeuwen", None), None);
         assert_eq!(match_keys(&key, "", "van Leeuwen", d), None);
+    }
+
+    #[test]
+    fn birth_date_keys_ignore_day_month_order_and_differ_from_match_keys() {
+        let key = PseudonymKey::from_bytes([7; 32]);
+        let d = NaiveDate::from_ymd_opt(2007, 3, 25).unwrap();
+        let may_third = NaiveDate::from_ymd_opt(2007, 5, 3).unwrap();
+        let march_fifth = NaiveDate::from_ymd_opt(2007, 3, 5).unwrap();
+        assert_eq!(birth_date_key(&key, may_third), birth_date_key(&key, march_fifth));
+        assert_ne!(birth_date_key(&key, d), birth_date_key(&key, may_third));
+        assert_ne!(birth_date_key(&key, d), birth_date_key(&key, NaiveDate::from_ymd_opt(2008, 3, 25).unwrap()));
+        assert_ne!(birth_date_key(&PseudonymKey::from_bytes([8; 32]), d), birth_date_key(&key, d));
+        let keys = match_keys(&key, "Maud", "Leeuwen", Some(d)).unwrap();
+        assert!(!keys.contains(&birth_date_key(&key, d)));
     }
 
     #[test]

@@ -160,6 +160,9 @@ pub struct Report {
     /// ([`crate::pseudonym::match_keys`]), so that linkage can still find the person when another
     /// register renders the name a little differently. `None` otherwise.
     pub match_keys: Option<[Pseudonym; 2]>,
+    /// For the same reports: the keyed birth date ([`crate::pseudonym::birth_date_key`]), which
+    /// linkage compares where names differ. `None` otherwise or without a birth date.
+    pub birth_date_key: Option<Pseudonym>,
     pub attributes: Attributes,
 }
 
@@ -271,10 +274,10 @@ impl Report {
                     birth_date,
                 )
             };
-            let (subject, pseudonym, match_keys) = match identification.expect("checked") {
-                Identification::Identified => (Subject::Identified(identity), computed(), None),
+            let (subject, pseudonym, match_keys, birth_date_key) = match identification.expect("checked") {
+                Identification::Identified => (Subject::Identified(identity), computed(), None, None),
                 Identification::Statistical => match pseudonym_in {
-                    Some(p) => (Subject::Statistical, p, None),
+                    Some(p) => (Subject::Statistical, p, None, None),
                     None => (
                         Subject::Statistical,
                         computed(),
@@ -284,6 +287,7 @@ impl Report {
                             family_name.as_deref().unwrap_or(""),
                             birth_date,
                         ),
+                        birth_date.map(|b| crate::pseudonym::birth_date_key(ctx.pseudonym_key, b)),
                     ),
                 },
             };
@@ -297,6 +301,7 @@ impl Report {
                 subject,
                 pseudonym,
                 match_keys,
+                birth_date_key,
                 attributes,
             }
         })

@@ -31,10 +31,14 @@ pub struct LinkRecord {
     pub sex: Option<String>,
     pub birth_year: Option<i64>,
     pub nationality: Option<String>,
+    /// Municipality where the exploitation took place (reports only).
+    pub municipality: Option<String>,
     /// The identity, for identified records (opened from the vault).
     pub identity: Option<Identity>,
     /// Match keys of a statistical report (space-separated hex), when import computed them.
     pub match_keys: Option<String>,
+    /// Birth-date key of a statistical report (hex), when import computed it.
+    pub birth_date_key: Option<String>,
     /// The person this record belonged to after the previous run.
     pub previous_person: Option<String>,
 }
@@ -75,12 +79,12 @@ impl Store {
         for (table, sql) in [
             (
                 Table::Reports,
-                "SELECT r.id, r.pseudonym, r.report_date, r.sex, r.birth_year, r.nationality, r.person_id, v.id, v.nonce, v.ciphertext, r.match_keys \
+                "SELECT r.id, r.pseudonym, r.report_date, r.sex, r.birth_year, r.nationality, r.person_id, v.id, v.nonce, v.ciphertext, r.match_keys, r.municipality, r.birth_date_key \
                  FROM reports r LEFT JOIN vault v ON v.id = r.vault_id ORDER BY r.id",
             ),
             (
                 Table::Events,
-                "SELECT e.id, e.pseudonym, e.event_date, e.sex, e.birth_year, e.nationality, e.person_id, v.id, v.nonce, v.ciphertext, CAST(NULL AS TEXT) \
+                "SELECT e.id, e.pseudonym, e.event_date, e.sex, e.birth_year, e.nationality, e.person_id, v.id, v.nonce, v.ciphertext, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT) \
                  FROM events e LEFT JOIN vault v ON v.id = e.vault_id ORDER BY e.id",
             ),
         ] {
@@ -105,6 +109,8 @@ impl Store {
                     nationality: row.try_get(5)?,
                     previous_person: row.try_get(6)?,
                     match_keys: row.try_get(10)?,
+                    municipality: row.try_get(11)?,
+                    birth_date_key: row.try_get(12)?,
                     identity,
                 });
             }

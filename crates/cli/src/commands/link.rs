@@ -27,7 +27,7 @@ pub struct LinkArgs {
     #[command(flatten)]
     pub actor: ActorArgs,
     /// Match probability at or above which two records are the same person
-    #[arg(long, default_value_t = zicht_link::DEFAULT_THRESHOLD)]
+    #[arg(long, default_value_t = PERSON_THRESHOLD)]
     pub threshold: f64,
     /// Print a JSON summary on stdout
     #[arg(long)]
@@ -43,10 +43,20 @@ pub struct LinkArgs {
 /// Compared are the citizen service number and the identity-document number (exact; each also a
 /// blocking rule), the name (particles dropped, token subsets, Jaro–Winkler / Monge–Elkan levels),
 /// the birth date (exact / swapped / one edit / bare year / same year levels), sex and nationality.
+/// Two reports are also compared on what they say about the episode: the days between their
+/// report dates and the municipality of exploitation (exact, with term frequencies, as a few
+/// cities hold most reports). Organisations refer victims to each other, so one episode is
+/// reported by several of them within weeks and in one place, which settles pairs whose
+/// identities are incomplete (a bare birth year, a name many people share); a follow-up event is
+/// another episode, so it is null on both and they weigh nothing there.
 /// Candidate pairs share a citizen or document number; or a birth date and the initial of the
 /// family or of the given name, or both initials in either order (a register that swaps given and
 /// family name); a birth date alone makes blocks of thousands where registers default unknown days
-/// to 1 January; or the whole name and the birth year (catches day/month errors).
+/// to 1 January; or the whole name and the birth year (catches day/month errors); or the whole name
+/// and the municipality, or the report year and the family name or the first given name (two
+/// reports of one episode where one has no birth date or a typo in the name); or the keyed birth
+/// date (a statistical report whose name has a typo, compared on it only where one side has no
+/// plain birth date: `Comparison::fallback_for`).
 ///
 /// EM trains on rules that each leave some fields free to disagree (as Splink does): never on a
 /// single low-cardinality field such as sex, whose block is half the register, and not on the
@@ -61,6 +71,9 @@ pub fn spec() -> LinkSpec {
             Comparison::new("nationality", FieldKind::Exact),
             Comparison::new("citizen_number", FieldKind::Exact),
             Comparison::new("document_number", FieldKind::Exact),
+            Comparison::new("birth_date_key", FieldKind::Exact).fallback_for("birth_date"),
+            Comparison::new("report_date", FieldKind::Days),
+            Comparison { tf: true, ..Comparison::new("municipality", FieldKind::Exact) },
         ],
         vec![
             BlockingRule::on(&["citizen_number"]),
@@ -69,6 +82,10 @@ pub fn spec() -> LinkSpec {
             BlockingRule::on(&["birth_date", "given_initial"]),
             BlockingRule::on(&["birth_date", "initials"]),
             BlockingRule::on(&["name", "birth_year"]),
+            BlockingRule::on(&["name", "municipality"]),
+            BlockingRule::on(&["birth_date_key"]),
+            BlockingRule::on(&["report_year", "family"]),
+            BlockingRule::on(&["report_year", "given"]),
         ],
     );
     spec.veto_evidence = Some(VETO_BITS);
@@ -81,6 +98,14 @@ pub fn spec() -> LinkSpec {
     ];
     spec
 }
+
+/// The match probability at or above which two records are one person. Higher than the engine's
+/// default (0.9) because the two episode comparisons (days between reports, municipality) are not
+/// independent of each other or of nationality among different people, as Fellegi–Sunter assumes:
+/// people of one nationality are exploited in the same places at the same times, so pairs with
+/// episode evidence get probabilities that are too high. On the simulator (seeds 1–3) 0.95 keeps
+/// report-pair precision at 0.994–0.996, where 0.9 let it fall to 0.984 (`docs/benchmarks.md`).
+pub const PERSON_THRESHOLD: f64 = 0.95;
 
 /// Two groups of records are never joined into one person when a pair across them has evidence of
 /// 2^-10 (about a thousand to one) against being the same person (birth dates or names that
@@ -100,11 +125,15 @@ fn record_id(r: &LinkRecord) -> String {
 const PARTICLES: &[&str] =
     &["van", "de", "der", "den", "het", "ter", "ten", "te", "la", "le", "el", "al", "von", "di", "da", "dos", "du"];
 
-/// The first letter of a name's first token that is not a particle, after normalisation.
-fn initial(name: Option<&str>) -> Option<String> {
+/// A name's first token that is not a particle (or its first token), after normalisation.
+fn first_token(name: Option<&str>) -> Option<String> {
     let tokens = zicht_model::pseudonym::name_tokens(name?);
-    let t = tokens.iter().find(|t| !PARTICLES.contains(&t.as_str())).or(tokens.first())?;
-    t.chars().next().map(String::from)
+    tokens.iter().find(|t| !PARTICLES.contains(&t.as_str())).or(tokens.first()).cloned()
+}
+
+/// The first letter of [`first_token`].
+fn initial(token: Option<&str>) -> Option<String> {
+    token?.chars().next().map(String::from)
 }
 
 /// Person ids are `P` and seven digits, from the linkage's stable cluster numbers.
@@ -140,6 +169,13 @@ pub async fn link_store(
         });
         let birth_date = identity.and_then(|i| i.birth_date).map(|d| d.to_string());
         let birth_year = r.birth_year.map(|y| y.to_string());
+        // The keyed birth date: a statistical report's from import; an identified record's from its
+        // identity. It is compared only where one side has no plain birth date (a fallback), so a
+        // statistical report that has it does not also offer its bare birth year.
+        let birth_date_key = match (identity, r.birth_date_key.as_deref()) {
+            (Some(i), _) => i.birth_date.map(|b| zicht_model::pseudonym::birth_date_key(&keys.pseudonym, b).to_hex()),
+            (None, stored) => stored.map(str::to_string),
+        };
         // Match keys: a statistical report's from import; an identified record's from its identity.
         let match_keys: Option<[String; 2]> = match (identity, r.match_keys.as_deref()) {
             (Some(i), _) => zicht_model::pseudonym::match_keys(
@@ -152,8 +188,11 @@ pub async fn link_store(
             (None, Some(stored)) => stored.split_once(' ').map(|(a, b)| [a.to_string(), b.to_string()]),
             (None, None) => None,
         };
-        let family_initial = initial(identity.and_then(|i| i.family_name.as_deref()));
-        let given_initial = initial(identity.and_then(|i| i.given_names.as_deref()));
+        let family = first_token(identity.and_then(|i| i.family_name.as_deref()));
+        let given = first_token(identity.and_then(|i| i.given_names.as_deref()));
+        let family_initial = initial(family.as_deref());
+        let given_initial = initial(given.as_deref());
+        let report_year = (r.table == Table::Reports).then(|| r.date.get(..4)).flatten();
         // Both initials in either order: a register that swaps given and family name keeps the pair.
         let initials = match (&given_initial, &family_initial) {
             (Some(g), Some(f)) => Some(if g <= f { format!("{g}{f}") } else { format!("{f}{g}") }),
@@ -165,7 +204,10 @@ pub async fn link_store(
                 // Without a birth date the pseudonym is of a name alone, which many people share.
                 "pseudonym" => identity.is_none_or(|i| i.birth_date.is_some()).then_some(r.pseudonym.as_str()),
                 "name" => name.as_deref().filter(|n| !n.is_empty()),
-                "birth_date" => birth_date.as_deref().or(birth_year.as_deref()),
+                "birth_date" => birth_date
+                    .as_deref()
+                    .or(birth_year.as_deref().filter(|_| identity.is_some() || birth_date_key.is_none())),
+                "birth_date_key" => birth_date_key.as_deref(),
                 "birth_year" => birth_year.as_deref(),
                 "sex" => r.sex.as_deref().filter(|s| *s != "unknown"),
                 "nationality" => r.nationality.as_deref(),
@@ -173,9 +215,14 @@ pub async fn link_store(
                 "match_key_b" => match_keys.as_ref().map(|k| k[1].as_str()),
                 "citizen_number" => identity.and_then(|i| i.citizen_number.as_deref()),
                 "document_number" => identity.and_then(|i| i.document_number.as_deref()),
+                "report_date" => (r.table == Table::Reports).then_some(r.date.as_str()),
+                "municipality" => r.municipality.as_deref(),
                 "family_initial" => family_initial.as_deref(),
                 "given_initial" => given_initial.as_deref(),
                 "initials" => initials.as_deref(),
+                "family" => family.as_deref(),
+                "given" => given.as_deref(),
+                "report_year" => report_year,
                 _ => None,
             })
             .collect();
