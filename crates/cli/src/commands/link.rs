@@ -55,7 +55,7 @@ pub struct LinkArgs {
 /// to 1 January; or the whole name and the birth year (catches day/month errors); or the whole name
 /// and the municipality, or the report year and the family name or the first given name (two
 /// reports of one episode where one has no birth date or a typo in the name); or the keyed birth
-/// date (a statistical report whose name has a typo, compared on it only where one side has no
+/// date and nationality (a statistical report whose name has a typo, compared on the key only where one side has no
 /// plain birth date: `Comparison::fallback_for`).
 ///
 /// EM trains on rules that each leave some fields free to disagree (as Splink does): never on a
@@ -83,7 +83,7 @@ pub fn spec() -> LinkSpec {
             BlockingRule::on(&["birth_date", "initials"]),
             BlockingRule::on(&["name", "birth_year"]),
             BlockingRule::on(&["name", "municipality"]),
-            BlockingRule::on(&["birth_date_key"]),
+            BlockingRule::on(&["birth_date_key", "nationality"]),
             BlockingRule::on(&["report_year", "family"]),
             BlockingRule::on(&["report_year", "given"]),
         ],
