@@ -55,8 +55,8 @@ pub struct LinkArgs {
 /// to 1 January; or the whole name and the birth year (catches day/month errors); or the whole name
 /// and the municipality, or the report year and the family name or the first given name (two
 /// reports of one episode where one has no birth date or a typo in the name); or the keyed birth
-/// date and nationality (a statistical report whose name has a typo, compared on the key only where one side has no
-/// plain birth date: `Comparison::fallback_for`).
+/// date and nationality (a statistical report whose name has a typo; the key is compared only
+/// where one side has no plain birth date: `Comparison::fallback_for`).
 ///
 /// EM trains on rules that each leave some fields free to disagree (as Splink does): never on a
 /// single low-cardinality field such as sex, whose block is half the register, and not on the
