@@ -107,7 +107,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         &store,
         &keys,
         "demo",
-        super::link::PERSON_THRESHOLD,
+        zicht_link::DEFAULT_THRESHOLD,
         &zicht_link::NoProgress,
         &cancel,
     ))?;
