@@ -4,7 +4,8 @@
 //! keys; two people with the same name and birth date but different citizen service numbers stay two
 //! persons, even when a record without a number matches both; a statistical report whose name has a
 //! typo (so no match key agrees) joins its person through the keyed birth date and the episode (same
-//! municipality, weeks apart), while one with the same birth date in another municipality two years later stays apart.
+//! municipality, weeks apart), while one with the same birth date in another municipality two years
+//! later stays apart. The review band is written for clerical review.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -49,8 +50,19 @@ fn statistical_reports_join_their_person_and_citizen_numbers_keep_people_apart()
     std::fs::write(d.join("crafted.csv"), format!("{HEADER}\n{}\n", CRAFTED.join("\n"))).unwrap();
     let out = zicht(d).args(["import", "reports", "crafted.csv"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = zicht(d).args(["link", "--json"]).output().unwrap();
+    let out = zicht(d).args(["link", "--json", "--review", "review.csv", "--review-from", "0.05"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The review band: pairs below the threshold, at or above --review-from, by record id.
+    let review = std::fs::read_to_string(d.join("review.csv")).unwrap();
+    let mut lines = review.lines();
+    assert_eq!(lines.next(), Some("id_l,id_r,match_probability,match_weight"));
+    let band: Vec<f64> = lines.map(|l| l.split(',').nth(2).unwrap().parse().unwrap()).collect();
+    assert!(!band.is_empty());
+    assert!(band.iter().all(|p| (0.05..0.9).contains(p)), "{band:?}");
+    assert!(review.lines().skip(1).all(|l| l.starts_with(['r', 'e'])), "{review}");
+    let out = zicht(d).args(["link", "--review", "r.csv", "--review-from", "0.95"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--review-from 0.95"));
 
     let url = format!("sqlite://{}", d.join("zicht.db").display());
     let person: HashMap<String, String> = tokio::runtime::Runtime::new().unwrap().block_on(async {

@@ -108,6 +108,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         &keys,
         "demo",
         zicht_link::DEFAULT_THRESHOLD,
+        None,
         &zicht_link::NoProgress,
         &cancel,
     ))?;

@@ -7,6 +7,7 @@
 //! nobody in the register (people who were never reported as victims).
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use clap::Args;
@@ -29,6 +30,13 @@ pub struct LinkArgs {
     /// Match probability at or above which two records are the same person
     #[arg(long, default_value_t = zicht_link::DEFAULT_THRESHOLD)]
     pub threshold: f64,
+    /// Write the pairs for clerical review, probability in [--review-from, --threshold), as
+    /// `id_l,id_r,match_probability,match_weight`; ids are `r<reports.id>` and `e<events.id>`
+    #[arg(long, value_name = "FILE")]
+    pub review: Option<PathBuf>,
+    /// Lower end of the review band
+    #[arg(long, value_name = "P", default_value_t = 0.1, requires = "review")]
+    pub review_from: f64,
     /// Print a JSON summary on stdout
     #[arg(long)]
     pub json: bool,
@@ -142,6 +150,7 @@ pub async fn link_store(
     keys: &Keys,
     actor: &str,
     threshold: f64,
+    review: Option<(&Path, f64)>,
     progress: &dyn zicht_link::Progress,
     cancel: &AtomicBool,
 ) -> anyhow::Result<RunSummary> {
@@ -224,7 +233,12 @@ pub async fn link_store(
     }
     let linked = builder.finish()?;
     let ctl = Control { progress, cancel };
-    let outcome = zicht_link::run(&spec, &linked, None, threshold, threshold, &previous, &ctl)?;
+    let floor = review.map_or(threshold, |(_, from)| from);
+    let outcome = zicht_link::run(&spec, &linked, None, floor, threshold, &previous, &ctl)?;
+    if let Some((path, _)) = review {
+        let band = outcome.prediction.pairs.iter().filter(|p| p.probability < threshold);
+        super::matching::write_pairs(path, &linked.ids, band)?;
+    }
     let clusters = &outcome.clustering.cluster;
     tracing::info!(lambda = outcome.model.lambda, prior_bits = outcome.model.prior_weight(), "model");
     for c in &outcome.model.comparisons {
@@ -234,7 +248,7 @@ pub async fn link_store(
     for r in &outcome.prediction.rules {
         tracing::info!(rule = %r.rule, pairs = r.pairs, scored = r.scored, "blocking rule");
     }
-    tracing::info!(kept = outcome.prediction.pairs.len(), "pairs at or above the threshold");
+    tracing::info!(kept = outcome.prediction.pairs.len(), "pairs at or above the floor");
 
     // A cluster with a report is a person.
     let mut has_report: HashMap<u64, bool> = HashMap::new();
@@ -265,13 +279,20 @@ pub fn run(args: LinkArgs) -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&args.threshold) {
         return Err(crate::exit::bad_input(format!("--threshold {}: must lie in [0, 1]", args.threshold)));
     }
+    if args.review.is_some() && !(args.review_from > 0.0 && args.review_from < args.threshold) {
+        return Err(crate::exit::bad_input(format!(
+            "--review-from {}: must lie above 0 and below --threshold {}",
+            args.review_from, args.threshold
+        )));
+    }
     let keys = load_keys(&args.keys)?;
     let rt = runtime()?;
     let cancel = cancel_on_ctrl_c(&rt);
     let summary = rt.block_on(async {
         let store = Store::open(&args.db.db).await.map_err(classify)?;
         store.check_vault_key(&keys).await.map_err(classify)?;
-        link_store(&store, &keys, &args.actor.actor(), args.threshold, &zicht_link::NoProgress, &cancel).await
+        let review = args.review.as_deref().map(|p| (p, args.review_from));
+        link_store(&store, &keys, &args.actor.actor(), args.threshold, review, &zicht_link::NoProgress, &cancel).await
     })?;
     if args.json {
         println!("{}", serde_json::to_string(&summary)?);

@@ -483,7 +483,8 @@ fn read_previous(path: &Path) -> anyhow::Result<HashMap<String, u64>> {
     Ok(out)
 }
 
-fn write_pairs<'a>(
+/// Writes scored pairs as `id_l,id_r,match_probability,match_weight`.
+pub(crate) fn write_pairs<'a>(
     path: &Path,
     ids: &[String],
     pairs: impl Iterator<Item = &'a predict::ScoredPair>,
