@@ -90,7 +90,23 @@ impl Db {
             _ => url.to_string(),
         };
         let max = if backend == Backend::Sqlite { 4 } else { 8 };
-        let pool = AnyPoolOptions::new().max_connections(max).connect(&url).await.map_err(StoreError::connect)?;
+        // SQLite's page cache is 2 MiB by default: an import (one transaction) spills dirty pages to the
+        // write-ahead log again and again. 64 MiB per connection took the import of the demo's 284,630
+        // events from 15.9 s to 11.7 s (kernel time 7.6 s to 3.6 s); 256 MiB gained nothing more.
+        let sqlite = backend == Backend::Sqlite;
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if sqlite {
+                        sqlx::query("PRAGMA cache_size = -65536").execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await
+            .map_err(StoreError::connect)?;
         if backend == Backend::Sqlite {
             sqlx::query("PRAGMA journal_mode=WAL").execute(&pool).await?;
             sqlx::query("PRAGMA foreign_keys=ON").execute(&pool).await?;
