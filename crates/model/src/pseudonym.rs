@@ -99,18 +99,20 @@ const PARTICLES: &[&str] = &[
 /// The match keys of an identity with a birth date: keyed digests (HMAC-SHA256 under the pseudonym
 /// key, domain-separated from the pseudonym) of coarser renderings of the identity, the hashed
 /// match-key approach of the UK Office for National Statistics (ONS 2013, *Matching anonymous
-/// data*). Registers drop particles and second given names and swap day and month; a statistical
-/// report keeps only digests, so the pseudonym of a slightly different rendering never meets its
-/// person again. Both keys take the birth year and the day and month in either order; key (a) all
-/// name tokens without particles, key (b) the first given-name token and the family-name tokens
-/// without particles. `None` without a birth date (a name alone is shared by many people) or
-/// without both name parts for key (b).
+/// data*). Registers drop particles and second given names, swap day and month and misspell names;
+/// a statistical report keeps only digests, so the pseudonym of a slightly different rendering never
+/// meets its person again. All keys take the birth year and the day and month in either order; key
+/// (a) all name tokens without particles, key (b) the first given-name token and the family-name
+/// tokens without particles, key (c) the Soundex codes (Russell's, in the US-English mapping of
+/// Apache commons-codec) of the tokens of key (b), which survive most one-letter typos in a name
+/// (ONS's keys use Soundex too). `None` without a birth date (a name alone is shared by many people)
+/// or without both name parts.
 pub fn match_keys(
     key: &PseudonymKey,
     given_names: &str,
     family_name: &str,
     birth_date: Option<NaiveDate>,
-) -> Option<[Pseudonym; 2]> {
+) -> Option<[Pseudonym; 3]> {
     let date = unordered_date(birth_date?);
     let keep = |t: &String| !PARTICLES.contains(&t.as_str());
     let given = name_tokens(given_names);
@@ -122,6 +124,10 @@ pub fn match_keys(
     all.sort();
     let mut first: Vec<String> = given[..1].iter().chain(&family).cloned().collect();
     first.sort();
+    let soundex = rphonetic::Soundex::default();
+    let mut sounds: Vec<String> =
+        given[..1].iter().chain(&family).map(|t| rphonetic::Encoder::encode(&soundex, t)).collect();
+    sounds.sort();
     let digest = |label: &[u8], tokens: &[String]| {
         let mut mac = key.mac();
         mac.update(label);
@@ -130,7 +136,11 @@ pub fn match_keys(
         out.copy_from_slice(&mac.finalize().into_bytes());
         Pseudonym(out)
     };
-    Some([digest(b"zicht match key a v2\x00", &all), digest(b"zicht match key b v2\x00", &first)])
+    Some([
+        digest(b"zicht match key a v2\x00", &all),
+        digest(b"zicht match key b v2\x00", &first),
+        digest(b"zicht match key c v1\x00", &sounds),
+    ])
 }
 
 /// The birth-date key of a birth date: a keyed digest (domain-separated like the match keys) of
@@ -218,6 +228,21 @@ mod tests {
         assert_eq!(match_keys(&key, "Maud", "Leeuwen", d2), match_keys(&key, "Maud", "Leeuwen", swapped));
         assert_eq!(match_keys(&key, "Maud", "van Leeuwen", None), None);
         assert_eq!(match_keys(&key, "", "van Leeuwen", d), None);
+    }
+
+    #[test]
+    fn the_soundex_key_survives_one_letter_typos_only() {
+        let key = PseudonymKey::from_bytes([7; 32]);
+        let d = NaiveDate::from_ymd_opt(2007, 6, 25);
+        let c = |given: &str, family: &str| match_keys(&key, given, family, d).unwrap()[2];
+        // Robert and Rupert are R163 in Russell's Soundex; Smit and Smith S530.
+        assert_eq!(c("Robert", "Smit"), c("Rupert", "Smith"));
+        assert_eq!(c("Maud Lotte", "van Leeuwen"), c("Maud", "Leuwen"));
+        assert_eq!(c("Wendy", "Jansen"), c("Wenndy", "Jannsen"));
+        assert_ne!(c("Maud", "Leeuwen"), c("Maud", "Jansen"));
+        assert_ne!(c("Maud", "Leeuwen"), c("Lotte", "Leeuwen"));
+        let full = match_keys(&key, "Maud", "Leeuwen", d).unwrap();
+        assert!(full[2] != full[0] && full[2] != full[1]);
     }
 
     #[test]

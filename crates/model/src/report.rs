@@ -159,7 +159,7 @@ pub struct Report {
     /// For a statistical report whose pseudonym zicht computed from the name: its match keys
     /// ([`crate::pseudonym::match_keys`]), so that linkage can still find the person when another
     /// register renders the name a little differently. `None` otherwise.
-    pub match_keys: Option<[Pseudonym; 2]>,
+    pub match_keys: Option<[Pseudonym; 3]>,
     /// For the same reports: the keyed birth date ([`crate::pseudonym::birth_date_key`]), which
     /// linkage compares where names differ. `None` otherwise or without a birth date.
     pub birth_date_key: Option<Pseudonym>,

@@ -250,7 +250,7 @@ fn values(p: &Parsed, digest: &str, vault_id: Option<&str>, import_id: i64) -> V
                 text(join_codes(&a.means_of_control)),
                 text(join_codes(&a.recruitment)),
                 text(r.pseudonym),
-                opt_text(r.match_keys.map(|[a, b]| format!("{a} {b}"))),
+                opt_text(r.match_keys.map(|keys| keys.map(|k| k.to_hex()).join(" "))),
                 opt_text(r.birth_date_key.map(|k| k.to_hex())),
                 opt_text(vault_id),
                 Val::Int(Some(import_id)),

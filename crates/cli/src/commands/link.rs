@@ -44,7 +44,8 @@ pub struct LinkArgs {
 
 /// Comparisons and blocking for persons. Records with the same keyed pseudonym of a full identity
 /// (all name tokens and the birth date), or the same match key (the name without particles, or
-/// with only its first given name, and the birth date: `zicht_model::pseudonym::match_keys`), are
+/// with only its first given name, or the Soundex codes of the latter, and the birth date:
+/// `zicht_model::pseudonym::match_keys`), are
 /// one person outright: that is how a statistical report, which keeps nothing else that
 /// identifies, joins its person. The pseudonym is not also a
 /// comparison, because its agreement is implied by the name and birth date and would count twice.
@@ -101,7 +102,7 @@ pub fn spec() -> LinkSpec {
     );
     spec.veto_evidence = Some(VETO_BITS);
     spec.person_keys = vec!["citizen_number".into()];
-    spec.link_keys = vec!["pseudonym".into(), "match_key_a".into(), "match_key_b".into()];
+    spec.link_keys = vec!["pseudonym".into(), "match_key_a".into(), "match_key_b".into(), "match_key_c".into()];
     spec.training = vec![BlockingRule::on(&["citizen_number"]), BlockingRule::on(&["birth_date", "family_initial"])];
     spec
 }
@@ -177,16 +178,18 @@ pub async fn link_store(
             (None, stored) => stored.map(str::to_string),
         };
         // Match keys: a statistical report's from import; an identified record's from its identity.
-        let match_keys: Option<[String; 2]> = match (identity, r.match_keys.as_deref()) {
+        // Reports imported before key (c) existed keep two keys.
+        let match_keys: Vec<String> = match (identity, r.match_keys.as_deref()) {
             (Some(i), _) => zicht_model::pseudonym::match_keys(
                 &keys.pseudonym,
                 i.given_names.as_deref().unwrap_or(""),
                 i.family_name.as_deref().unwrap_or(""),
                 i.birth_date,
             )
-            .map(|[a, b]| [a.to_hex(), b.to_hex()]),
-            (None, Some(stored)) => stored.split_once(' ').map(|(a, b)| [a.to_string(), b.to_string()]),
-            (None, None) => None,
+            .map(|k| k.iter().map(|p| p.to_hex()).collect())
+            .unwrap_or_default(),
+            (None, Some(stored)) => stored.split_whitespace().map(str::to_string).collect(),
+            (None, None) => Vec::new(),
         };
         let family = first_token(identity.and_then(|i| i.family_name.as_deref()));
         let given = first_token(identity.and_then(|i| i.given_names.as_deref()));
@@ -211,8 +214,9 @@ pub async fn link_store(
                 "birth_year" => birth_year.as_deref(),
                 "sex" => r.sex.as_deref().filter(|s| *s != "unknown"),
                 "nationality" => r.nationality.as_deref(),
-                "match_key_a" => match_keys.as_ref().map(|k| k[0].as_str()),
-                "match_key_b" => match_keys.as_ref().map(|k| k[1].as_str()),
+                "match_key_a" => match_keys.first().map(String::as_str),
+                "match_key_b" => match_keys.get(1).map(String::as_str),
+                "match_key_c" => match_keys.get(2).map(String::as_str),
                 "citizen_number" => identity.and_then(|i| i.citizen_number.as_deref()),
                 "document_number" => identity.and_then(|i| i.document_number.as_deref()),
                 "report_date" => (r.table == Table::Reports).then_some(r.date.as_str()),
