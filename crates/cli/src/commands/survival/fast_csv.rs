@@ -44,12 +44,14 @@ pub(super) fn header(line: &[u8]) -> Option<Vec<String>> {
 }
 
 /// The fast path's result: the header, the number of data rows and the wanted columns in the
-/// order of `wanted` (without repeats).
+/// order of `wanted` (without repeats), except the `matrix` columns, which are in `matrix`.
 #[derive(Debug)]
 pub(super) struct Read {
     pub header: Vec<String>,
     pub rows: usize,
     pub columns: Vec<(String, Parsed)>,
+    /// The numbers of the `matrix` columns, row-major (`rows` x their number).
+    pub matrix: Vec<f64>,
 }
 
 /// Bytes read from the file at a time: the block buffer is reused, so only it and the columns
@@ -60,8 +62,10 @@ const PIECE: usize = 1 << 20;
 
 /// Reads the file at `path` if it is plain; `None` when it must be read by the `csv` crate
 /// (including any I/O problem or a missing column, so that reader reports it in its words).
-/// `labels` (a subset of `wanted`) are kept as text, the other wanted columns as numbers.
-pub(super) fn read(path: &Path, wanted: &[&str], labels: &[&str]) -> Option<Read> {
+/// `labels` (a subset of `wanted`) are kept as text, the other wanted columns as numbers;
+/// `matrix` (a subset of `wanted`, distinct, no labels) as one row-major matrix of numbers, which
+/// a model reads by rows (no column copy of them is kept).
+pub(super) fn read(path: &Path, wanted: &[&str], labels: &[&str], matrix: &[&str]) -> Option<Read> {
     struct State {
         ncols: usize,
         picks: Vec<(usize, Kind)>,
@@ -69,12 +73,23 @@ pub(super) fn read(path: &Path, wanted: &[&str], labels: &[&str]) -> Option<Read
         out: Vec<Parsed>,
         scratch: Vec<Chunk>,
         rows: usize,
+        /// the picks that go to the matrix, in matrix order
+        mat: Vec<usize>,
+        matrix: Vec<f64>,
     }
     let (header, st) = blocks(
         path,
         |header| {
-            let mut st =
-                State { ncols: header.len(), picks: vec![], names: vec![], out: vec![], scratch: vec![], rows: 0 };
+            let mut st = State {
+                ncols: header.len(),
+                picks: vec![],
+                names: vec![],
+                out: vec![],
+                scratch: vec![],
+                rows: 0,
+                mat: vec![],
+                matrix: vec![],
+            };
             for &name in wanted {
                 let c = header.iter().position(|h| h == name)?;
                 if !st.names.iter().any(|n| n == name) {
@@ -82,15 +97,55 @@ pub(super) fn read(path: &Path, wanted: &[&str], labels: &[&str]) -> Option<Read
                     st.names.push(name.to_string());
                 }
             }
+            for &name in matrix {
+                let k = st.names.iter().position(|n| n == name)?;
+                if st.picks[k].1 != Kind::Number || st.mat.contains(&k) {
+                    return None;
+                }
+                st.mat.push(k);
+            }
             st.out = st.picks.iter().map(|&(_, kind)| Parsed::empty(kind, 0)).collect();
             Some(st)
         },
         |st, block| {
-            st.rows += parse_block(block, st.ncols, &st.picks, &mut st.scratch, &mut st.out)?;
+            let rows = parse_block(block, st.ncols, &st.picks, &mut st.scratch, &mut st.out, &st.mat)?;
+            let pieces = &st.scratch[..st.scratch.iter().take_while(|c| c.rows != usize::MAX).count()];
+            to_matrix(pieces, &st.mat, &mut st.matrix);
+            st.rows += rows;
             Some(())
         },
     )?;
-    Some(Read { header, rows: st.rows, columns: st.names.into_iter().zip(st.out).collect() })
+    let columns =
+        st.names.into_iter().zip(st.out).enumerate().filter(|(k, _)| !st.mat.contains(k)).map(|(_, c)| c).collect();
+    Some(Read { header, rows: st.rows, columns, matrix: st.matrix })
+}
+
+/// Appends the pieces' `mat` columns to `matrix` row by row, the pieces in parallel (each into
+/// its own part of the grown matrix).
+fn to_matrix(pieces: &[Chunk], mat: &[usize], matrix: &mut Vec<f64>) {
+    let p = mat.len();
+    if p == 0 {
+        return;
+    }
+    let old = matrix.len();
+    let rows: usize = pieces.iter().map(|c| c.rows).sum();
+    matrix.resize(old + rows * p, 0.0);
+    let mut parts = Vec::with_capacity(pieces.len());
+    let mut rest = &mut matrix[old..];
+    for c in pieces {
+        let (head, tail) = rest.split_at_mut(c.rows * p);
+        parts.push(head);
+        rest = tail;
+    }
+    parts.into_par_iter().zip(pieces).for_each(|(dst, c)| {
+        for (j, &k) in mat.iter().enumerate() {
+            if let Parsed::Numbers { values, .. } = &c.cols[k] {
+                for (d, &v) in dst.chunks_exact_mut(p).zip(values) {
+                    d[j] = v;
+                }
+            }
+        }
+    });
 }
 
 /// Reads a plain file block by block: `on_header` gets the header's names and makes the state,
@@ -179,18 +234,22 @@ fn fill(file: &mut std::fs::File, buf: &mut Vec<u8>, target: usize) -> Option<bo
 }
 
 /// Parses whole lines in pieces in parallel and appends them to `out` in file order.
+/// Pieces past the block's last are marked with `rows == usize::MAX`; the columns of the picks
+/// in `skip` are left in the pieces.
 fn parse_block(
     block: &[u8],
     ncols: usize,
     picks: &[(usize, Kind)],
     scratch: &mut Vec<Chunk>,
     out: &mut [Parsed],
+    skip: &[usize],
 ) -> Option<usize> {
     let bounds = pieces(block);
     let pieces = bounds.len() - 1;
     while scratch.len() < pieces {
         scratch.push(Chunk { rows: 0, cols: picks.iter().map(|&(_, kind)| Parsed::empty(kind, 0)).collect() });
     }
+    scratch[pieces..].iter_mut().for_each(|c| c.rows = usize::MAX);
     let ok = scratch[..pieces]
         .par_iter_mut()
         .zip(bounds.par_windows(2))
@@ -202,7 +261,10 @@ fn parse_block(
     let mut rows = 0;
     for chunk in &scratch[..pieces] {
         rows += chunk.rows;
-        for (o, p) in out.iter_mut().zip(&chunk.cols) {
+        for (k, (o, p)) in out.iter_mut().zip(&chunk.cols).enumerate() {
+            if skip.contains(&k) {
+                continue;
+            }
             match (o, p) {
                 (Parsed::Numbers { values, integers }, Parsed::Numbers { values: v, integers: i }) => {
                     values.extend_from_slice(v);
@@ -623,7 +685,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("d.csv");
         std::fs::write(&path, body).unwrap();
-        read(&path, wanted, labels)
+        read(&path, wanted, labels, &[])
     }
 
     #[test]
