@@ -109,8 +109,9 @@ pub(super) fn read(path: &Path, wanted: &[&str], labels: &[&str], matrix: &[&str
         },
         |st, block| {
             let rows = parse_block(block, st.ncols, &st.picks, &mut st.scratch, &mut st.out, &st.mat)?;
-            let pieces = &st.scratch[..st.scratch.iter().take_while(|c| c.rows != usize::MAX).count()];
-            to_matrix(pieces, &st.mat, &mut st.matrix);
+            for c in st.scratch.iter().take_while(|c| c.rows != usize::MAX) {
+                st.matrix.extend_from_slice(&c.mat);
+            }
             st.rows += rows;
             Some(())
         },
@@ -118,34 +119,6 @@ pub(super) fn read(path: &Path, wanted: &[&str], labels: &[&str], matrix: &[&str
     let columns =
         st.names.into_iter().zip(st.out).enumerate().filter(|(k, _)| !st.mat.contains(k)).map(|(_, c)| c).collect();
     Some(Read { header, rows: st.rows, columns, matrix: st.matrix })
-}
-
-/// Appends the pieces' `mat` columns to `matrix` row by row, the pieces in parallel (each into
-/// its own part of the grown matrix).
-fn to_matrix(pieces: &[Chunk], mat: &[usize], matrix: &mut Vec<f64>) {
-    let p = mat.len();
-    if p == 0 {
-        return;
-    }
-    let old = matrix.len();
-    let rows: usize = pieces.iter().map(|c| c.rows).sum();
-    matrix.resize(old + rows * p, 0.0);
-    let mut parts = Vec::with_capacity(pieces.len());
-    let mut rest = &mut matrix[old..];
-    for c in pieces {
-        let (head, tail) = rest.split_at_mut(c.rows * p);
-        parts.push(head);
-        rest = tail;
-    }
-    parts.into_par_iter().zip(pieces).for_each(|(dst, c)| {
-        for (j, &k) in mat.iter().enumerate() {
-            if let Parsed::Numbers { values, .. } = &c.cols[k] {
-                for (d, &v) in dst.chunks_exact_mut(p).zip(values) {
-                    d[j] = v;
-                }
-            }
-        }
-    });
 }
 
 /// Reads a plain file block by block: `on_header` gets the header's names and makes the state,
@@ -234,8 +207,8 @@ fn fill(file: &mut std::fs::File, buf: &mut Vec<u8>, target: usize) -> Option<bo
 }
 
 /// Parses whole lines in pieces in parallel and appends them to `out` in file order.
-/// Pieces past the block's last are marked with `rows == usize::MAX`; the columns of the picks
-/// in `skip` are left in the pieces.
+/// Pieces past the block's last are marked with `rows == usize::MAX`; the picks in `skip` (in
+/// matrix order) are left in the pieces' row-major `mat`.
 fn parse_block(
     block: &[u8],
     ncols: usize,
@@ -247,13 +220,17 @@ fn parse_block(
     let bounds = pieces(block);
     let pieces = bounds.len() - 1;
     while scratch.len() < pieces {
-        scratch.push(Chunk { rows: 0, cols: picks.iter().map(|&(_, kind)| Parsed::empty(kind, 0)).collect() });
+        scratch.push(Chunk {
+            rows: 0,
+            cols: picks.iter().map(|&(_, kind)| Parsed::empty(kind, 0)).collect(),
+            mat: Vec::new(),
+        });
     }
     scratch[pieces..].iter_mut().for_each(|c| c.rows = usize::MAX);
     let ok = scratch[..pieces]
         .par_iter_mut()
         .zip(bounds.par_windows(2))
-        .map(|(chunk, w)| parse_chunk(&block[w[0]..w[1]], ncols, picks, chunk))
+        .map(|(chunk, w)| parse_chunk(&block[w[0]..w[1]], ncols, picks, skip, chunk))
         .all(|ok| ok);
     if !ok {
         return None;
@@ -307,20 +284,30 @@ impl Parsed {
 struct Chunk {
     rows: usize,
     cols: Vec<Parsed>,
+    /// the numbers of the matrix picks, row-major
+    mat: Vec<f64>,
 }
 
 /// Parses the whole lines of `chunk` into `out` (cleared first); false when the file needs the
 /// `csv` crate: a quote, a lone carriage return, a blank line, a line without `ncols` fields, a
 /// wanted number that is not one. A number written plainly (`-`, digits, one `.`, no spaces) is
 /// parsed as its bytes are scanned; any other field is cut out, trimmed and given to [`number`].
-fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)], out: &mut Chunk) -> bool {
+fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)], mat: &[usize], out: &mut Chunk) -> bool {
     const SKIP: usize = usize::MAX;
     let mut slot = vec![SKIP; ncols];
     for (k, &(c, _)) in picks.iter().enumerate() {
         slot[c] = k;
     }
+    // column of the matrix of each pick, if it goes there
+    let mut mat_col = vec![SKIP; picks.len()];
+    for (j, &k) in mat.iter().enumerate() {
+        mat_col[k] = j;
+    }
+    let width = mat.len();
     out.cols.iter_mut().for_each(Parsed::clear);
+    out.mat.clear();
     let cols = &mut out.cols;
+    let row_major = &mut out.mat;
     let n = chunk.len();
     // past the end reads as a line end (the last line may lack one)
     let at = |i: usize| if i < n { chunk[i] } else { b'\n' };
@@ -330,6 +317,9 @@ fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)], out: &mut Ch
         if at(i) == b'\n' || (at(i) == b'\r' && at(i + 1) == b'\n') {
             return false; // a blank line: the csv crate skips it and line numbers shift
         }
+        // every matrix pick is set below (a line without it gives up)
+        let base = row_major.len();
+        row_major.resize(base + width, 0.0);
         for (field, &k) in slot.iter().enumerate() {
             let start = i;
             let mut quick = None;
@@ -354,7 +344,8 @@ fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)], out: &mut Ch
                     i += 1;
                 }
                 if matches!(at(i), b',' | b'\n' | b'\r') && nd > 0 && nd <= 19 && m <= 1 << 53 && frac <= 22 {
-                    let v = m as f64 / POW10[frac];
+                    // m <= 2^53: exact as i64 and as f64 (a signed conversion is one instruction)
+                    let v = m as i64 as f64 / POW10[frac];
                     quick = Some((if neg { -v } else { v }, !dot));
                 }
             }
@@ -372,8 +363,12 @@ fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)], out: &mut Ch
                         let Some((v, int)) = quick.or_else(|| number(f)) else {
                             return false;
                         };
-                        values.push(v);
-                        *integers &= int;
+                        if mat_col[k] == SKIP {
+                            values.push(v);
+                            *integers &= int;
+                        } else {
+                            row_major[base + mat_col[k]] = v;
+                        }
                     }
                     Parsed::Text { bytes, ends } => {
                         bytes.extend_from_slice(f);
@@ -611,7 +606,7 @@ pub(super) fn number(f: &[u8]) -> Option<(f64, bool)> {
         }
     }
     if plain && nd > 0 && nd <= 19 && m <= 1 << 53 && frac <= 22 {
-        let v = m as f64 / POW10[frac];
+        let v = m as i64 as f64 / POW10[frac];
         return Some((if neg { -v } else { v }, !dot));
     }
     let s = std::str::from_utf8(f).ok()?;
@@ -725,6 +720,30 @@ mod tests {
         assert!(read_str(b"t,skip,g\n1,x,a\n", &["nope"], &[]).is_none());
         assert_eq!(header(b"time, event ,x\r"), Some(vec!["time".into(), "event".into(), "x".into()]));
         assert_eq!(header(b"\"time\",event"), None);
+    }
+
+    #[test]
+    fn matrix_columns_are_read_row_major_in_the_order_asked() {
+        let body = b"a,t,b,c\n1,2.5,3,x\n-4,5,6.25,y\r\n-0,7,+8,z";
+        let r = read_str_matrix(body, &["t", "b", "a", "c"], &["c"], &["b", "a"]).unwrap();
+        assert_eq!(r.rows, 3);
+        assert_eq!(r.matrix, [3.0, 1.0, 6.25, -4.0, 8.0, -0.0]);
+        assert!(r.matrix[5].is_sign_negative());
+        let names: Vec<&str> = r.columns.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["t", "c"]);
+        // a label, a column not wanted, or one named twice cannot be a matrix column
+        assert!(read_str_matrix(body, &["t", "c"], &["c"], &["c"]).is_none());
+        assert!(read_str_matrix(body, &["t"], &[], &["b"]).is_none());
+        assert!(read_str_matrix(body, &["t", "b"], &[], &["b", "b"]).is_none());
+        // a bad number in a matrix column falls back like any other
+        assert!(read_str_matrix(b"a,b\n1,NA\n", &["a", "b"], &[], &["b"]).is_none());
+    }
+
+    fn read_str_matrix(body: &[u8], wanted: &[&str], labels: &[&str], matrix: &[&str]) -> Option<Read> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.csv");
+        std::fs::write(&path, body).unwrap();
+        read(&path, wanted, labels, matrix)
     }
 
     #[test]
