@@ -346,7 +346,10 @@ fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)], mat: &[usize
                 if matches!(at(i), b',' | b'\n' | b'\r') && nd > 0 && nd <= 19 && m <= 1 << 53 && frac <= 22 {
                     // m <= 2^53: exact as i64 and as f64 (a signed conversion is one instruction)
                     let v = m as i64 as f64 / POW10[frac];
-                    quick = Some((if neg { -v } else { v }, !dot));
+                    // -v by setting the sign bit of v >= 0 (also -0 for 0), without a branch on
+                    // the sign, which is as unpredictable as the data
+                    let v = f64::from_bits(v.to_bits() | (u64::from(neg) << 63));
+                    quick = Some((v, !dot));
                 }
             }
             loop {
@@ -537,11 +540,12 @@ fn count_piece(chunk: &[u8], ncols: usize, tc: usize, ec: usize, scale: usize, g
                 }
                 key = m as usize;
             } else if field == ec {
-                ev = match at(i) {
-                    b'0' => 0,
-                    b'1' => 1,
-                    _ => return None,
-                };
+                // '0' or '1', as a number rather than a branch: events and censorings alternate
+                // unpredictably, and a mispredicted branch per line costs more than the rest
+                ev = usize::from(at(i).wrapping_sub(b'0'));
+                if ev > 1 {
+                    return None;
+                }
                 i += 1;
             } else {
                 loop {
