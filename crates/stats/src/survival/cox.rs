@@ -904,6 +904,11 @@ impl TieSums {
     fn new(s0: f64, d0: f64, d: usize, ties: Ties) -> Self {
         let mut w = TieSums { log_z: 0.0, a: 0.0, b: 0.0, c: 0.0, d: 0.0, e: 0.0 };
         let df = d as f64;
+        // sum log z as the log of a running product (one logarithm per time instead of one per
+        // tied event, most of a pass's logarithms), taken early whenever the product would
+        // leave a safe range; a z that is not a positive finite number makes the sum not
+        // finite either way
+        let mut prod = 1.0;
         for r in 0..d {
             let f = match ties {
                 Ties::Efron => r as f64 / df,
@@ -911,13 +916,20 @@ impl TieSums {
             };
             let z = s0 - f * d0;
             let iz = 1.0 / z;
-            w.log_z += z.ln();
+            let q = prod * z;
+            if (1e-150..1e150).contains(&q) {
+                prod = q;
+            } else {
+                w.log_z += prod.ln();
+                prod = z;
+            }
             w.a += iz;
             w.b += f * iz;
             w.c += iz * iz;
             w.d += f * iz * iz;
             w.e += f * f * iz * iz;
         }
+        w.log_z += prod.ln();
         w
     }
 }
