@@ -432,9 +432,9 @@ fn prepare(input: &CoxInput<'_>, cov: Covariates<'_>) -> Result<Prepared, Surviv
     // row: a total order, so ties are broken the same way on every run.
     // (stratum, key, row) with key = !bits(stop) << 1 | !event: for stop >= 0 the bits order like
     // the number and all share the top bit, so the key sorts by stop descending, events first.
-    // Meanwhile (it does not need the order), interleave the centred covariates row by row in
-    // input order (streaming reads of each column); then gather whole rows in sorted order: one
-    // random read of p contiguous values per row instead of p scattered ones.
+    // Meanwhile (it does not need the order), interleave the covariates row by row in input order
+    // (streaming reads of each column; row-major input is already so); then move whole rows into
+    // sorted order, centred ([`gather_rows`]): p contiguous values per row instead of p scattered.
     let interleave = || match cov {
         Covariates::Rows(x) => x,
         Covariates::Columns(cols) => {
@@ -582,9 +582,9 @@ fn row_major_means(x: &[f64], p: usize, names: &[String]) -> Result<Vec<f64>, Su
     Ok(sums.iter().map(|s| s / n as f64).collect())
 }
 
-/// The rows in order of (stratum, key, row): an LSD radix sort (stable, so equal keys keep
-/// their input order) of the keys with their row numbers, 16 bits per pass, passes on which all
-/// keys agree skipped; then a stable counting sort by stratum. A total order, so the same
+/// The rows in order of (stratum, key, row): a radix sort (stable, so equal keys keep their
+/// input order) of the keys with their row numbers ([`radix_sort_pairs`]); then a stable counting
+/// sort by stratum. A total order, so the same
 /// permutation as any correct sort, in O(n) per pass.
 fn sort_order(keys: Vec<(u64, u32)>, strata: Option<&[usize]>) -> Vec<usize> {
     let n = keys.len();
@@ -713,14 +713,6 @@ fn accumulate(s0: &mut f64, s1: &mut [f64], s2: &mut [f64], x: &[f64], w: f64) {
     }
 }
 
-/// One stratum's log partial likelihood, score and information.
-///
-/// The information needs sum_t A_t S2(t), with S2(t) the risk set's sum of w x x' and A_t the tie
-/// weight sum of time t (see [`TieSums`]). Rather than carry the p x p matrix S2 through the scan,
-/// it is regrouped by row: sum_i w_i c_i x_i x_i', where c_i is the sum of A_t over the event times
-/// at which row i is at risk (start_i < t <= stop_i), minus the same for the tied-event term. The
-/// scan in decreasing time then costs O(p) per row, and the weighted Gram matrix is a vectorisable
-/// product done in parallel chunks.
 /// Per-stratum work space of [`stratum_pass`], kept across the Newton iterations: fresh pages
 /// for these row-length vectors on every pass cost about as much as the arithmetic.
 #[derive(Debug, Default)]
@@ -734,6 +726,14 @@ struct Scratch {
     a_left: Vec<f64>,
 }
 
+/// One stratum's log partial likelihood, score and information.
+///
+/// The information needs sum_t A_t S2(t), with S2(t) the risk set's sum of w x x' and A_t the tie
+/// weight sum of time t (see [`TieSums`]). Rather than carry the p x p matrix S2 through the scan,
+/// it is regrouped by row: sum_i w_i c_i x_i x_i', where c_i is the sum of A_t over the event times
+/// at which row i is at risk (start_i < t <= stop_i), minus the same for the tied-event term. The
+/// scan in decreasing time then costs O(p) per row, and the weighted Gram matrix is a matrix
+/// product done in parallel chunks ([`weighted_gram`]).
 fn stratum_pass(prep: &Prepared, st: &Stratum, beta: &[f64], ties: Ties, sc: &mut Scratch) -> Pass {
     let p = prep.p;
     let mut out = Pass::zero(p);
