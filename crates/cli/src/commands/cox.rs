@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use serde::Serialize;
-use zicht_stats::survival::{CoxInput, CoxOptions, Ties, cox_ph};
+use zicht_stats::survival::{CoxInput, CoxOptions, NoProgress, Ties, cox_ph_row_major};
 
 use super::survival::Table;
 use crate::exit::bad_input;
@@ -84,7 +84,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     wanted.extend(args.strata.as_deref());
     wanted.extend(args.cluster.as_deref());
     let labels: Vec<&str> = args.strata.iter().chain(&args.cluster).map(String::as_str).collect();
-    let table = Table::read(&args.data, &wanted, &labels)?;
+    // The covariates are parsed straight into the row-major matrix the fit works on, unless a
+    // column is named twice (the messages then come from the column reader).
+    let covs: Vec<&str> = args.covariates.iter().map(String::as_str).collect();
+    let others =
+        [Some(&args.time), Some(&args.event), args.start.as_ref(), args.strata.as_ref(), args.cluster.as_ref()];
+    let distinct = covs.iter().enumerate().all(|(j, c)| !covs[..j].contains(c))
+        && !others.iter().flatten().any(|o| covs.contains(&o.as_str()));
+    let (table, rows) = Table::read_with_rows(&args.data, &wanted, &labels, if distinct { &covs } else { &[] })?;
     let stop = table.times(&args.time)?;
     let start = args.start.as_deref().map(|c| table.times(c)).transpose()?;
     let event = table.events(&args.event)?;
@@ -94,9 +101,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             return Err(bad_input(format!("--covariates: '{c}' is listed twice")));
         }
     }
-    let cols: Vec<std::borrow::Cow<'_, [f64]>> =
-        args.covariates.iter().map(|c| table.numbers(c)).collect::<anyhow::Result<_>>()?;
-    let refs: Vec<&[f64]> = cols.iter().map(|c| &**c).collect();
+    let x = table.rows_of(&covs, rows)?;
     let strata = args.strata.as_deref().map(|c| table.categories(c)).transpose()?.map(|x| x.0);
     let cluster = args.cluster.as_deref().map(|c| table.categories(c)).transpose()?.map(|x| x.0);
     let ties =
@@ -105,13 +110,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         start: start.as_deref(),
         stop: &stop,
         event: &event,
-        covariates: &refs,
+        covariates: &[],
         names: &args.covariates,
         strata: strata.as_deref(),
         cluster: cluster.as_deref(),
     };
     let opts = CoxOptions { ties, robust: args.robust || args.cluster.is_some(), ..CoxOptions::default() };
-    let fit = cox_ph(&input, &opts).map_err(|e| table.lib_error(e))?;
+    let fit = cox_ph_row_major(&input, x, &opts, &NoProgress).map_err(|e| table.lib_error(e))?;
     let se = fit.robust_se.clone().unwrap_or_else(|| fit.se.clone());
     let z = fit.z();
     let p = fit.p_values();

@@ -104,10 +104,39 @@ impl Table {
     /// `labels` (a subset of `wanted`) are the columns used as categories (groups, strata,
     /// clusters): their text is kept as written.
     pub fn read(path: &Path, wanted: &[&str], labels: &[&str]) -> anyhow::Result<Self> {
-        if let Some(t) = Self::read_fast(path, wanted, labels) {
+        Ok(Self::read_with_rows(path, wanted, labels, &[])?.0)
+    }
+
+    /// [`Table::read`], and the numeric columns `matrix` (a subset of `wanted`, distinct, no
+    /// labels) as one row-major matrix when the fast path can parse them straight into it: then
+    /// the table does not hold them, and [`Table::rows_of`] hands the matrix on.
+    pub fn read_with_rows(
+        path: &Path,
+        wanted: &[&str],
+        labels: &[&str],
+        matrix: &[&str],
+    ) -> anyhow::Result<(Self, Option<Vec<f64>>)> {
+        if let Some(t) = Self::read_fast(path, wanted, labels, matrix) {
             return Ok(t);
         }
-        Self::read_csv(path, wanted, labels)
+        Ok((Self::read_csv(path, wanted, labels)?, None))
+    }
+
+    /// The numeric columns `names` as a row-major matrix: `read` when [`Table::read_with_rows`]
+    /// gave one for them, else built from [`Table::numbers`] (with its messages).
+    pub fn rows_of(&self, names: &[&str], read: Option<Vec<f64>>) -> anyhow::Result<Vec<f64>> {
+        if let Some(x) = read {
+            return Ok(x);
+        }
+        let p = names.len();
+        let mut x = vec![0.0; self.rows * p];
+        for (j, name) in names.iter().enumerate() {
+            let col = self.numbers(name)?;
+            for (row, &v) in x.chunks_exact_mut(p).zip(col.iter()) {
+                row[j] = v;
+            }
+        }
+        Ok(x)
     }
 
     fn new(path: &Path, wanted: &[&str], labels: &[&str], header: Vec<String>) -> Self {
@@ -124,8 +153,8 @@ impl Table {
     }
 
     /// The fast path, or `None` when the file needs the `csv` crate (or has an error to report).
-    fn read_fast(path: &Path, wanted: &[&str], labels: &[&str]) -> Option<Self> {
-        let read = fast_csv::read(path, wanted, labels)?;
+    fn read_fast(path: &Path, wanted: &[&str], labels: &[&str], matrix: &[&str]) -> Option<(Self, Option<Vec<f64>>)> {
+        let read = fast_csv::read(path, wanted, labels, matrix)?;
         if read.rows == 0 {
             return None;
         }
@@ -138,7 +167,7 @@ impl Table {
             };
             table.columns.insert(name, data);
         }
-        Some(table)
+        Some((table, (!matrix.is_empty()).then_some(read.matrix)))
     }
 
     /// Reads the file with the `csv` crate, keeping every wanted column as text.

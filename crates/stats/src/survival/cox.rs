@@ -150,7 +150,7 @@ struct Prepared {
 
 struct Stratum {
     /// positions by stop time descending (events first within a time): a contiguous range
-    by_stop: Vec<usize>,
+    by_stop: std::ops::Range<usize>,
     /// positions by start time descending (counting-process data only)
     by_start: Vec<usize>,
 }
@@ -188,7 +188,40 @@ pub fn cox_ph_with_progress(
     opts: &CoxOptions,
     progress: &dyn Progress,
 ) -> Result<CoxFit, SurvivalError> {
-    let prep = prepare(input)?;
+    fit(input, Covariates::Columns(input.covariates), opts, progress)
+}
+
+/// [`cox_ph_with_progress`] with the covariates given as one row-major matrix instead of
+/// columns: `x[i * p + j]` is covariate `j` (named `input.names[j]`) of row `i`, and
+/// `input.covariates` must be empty. Same results and errors as the columns; on large data it
+/// saves a copy of the covariates, since the fit reorders rows of this layout anyway (a reader
+/// can parse a file straight into it).
+pub fn cox_ph_row_major(
+    input: &CoxInput<'_>,
+    x: Vec<f64>,
+    opts: &CoxOptions,
+    progress: &dyn Progress,
+) -> Result<CoxFit, SurvivalError> {
+    if !input.covariates.is_empty() {
+        return Err(SurvivalError::Invalid("covariates given both as columns and as rows".into()));
+    }
+    fit(input, Covariates::Rows(x), opts, progress)
+}
+
+/// The covariates of a fit, as the caller has them.
+enum Covariates<'a> {
+    Columns(&'a [&'a [f64]]),
+    /// Row-major n x p.
+    Rows(Vec<f64>),
+}
+
+fn fit(
+    input: &CoxInput<'_>,
+    cov: Covariates<'_>,
+    opts: &CoxOptions,
+    progress: &dyn Progress,
+) -> Result<CoxFit, SurvivalError> {
+    let prep = prepare(input, cov)?;
     let p = prep.p;
     let n = input.stop.len();
     let events = input.event.iter().filter(|&&e| e).count();
@@ -254,7 +287,7 @@ pub fn cox_ph_with_progress(
     if let Some(j) = fin.first_zero() {
         // the information vanished along a direction: either collinearity that appeared at the
         // estimate, or a coefficient run off to infinity
-        return Err(if beta[j].abs() * prep_sd(input.covariates[j]) > 5.0 {
+        return Err(if beta[j].abs() * prep.sd(j) > 5.0 {
             SurvivalError::Separation { name: names[j].clone(), direction: if beta[j] < 0.0 { "-" } else { "+" } }
         } else {
             SurvivalError::Collinear { name: names[j].clone() }
@@ -273,7 +306,7 @@ pub fn cox_ph_with_progress(
             && next[j].abs() > opts.toler_inf * beta[j].abs()
             && next[j].signum() == beta[j].signum();
         // (the standard deviation is a pass over the column: only when it can matter)
-        if (outwards || !converged) && beta[j].abs() * prep_sd(input.covariates[j]) > 5.0 {
+        if (outwards || !converged) && beta[j].abs() * prep.sd(j) > 5.0 {
             return Err(SurvivalError::Separation {
                 name: names[j].clone(),
                 direction: if beta[j] < 0.0 { "-" } else { "+" },
@@ -297,8 +330,13 @@ pub fn cox_ph_with_progress(
         Some(rv) => TestResult::new(quad_form(&Ldl::new(rv, p, opts.toler_chol).inverse(), &beta), p),
         None => TestResult::new(wald, p),
     };
+    // the last pass was at the estimate (the loop ends on a pass it accepts), so its linear
+    // predictors are the final ones; strata are consecutive ranges of positions
+    let mut eta = std::mem::take(&mut scratch[0].eta);
+    for sc in &scratch[1..] {
+        eta.extend_from_slice(&sc.eta);
+    }
     drop(scratch);
-    let eta: Vec<f64> = prep.x.par_chunks(p).map(|xi| (0..p).map(|j| xi[j] * beta[j]).sum()).collect();
     if progress.cancelled() {
         return Err(SurvivalError::Cancelled);
     }
@@ -325,18 +363,23 @@ pub fn cox_ph_with_progress(
     })
 }
 
-fn prep_sd(x: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let m = x.iter().sum::<f64>() / n;
-    (x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt()
+impl Prepared {
+    /// Standard deviation (divisor n) of covariate `j`, from the centred values.
+    fn sd(&self, j: usize) -> f64 {
+        let n = self.stop.len() as f64;
+        (self.x.iter().skip(j).step_by(self.p).map(|v| v * v).sum::<f64>() / n).sqrt()
+    }
 }
 
-fn prepare(input: &CoxInput<'_>) -> Result<Prepared, SurvivalError> {
+fn prepare(input: &CoxInput<'_>, cov: Covariates<'_>) -> Result<Prepared, SurvivalError> {
     let n = input.stop.len();
     if n == 0 {
         return Err(SurvivalError::Empty);
     }
-    let p = input.covariates.len();
+    let p = match &cov {
+        Covariates::Columns(c) => c.len(),
+        Covariates::Rows(_) => input.names.len(),
+    };
     if p == 0 {
         return Err(SurvivalError::Invalid("no covariates".into()));
     }
@@ -347,7 +390,14 @@ fn prepare(input: &CoxInput<'_>) -> Result<Prepared, SurvivalError> {
     lens.extend(input.start.map(|s| ("start", s.len())));
     lens.extend(input.strata.map(|s| ("strata", s.len())));
     lens.extend(input.cluster.map(|s| ("cluster", s.len())));
-    lens.extend(input.covariates.iter().map(|c| ("covariate", c.len())));
+    match &cov {
+        Covariates::Columns(c) => lens.extend(c.iter().map(|c| ("covariate", c.len()))),
+        Covariates::Rows(x) => {
+            if x.len() != n * p {
+                return Err(SurvivalError::LengthMismatch { what: "covariate rows", got: x.len() / p, expected: n });
+            }
+        }
+    }
     for (what, len) in lens {
         if len != n {
             return Err(SurvivalError::LengthMismatch { what, got: len, expected: n });
@@ -374,50 +424,45 @@ fn prepare(input: &CoxInput<'_>) -> Result<Prepared, SurvivalError> {
     if n > u32::MAX as usize {
         return Err(SurvivalError::Invalid(format!("{n} rows: at most 2^32 - 1 are supported")));
     }
-    let mut means = Vec::with_capacity(p);
-    for (j, col) in input.covariates.iter().enumerate() {
-        if let Some(i) = col.iter().position(|v| !v.is_finite()) {
-            return Err(SurvivalError::MissingCovariate { index: i, name: input.names[j].clone() });
-        }
-        if col.iter().all(|&v| v == col[0]) {
-            return Err(SurvivalError::NoVariance { name: input.names[j].clone(), value: col[0] });
-        }
-        means.push(col.iter().sum::<f64>() / n as f64);
-    }
+    let means = match &cov {
+        Covariates::Columns(cols) => column_means(cols, input.names)?,
+        Covariates::Rows(x) => row_major_means(x, p, input.names)?,
+    };
     // One sort orders every row by stratum, then stop time descending, events first, then input
     // row: a total order, so ties are broken the same way on every run.
     // (stratum, key, row) with key = !bits(stop) << 1 | !event: for stop >= 0 the bits order like
     // the number and all share the top bit, so the key sorts by stop descending, events first.
-    // Meanwhile (it does not need the order), interleave the centred covariates row by row in
-    // input order (streaming reads of each column); then gather whole rows in sorted order: one
-    // random read of p contiguous values per row instead of p scattered ones.
-    let interleave = || {
-        let mut rows_in = vec![0.0; n * p];
-        rows_in.par_chunks_mut(p * 4096).enumerate().for_each(|(c, dst)| {
-            let base = c * 4096;
-            for (j, (col, &mean)) in input.covariates.iter().zip(&means).enumerate() {
-                for (k, d) in dst.chunks_exact_mut(p).enumerate() {
-                    d[j] = col[base + k] - mean;
+    // Meanwhile (it does not need the order), interleave the covariates row by row in input order
+    // (streaming reads of each column; row-major input is already so); then move whole rows into
+    // sorted order, centred ([`gather_rows`]): p contiguous values per row instead of p scattered.
+    let interleave = || match cov {
+        Covariates::Rows(x) => x,
+        Covariates::Columns(cols) => {
+            let mut rows_in = vec![0.0; n * p];
+            rows_in.par_chunks_mut(p * 4096).enumerate().for_each(|(c, dst)| {
+                let base = c * 4096;
+                for (j, col) in cols.iter().enumerate() {
+                    for (k, d) in dst.chunks_exact_mut(p).enumerate() {
+                        d[j] = col[base + k];
+                    }
                 }
-            }
-        });
-        rows_in
+            });
+            rows_in
+        }
     };
     let order = || {
-        let keys: Vec<u64> = (0..n)
+        let keys: Vec<(u64, u32)> = (0..n)
             .into_par_iter()
-            .map(|i| (!(input.stop[i] + 0.0).to_bits() << 1) | u64::from(!input.event[i]))
+            .map(|i| ((!(input.stop[i] + 0.0).to_bits() << 1) | u64::from(!input.event[i]), i as u32))
             .collect();
-        sort_order(&keys, input.strata)
+        sort_order(keys, input.strata)
     };
     let (perm, rows_in) = rayon::join(order, interleave);
     let stratum_at: Vec<u32> = match input.strata {
         Some(s) => perm.iter().map(|&i| s[i] as u32).collect(),
         None => Vec::new(),
     };
-    let mut xp = vec![0.0; n * p];
-    xp.par_chunks_mut(p).zip(perm.par_iter()).for_each(|(dst, &i)| dst.copy_from_slice(&rows_in[i * p..(i + 1) * p]));
-    drop(rows_in);
+    let xp = gather_rows(rows_in, &perm, &means, p);
     let stop_p: Vec<f64> = perm.par_iter().map(|&i| input.stop[i]).collect();
     let event_p: Vec<bool> = perm.par_iter().map(|&i| input.event[i]).collect();
     let start_p: Option<Vec<f64>> = input.start.map(|s| perm.par_iter().map(|&i| s[i]).collect());
@@ -430,10 +475,10 @@ fn prepare(input: &CoxInput<'_>) -> Result<Prepared, SurvivalError> {
         while end < n && stratum(end) == s {
             end += 1;
         }
-        let by_stop: Vec<usize> = (off..end).collect();
+        let by_stop = off..end;
         let by_start = match &start_p {
             Some(st) => {
-                let mut v = by_stop.clone();
+                let mut v: Vec<usize> = by_stop.clone().collect();
                 v.par_sort_unstable_by(|&a, &b| st[b].total_cmp(&st[a]).then(a.cmp(&b)));
                 v
             }
@@ -445,13 +490,105 @@ fn prepare(input: &CoxInput<'_>) -> Result<Prepared, SurvivalError> {
     Ok(Prepared { p, x: xp, start: start_p, stop: stop_p, event: event_p, perm, strata })
 }
 
-/// The rows in order of (stratum, key, row): an LSD radix sort (stable, so equal keys keep
-/// their input order) of the keys with their row numbers, 16 bits per pass, passes on which all
-/// keys agree skipped; then a stable counting sort by stratum. A total order, so the same
+/// The rows of `rows` (row-major, width p) in the order `perm` (position k gets row perm[k]),
+/// centred by `means`.
+///
+/// A direct gather reads whole rows at random from the full matrix, and on large data each read
+/// waits for memory. Instead, two passes that stay near in memory: the rows in input order are
+/// dealt to consecutive buckets of 4096 destinations (a bucket of destinations gets exactly that
+/// many rows, since `perm` is a permutation), then each bucket's rows are put in place within its
+/// own small range, the buckets in parallel; the input buffer takes the result. The same values
+/// as the direct gather (each row is copied and centred once).
+fn gather_rows(mut rows: Vec<f64>, perm: &[usize], means: &[f64], p: usize) -> Vec<f64> {
+    let n = perm.len();
+    let centre = |dst: &mut [f64], src: &[f64]| {
+        for ((d, &v), &mean) in dst.iter_mut().zip(src).zip(means) {
+            *d = v - mean;
+        }
+    };
+    if n < 1 << 16 {
+        let mut xp = vec![0.0; n * p];
+        xp.par_chunks_mut(p).zip(perm.par_iter()).for_each(|(dst, &i)| centre(dst, &rows[i * p..(i + 1) * p]));
+        return xp;
+    }
+    const SHIFT: usize = 12;
+    let mut dest = vec![0u32; n]; // n < 2^32 (checked in `prepare`)
+    for (k, &i) in perm.iter().enumerate() {
+        dest[i] = k as u32;
+    }
+    let mut cursor: Vec<usize> = (0..=(n >> SHIFT)).map(|b| b << SHIFT).collect();
+    let mut dealt = vec![0.0; n * p];
+    let mut dealt_dest = vec![0u32; n];
+    for (row, &k) in rows.chunks_exact(p).zip(&dest) {
+        let c = &mut cursor[k as usize >> SHIFT];
+        dealt[*c * p..(*c + 1) * p].copy_from_slice(row);
+        dealt_dest[*c] = k;
+        *c += 1;
+    }
+    drop(dest);
+    rows.par_chunks_mut(p << SHIFT).zip(dealt.par_chunks(p << SHIFT)).zip(dealt_dest.par_chunks(1 << SHIFT)).for_each(
+        |((out, src), ks)| {
+            for (row, &k) in src.chunks_exact(p).zip(ks) {
+                let local = k as usize & ((1 << SHIFT) - 1);
+                centre(&mut out[local * p..(local + 1) * p], row);
+            }
+        },
+    );
+    rows
+}
+
+/// Column means, after checking that every value is finite and that no column is constant.
+fn column_means(cols: &[&[f64]], names: &[String]) -> Result<Vec<f64>, SurvivalError> {
+    let n = cols.first().map_or(0, |c| c.len());
+    let mut means = Vec::with_capacity(cols.len());
+    for (j, col) in cols.iter().enumerate() {
+        if let Some(i) = col.iter().position(|v| !v.is_finite()) {
+            return Err(SurvivalError::MissingCovariate { index: i, name: names[j].clone() });
+        }
+        if col.iter().all(|&v| v == col[0]) {
+            return Err(SurvivalError::NoVariance { name: names[j].clone(), value: col[0] });
+        }
+        means.push(col.iter().sum::<f64>() / n as f64);
+    }
+    Ok(means)
+}
+
+/// [`column_means`] of a row-major n x p matrix in one pass over the rows: the same sums (each
+/// column's values added in row order) and the same error (the first column in order with a
+/// problem, at its first row).
+fn row_major_means(x: &[f64], p: usize, names: &[String]) -> Result<Vec<f64>, SurvivalError> {
+    let n = x.len() / p;
+    let first = &x[..p];
+    let mut sums = vec![-0.0; p]; // as `Iterator::sum`
+    let mut constant = vec![true; p];
+    let mut finite = true;
+    for row in x.chunks_exact(p) {
+        for j in 0..p {
+            let v = row[j];
+            sums[j] += v;
+            constant[j] &= v == first[j];
+            finite &= v.is_finite();
+        }
+    }
+    for j in 0..p {
+        let col = || x.iter().skip(j).step_by(p);
+        if !finite && let Some(i) = col().position(|v| !v.is_finite()) {
+            return Err(SurvivalError::MissingCovariate { index: i, name: names[j].clone() });
+        }
+        if constant[j] {
+            return Err(SurvivalError::NoVariance { name: names[j].clone(), value: first[j] });
+        }
+    }
+    Ok(sums.iter().map(|s| s / n as f64).collect())
+}
+
+/// The rows in order of (stratum, key, row): a radix sort (stable, so equal keys keep their
+/// input order) of the keys with their row numbers ([`radix_sort_pairs`]); then a stable counting
+/// sort by stratum. A total order, so the same
 /// permutation as any correct sort, in O(n) per pass.
-fn sort_order(keys: &[u64], strata: Option<&[usize]>) -> Vec<usize> {
+fn sort_order(keys: Vec<(u64, u32)>, strata: Option<&[usize]>) -> Vec<usize> {
     let n = keys.len();
-    let cur = radix_sort_pairs(keys.iter().enumerate().map(|(i, &k)| (k, i as u32)).collect());
+    let cur = radix_sort_pairs(keys);
     match strata {
         None => cur.iter().map(|e| e.1 as usize).collect(),
         Some(s) => {
@@ -475,23 +612,34 @@ fn sort_order(keys: &[u64], strata: Option<&[usize]>) -> Vec<usize> {
 }
 
 /// Sorts (key, index) pairs by key, stably (pairs listed in increasing index come out ordered by
-/// (key, index)): LSD radix sort, 16 bits per pass, passes on which all keys agree skipped.
+/// (key, index)). An LSD radix sort by 11-bit digits over the lowest 11 and the highest 33 bits of
+/// the key (passes on which all keys agree skipped), then each run of pairs with the same highest
+/// bits, already ordered by (lowest bits, index), is checked and, if its middle bits differ, sorted
+/// by (key, index). The keys sorted here (stop times with an event flag in the lowest bit, linear
+/// predictors) almost never share their highest 33 bits without sharing the middle ones too, so
+/// two of the six passes a full sort needs are saved; the result is the same total order.
 fn radix_sort_pairs(mut cur: Vec<(u64, u32)>) -> Vec<(u64, u32)> {
     let n = cur.len();
     if n < 1 << 12 {
         cur.sort_unstable();
         return cur;
     }
-    const BITS: usize = 16;
+    // 11-bit digits: the 2048 counters and write positions of a pass stay in the first-level
+    // cache (16-bit digits scatter to 65,536 places and miss on most writes); all the digits'
+    // counts in one read of the keys
+    const BITS: u32 = 11;
     const B: usize = 1 << BITS;
-    let mut buf = vec![(0u64, 0u32); n];
-    let mut count = vec![0usize; B];
-    for d in 0..64 / BITS {
-        let digit = |k: u64| ((k >> (BITS * d)) as usize) & (B - 1);
-        count.iter_mut().for_each(|c| *c = 0);
-        for &(k, _) in &cur {
-            count[digit(k)] += 1;
+    const SHIFTS: [u32; 4] = [0, 31, 42, 53];
+    const HIGH: u32 = 31;
+    let mut counts = vec![[0usize; B]; SHIFTS.len()];
+    for &(k, _) in &cur {
+        for (&sh, count) in SHIFTS.iter().zip(counts.iter_mut()) {
+            count[((k >> sh) as usize) & (B - 1)] += 1;
         }
+    }
+    let mut buf = vec![(0u64, 0u32); n];
+    for (&sh, count) in SHIFTS.iter().zip(counts.iter_mut()) {
+        let digit = |k: u64| ((k >> sh) as usize) & (B - 1);
         if count.contains(&n) {
             continue;
         }
@@ -507,6 +655,21 @@ fn radix_sort_pairs(mut cur: Vec<(u64, u32)>) -> Vec<(u64, u32)> {
             count[b] += 1;
         }
         std::mem::swap(&mut cur, &mut buf);
+    }
+    drop(buf);
+    let mut lo = 0;
+    while lo < n {
+        let high = cur[lo].0 >> HIGH;
+        let mut hi = lo + 1;
+        let mut sorted = true;
+        while hi < n && cur[hi].0 >> HIGH == high {
+            sorted &= cur[hi - 1] <= cur[hi];
+            hi += 1;
+        }
+        if !sorted {
+            cur[lo..hi].sort_unstable();
+        }
+        lo = hi;
     }
     cur
 }
@@ -550,26 +713,27 @@ fn accumulate(s0: &mut f64, s1: &mut [f64], s2: &mut [f64], x: &[f64], w: f64) {
     }
 }
 
-/// One stratum's log partial likelihood, score and information.
-///
-/// The information needs sum_t A_t S2(t), with S2(t) the risk set's sum of w x x' and A_t the tie
-/// weight sum of time t (see [`TieSums`]). Rather than carry the p x p matrix S2 through the scan,
-/// it is regrouped by row: sum_i w_i c_i x_i x_i', where c_i is the sum of A_t over the event times
-/// at which row i is at risk (start_i < t <= stop_i), minus the same for the tied-event term. The
-/// scan in decreasing time then costs O(p) per row, and the weighted Gram matrix is a vectorisable
-/// product done in parallel chunks.
 /// Per-stratum work space of [`stratum_pass`], kept across the Newton iterations: fresh pages
 /// for these row-length vectors on every pass cost about as much as the arithmetic.
 #[derive(Debug, Default)]
 struct Scratch {
     eta: Vec<f64>,
     w: Vec<f64>,
-    a_entered: Vec<f64>,
+    /// sum of A_t over the event times later than the row's stop, plus the row's own B_t when it
+    /// has an event (then the weights v of the Gram matrix, in place)
+    a_own: Vec<f64>,
+    /// the same sum when the row left the risk set (counting-process data only)
     a_left: Vec<f64>,
-    b_own: Vec<f64>,
-    v: Vec<f64>,
 }
 
+/// One stratum's log partial likelihood, score and information.
+///
+/// The information needs sum_t A_t S2(t), with S2(t) the risk set's sum of w x x' and A_t the tie
+/// weight sum of time t (see [`TieSums`]). Rather than carry the p x p matrix S2 through the scan,
+/// it is regrouped by row: sum_i w_i c_i x_i x_i', where c_i is the sum of A_t over the event times
+/// at which row i is at risk (start_i < t <= stop_i), minus the same for the tied-event term. The
+/// scan in decreasing time then costs O(p) per row, and the weighted Gram matrix is a matrix
+/// product done in parallel chunks ([`weighted_gram`]).
 fn stratum_pass(prep: &Prepared, st: &Stratum, beta: &[f64], ties: Ties, sc: &mut Scratch) -> Pass {
     let p = prep.p;
     let mut out = Pass::zero(p);
@@ -578,23 +742,25 @@ fn stratum_pass(prep: &Prepared, st: &Stratum, beta: &[f64], ties: Ties, sc: &mu
         return out;
     }
     // positions of a stratum are a contiguous range in decreasing stop time
-    let off = st.by_stop[0];
+    let off = st.by_stop.start;
     let x = &prep.x[off * p..(off + m) * p];
     let stop = &prep.stop[off..off + m];
     let event = &prep.event[off..off + m];
-    let Scratch { eta, w, a_entered, a_left, b_own, v } = sc;
-    eta.clear();
-    eta.par_extend(x.par_chunks(p).map(|xi| eta_of(xi, beta)));
-    w.clear();
-    w.par_extend(eta.par_iter().map(|e| e.exp()));
+    let Scratch { eta, w, a_own, a_left } = sc;
+    eta.resize(m, 0.0);
+    w.resize(m, 0.0);
+    x.par_chunks(p).zip(eta.par_iter_mut()).zip(w.par_iter_mut()).for_each(|((xi, e), w)| {
+        *e = eta_of(xi, beta);
+        *w = e.exp();
+    });
     // running sum of A_t over the event times already passed (later times), when each row
     // entered (at its stop) and left (at its start) the risk set
-    a_entered.clear();
-    a_entered.resize(m, 0.0);
+    a_own.clear();
+    a_own.resize(m, 0.0);
     a_left.clear();
-    a_left.resize(m, f64::NAN);
-    b_own.clear();
-    b_own.resize(m, 0.0);
+    if prep.start.is_some() {
+        a_left.resize(m, f64::NAN);
+    }
     let (mut s0, mut s1) = (0.0, vec![0.0; p]);
     let mut d0: f64;
     let mut d1 = vec![0.0; p];
@@ -612,7 +778,7 @@ fn stratum_pass(prep: &Prepared, st: &Stratum, beta: &[f64], ties: Ties, sc: &mu
             for a in 0..p {
                 s1[a] += w[k] * xi[a];
             }
-            a_entered[k] = a_run;
+            a_own[k] = a_run;
             if event[k] {
                 d += 1;
                 d0 += w[k];
@@ -656,18 +822,21 @@ fn stratum_pass(prep: &Prepared, st: &Stratum, beta: &[f64], ties: Ties, sc: &mu
         }
         for j in first..k {
             if event[j] {
-                b_own[j] = ts.b;
+                a_own[j] += ts.b;
             }
         }
         a_run += ts.a;
     }
     // rows still at risk at the earliest time never left: their start is before every event
-    v.clear();
-    v.par_extend((0..m).into_par_iter().map(|j| {
-        let left = if a_left[j].is_nan() { a_run } else { a_left[j] };
-        w[j] * (left - a_entered[j] - b_own[j])
-    }));
-    let gram = weighted_gram(x, v, p);
+    if a_left.is_empty() {
+        a_own.par_iter_mut().zip(w.par_iter()).for_each(|(a, &wj)| *a = wj * (a_run - *a));
+    } else {
+        a_own.par_iter_mut().zip(w.par_iter()).zip(a_left.par_iter()).for_each(|((a, &wj), &l)| {
+            let left = if l.is_nan() { a_run } else { l };
+            *a = wj * (left - *a);
+        });
+    }
+    let gram = weighted_gram(x, a_own, p);
     for a in 0..p {
         for b in 0..=a {
             out.imat[a * p + b] += gram[a * p + b];
@@ -676,31 +845,45 @@ fn stratum_pass(prep: &Prepared, st: &Stratum, beta: &[f64], ties: Ties, sc: &mu
     out
 }
 
-/// sum_i v_i x_i x_i' (row-major p x p, lower triangle; the upper is left 0), over rows of `x` (row-major n x p); parallel over
-/// fixed chunks summed in order, so the result does not depend on thread timing.
+/// sum_i v_i x_i x_i' (row-major p x p, lower triangle; the upper is left 0), over rows of `x`
+/// (row-major n x p): parallel over fixed chunks summed in order, so the result does not depend
+/// on thread timing. Each chunk is (V X)' X by blocks of rows, a matrix product done by faer's
+/// kernels, which use the wide vector instructions of the machine they run on (this loop is
+/// most of a Newton pass's arithmetic: p (p + 1) / 2 products per row).
 fn weighted_gram(x: &[f64], v: &[f64], p: usize) -> Vec<f64> {
+    use faer::linalg::matmul::matmul;
+    use faer::{Accum, Mat, MatRef, Par};
     const CHUNK: usize = 1 << 14;
-    let parts: Vec<Vec<f64>> = x
+    const BLOCK: usize = 1 << 10;
+    let parts: Vec<Mat<f64>> = x
         .par_chunks(CHUNK * p)
         .zip(v.par_chunks(CHUNK))
         .map(|(xc, vc)| {
-            let mut g = vec![0.0; p * p];
-            for (xi, &vi) in xc.chunks_exact(p).zip(vc) {
-                // the lower triangle only (b <= a): the caller uses no more
-                for a in 0..p {
-                    let s = vi * xi[a];
-                    let row = &mut g[a * p..a * p + a + 1];
-                    for (r, &xb) in row.iter_mut().zip(xi) {
-                        *r += s * xb;
+            let mut g = Mat::<f64>::zeros(p, p);
+            let mut vx = Vec::with_capacity(BLOCK * p);
+            for (xs, vs) in xc.chunks(BLOCK * p).zip(vc.chunks(BLOCK)) {
+                let rows = vs.len();
+                vx.resize(rows * p, 0.0);
+                for ((d, xi), &vi) in vx.chunks_exact_mut(p).zip(xs.chunks_exact(p)).zip(vs) {
+                    for (d, &xa) in d.iter_mut().zip(xi) {
+                        *d = vi * xa;
                     }
                 }
+                // the row-major blocks read column-major are X' and (V X)'
+                let vxt = MatRef::from_column_major_slice(&vx, p, rows);
+                let xt = MatRef::from_column_major_slice(xs, p, rows);
+                matmul(g.as_mut(), Accum::Add, vxt, xt.transpose(), 1.0, Par::Seq);
             }
             g
         })
         .collect();
     let mut g = vec![0.0; p * p];
     for part in parts {
-        g.iter_mut().zip(&part).for_each(|(a, b)| *a += b);
+        for a in 0..p {
+            for b in 0..=a {
+                g[a * p + b] += part[(a, b)];
+            }
+        }
     }
     g
 }
@@ -721,6 +904,11 @@ impl TieSums {
     fn new(s0: f64, d0: f64, d: usize, ties: Ties) -> Self {
         let mut w = TieSums { log_z: 0.0, a: 0.0, b: 0.0, c: 0.0, d: 0.0, e: 0.0 };
         let df = d as f64;
+        // sum log z as the log of a running product (one logarithm per time instead of one per
+        // tied event, most of a pass's logarithms), taken early whenever the product would
+        // leave a safe range; a z that is not a positive finite number makes the sum not
+        // finite either way
+        let mut prod = 1.0;
         for r in 0..d {
             let f = match ties {
                 Ties::Efron => r as f64 / df,
@@ -728,13 +916,20 @@ impl TieSums {
             };
             let z = s0 - f * d0;
             let iz = 1.0 / z;
-            w.log_z += z.ln();
+            let q = prod * z;
+            if (1e-150..1e150).contains(&q) {
+                prod = q;
+            } else {
+                w.log_z += prod.ln();
+                prod = z;
+            }
             w.a += iz;
             w.b += f * iz;
             w.c += iz * iz;
             w.d += f * iz * iz;
             w.e += f * f * iz * iz;
         }
+        w.log_z += prod.ln();
         w
     }
 }
@@ -810,7 +1005,7 @@ fn score_residuals(prep: &Prepared, beta: &[f64], ties: Ties) -> Vec<f64> {
             let (mut s0, mut s1, mut s2) = (0.0, vec![0.0; p], vec![0.0; p * p]);
             let mut d0: f64;
             let (mut d1, mut d2) = (vec![0.0; p], vec![0.0; p * p]);
-            let idx = &st.by_stop;
+            let idx: Vec<usize> = st.by_stop.clone().collect();
             let (mut ps, mut pe) = (0, 0);
             while ps < idx.len() {
                 let t = prep.stop[idx[ps]];
@@ -871,7 +1066,7 @@ fn score_residuals(prep: &Prepared, beta: &[f64], ties: Ties) -> Vec<f64> {
             }
             let times: Vec<f64> = steps.iter().map(|s| s.t).collect();
             let mut local = Vec::with_capacity(idx.len());
-            for &i in idx {
+            for i in idx {
                 let xi = &prep.x[i * p..(i + 1) * p];
                 let w = eta_of(xi, beta).exp();
                 let hi = times.partition_point(|&t| t <= prep.stop[i]);
@@ -915,17 +1110,18 @@ fn concordance(prep: &Prepared, eta: &[f64]) -> f64 {
         .strata
         .par_iter()
         .map(|st| {
-            // work on positions k in `rows` (ascending stop) so memory stays per stratum
-            let mut rows = st.by_stop.clone();
-            rows.reverse();
-            let m = rows.len();
+            // work on k = 0..m in ascending stop (position by_stop.end - 1 - k)
+            let m = st.by_stop.len();
+            let asc = Asc { stop: &prep.stop[st.by_stop.clone()], event: &prep.event[st.by_stop.clone()] };
+            let rows: Vec<usize> = if start.is_some() { st.by_stop.clone().rev().collect() } else { Vec::new() };
+            let pos = |k: usize| st.by_stop.end - 1 - k;
             // dense ranks of eta (equal values share a rank)
             // order-preserving integer keys of eta (IEEE total order), sorted with positions
             let by_eta = radix_sort_pairs(
                 (0..m)
                     .into_par_iter()
                     .map(|k| {
-                        let b = (eta[rows[k]] + 0.0).to_bits(); // + 0.0: -0 ties with 0
+                        let b = (eta[pos(k)] + 0.0).to_bits(); // + 0.0: -0 ties with 0
                         let key = if b >> 63 == 1 { !b } else { b | 1 << 63 };
                         (key, k as u32)
                     })
@@ -956,7 +1152,7 @@ fn concordance(prep: &Prepared, eta: &[f64]) -> f64 {
                 *in_set += v;
             };
             if start.is_none() {
-                return right_censored_pairs(prep, &rows, &rank_of, nranks);
+                return right_censored_pairs(asc, &rank_of, nranks);
             }
             let (mut pin, mut pout, mut pe) = (0usize, 0usize, 0usize);
             while pe < rows.len() {
@@ -1003,26 +1199,44 @@ fn concordance(prep: &Prepared, eta: &[f64]) -> f64 {
     if total == 0.0 { 0.5 } else { (conc as f64 + tied as f64 / 2.0) / total }
 }
 
-/// A Fenwick (binary indexed) tree of counts.
-/// Concordant, discordant and tied pairs of right-censored rows (`rows`: positions in ascending
-/// stop, `rank_of`: dense ranks of eta by position). Split at a time boundary near the middle:
+/// A stratum's rows in ascending stop time: its positions read backwards, without a copy.
+#[derive(Clone, Copy)]
+struct Asc<'a> {
+    stop: &'a [f64],
+    event: &'a [bool],
+}
+
+impl Asc<'_> {
+    fn len(&self) -> usize {
+        self.stop.len()
+    }
+    fn stop(&self, k: usize) -> f64 {
+        self.stop[self.stop.len() - 1 - k]
+    }
+    fn event(&self, k: usize) -> bool {
+        self.event[self.event.len() - 1 - k]
+    }
+}
+
+/// Concordant, discordant and tied pairs of right-censored rows (`rows` in ascending
+/// stop, `rank_of`: their dense ranks of eta). Split at a time boundary near the middle:
 /// the later half is counted on its own, in parallel with the earlier half on its own plus, for
 /// each of its deaths, every row of the later half (all still at risk), looked up in a prefix
 /// count of the later half's ranks. Integer counts, so the sum is exactly the one-pass count.
-fn right_censored_pairs(prep: &Prepared, rows: &[usize], rank_of: &[u32], nranks: usize) -> (u64, u64, u64) {
+fn right_censored_pairs(rows: Asc<'_>, rank_of: &[u32], nranks: usize) -> (u64, u64, u64) {
     let m = rows.len();
-    let stop = |k: usize| prep.stop[rows[k]];
+    let stop = |k: usize| rows.stop(k);
     let mut s = m / 2;
     while s > 0 && stop(s - 1) == stop(s) {
         s -= 1;
     }
     if m < 1 << 16 || s == 0 {
-        return right_censored_walk(prep, rows, rank_of, nranks, 0, m);
+        return right_censored_walk(rows, rank_of, nranks, 0, m);
     }
     let (late, early) = rayon::join(
-        || right_censored_walk(prep, rows, rank_of, nranks, s, m),
+        || right_censored_walk(rows, rank_of, nranks, s, m),
         || {
-            let (mut c, mut d, mut tx) = right_censored_walk(prep, rows, rank_of, nranks, 0, s);
+            let (mut c, mut d, mut tx) = right_censored_walk(rows, rank_of, nranks, 0, s);
             let mut below_rank = vec![0u32; nranks + 1]; // later rows with rank < r
             for &r in &rank_of[s..] {
                 below_rank[r as usize + 1] += 1;
@@ -1032,7 +1246,7 @@ fn right_censored_pairs(prep: &Prepared, rows: &[usize], rank_of: &[u32], nranks
             }
             let later = (m - s) as u64;
             for q in 0..s {
-                if prep.event[rows[q]] {
+                if rows.event(q) {
                     let r = rank_of[q] as usize;
                     let below = u64::from(below_rank[r]);
                     let tied = u64::from(below_rank[r + 1] - below_rank[r]);
@@ -1049,27 +1263,20 @@ fn right_censored_pairs(prep: &Prepared, rows: &[usize], rank_of: &[u32], nranks
 
 /// The pairs among positions `from..to` alone: walk times downwards, so the set only grows; a
 /// death at t is compared with the rows already in (stop > t) and the censorings at t.
-fn right_censored_walk(
-    prep: &Prepared,
-    rows: &[usize],
-    rank_of: &[u32],
-    nranks: usize,
-    from: usize,
-    to: usize,
-) -> (u64, u64, u64) {
+fn right_censored_walk(rows: Asc<'_>, rank_of: &[u32], nranks: usize, from: usize, to: usize) -> (u64, u64, u64) {
     let mut tree = Fenwick::new(nranks);
     let mut count = vec![0u32; nranks];
     let mut in_set = 0u64;
     let (mut c, mut d, mut tx) = (0u64, 0u64, 0u64);
     let mut k = to;
     while k > from {
-        let t = prep.stop[rows[k - 1]];
+        let t = rows.stop(k - 1);
         let mut lo = k;
-        while lo > from && prep.stop[rows[lo - 1]] == t {
+        while lo > from && rows.stop(lo - 1) == t {
             lo -= 1;
         }
         for q in lo..k {
-            if !prep.event[rows[q]] {
+            if !rows.event(q) {
                 let r = rank_of[q] as usize;
                 tree.add(r, 1);
                 count[r] += 1;
@@ -1077,7 +1284,7 @@ fn right_censored_walk(
             }
         }
         for q in lo..k {
-            if prep.event[rows[q]] {
+            if rows.event(q) {
                 let r = rank_of[q] as usize;
                 let below = tree.prefix(r) as u64;
                 let tied = u64::from(count[r]);
@@ -1087,7 +1294,7 @@ fn right_censored_walk(
             }
         }
         for q in lo..k {
-            if prep.event[rows[q]] {
+            if rows.event(q) {
                 let r = rank_of[q] as usize;
                 tree.add(r, 1);
                 count[r] += 1;
@@ -1099,6 +1306,7 @@ fn right_censored_walk(
     (c, d, tx)
 }
 
+/// A Fenwick (binary indexed) tree of counts.
 struct Fenwick {
     // counts of rows (at most 2^32 - 1, see `prepare`): u32 halves the tree's memory traffic
     t: Vec<u32>,
@@ -1163,17 +1371,156 @@ mod tests {
             strata: None,
             cluster: None,
         };
-        let prep = prepare(&input).unwrap();
-        let mut rows = prep.strata[0].by_stop.clone();
-        rows.reverse();
-        let xs: Vec<f64> = rows.iter().map(|&k| prep.x[k]).collect();
+        let prep = prepare(&input, Covariates::Columns(&covariates)).unwrap();
+        let rows = Asc { stop: &prep.stop, event: &prep.event };
+        let xs: Vec<f64> = (0..n).map(|k| prep.x[n - 1 - k]).collect();
         let mut distinct = xs.clone();
         distinct.sort_by(f64::total_cmp);
         distinct.dedup();
         let rank_of: Vec<u32> =
             xs.iter().map(|v| distinct.binary_search_by(|a| a.total_cmp(v)).unwrap() as u32).collect();
-        let one_pass = right_censored_walk(&prep, &rows, &rank_of, distinct.len(), 0, n);
+        let one_pass = right_censored_walk(rows, &rank_of, distinct.len(), 0, n);
         assert!(one_pass.0 > 0 && one_pass.1 > 0 && one_pass.2 > 0);
-        assert_eq!(right_censored_pairs(&prep, &rows, &rank_of, distinct.len()), one_pass);
+        assert_eq!(right_censored_pairs(rows, &rank_of, distinct.len()), one_pass);
+    }
+
+    /// The row-major entry gives the same fit, and the same errors, as the columns.
+    #[test]
+    fn row_major_equals_columns() {
+        let n = 3000;
+        let mut state = 7u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let stop: Vec<f64> = (0..n).map(|_| (next() % 400) as f64 / 10.0 + 0.1).collect();
+        let event: Vec<bool> = (0..n).map(|_| !next().is_multiple_of(4)).collect();
+        let strata: Vec<usize> = (0..n).map(|_| (next() % 2) as usize).collect();
+        let a: Vec<f64> = (0..n).map(|_| (next() % 1000) as f64 / 250.0 - 2.0).collect();
+        let b: Vec<f64> = (0..n).map(|_| (next() % 2) as f64).collect();
+        let names = vec!["a".to_string(), "b".to_string()];
+        let rows = |a: &[f64], b: &[f64]| a.iter().zip(b).flat_map(|(&x, &y)| [x, y]).collect::<Vec<f64>>();
+        for strata in [None, Some(strata.as_slice())] {
+            for ties in [Ties::Efron, Ties::Breslow] {
+                let cols = [a.as_slice(), b.as_slice()];
+                let input = CoxInput {
+                    start: None,
+                    stop: &stop,
+                    event: &event,
+                    covariates: &cols,
+                    names: &names,
+                    strata,
+                    cluster: None,
+                };
+                let opts = CoxOptions { ties, robust: true, ..CoxOptions::default() };
+                let by_cols = cox_ph(&input, &opts).unwrap();
+                let by_rows =
+                    cox_ph_row_major(&CoxInput { covariates: &[], ..input }, rows(&a, &b), &opts, &NoProgress).unwrap();
+                assert_eq!(by_cols, by_rows);
+            }
+        }
+        // errors: the first column in order with a problem, at its first row
+        let mut bad_a = a.clone();
+        bad_a[10] = f64::NAN;
+        bad_a[5] = f64::INFINITY;
+        let constant = vec![1.5; n];
+        for (x, y) in [(&bad_a, &b), (&constant, &b), (&a, &constant), (&constant, &bad_a)] {
+            let cols = [x.as_slice(), y.as_slice()];
+            let input = CoxInput {
+                start: None,
+                stop: &stop,
+                event: &event,
+                covariates: &cols,
+                names: &names,
+                strata: None,
+                cluster: None,
+            };
+            let e1 = cox_ph(&input, &CoxOptions::default()).unwrap_err();
+            let e2 = cox_ph_row_major(
+                &CoxInput { covariates: &[], ..input },
+                rows(x, y),
+                &CoxOptions::default(),
+                &NoProgress,
+            )
+            .unwrap_err();
+            assert_eq!(e1.to_string(), e2.to_string());
+        }
+        let input = CoxInput {
+            start: None,
+            stop: &stop,
+            event: &event,
+            covariates: &[],
+            names: &names,
+            strata: None,
+            cluster: None,
+        };
+        assert!(cox_ph_row_major(&input, vec![0.0; 2 * n - 1], &CoxOptions::default(), &NoProgress).is_err());
+    }
+
+    /// The radix sort gives the order of a comparison sort, also on keys that agree in their
+    /// highest bits and differ in the middle ones (where its runs must be re-sorted).
+    #[test]
+    fn radix_sort_equals_comparison_sort() {
+        let mut state = 3u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let n = 50_000u32;
+        let shapes: [&dyn Fn(u64) -> u64; 4] = [
+            &|r| r,                                         // anything
+            &|r| ((r % 7) << 40) | ((r >> 20) & 0x7ff),     // few high values, low bits vary
+            &|r| 0x4000_0000_0000_0000 | (r & 0x7fff_ffff), // only the middle and low bits vary
+            &|r| ((r % 3) << 31) | ((r >> 40) % 5),         // many ties
+        ];
+        for shape in shapes {
+            let pairs: Vec<(u64, u32)> = (0..n).map(|i| (shape(next()), i)).collect();
+            let mut want = pairs.clone();
+            want.sort();
+            assert_eq!(radix_sort_pairs(pairs), want);
+        }
+        for x in [-2.5f64, -0.0, 0.0, 1e-300, 3.0] {
+            // linear-predictor keys as the concordance makes them
+            let keys: Vec<(u64, u32)> = (0..n)
+                .map(|i| {
+                    let v = x + (next() % 1000) as f64 * 1e-12;
+                    let b = (v + 0.0).to_bits();
+                    (if b >> 63 == 1 { !b } else { b | 1 << 63 }, i)
+                })
+                .collect();
+            let mut want = keys.clone();
+            want.sort();
+            assert_eq!(radix_sort_pairs(keys), want);
+        }
+    }
+
+    /// The two-pass gather puts every row where the direct gather does.
+    #[test]
+    fn gather_rows_equals_direct_gather() {
+        let mut state = 11u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for (n, p) in [(100_000usize, 3usize), (70_000, 1), (1000, 2)] {
+            let rows: Vec<f64> = (0..n * p).map(|_| (next() % 100_000) as f64 / 7.0).collect();
+            let means: Vec<f64> = (0..p).map(|j| j as f64 * 0.5 - 0.25).collect();
+            let mut perm: Vec<usize> = (0..n).collect();
+            for i in (1..n).rev() {
+                perm.swap(i, (next() % (i as u64 + 1)) as usize);
+            }
+            let direct: Vec<f64> = perm
+                .iter()
+                .flat_map(|&i| (0..p).map(move |j| (i, j)))
+                .map(|(i, j)| rows[i * p + j] - means[j])
+                .collect();
+            assert_eq!(gather_rows(rows, &perm, &means, p), direct);
+        }
     }
 }

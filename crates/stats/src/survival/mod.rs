@@ -24,7 +24,7 @@ pub use cohort::{
     CohortOptions, CohortRow, EndReason, FollowUpEvent, FollowUpKind, Outcome, Person, RecurrentRow, SubgroupIncidence,
     Subgrouping, build_cohort, build_recurrent, incidence_by_subgroup,
 };
-pub use cox::{CoxFit, CoxInput, CoxOptions, TestResult, Ties, cox_ph, cox_ph_with_progress};
+pub use cox::{CoxFit, CoxInput, CoxOptions, TestResult, Ties, cox_ph, cox_ph_row_major, cox_ph_with_progress};
 pub use error::SurvivalError;
 pub use gray::{GrayTest, gray_test, gray_test_stratified};
 pub use km::{ConfType, KaplanMeier, KmPoint, KmRow, kaplan_meier, kaplan_meier_counts};

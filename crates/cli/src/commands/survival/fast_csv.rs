@@ -44,12 +44,14 @@ pub(super) fn header(line: &[u8]) -> Option<Vec<String>> {
 }
 
 /// The fast path's result: the header, the number of data rows and the wanted columns in the
-/// order of `wanted` (without repeats).
+/// order of `wanted` (without repeats), except the `matrix` columns, which are in `matrix`.
 #[derive(Debug)]
 pub(super) struct Read {
     pub header: Vec<String>,
     pub rows: usize,
     pub columns: Vec<(String, Parsed)>,
+    /// The numbers of the `matrix` columns, row-major (`rows` x their number).
+    pub matrix: Vec<f64>,
 }
 
 /// Bytes read from the file at a time: the block buffer is reused, so only it and the columns
@@ -60,8 +62,10 @@ const PIECE: usize = 1 << 20;
 
 /// Reads the file at `path` if it is plain; `None` when it must be read by the `csv` crate
 /// (including any I/O problem or a missing column, so that reader reports it in its words).
-/// `labels` (a subset of `wanted`) are kept as text, the other wanted columns as numbers.
-pub(super) fn read(path: &Path, wanted: &[&str], labels: &[&str]) -> Option<Read> {
+/// `labels` (a subset of `wanted`) are kept as text, the other wanted columns as numbers;
+/// `matrix` (a subset of `wanted`, distinct, no labels) as one row-major matrix of numbers, which
+/// a model reads by rows (no column copy of them is kept).
+pub(super) fn read(path: &Path, wanted: &[&str], labels: &[&str], matrix: &[&str]) -> Option<Read> {
     struct State {
         ncols: usize,
         picks: Vec<(usize, Kind)>,
@@ -69,12 +73,23 @@ pub(super) fn read(path: &Path, wanted: &[&str], labels: &[&str]) -> Option<Read
         out: Vec<Parsed>,
         scratch: Vec<Chunk>,
         rows: usize,
+        /// the picks that go to the matrix, in matrix order
+        mat: Vec<usize>,
+        matrix: Vec<f64>,
     }
     let (header, st) = blocks(
         path,
         |header| {
-            let mut st =
-                State { ncols: header.len(), picks: vec![], names: vec![], out: vec![], scratch: vec![], rows: 0 };
+            let mut st = State {
+                ncols: header.len(),
+                picks: vec![],
+                names: vec![],
+                out: vec![],
+                scratch: vec![],
+                rows: 0,
+                mat: vec![],
+                matrix: vec![],
+            };
             for &name in wanted {
                 let c = header.iter().position(|h| h == name)?;
                 if !st.names.iter().any(|n| n == name) {
@@ -82,15 +97,28 @@ pub(super) fn read(path: &Path, wanted: &[&str], labels: &[&str]) -> Option<Read
                     st.names.push(name.to_string());
                 }
             }
+            for &name in matrix {
+                let k = st.names.iter().position(|n| n == name)?;
+                if st.picks[k].1 != Kind::Number || st.mat.contains(&k) {
+                    return None;
+                }
+                st.mat.push(k);
+            }
             st.out = st.picks.iter().map(|&(_, kind)| Parsed::empty(kind, 0)).collect();
             Some(st)
         },
         |st, block| {
-            st.rows += parse_block(block, st.ncols, &st.picks, &mut st.scratch, &mut st.out)?;
+            let rows = parse_block(block, st.ncols, &st.picks, &mut st.scratch, &mut st.out, &st.mat)?;
+            for c in st.scratch.iter().take_while(|c| c.rows != usize::MAX) {
+                st.matrix.extend_from_slice(&c.mat);
+            }
+            st.rows += rows;
             Some(())
         },
     )?;
-    Some(Read { header, rows: st.rows, columns: st.names.into_iter().zip(st.out).collect() })
+    let columns =
+        st.names.into_iter().zip(st.out).enumerate().filter(|(k, _)| !st.mat.contains(k)).map(|(_, c)| c).collect();
+    Some(Read { header, rows: st.rows, columns, matrix: st.matrix })
 }
 
 /// Reads a plain file block by block: `on_header` gets the header's names and makes the state,
@@ -179,22 +207,30 @@ fn fill(file: &mut std::fs::File, buf: &mut Vec<u8>, target: usize) -> Option<bo
 }
 
 /// Parses whole lines in pieces in parallel and appends them to `out` in file order.
+/// Pieces past the block's last are marked with `rows == usize::MAX`; the picks in `skip` (in
+/// matrix order) are left in the pieces' row-major `mat`.
 fn parse_block(
     block: &[u8],
     ncols: usize,
     picks: &[(usize, Kind)],
     scratch: &mut Vec<Chunk>,
     out: &mut [Parsed],
+    skip: &[usize],
 ) -> Option<usize> {
     let bounds = pieces(block);
     let pieces = bounds.len() - 1;
     while scratch.len() < pieces {
-        scratch.push(Chunk { rows: 0, cols: picks.iter().map(|&(_, kind)| Parsed::empty(kind, 0)).collect() });
+        scratch.push(Chunk {
+            rows: 0,
+            cols: picks.iter().map(|&(_, kind)| Parsed::empty(kind, 0)).collect(),
+            mat: Vec::new(),
+        });
     }
+    scratch[pieces..].iter_mut().for_each(|c| c.rows = usize::MAX);
     let ok = scratch[..pieces]
         .par_iter_mut()
         .zip(bounds.par_windows(2))
-        .map(|(chunk, w)| parse_chunk(&block[w[0]..w[1]], ncols, picks, chunk))
+        .map(|(chunk, w)| parse_chunk(&block[w[0]..w[1]], ncols, picks, skip, chunk))
         .all(|ok| ok);
     if !ok {
         return None;
@@ -202,7 +238,10 @@ fn parse_block(
     let mut rows = 0;
     for chunk in &scratch[..pieces] {
         rows += chunk.rows;
-        for (o, p) in out.iter_mut().zip(&chunk.cols) {
+        for (k, (o, p)) in out.iter_mut().zip(&chunk.cols).enumerate() {
+            if skip.contains(&k) {
+                continue;
+            }
             match (o, p) {
                 (Parsed::Numbers { values, integers }, Parsed::Numbers { values: v, integers: i }) => {
                     values.extend_from_slice(v);
@@ -245,20 +284,30 @@ impl Parsed {
 struct Chunk {
     rows: usize,
     cols: Vec<Parsed>,
+    /// the numbers of the matrix picks, row-major
+    mat: Vec<f64>,
 }
 
 /// Parses the whole lines of `chunk` into `out` (cleared first); false when the file needs the
 /// `csv` crate: a quote, a lone carriage return, a blank line, a line without `ncols` fields, a
 /// wanted number that is not one. A number written plainly (`-`, digits, one `.`, no spaces) is
 /// parsed as its bytes are scanned; any other field is cut out, trimmed and given to [`number`].
-fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)], out: &mut Chunk) -> bool {
+fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)], mat: &[usize], out: &mut Chunk) -> bool {
     const SKIP: usize = usize::MAX;
     let mut slot = vec![SKIP; ncols];
     for (k, &(c, _)) in picks.iter().enumerate() {
         slot[c] = k;
     }
+    // column of the matrix of each pick, if it goes there
+    let mut mat_col = vec![SKIP; picks.len()];
+    for (j, &k) in mat.iter().enumerate() {
+        mat_col[k] = j;
+    }
+    let width = mat.len();
     out.cols.iter_mut().for_each(Parsed::clear);
+    out.mat.clear();
     let cols = &mut out.cols;
+    let row_major = &mut out.mat;
     let n = chunk.len();
     // past the end reads as a line end (the last line may lack one)
     let at = |i: usize| if i < n { chunk[i] } else { b'\n' };
@@ -268,6 +317,9 @@ fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)], out: &mut Ch
         if at(i) == b'\n' || (at(i) == b'\r' && at(i + 1) == b'\n') {
             return false; // a blank line: the csv crate skips it and line numbers shift
         }
+        // every matrix pick is set below (a line without it gives up)
+        let base = row_major.len();
+        row_major.resize(base + width, 0.0);
         for (field, &k) in slot.iter().enumerate() {
             let start = i;
             let mut quick = None;
@@ -292,8 +344,12 @@ fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)], out: &mut Ch
                     i += 1;
                 }
                 if matches!(at(i), b',' | b'\n' | b'\r') && nd > 0 && nd <= 19 && m <= 1 << 53 && frac <= 22 {
-                    let v = m as f64 / POW10[frac];
-                    quick = Some((if neg { -v } else { v }, !dot));
+                    // m <= 2^53: exact as i64 and as f64 (a signed conversion is one instruction)
+                    let v = m as i64 as f64 / POW10[frac];
+                    // -v by setting the sign bit of v >= 0 (also -0 for 0), without a branch on
+                    // the sign, which is as unpredictable as the data
+                    let v = f64::from_bits(v.to_bits() | (u64::from(neg) << 63));
+                    quick = Some((v, !dot));
                 }
             }
             loop {
@@ -310,8 +366,12 @@ fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)], out: &mut Ch
                         let Some((v, int)) = quick.or_else(|| number(f)) else {
                             return false;
                         };
-                        values.push(v);
-                        *integers &= int;
+                        if mat_col[k] == SKIP {
+                            values.push(v);
+                            *integers &= int;
+                        } else {
+                            row_major[base + mat_col[k]] = v;
+                        }
                     }
                     Parsed::Text { bytes, ends } => {
                         bytes.extend_from_slice(f);
@@ -480,11 +540,12 @@ fn count_piece(chunk: &[u8], ncols: usize, tc: usize, ec: usize, scale: usize, g
                 }
                 key = m as usize;
             } else if field == ec {
-                ev = match at(i) {
-                    b'0' => 0,
-                    b'1' => 1,
-                    _ => return None,
-                };
+                // '0' or '1', as a number rather than a branch: events and censorings alternate
+                // unpredictably, and a mispredicted branch per line costs more than the rest
+                ev = usize::from(at(i).wrapping_sub(b'0'));
+                if ev > 1 {
+                    return None;
+                }
                 i += 1;
             } else {
                 loop {
@@ -549,7 +610,7 @@ pub(super) fn number(f: &[u8]) -> Option<(f64, bool)> {
         }
     }
     if plain && nd > 0 && nd <= 19 && m <= 1 << 53 && frac <= 22 {
-        let v = m as f64 / POW10[frac];
+        let v = m as i64 as f64 / POW10[frac];
         return Some((if neg { -v } else { v }, !dot));
     }
     let s = std::str::from_utf8(f).ok()?;
@@ -623,7 +684,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("d.csv");
         std::fs::write(&path, body).unwrap();
-        read(&path, wanted, labels)
+        read(&path, wanted, labels, &[])
     }
 
     #[test]
@@ -663,6 +724,30 @@ mod tests {
         assert!(read_str(b"t,skip,g\n1,x,a\n", &["nope"], &[]).is_none());
         assert_eq!(header(b"time, event ,x\r"), Some(vec!["time".into(), "event".into(), "x".into()]));
         assert_eq!(header(b"\"time\",event"), None);
+    }
+
+    #[test]
+    fn matrix_columns_are_read_row_major_in_the_order_asked() {
+        let body = b"a,t,b,c\n1,2.5,3,x\n-4,5,6.25,y\r\n-0,7,+8,z";
+        let r = read_str_matrix(body, &["t", "b", "a", "c"], &["c"], &["b", "a"]).unwrap();
+        assert_eq!(r.rows, 3);
+        assert_eq!(r.matrix, [3.0, 1.0, 6.25, -4.0, 8.0, -0.0]);
+        assert!(r.matrix[5].is_sign_negative());
+        let names: Vec<&str> = r.columns.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["t", "c"]);
+        // a label, a column not wanted, or one named twice cannot be a matrix column
+        assert!(read_str_matrix(body, &["t", "c"], &["c"], &["c"]).is_none());
+        assert!(read_str_matrix(body, &["t"], &[], &["b"]).is_none());
+        assert!(read_str_matrix(body, &["t", "b"], &[], &["b", "b"]).is_none());
+        // a bad number in a matrix column falls back like any other
+        assert!(read_str_matrix(b"a,b\n1,NA\n", &["a", "b"], &[], &["b"]).is_none());
+    }
+
+    fn read_str_matrix(body: &[u8], wanted: &[&str], labels: &[&str], matrix: &[&str]) -> Option<Read> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.csv");
+        std::fs::write(&path, body).unwrap();
+        read(&path, wanted, labels, matrix)
     }
 
     #[test]
