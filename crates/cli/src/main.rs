@@ -7,7 +7,10 @@ mod commands;
 mod exit;
 
 /// mimalloc instead of glibc's allocator: linkage and import build and drop millions of small
-/// strings, and glibc's free-list consolidation took a fifth of `zicht link`'s CPU.
+/// strings, and glibc's free-list consolidation took a fifth of `zicht link`'s CPU. Built without
+/// transparent huge pages (`no_thp`): with them a Cox fit's CPU time went bimodal (0.55 or 1.2 s on
+/// 1M × 10, the kernel compacting memory for huge pages); without, it is steady and no slower than
+/// with glibc (docs/benchmarks.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
