@@ -90,8 +90,9 @@ impl fmt::Display for Pseudonym {
 }
 
 /// Name particles left out of the match keys' names ("van der Meer" and "Meer" are one family name
-/// to a register clerk): Dutch, German, French, Romance and Arabic.
-const PARTICLES: &[&str] = &[
+/// to a register clerk): Dutch, German, French, Romance and Arabic. Also what `zicht link` skips to
+/// find the first token of a name for its blocking keys.
+pub const PARTICLES: &[&str] = &[
     "van", "de", "der", "den", "het", "ter", "ten", "te", "von", "zu", "vom", "zum", "le", "la", "les", "du", "des",
     "di", "da", "dos", "das", "del", "della", "al", "el", "bin", "ibn", "bint", "abu",
 ];

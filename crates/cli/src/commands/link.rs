@@ -12,6 +12,7 @@ use std::sync::atomic::AtomicBool;
 
 use clap::Args;
 use zicht_link::{BlockingRule, Comparison, Control, FieldKind, LinkSpec, RecordsBuilder};
+use zicht_model::pseudonym::PARTICLES;
 use zicht_store::linkage::{Assignment, LinkRecord, RunSummary, Table};
 use zicht_store::{Keys, Store};
 
@@ -120,10 +121,6 @@ fn record_id(r: &LinkRecord) -> String {
         Table::Events => format!("e{}", r.row_id),
     }
 }
-
-/// Name particles that do not start a family name's sort key ("van der Berg" files under B).
-const PARTICLES: &[&str] =
-    &["van", "de", "der", "den", "het", "ter", "ten", "te", "la", "le", "el", "al", "von", "di", "da", "dos", "du"];
 
 /// A name's first token that is not a particle (or its first token), after normalisation.
 fn first_token(name: Option<&str>) -> Option<String> {
