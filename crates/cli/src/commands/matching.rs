@@ -32,7 +32,7 @@ Examples:
   zicht match left.csv right.csv --id id --compare name:name dob:date --block dob \\
       --out pairs.csv --model model.json
 
-Field kinds: name, date, exact, text, postcode, numeric.
+Field kinds: name, date, exact, text, postcode, numeric, days (days between two dates: 31 / 92 / 366).
 PAIRS.csv has id_l,id_r,match_probability,match_weight; --clusters writes id,cluster.";
 
 /// Arguments of `zicht match`.
@@ -48,7 +48,7 @@ pub struct Args {
     /// Column holding the record id (unique within each file).
     #[arg(long, value_name = "COL")]
     pub id: String,
-    /// Field comparisons as COLUMN:KIND (kinds: name, date, exact, text, postcode, numeric).
+    /// Field comparisons as COLUMN:KIND (kinds: name, date, exact, text, postcode, numeric, days).
     #[arg(long, value_name = "COL:KIND", num_args = 1.., required = true)]
     pub compare: Vec<String>,
     /// Blocking rule: comma-joined columns that must agree exactly (repeat for a union of
