@@ -46,10 +46,9 @@ pub struct LinkArgs {
 /// Comparisons and blocking for persons. Records with the same keyed pseudonym of a full identity
 /// (all name tokens and the birth date), or the same match key (the name without particles, or
 /// with only its first given name, or the Soundex codes of the latter, and the birth date:
-/// `zicht_model::pseudonym::match_keys`), are
-/// one person outright: that is how a statistical report, which keeps nothing else that
-/// identifies, joins its person. The pseudonym is not also a
-/// comparison, because its agreement is implied by the name and birth date and would count twice.
+/// `zicht_model::pseudonym::match_keys`), are one person outright: that is how a statistical
+/// report, which keeps nothing else that identifies, joins its person. The pseudonym is not also
+/// a comparison, because its agreement is implied by the name and birth date and would count twice.
 /// Compared are the citizen service number and the identity-document number (exact; each also a
 /// blocking rule), the name (particles dropped, token subsets, Jaro–Winkler / Monge–Elkan levels),
 /// the birth date (exact / swapped / one edit / bare year / same year levels), sex and nationality.
