@@ -77,6 +77,7 @@ pub(super) fn read(path: &Path, wanted: &[&str], labels: &[&str], matrix: &[&str
         mat: Vec<usize>,
         matrix: Vec<f64>,
     }
+    let file_len = std::fs::metadata(path).ok()?.len();
     let (header, st) = blocks(
         path,
         |header| {
@@ -109,6 +110,16 @@ pub(super) fn read(path: &Path, wanted: &[&str], labels: &[&str], matrix: &[&str
         },
         |st, block| {
             let rows = parse_block(block, st.ncols, &st.picks, &mut st.scratch, &mut st.out, &st.mat)?;
+            if st.rows == 0 && rows > 0 {
+                // Room for the whole file, from the first block's rows per byte (+10 %): grown by
+                // doubling, the matrix and columns would fault in, and the kernel zero, about
+                // twice their final size. Capacity that is never written costs no memory.
+                let estimate = (file_len as f64 / block.len() as f64 * rows as f64 * 1.1) as usize;
+                st.matrix.reserve(estimate.saturating_mul(st.mat.len()).saturating_sub(st.matrix.len()));
+                for c in &mut st.out {
+                    c.reserve(estimate);
+                }
+            }
             for c in st.scratch.iter().take_while(|c| c.rows != usize::MAX) {
                 st.matrix.extend_from_slice(&c.mat);
             }
@@ -264,6 +275,13 @@ impl Parsed {
         match kind {
             Kind::Number => Self::Numbers { values: Vec::with_capacity(capacity), integers: true },
             Kind::Label => Self::Text { bytes: Vec::new(), ends: Vec::with_capacity(capacity) },
+        }
+    }
+
+    fn reserve(&mut self, rows: usize) {
+        match self {
+            Self::Numbers { values, .. } => values.reserve(rows.saturating_sub(values.len())),
+            Self::Text { ends, .. } => ends.reserve(rows.saturating_sub(ends.len())),
         }
     }
 
