@@ -52,13 +52,9 @@ impl UnionFind {
     }
 }
 
-/// Connected components of `n` records under `edges`: a component number per record,
-/// numbered 0, 1, … in order of each component's first record.
-pub fn connected_components(n: usize, edges: impl IntoIterator<Item = (u32, u32)>) -> Vec<u32> {
-    let mut uf = UnionFind::new(n);
-    for (a, b) in edges {
-        uf.union(a, b);
-    }
+/// The component of each of the `n` records, numbered 0, 1, … in order of each component's first
+/// record.
+fn numbered(uf: &mut UnionFind, n: usize) -> Vec<u32> {
     let mut number: HashMap<u32, u32> = HashMap::new();
     (0..n as u32)
         .map(|r| {
@@ -67,6 +63,16 @@ pub fn connected_components(n: usize, edges: impl IntoIterator<Item = (u32, u32)
             *number.entry(root).or_insert(next)
         })
         .collect()
+}
+
+/// Connected components of `n` records under `edges`: a component number per record,
+/// numbered 0, 1, … in order of each component's first record.
+pub fn connected_components(n: usize, edges: impl IntoIterator<Item = (u32, u32)>) -> Vec<u32> {
+    let mut uf = UnionFind::new(n);
+    for (a, b) in edges {
+        uf.union(a, b);
+    }
+    numbered(&mut uf, n)
 }
 
 /// Components under `edges` that never join two groups between which some pair is vetoed.
@@ -105,14 +111,7 @@ pub fn constrained_components(
         big.extend(small);
         members.insert(root, big);
     }
-    let mut number: HashMap<u32, u32> = HashMap::new();
-    (0..n as u32)
-        .map(|r| {
-            let root = uf.find(r);
-            let next = number.len() as u32;
-            *number.entry(root).or_insert(next)
-        })
-        .collect()
+    numbered(&mut uf, n)
 }
 
 /// A merge: one component held records of several previous clusters.

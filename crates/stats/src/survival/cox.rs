@@ -1340,18 +1340,22 @@ impl Fenwick {
 mod tests {
     use super::*;
 
+    /// Marsaglia's xorshift64: a seeded stream of test data without a dependency.
+    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        }
+    }
+
     /// The split count (two halves in parallel) equals the one-pass count, on data large enough
     /// to be split, with many tied times and tied linear predictors.
     #[test]
     fn split_concordance_equals_one_pass() {
         let n = 200_000;
-        let mut state = 1u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(1);
         let mut stop = Vec::with_capacity(n);
         let mut event = Vec::with_capacity(n);
         let mut x = Vec::with_capacity(n);
@@ -1388,13 +1392,7 @@ mod tests {
     #[test]
     fn row_major_equals_columns() {
         let n = 3000;
-        let mut state = 7u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(7);
         let stop: Vec<f64> = (0..n).map(|_| (next() % 400) as f64 / 10.0 + 0.1).collect();
         let event: Vec<bool> = (0..n).map(|_| !next().is_multiple_of(4)).collect();
         let strata: Vec<usize> = (0..n).map(|_| (next() % 2) as usize).collect();
@@ -1463,13 +1461,7 @@ mod tests {
     /// highest bits and differ in the middle ones (where its runs must be re-sorted).
     #[test]
     fn radix_sort_equals_comparison_sort() {
-        let mut state = 3u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(3);
         let n = 50_000u32;
         let shapes: [&dyn Fn(u64) -> u64; 4] = [
             &|r| r,                                         // anything
@@ -1501,13 +1493,7 @@ mod tests {
     /// The two-pass gather puts every row where the direct gather does.
     #[test]
     fn gather_rows_equals_direct_gather() {
-        let mut state = 11u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(11);
         for (n, p) in [(100_000usize, 3usize), (70_000, 1), (1000, 2)] {
             let rows: Vec<f64> = (0..n * p).map(|_| (next() % 100_000) as f64 / 7.0).collect();
             let means: Vec<f64> = (0..p).map(|j| j as f64 * 0.5 - 0.25).collect();

@@ -344,30 +344,15 @@ fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)], mat: &[usize
             if k != SKIP && matches!(cols[k], Parsed::Numbers { .. }) {
                 let neg = at(i) == b'-';
                 i += usize::from(neg);
-                let (mut m, mut nd, mut frac, mut dot) = (0u64, 0usize, 0usize, false);
-                loop {
-                    let c = at(i);
-                    let d = c.wrapping_sub(b'0');
-                    if d < 10 {
-                        if nd < 19 {
-                            m = m * 10 + u64::from(d);
-                        }
-                        nd += 1;
-                        frac += usize::from(dot);
-                    } else if c == b'.' && !dot {
-                        dot = true;
-                    } else {
-                        break;
-                    }
+                let mut dec = Decimal::default();
+                while dec.push(at(i)) {
                     i += 1;
                 }
-                if matches!(at(i), b',' | b'\n' | b'\r') && nd > 0 && nd <= 19 && m <= 1 << 53 && frac <= 22 {
-                    // m <= 2^53: exact as i64 and as f64 (a signed conversion is one instruction)
-                    let v = m as i64 as f64 / POW10[frac];
+                if let (b',' | b'\n' | b'\r', Some(v)) = (at(i), dec.exact()) {
                     // -v by setting the sign bit of v >= 0 (also -0 for 0), without a branch on
                     // the sign, which is as unpredictable as the data
                     let v = f64::from_bits(v.to_bits() | (u64::from(neg) << 63));
-                    quick = Some((v, !dot));
+                    quick = Some((v, !dec.dot));
                 }
             }
             loop {
@@ -594,6 +579,49 @@ const POW10: [f64; 23] = [
     1e21, 1e22,
 ];
 
+/// A plain decimal (digits and at most one `.`) accumulated byte by byte: the shared scanner of
+/// the reader's fast path and of [`number`].
+#[derive(Default)]
+struct Decimal {
+    /// The first 19 digits as an integer.
+    m: u64,
+    /// Digits seen.
+    nd: usize,
+    /// Digits after the point.
+    frac: usize,
+    dot: bool,
+}
+
+impl Decimal {
+    /// Takes `c` if it continues the number (a digit, or the first `.`); false otherwise.
+    #[inline(always)]
+    fn push(&mut self, c: u8) -> bool {
+        let d = c.wrapping_sub(b'0');
+        if d < 10 {
+            if self.nd < 19 {
+                self.m = self.m * 10 + u64::from(d);
+            }
+            self.nd += 1;
+            self.frac += usize::from(self.dot);
+            true
+        } else if c == b'.' && !self.dot {
+            self.dot = true;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Its value, unsigned, when one IEEE division gives it correctly rounded: at least one and
+    /// at most 19 digits, the mantissa at most 2^53 (exact as i64 and f64; a signed conversion
+    /// is one instruction) and at most 22 decimals (powers of ten exact in f64).
+    #[inline(always)]
+    fn exact(&self) -> Option<f64> {
+        (self.nd > 0 && self.nd <= 19 && self.m <= 1 << 53 && self.frac <= 22)
+            .then(|| self.m as i64 as f64 / POW10[self.frac])
+    }
+}
+
 /// A finite number and whether it was written as an `i64` literal, or `None` if the field is not
 /// a finite number. Plain decimals `[+-]digits[.digits]` with at most 2^53 as their digit string and
 /// at most 22 decimals take Clinger's (1990) fast path: both the integer of the digits and 10^k
@@ -605,31 +633,12 @@ pub(super) fn number(f: &[u8]) -> Option<(f64, bool)> {
         Some(b'+') => (false, &f[1..]),
         _ => (false, f),
     };
-    let mut m: u64 = 0;
-    let mut nd = 0usize;
-    let mut frac = 0usize;
-    let mut dot = false;
-    let mut plain = digits.len() <= 24;
-    if plain {
-        for &c in digits {
-            let d = c.wrapping_sub(b'0');
-            if d < 10 {
-                if nd < 19 {
-                    m = m * 10 + u64::from(d);
-                }
-                nd += 1;
-                frac += usize::from(dot);
-            } else if c == b'.' && !dot {
-                dot = true;
-            } else {
-                plain = false;
-                break;
-            }
-        }
-    }
-    if plain && nd > 0 && nd <= 19 && m <= 1 << 53 && frac <= 22 {
-        let v = m as i64 as f64 / POW10[frac];
-        return Some((if neg { -v } else { v }, !dot));
+    let mut dec = Decimal::default();
+    if digits.len() <= 24
+        && digits.iter().all(|&c| dec.push(c))
+        && let Some(v) = dec.exact()
+    {
+        return Some((if neg { -v } else { v }, !dec.dot));
     }
     let s = std::str::from_utf8(f).ok()?;
     let v: f64 = s.parse().ok()?;
