@@ -9,8 +9,8 @@
 //! 2. [`block`]: a union of blocking rules proposes candidate pairs; each pair is scored once;
 //!    a rule set that would make more than a maximum of pairs is refused before any scoring.
 //! 3. [`compare`]: each field kind turns a pair of values into a comparison level.
-//! 4. [`model`]: λ, u (random sampling), m (EM per training blocking rule), save/load as JSON,
-//!    explain a pair.
+//! 4. [`model`]: λ (optionally per pair of sources: [`prior`]), u (random sampling), m (EM per
+//!    training blocking rule), save/load as JSON, explain a pair.
 //! 5. [`predict`]: score the blocked pairs in parallel, keeping only pairs above a threshold
 //!    (bounded memory).
 //! 6. [`cluster`]: connected components at a threshold, with cluster ids that stay stable
@@ -48,6 +48,7 @@ pub mod hash;
 pub mod model;
 pub mod normalise;
 pub mod predict;
+pub mod prior;
 pub mod records;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -226,6 +227,10 @@ pub struct LinkSpec {
     /// full identity. Such a column should not also be a comparison: its agreement is implied by
     /// the fields it summarises, and comparing it would count that evidence twice.
     pub link_keys: Vec<String>,
+    /// A column naming each record's source (register, file): when set, the prior match
+    /// probability λ is estimated and applied per pair of sources instead of once for all pairs
+    /// ([`prior`]; Sadinle & Fienberg 2013). At most [`prior::MAX_SOURCES`] − 1 distinct values.
+    pub prior_by: Option<String>,
 }
 
 impl LinkSpec {
@@ -245,6 +250,7 @@ impl LinkSpec {
             veto_evidence: None,
             person_keys: Vec::new(),
             link_keys: Vec::new(),
+            prior_by: None,
         }
     }
 
@@ -264,7 +270,7 @@ impl LinkSpec {
                 }
             }
         }
-        for c in self.person_keys.iter().chain(&self.link_keys) {
+        for c in self.person_keys.iter().chain(&self.link_keys).chain(&self.prior_by) {
             if !cols.contains(c) {
                 cols.push(c.clone());
             }

@@ -15,6 +15,7 @@
 //! * **λ** from each training rule: the rule holds `λ_rule · N_rule` matches, which is the
 //!   population's matches times the rule's recall `Π m_exact · P(non-missing)²` over its
 //!   columns; λ is the median over rules of that number of matches divided by all pairs.
+//!   With [`LinkSpec::prior_by`] the same is done per pair of sources ([`crate::prior`]).
 //!
 //! Term-frequency adjustment (Winkler 1989, Splink): on the exact level of a field with `tf`
 //! set, the Bayes factor is `m_exact / tf(value)` instead of `m_exact / u_exact`, where
@@ -30,6 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::block::{self, BlockingRule};
 use crate::compare::{FieldKind, NULL_LEVEL};
+use crate::prior::{PriorTable, SourcePrior, Sources};
 use crate::records::{NULL, Records};
 use crate::{Control, Error, LinkSpec};
 
@@ -103,6 +105,12 @@ pub struct Model {
     pub version: u32,
     /// Probability that two random records match.
     pub lambda: f64,
+    /// The column naming each record's source, when λ is per pair of sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior_by: Option<String>,
+    /// λ per pair of sources (pairs of sources not listed use `lambda`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source_priors: Vec<SourcePrior>,
     /// Comparisons in the order of the spec.
     pub comparisons: Vec<ComparisonParams>,
     /// How the model was trained.
@@ -120,6 +128,15 @@ impl Model {
         let m: Model = serde_json::from_str(s)?;
         if !(m.lambda > 0.0 && m.lambda < 1.0) {
             return Err(Error::ModelMismatch(format!("lambda {} is not in (0, 1)", m.lambda)));
+        }
+        if let Some(p) = m.source_priors.iter().find(|p| !(p.lambda > 0.0 && p.lambda < 1.0)) {
+            return Err(Error::ModelMismatch(format!(
+                "lambda {} of sources {:?} is not in (0, 1)",
+                p.lambda, p.sources
+            )));
+        }
+        if m.prior_by.is_none() && !m.source_priors.is_empty() {
+            return Err(Error::ModelMismatch("source priors without a prior_by column".into()));
         }
         for c in &m.comparisons {
             if c.levels.len() != c.kind.n_levels() {
@@ -162,7 +179,8 @@ impl Model {
         let mut gamma = vec![0u8; self.comparisons.len()];
         scorer.comparer.levels(i as u32, j as u32, &mut gamma);
         let mut fields = Vec::new();
-        let mut total = self.prior_weight();
+        let prior_weight = scorer.prior(i as u32, j as u32);
+        let mut total = prior_weight;
         for (f, c) in self.comparisons.iter().enumerate() {
             let col = &records.columns[scorer.comparer.cols[f]];
             let value = |r: usize| {
@@ -189,12 +207,7 @@ impl Model {
                 tf_adjustment,
             });
         }
-        Ok(Explanation {
-            prior_weight: self.prior_weight(),
-            fields,
-            match_weight: total,
-            match_probability: probability(total),
-        })
+        Ok(Explanation { prior_weight, fields, match_weight: total, match_probability: probability(total) })
     }
 }
 
@@ -227,7 +240,7 @@ pub struct FieldExplanation {
 /// Why a pair got its score: prior plus each field's weight.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Explanation {
-    /// `log2(λ/(1-λ))`.
+    /// `log2(λ/(1-λ))`, with the λ of the pair's sources when the model has source priors.
     pub prior_weight: f64,
     /// Per field.
     pub fields: Vec<FieldExplanation>,
@@ -313,6 +326,8 @@ fn unpack(p: u128, n: usize) -> Vec<u8> {
 pub(crate) struct Scorer<'a> {
     pub(crate) comparer: Comparer<'a>,
     prior: f64,
+    /// Prior per pair of sources, when the model has them.
+    priors: Option<PriorTable>,
     weights: Vec<Vec<f64>>,
     /// Per field with tf on: adjustment per value code.
     tf: Vec<Option<Vec<f64>>>,
@@ -366,7 +381,11 @@ impl<'a> Scorer<'a> {
         for k in (0..order.len()).rev() {
             rest[k] = rest[k + 1] + best(order[k]);
         }
-        Ok(Self { comparer, prior: model.prior_weight(), weights, tf, order, rest })
+        let priors = match &model.prior_by {
+            Some(column) => Some(PriorTable::new(column, &model.source_priors, model.prior_weight(), records)?),
+            None => None,
+        };
+        Ok(Self { comparer, prior: model.prior_weight(), priors, weights, tf, order, rest })
     }
 
     /// Match weight of pair (i, j) if it reaches `floor`, else `None`. Fields are compared
@@ -376,7 +395,7 @@ impl<'a> Scorer<'a> {
     #[inline]
     pub(crate) fn weight_if_at_least(&self, i: u32, j: u32, floor: f64) -> Option<f64> {
         let records = self.comparer.records;
-        let mut w = self.prior;
+        let mut w = self.prior(i, j);
         for (k, &f) in self.order.iter().enumerate() {
             if w + self.rest[k] < floor {
                 return None;
@@ -414,6 +433,15 @@ impl<'a> Scorer<'a> {
             .sum()
     }
 
+    /// Prior match weight of pair (i, j): its sources' when the model has source priors.
+    #[inline]
+    pub(crate) fn prior(&self, i: u32, j: u32) -> f64 {
+        match &self.priors {
+            Some(t) => t.weight(i, j),
+            None => self.prior,
+        }
+    }
+
     #[inline]
     pub(crate) fn tf_adjust(&self, f: usize, code: u32) -> f64 {
         match &self.tf[f] {
@@ -429,7 +457,7 @@ impl<'a> Scorer<'a> {
         let mut g = [0u8; MAX_COMPARISONS];
         let n = self.weights.len();
         self.comparer.levels(i, j, &mut g[..n]);
-        let mut w = self.prior;
+        let mut w = self.prior(i, j);
         for (f, &l) in g[..n].iter().enumerate() {
             if l != NULL_LEVEL {
                 w += self.weights[f][l as usize];
@@ -476,16 +504,7 @@ pub fn em(
     let mut lls = Vec::new();
     let mut converged = false;
     let mut iterations = 0;
-    let log_parts = |m: &Vec<Vec<f64>>, lambda: f64, g: &[u8]| {
-        let (mut a, mut b) = (lambda.ln(), (1.0 - lambda).ln());
-        for (f, &l) in g.iter().enumerate() {
-            if active[f] && l != NULL_LEVEL {
-                a += m[f][l as usize].ln();
-                b += u[f][l as usize].ln();
-            }
-        }
-        (a, b)
-    };
+    let log_parts = |m: &Vec<Vec<f64>>, lambda: f64, g: &[u8]| log_parts(m, u, lambda, active, g);
     let log_likelihood = |m: &Vec<Vec<f64>>, lambda: f64| -> f64 {
         patterns
             .iter()
@@ -538,6 +557,19 @@ pub fn em(
     }
     lls.push(log_likelihood(&m, lambda));
     EmResult { lambda, m, log_likelihood: lls, iterations, converged }
+}
+
+/// `(ln λ P(g | match), ln (1-λ) P(g | non-match))` of comparison pattern `g` over the
+/// `active` fields.
+fn log_parts(m: &[Vec<f64>], u: &[Vec<f64>], lambda: f64, active: &[bool], g: &[u8]) -> (f64, f64) {
+    let (mut a, mut b) = (lambda.ln(), (1.0 - lambda).ln());
+    for (f, &l) in g.iter().enumerate() {
+        if active[f] && l != NULL_LEVEL {
+            a += m[f][l as usize].ln();
+            b += u[f][l as usize].ln();
+        }
+    }
+    (a, b)
 }
 
 /// Starting m: halving shares from the exact level down, so EM starts in the "match" mode
@@ -681,6 +713,7 @@ fn spec_cols(spec: &LinkSpec) -> Vec<SpecCol> {
 
 /// Comparison patterns (with counts) of the pairs of one rule: all pairs when there are at
 /// most `max` of them, else all pairs of randomly chosen whole blocks, about `max` pairs.
+/// With [`LinkSpec::prior_by`] the pair's source pair ([`crate::prior`]) is in bits 120–127.
 /// Returns the patterns, the rule's pairs and the pairs used.
 pub fn rule_patterns(
     comparer_spec: &LinkSpec,
@@ -691,6 +724,10 @@ pub fn rule_patterns(
     ctl: &Control,
 ) -> Result<(FastMap<u128, u64>, u64, u64), Error> {
     let comparer = Comparer::new(&spec_cols(comparer_spec), records)?;
+    let sources = Sources::of(comparer_spec, records)?;
+    // The pair's sources ride in the pattern's last byte, so matches can be counted per pair of
+    // sources after EM (`train`); without `prior_by` it is 0 and the patterns are as before.
+    let key = |i: u32, j: u32| comparer.pattern(i, j) | sources.as_ref().map_or(0, |s| u128::from(s.pair(i, j)) << 120);
     let rb = block::blocks(rule, records)?;
     let link = records.link;
     let merge = |mut a: FastMap<u128, u64>, b: FastMap<u128, u64>| {
@@ -711,7 +748,7 @@ pub fn rule_patterns(
                 }
                 let mut h: FastMap<u128, u64> = FastMap::default();
                 for row in 0..b.rows(link) {
-                    b.for_each_in_row(link, row, |i, j| *h.entry(comparer.pattern(i, j)).or_insert(0) += 1);
+                    b.for_each_in_row(link, row, |i, j| *h.entry(key(i, j)).or_insert(0) += 1);
                 }
                 ctl.progress.advance(b.pairs(link));
                 h
@@ -749,7 +786,7 @@ pub fn rule_patterns(
             }
             let mut h: FastMap<u128, u64> = FastMap::default();
             for row in 0..b.rows(link) {
-                b.for_each_in_row(link, row, |i, j| *h.entry(comparer.pattern(i, j)).or_insert(0) += 1);
+                b.for_each_in_row(link, row, |i, j| *h.entry(key(i, j)).or_insert(0) += 1);
             }
             ctl.progress.advance(b.pairs(link));
             h
@@ -771,6 +808,12 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
     let mut reports = Vec::new();
     // (λ_rule · N_rule, rule columns) for the λ estimate once m is known.
     let mut rule_matches: Vec<(f64, Vec<String>)> = Vec::new();
+    let sources = Sources::of(spec, records)?;
+    if sources.is_some() && nf >= MAX_COMPARISONS {
+        return Err(Error::Spec(format!("with prior_by at most {} comparisons are supported", MAX_COMPARISONS - 1)));
+    }
+    // Per rule: expected matches per source pair code, scaled to all the rule's pairs.
+    let mut source_matches: Vec<Vec<f64>> = Vec::new();
     for (r, rule) in spec.training_rules().iter().enumerate() {
         ctl.check()?;
         let seed = spec.seed.wrapping_add(r as u64 + 1);
@@ -788,9 +831,20 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
             });
             continue;
         }
-        let mut patterns: Vec<(Vec<u8>, f64)> = pats.into_iter().map(|(p, c)| (unpack(p, nf), c as f64)).collect();
+        let mut patterns: Vec<(Vec<u8>, f64)> = pats.iter().map(|(&p, &c)| (unpack(p, nf), c as f64)).collect();
         patterns.sort_by(|a, b| a.0.cmp(&b.0));
         let res = em(&patterns, &u, &m_init, 0.1, &active, spec.em_max_iterations, spec.em_tolerance);
+        if sources.is_some() {
+            let mut by_source = vec![0.0; 256];
+            let mut keyed: Vec<(&u128, &u64)> = pats.iter().collect();
+            keyed.sort_unstable_by_key(|(p, _)| **p);
+            for (&p, &c) in keyed {
+                let (a, b) = log_parts(&res.m, &u, res.lambda, &active, &unpack(p, nf));
+                by_source[(p >> 120) as usize] += c as f64 / (1.0 + (b - a).exp());
+            }
+            let scale = pairs as f64 / used.max(1) as f64;
+            source_matches.push(by_source.iter().map(|x| x * scale).collect());
+        }
         for f in 0..nf {
             if active[f] {
                 for (s, x) in m_sum[f].iter_mut().zip(&res.m[f]) {
@@ -821,7 +875,7 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
         .collect();
     // λ: matches in the population = matches in the rule / the rule's recall.
     let n = records.len() as f64;
-    let mut estimates: Vec<f64> = rule_matches
+    let estimates: Vec<f64> = rule_matches
         .iter()
         .map(|(matches, cols)| {
             let recall: f64 = cols
@@ -839,17 +893,17 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
         })
         .filter(|x| x.is_finite() && *x > 0.0)
         .collect();
-    estimates.sort_by(f64::total_cmp);
     let total = records.total_pairs() as f64;
-    let lambda = if estimates.is_empty() {
+    let lambda = match median(estimates) {
+        Some(matches) => matches / total,
         // No usable training rule: one match per record, the usual deduplication prior.
-        (n / 2.0) / total
-    } else {
-        let k = estimates.len();
-        let median = if k % 2 == 1 { estimates[k / 2] } else { (estimates[k / 2 - 1] + estimates[k / 2]) / 2.0 };
-        median / total
+        None => (n / 2.0) / total,
     }
     .clamp(1e-12, 0.5);
+    let source_priors = match &sources {
+        Some(sources) => source_priors(spec, records, sources, &m, &rule_matches, &source_matches),
+        None => Vec::new(),
+    };
     let comparisons = spec
         .comparisons
         .iter()
@@ -869,7 +923,84 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
             m_estimated: m_n[f] > 0,
         })
         .collect();
-    Ok(Model { version: 1, lambda, comparisons, training: TrainingReport { u_pairs, rules: reports } })
+    Ok(Model {
+        version: 1,
+        lambda,
+        prior_by: spec.prior_by.clone(),
+        source_priors,
+        comparisons,
+        training: TrainingReport { u_pairs, rules: reports },
+    })
+}
+
+/// The median of `x` (mean of the middle two for an even count), `None` when empty.
+fn median(mut x: Vec<f64>) -> Option<f64> {
+    x.sort_by(f64::total_cmp);
+    let k = x.len();
+    match k {
+        0 => None,
+        _ if k % 2 == 1 => Some(x[k / 2]),
+        _ => Some((x[k / 2 - 1] + x[k / 2]) / 2.0),
+    }
+}
+
+/// λ per pair of sources ([`crate::prior`]): each rule's expected matches between the two
+/// sources over the rule's recall for them, `Π m_exact · P(present | a) · P(present | b)` over
+/// its columns, median over rules, over the pairs between the two sources. Source pairs without
+/// pairs or without a usable estimate are left out (they score with the global λ).
+fn source_priors(
+    spec: &LinkSpec,
+    records: &Records,
+    sources: &Sources,
+    m: &[Vec<f64>],
+    rule_matches: &[(f64, Vec<String>)],
+    source_matches: &[Vec<f64>],
+) -> Vec<SourcePrior> {
+    let pairs = sources.pairs(records);
+    let presence = |c: &String| records.column_index(c).map(|i| sources.presence(records, i));
+    let rules: Vec<Vec<(f64, Option<Vec<f64>>)>> = rule_matches
+        .iter()
+        .map(|(_, cols)| {
+            cols.iter()
+                .filter_map(|c| {
+                    let f = spec.comparisons.iter().position(|x| &x.column == c)?;
+                    Some((m[f][0], presence(c)))
+                })
+                .collect()
+        })
+        .collect();
+    let mut out = Vec::new();
+    for a in 0..sources.len() {
+        for b in a..sources.len() {
+            let code = 16 * a + b;
+            if pairs[code] == 0 {
+                continue;
+            }
+            let estimates: Vec<f64> = rules
+                .iter()
+                .zip(source_matches)
+                .map(|(cols, matches)| {
+                    let recall: f64 = cols
+                        .iter()
+                        .map(|(m_exact, present)| match present {
+                            Some(p) => m_exact * p[a] * p[b],
+                            None => 1.0,
+                        })
+                        .product();
+                    matches[code] / recall.max(FLOOR)
+                })
+                .filter(|x| x.is_finite() && *x > 0.0)
+                .collect();
+            if let Some(matches) = median(estimates) {
+                out.push(SourcePrior {
+                    sources: sources.names_of(code as u8),
+                    lambda: (matches / pairs[code] as f64).clamp(1e-12, 0.5),
+                    pairs: pairs[code],
+                });
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -41,6 +41,8 @@ fn hand_model() -> Model {
     Model {
         version: 1,
         lambda: 0.01,
+        prior_by: None,
+        source_priors: Vec::new(),
         comparisons: vec![
             ComparisonParams {
                 column: "name".into(),
@@ -175,6 +177,8 @@ fn hand_model_for(spec: &LinkSpec) -> Model {
     Model {
         version: 1,
         lambda: 0.001,
+        prior_by: None,
+        source_priors: Vec::new(),
         comparisons: spec
             .comparisons
             .iter()
@@ -357,6 +361,8 @@ fn fallback_comparisons_and_day_distances_by_hand() {
     let model = Model {
         version: 1,
         lambda: 0.01,
+        prior_by: None,
+        source_priors: Vec::new(),
         comparisons: vec![
             p(
                 FieldKind::Date,
@@ -389,4 +395,132 @@ fn fallback_comparisons_and_day_distances_by_hand() {
     assert!((ex.match_weight - w13).abs() < 1e-9);
     let back = Model::from_json(&model.to_json().unwrap()).unwrap();
     assert_eq!(back.comparisons[1].fallback_for.as_deref(), Some("dob"));
+}
+
+/// Records of `tiny` with a source column: r1, r2 from "a", r3 from "b", r4 without one.
+fn tiny_with_sources() -> (LinkSpec, Records) {
+    let mut spec = LinkSpec::new(
+        vec![Comparison::new("name", FieldKind::Name), Comparison::new("dob", FieldKind::Date)],
+        vec![BlockingRule::on(&["all"])],
+    );
+    spec.prior_by = Some("src".into());
+    let mut b = RecordsBuilder::new(&spec);
+    for (id, name, dob, src) in [
+        ("r1", Some("Anna"), Some("1990-01-01"), Some("a")),
+        ("r2", Some("ANNA"), Some("01/01/1990"), Some("a")),
+        ("r3", Some("Änna"), Some("1990-06-01"), Some("b")),
+        ("r4", Some("Bob"), None, None),
+    ] {
+        b.push(id, &[name, dob, Some("x"), src]).unwrap();
+    }
+    (spec, b.finish().unwrap())
+}
+
+#[test]
+fn source_priors_by_hand() {
+    let (spec, records) = tiny_with_sources();
+    let mut model = hand_model();
+    model.prior_by = Some("src".into());
+    model.source_priors = vec![
+        zicht_link::prior::SourcePrior { sources: ["a".into(), "a".into()], lambda: 0.5, pairs: 1 },
+        zicht_link::prior::SourcePrior { sources: ["b".into(), "a".into()], lambda: 0.001, pairs: 2 },
+    ];
+    let pred = predict::predict(&model, &spec, &records, f64::NEG_INFINITY, &Control::default()).unwrap();
+    let w: HashMap<(u32, u32), f64> = pred.pairs.iter().map(|p| ((p.a, p.b), p.weight)).collect();
+    // Same fields as in `match_weights_by_hand`; only the prior changes with the sources.
+    let w12 = (0.5f64 / 0.5).log2() + (0.75f64 / 0.75).log2() + (0.9f64 / 0.001).log2();
+    let w13 = (0.001f64 / 0.999).log2() + (0.75f64 / 0.75).log2() + (0.03f64 / 0.002).log2();
+    // r1–r4: "a" with no source has no prior of its own: the global λ.
+    let w14 = (0.01f64 / 0.99).log2() + (0.02f64 / 0.899).log2();
+    for (pair, expected) in [((0, 1), w12), ((0, 2), w13), ((0, 3), w14)] {
+        assert!((w[&pair] - expected).abs() < 1e-9, "{pair:?}: {} vs {expected}", w[&pair]);
+    }
+    let ex = model.explain(&records, 2, 0).unwrap();
+    assert!((ex.prior_weight - (0.001f64 / 0.999).log2()).abs() < 1e-12);
+    assert!((ex.match_weight - w13).abs() < 1e-9);
+
+    let back = Model::from_json(&model.to_json().unwrap()).unwrap();
+    assert_eq!(back, model);
+    let broken = model.to_json().unwrap().replace("\"lambda\": 0.5", "\"lambda\": 0.0");
+    assert!(matches!(Model::from_json(&broken), Err(Error::ModelMismatch(_))));
+}
+
+/// Two registers of very different make-up: "reports", 600 records of 300 persons (each twice),
+/// and "police", 3,000 records of 3,000 persons, 150 of whom are also reported (their one
+/// police record matches both of their reports). One λ would sit between the two; per pair of
+/// sources training must find each share of matches.
+#[test]
+fn source_priors_are_estimated_per_pair_of_sources() {
+    let mut spec = LinkSpec::new(
+        vec![
+            Comparison::new("given", FieldKind::Name),
+            Comparison::new("family", FieldKind::Name),
+            Comparison::new("dob", FieldKind::Date),
+            Comparison::new("sex", FieldKind::Exact),
+        ],
+        vec![BlockingRule::on(&["dob"]), BlockingRule::on(&["family", "given"])],
+    );
+    spec.training = vec![BlockingRule::on(&["dob"]), BlockingRule::on(&["family", "sex"])];
+    spec.prior_by = Some("src".into());
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let letters = b"abcdefghijklmnopqrstuvwxyz";
+    let word = |next: &mut dyn FnMut(u64) -> u64, len: usize| -> String {
+        (0..len).map(|_| letters[next(26) as usize] as char).collect()
+    };
+    struct Person {
+        given: String,
+        family: String,
+        dob: String,
+        sex: &'static str,
+    }
+    let persons: Vec<Person> = (0..3150)
+        .map(|_| Person {
+            given: word(&mut next, 6),
+            family: word(&mut next, 7),
+            dob: format!("{}-{:02}-{:02}", 1950 + next(50), 1 + next(12), 1 + next(28)),
+            sex: if next(2) == 0 { "f" } else { "m" },
+        })
+        .collect();
+    let mut b = RecordsBuilder::new(&spec);
+    let mut id = 0;
+    let mut push = |p: &Person, src: &str, next: &mut dyn FnMut(u64) -> u64| {
+        // One record in five has a typo in the family name.
+        let mut family = p.family.clone().into_bytes();
+        if next(5) == 0 {
+            family[1 + next(5) as usize] = letters[next(26) as usize];
+        }
+        let family = String::from_utf8(family).unwrap();
+        id += 1;
+        b.push(&id.to_string(), &[Some(&p.given), Some(&family), Some(&p.dob), Some(p.sex), Some(src)]).unwrap();
+    };
+    // Persons 0..300 are reported twice; persons 150..3150 have one police record.
+    for p in &persons[..300] {
+        push(p, "report", &mut next);
+        push(p, "report", &mut next);
+    }
+    for p in &persons[150..] {
+        push(p, "police", &mut next);
+    }
+    let records = b.finish().unwrap();
+    let model = model::train(&spec, &records, &Control::default()).unwrap();
+    let lambda = |a: &str, b: &str| {
+        model.source_priors.iter().find(|p| p.sources == [a, b] || p.sources == [b, a]).map(|p| p.lambda)
+    };
+    // Truth: 300 matches in C(600, 2) report pairs; 150 · 2 in 600 · 3000 report–police pairs;
+    // none among police records.
+    let rr = 300.0 / (600.0 * 599.0 / 2.0);
+    let rp = 300.0 / (600.0 * 3000.0);
+    let est_rr = lambda("report", "report").unwrap();
+    let est_rp = lambda("report", "police").unwrap();
+    assert!((est_rr / rr - 1.0).abs() < 0.15, "report–report λ {est_rr} vs {rr}");
+    assert!((est_rp / rp - 1.0).abs() < 0.15, "report–police λ {est_rp} vs {rp}");
+    assert!(lambda("police", "police").is_none_or(|pp| pp < rp / 100.0), "{:?}", model.source_priors);
+    // One λ for all pairs is far from the report–report one.
+    assert!(model.lambda < est_rr / 5.0, "{}", model.lambda);
 }
