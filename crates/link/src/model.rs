@@ -11,7 +11,14 @@
 //!   in the rule always agree there, so they are left out of that rule's likelihood and get
 //!   their m from the other rules; each field's m is the mean over the rules that estimated it.
 //!   EM runs on the distinct comparison patterns with their counts, so each iteration costs
-//!   the number of patterns, not of pairs.
+//!   the number of patterns, not of pairs. A rule counts for a field's m only where its pairs
+//!   show the field at all.
+//! * **m of a stand-in** ([`crate::Comparison::fallback_for`]) that EM never sees, because every
+//!   training pair has the primary on both sides: the share of each level it would have, among
+//!   the pairs weighted by their posterior match probability under the fitted model (the M step
+//!   for a field outside the likelihood, so it does not count the primary's evidence twice). It
+//!   assumes the stand-in agrees among matches as often with as without the primary, as a keyed
+//!   digest of a birth date does.
 //! * **λ** from each training rule: the rule holds `λ_rule · N_rule` matches, which is the
 //!   population's matches times the rule's recall `Π m_exact · P(non-missing)²` over its
 //!   columns; λ is the median over rules of that number of matches divided by all pairs.
@@ -66,7 +73,8 @@ pub struct ComparisonParams {
     pub fallback_for: Option<String>,
     /// Levels, strongest first.
     pub levels: Vec<LevelParams>,
-    /// Whether EM estimated m (false: no training rule left the field free; m is the prior).
+    /// Whether m was estimated, by EM or for a stand-in from EM's posteriors (false: no training
+    /// rule showed the field; m is the starting value).
     pub m_estimated: bool,
 }
 
@@ -304,20 +312,41 @@ impl<'a> Comparer<'a> {
         }
     }
 
-    /// Levels of pair (i, j) packed 8 bits per field.
+    /// Levels of pair (i, j) packed 8 bits per field, for training: a field switched off by its
+    /// gate keeps the level it would have, marked with [`GATED`], so that training can learn its
+    /// m where EM cannot (`train`). [`unpack`] reads a marked level as missing.
     #[inline]
-    pub(crate) fn pattern(&self, i: u32, j: u32) -> u128 {
+    fn training_pattern(&self, i: u32, j: u32) -> u128 {
         let mut g = [0u8; MAX_COMPARISONS];
         self.levels(i, j, &mut g[..self.cols.len()]);
+        for (f, level) in g[..self.cols.len()].iter_mut().enumerate() {
+            if self.gated(f, i, j) {
+                let col = &self.records.columns[self.cols[f]];
+                let (a, b) = (col.codes[i as usize], col.codes[j as usize]);
+                if a != NULL && b != NULL {
+                    let l = if a == b { 0 } else { self.kinds[f].level_of_different(col.view(a), col.view(b)) };
+                    *level = if l == NULL_LEVEL { NULL_LEVEL } else { GATED | l };
+                }
+            }
+        }
         pack(&g[..self.cols.len()])
     }
 }
+
+/// Marks, in a training pattern, the level of a field its gate switched off.
+const GATED: u8 = 0x80;
 
 fn pack(g: &[u8]) -> u128 {
     g.iter().enumerate().fold(0u128, |acc, (f, &l)| acc | (u128::from(l) << (8 * f)))
 }
 
+/// The levels of a pattern as EM sees them: gated levels ([`GATED`]) are missing.
 fn unpack(p: u128, n: usize) -> Vec<u8> {
+    unpack_raw(p, n).into_iter().map(|l| if l & GATED != 0 { NULL_LEVEL } else { l }).collect()
+}
+
+/// The bytes of a pattern, gated levels still marked.
+fn unpack_raw(p: u128, n: usize) -> Vec<u8> {
     (0..n).map(|f| ((p >> (8 * f)) & 0xff) as u8).collect()
 }
 
@@ -727,7 +756,9 @@ pub fn rule_patterns(
     let sources = Sources::of(comparer_spec, records)?;
     // The pair's sources ride in the pattern's last byte, so matches can be counted per pair of
     // sources after EM (`train`); without `prior_by` it is 0 and the patterns are as before.
-    let key = |i: u32, j: u32| comparer.pattern(i, j) | sources.as_ref().map_or(0, |s| u128::from(s.pair(i, j)) << 120);
+    let key = |i: u32, j: u32| {
+        comparer.training_pattern(i, j) | sources.as_ref().map_or(0, |s| u128::from(s.pair(i, j)) << 120)
+    };
     let rb = block::blocks(rule, records)?;
     let link = records.link;
     let merge = |mut a: FastMap<u128, u64>, b: FastMap<u128, u64>| {
@@ -805,6 +836,9 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
     let m_init: Vec<Vec<f64>> = spec.comparisons.iter().map(|c| initial_m(c.kind.n_levels())).collect();
     let mut m_sum: Vec<Vec<f64>> = m_init.iter().map(|l| vec![0.0; l.len()]).collect();
     let mut m_n = vec![0usize; nf];
+    // Levels of gated fields among the matches of each rule (shares), and the rules seen.
+    let mut gated_sum: Vec<Vec<f64>> = m_init.iter().map(|l| vec![0.0; l.len()]).collect();
+    let mut gated_n = vec![0usize; nf];
     let mut reports = Vec::new();
     // (λ_rule · N_rule, rule columns) for the λ estimate once m is known.
     let mut rule_matches: Vec<(f64, Vec<String>)> = Vec::new();
@@ -834,23 +868,42 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
         let mut patterns: Vec<(Vec<u8>, f64)> = pats.iter().map(|(&p, &c)| (unpack(p, nf), c as f64)).collect();
         patterns.sort_by(|a, b| a.0.cmp(&b.0));
         let res = em(&patterns, &u, &m_init, 0.1, &active, spec.em_max_iterations, spec.em_tolerance);
-        if sources.is_some() {
-            let mut by_source = vec![0.0; 256];
-            let mut keyed: Vec<(&u128, &u64)> = pats.iter().collect();
-            keyed.sort_unstable_by_key(|(p, _)| **p);
-            for (&p, &c) in keyed {
-                let (a, b) = log_parts(&res.m, &u, res.lambda, &active, &unpack(p, nf));
-                by_source[(p >> 120) as usize] += c as f64 / (1.0 + (b - a).exp());
+        // The posterior of each pattern, for what EM does not estimate itself: the matches per
+        // pair of sources, and the levels of gated fields among matches (below).
+        let mut by_source = vec![0.0; 256];
+        let mut gated: Vec<Vec<f64>> = m_init.iter().map(|l| vec![0.0; l.len()]).collect();
+        let mut keyed: Vec<(&u128, &u64)> = pats.iter().collect();
+        keyed.sort_unstable_by_key(|(p, _)| **p);
+        for (&p, &c) in keyed {
+            let raw = unpack_raw(p, nf);
+            let (a, b) = log_parts(&res.m, &u, res.lambda, &active, &unpack(p, nf));
+            let w = c as f64 / (1.0 + (b - a).exp());
+            by_source[(p >> 120) as usize] += w;
+            for (f, &l) in raw.iter().enumerate() {
+                if active[f] && l != NULL_LEVEL && l & GATED != 0 {
+                    gated[f][usize::from(l & !GATED)] += w;
+                }
             }
+        }
+        if sources.is_some() {
             let scale = pairs as f64 / used.max(1) as f64;
             source_matches.push(by_source.iter().map(|x| x * scale).collect());
         }
         for f in 0..nf {
-            if active[f] {
+            // Only rules whose pairs show the field count for its m: a rule in which the field is
+            // always missing or gated leaves EM's starting value, which is no estimate.
+            if active[f] && patterns.iter().any(|(g, _)| g[f] != NULL_LEVEL) {
                 for (s, x) in m_sum[f].iter_mut().zip(&res.m[f]) {
                     *s += x;
                 }
                 m_n[f] += 1;
+            }
+            let total: f64 = gated[f].iter().sum();
+            if total > 0.0 {
+                for (s, x) in gated_sum[f].iter_mut().zip(&gated[f]) {
+                    *s += x / total;
+                }
+                gated_n[f] += 1;
             }
         }
         rule_matches.push((res.lambda * pairs as f64, rule.columns.clone()));
@@ -868,6 +921,8 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
         .map(|f| {
             if m_n[f] > 0 {
                 floored(&m_sum[f].iter().map(|s| s / m_n[f] as f64).collect::<Vec<_>>())
+            } else if gated_n[f] > 0 {
+                floored(&gated_sum[f].iter().map(|s| s / gated_n[f] as f64).collect::<Vec<_>>())
             } else {
                 m_init[f].clone()
             }
@@ -920,7 +975,7 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
                 .enumerate()
                 .map(|(k, label)| LevelParams { label: (*label).to_string(), m: m[f][k], u: u[f][k] })
                 .collect(),
-            m_estimated: m_n[f] > 0,
+            m_estimated: m_n[f] > 0 || gated_n[f] > 0,
         })
         .collect();
     Ok(Model {

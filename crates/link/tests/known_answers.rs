@@ -524,3 +524,38 @@ fn source_priors_are_estimated_per_pair_of_sources() {
     // One λ for all pairs is far from the report–report one.
     assert!(model.lambda < est_rr / 5.0, "{}", model.lambda);
 }
+
+/// A comparison that only stands in for another (`fallback_for`) is switched off wherever both
+/// records have the primary, so EM never sees it in a register where everyone has one; its m is
+/// then learned from the levels it would have among the matches of the training rules. Here the
+/// stand-in (a keyed birth date) disagrees in one match in ten.
+#[test]
+fn a_gated_comparison_learns_m_from_the_matches() {
+    let mut spec = LinkSpec::new(
+        vec![
+            Comparison::new("name", FieldKind::Name),
+            Comparison::new("dob", FieldKind::Date),
+            Comparison::new("dob_key", FieldKind::Exact).fallback_for("dob"),
+        ],
+        vec![BlockingRule::on(&["name"])],
+    );
+    spec.training = vec![BlockingRule::on(&["name"])];
+    let mut b = RecordsBuilder::new(&spec);
+    for p in 0..1000u32 {
+        let name = format!("person{p:04} family{}", p % 97);
+        let dob = format!("{}-{:02}-{:02}", 1950 + p % 50, 1 + p % 12, 1 + p % 28);
+        let key = format!("k{p}");
+        // Every tenth person's second record has another key (a typo in the digested date).
+        let key2 = if p % 10 == 0 { format!("x{p}") } else { key.clone() };
+        b.push(&format!("{p}a"), &[Some(&name), Some(&dob), Some(&key)]).unwrap();
+        b.push(&format!("{p}b"), &[Some(&name), Some(&dob), Some(&key2)]).unwrap();
+    }
+    let records = b.finish().unwrap();
+    let model = model::train(&spec, &records, &Control::default()).unwrap();
+    let key = &model.comparisons[2];
+    assert!(key.m_estimated);
+    assert!((key.levels[0].m - 0.9).abs() < 0.01, "{:?}", key.levels);
+    // Scoring still leaves it out where both have a birth date.
+    let ex = model.explain(&records, 0, 1).unwrap();
+    assert_eq!(ex.fields[2].level, "null");
+}
