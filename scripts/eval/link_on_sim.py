@@ -12,6 +12,11 @@ persons. Report pairs are also split by what the records allow any linkage to de
 - "name only, shared": one identified record has no birth date or year, no citizen number and no
   document number, and its name and sex are also those of another reported person;
 - "decidable": the rest. Recall on these is what the linkage can be held to.
+
+All pairs (reports and follow-up events) are also split by whether the two records share more than a
+name: both have a birth date or year, or both a citizen number, or both a document number. A pair that
+shares only the name (a follow-up record without a birth date, against a register where many people
+have that name) is decided by the name's rarity alone.
 """
 import collections
 import csv
@@ -100,3 +105,26 @@ for cat in ['decidable', 'pseudonym differs', 'name only, shared']:
     n, found = by[cat]
     if n:
         print(f"report pairs, {cat}: {n} true pairs, recall {found / n:.4f}")
+
+# All pairs by what the two records share beyond the name.
+for r in csv.DictReader(open(d + '/data/events.csv')):
+    rows[('e', r['source'], r['external_id'])] = r
+
+
+def more_than_a_name(a, b):
+    ra, rb = rows[a], rows[b]
+    born = [bool(x.get('birth_date') or x.get('birth_year')) for x in (ra, rb)]
+    return all(born) or any(ra.get(f) and rb.get(f) for f in ('citizen_number', 'document_number'))
+
+
+keys = list(pred)
+P = pairs(pred, keys)
+by = collections.defaultdict(lambda: [0, 0])
+for p in pairs(truth, keys):
+    cat = 'share a birth date or year or a number' if more_than_a_name(*p) else 'share only a name'
+    by[cat][0] += 1
+    by[cat][1] += p in P
+for cat in ['share a birth date or year or a number', 'share only a name']:
+    n, found = by[cat]
+    if n:
+        print(f"all pairs, {cat}: {n} true pairs, recall {found / n:.4f}")
