@@ -843,9 +843,6 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
     // (λ_rule · N_rule, rule columns) for the λ estimate once m is known.
     let mut rule_matches: Vec<(f64, Vec<String>)> = Vec::new();
     let sources = Sources::of(spec, records)?;
-    if sources.is_some() && nf >= MAX_COMPARISONS {
-        return Err(Error::Spec(format!("with prior_by at most {} comparisons are supported", MAX_COMPARISONS - 1)));
-    }
     // Per rule: expected matches per source pair code, scaled to all the rule's pairs.
     let mut source_matches: Vec<Vec<f64>> = Vec::new();
     for (r, rule) in spec.training_rules().iter().enumerate() {

@@ -21,6 +21,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::MAX_COMPARISONS;
 use crate::records::{NULL, Records};
 use crate::{Error, LinkSpec};
 
@@ -53,6 +54,13 @@ impl Sources {
     /// The sources of `records` under `spec.prior_by`, or `None` when the spec has none.
     pub(crate) fn of(spec: &LinkSpec, records: &Records) -> Result<Option<Self>, Error> {
         let Some(name) = spec.prior_by.as_deref() else { return Ok(None) };
+        // The source pair rides in the last byte of a packed comparison pattern.
+        if spec.comparisons.len() >= MAX_COMPARISONS {
+            return Err(Error::Spec(format!(
+                "with prior_by at most {} comparisons are supported",
+                MAX_COMPARISONS - 1
+            )));
+        }
         Self::from_column(name, records).map(Some)
     }
 
@@ -209,6 +217,21 @@ mod tests {
             assert_eq!(s.pair(0, 2), s.pair(2, 0));
             assert_eq!(s.names_of(s.pair(2, 3)), ["b".to_string(), "null".to_string()]);
         }
+    }
+
+    #[test]
+    fn too_many_sources_or_comparisons_are_refused() {
+        let mut spec = LinkSpec::new(vec![Comparison::new("name", FieldKind::Name)], vec![]);
+        spec.prior_by = Some("src".into());
+        let mut b = RecordsBuilder::new(&spec);
+        for k in 0..MAX_SOURCES {
+            b.push(&k.to_string(), &[Some("x"), Some(&format!("s{k}"))]).unwrap();
+        }
+        let r = b.finish().unwrap();
+        let err = Sources::of(&spec, &r).unwrap_err().to_string();
+        assert!(err.contains("15 distinct values"), "{err}");
+        spec.comparisons = (0..MAX_COMPARISONS).map(|k| Comparison::new(&format!("c{k}"), FieldKind::Exact)).collect();
+        assert!(Sources::of(&spec, &r).unwrap_err().to_string().contains("at most 15 comparisons"));
     }
 
     #[test]
