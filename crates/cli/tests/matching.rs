@@ -203,3 +203,47 @@ fn bad_input_exits_1_with_file_line_field() {
 fn help_has_an_example() {
     zicht().args(["match", "--help"]).assert().success().stdout(predicate::str::contains("zicht match reports.csv"));
 }
+
+/// FEBRL3 with each record's kind as its source: originals never duplicate each other, so the
+/// prior of two originals is far below that of an original and a duplicate. A model trained with
+/// a source column is refused for a run without one.
+#[test]
+fn prior_by_estimates_a_prior_per_pair_of_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(febrl("dataset3.csv")).unwrap();
+    let mut lines = text.lines();
+    let mut csv = format!("{}, src\n", lines.next().unwrap());
+    for l in lines {
+        let src = if l.contains("-org") { "org" } else { "dup" };
+        csv.push_str(&format!("{l}, {src}\n"));
+    }
+    let input = write(dir.path(), "sources.csv", &csv);
+    let model = dir.path().join("model.json");
+    let mut cmd = zicht();
+    cmd.arg("match").arg(&input);
+    febrl_args(&mut cmd).args(["--prior-by", "src", "--json", "--out"]).arg(dir.path().join("p.csv"));
+    let out = cmd.arg("--model").arg(&model).assert().success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let lambda = |a: &str, b: &str| {
+        json["source_priors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["sources"] == serde_json::json!([a, b]) || p["sources"] == serde_json::json!([b, a]))
+            .and_then(|p| p["lambda"].as_f64())
+    };
+    // 2,000 originals and 3,000 duplicates of them: 3,000 original–duplicate matches in
+    // 6,000,000 pairs (5e-4).
+    let od = lambda("org", "dup").unwrap();
+    assert!((od / 5e-4 - 1.0).abs() < 0.2, "{json}");
+    assert!(lambda("org", "org").is_none_or(|oo| oo < od / 100.0), "{json}");
+
+    let mut cmd = zicht();
+    cmd.arg("match").arg(&input);
+    febrl_args(&mut cmd).arg("--out").arg(dir.path().join("q.csv")).arg("--model").arg(&model);
+    cmd.assert().code(1).stderr(predicate::str::contains("prior by"));
+    let mut cmd = zicht();
+    cmd.arg("match").arg(febrl("dataset3.csv"));
+    febrl_args(&mut cmd).args(["--prior-by", "src", "--out"]).arg(dir.path().join("r.csv"));
+    cmd.assert().code(1).stderr(predicate::str::contains("column \"src\" (--prior-by) is not in the header"));
+}

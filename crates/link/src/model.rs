@@ -163,7 +163,8 @@ impl Model {
         Ok(m)
     }
 
-    /// Checks that the model's comparisons are the spec's (column, kind, order).
+    /// Checks that the model's comparisons are the spec's (column, kind, order), and its source
+    /// column.
     pub fn check(&self, spec: &LinkSpec) -> Result<(), Error> {
         let ours: Vec<(&str, FieldKind)> = self.comparisons.iter().map(|c| (c.column.as_str(), c.kind)).collect();
         let theirs: Vec<(&str, FieldKind)> = spec.comparisons.iter().map(|c| (c.column.as_str(), c.kind)).collect();
@@ -172,6 +173,12 @@ impl Model {
                 v.iter().map(|(c, k)| format!("{c}:{}", k.as_str())).collect::<Vec<_>>().join(" ")
             };
             return Err(Error::ModelMismatch(format!("model has {}, asked for {}", fmt(&ours), fmt(&theirs))));
+        }
+        if self.prior_by != spec.prior_by {
+            return Err(Error::ModelMismatch(format!(
+                "model has its prior by {:?}, asked for {:?}",
+                self.prior_by, spec.prior_by
+            )));
         }
         Ok(())
     }

@@ -80,6 +80,11 @@ pub struct Args {
     /// Lower end of the review band.
     #[arg(long, value_name = "P", default_value_t = 0.1, requires = "review")]
     pub review_from: f64,
+    /// Column naming each record's source (register, file): the prior match probability is then
+    /// estimated per pair of sources, as two records of one register can be far likelier the same
+    /// person than a record of it and one of another (at most 14 sources).
+    #[arg(long, value_name = "COL")]
+    pub prior_by: Option<String>,
     /// Refuse blocking rules that make more candidate pairs than this.
     #[arg(long, value_name = "N", default_value_t = 100_000_000)]
     pub max_pairs: u64,
@@ -110,6 +115,8 @@ struct Summary {
     splits: Option<Vec<cluster::Split>>,
     rules: Vec<RuleStats>,
     lambda: f64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    source_priors: Vec<zicht_link::prior::SourcePrior>,
     model_trained: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     explanations: Vec<PairExplanation>,
@@ -181,6 +188,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     spec.training = training;
     spec.max_pairs = args.max_pairs;
     spec.seed = args.seed;
+    spec.prior_by = args.prior_by.clone();
 
     let mut builder = RecordsBuilder::new(&spec);
     read_csv(&args.left, &args.id, &spec, &mut builder)?;
@@ -308,6 +316,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         splits: clustering.as_ref().map(|c| c.splits.clone()),
         rules: prediction.rules,
         lambda: model.lambda,
+        source_priors: model.source_priors.clone(),
         model_trained: trained,
         explanations,
         seconds: started.elapsed().as_secs_f64(),
@@ -398,6 +407,8 @@ fn read_csv(path: &Path, id_col: &str, spec: &LinkSpec, builder: &mut RecordsBui
                     "--compare"
                 } else if spec.blocking.iter().any(|r| r.columns.contains(c)) {
                     "--block"
+                } else if spec.prior_by.as_ref() == Some(c) {
+                    "--prior-by"
                 } else {
                     "--train-block"
                 };
