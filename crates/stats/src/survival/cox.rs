@@ -147,6 +147,9 @@ struct Prepared {
     event: Vec<bool>,
     perm: Vec<usize>,
     strata: Vec<Stratum>,
+    /// The risk-set sort's two n-long buffers, kept for the concordance's sort of the linear
+    /// predictor: reused memory instead of fresh pages, which the kernel must fault in and zero.
+    spare: Option<[Vec<(u64, u32)>; 2]>,
 }
 
 struct Stratum {
@@ -234,7 +237,7 @@ fn fit_from(
     progress: &dyn Progress,
     warm: bool,
 ) -> Result<CoxFit, SurvivalError> {
-    let prep = prepare(input, cov)?;
+    let mut prep = prepare(input, cov)?;
     let p = prep.p;
     let n = input.stop.len();
     let events = input.event.iter().filter(|&&e| e).count();
@@ -318,7 +321,8 @@ fn fit_from(
         return Err(SurvivalError::Cancelled);
     }
     progress.step("concordance", 0, 1);
-    let concordance = concordance(&prep, &eta);
+    let spare = prep.spare.take();
+    let concordance = concordance(&prep, &eta, spare);
     progress.step("concordance", 1, 1);
     Ok(CoxFit {
         ties: opts.ties,
@@ -512,7 +516,7 @@ impl Prepared {
             }
             strata.push(Stratum { by_stop: from..stop.len(), by_start: Vec::new() });
         }
-        Prepared { p, x, start: None, stop, event, perm: Vec::new(), strata }
+        Prepared { p, x, start: None, stop, event, perm: Vec::new(), strata, spare: None }
     }
 }
 
@@ -600,9 +604,10 @@ fn prepare(input: &CoxInput<'_>, cov: Covariates<'_>) -> Result<Prepared, Surviv
             .into_par_iter()
             .map(|i| ((!(input.stop[i] + 0.0).to_bits() << 1) | u64::from(!input.event[i]), i as u32))
             .collect();
-        sort_order(keys, input.strata)
+        let mut spare = [Vec::new(), Vec::new()];
+        (sort_order(keys, input.strata, &mut spare), spare)
     };
-    let (perm, rows_in) = rayon::join(order, interleave);
+    let ((perm, spare), rows_in) = rayon::join(order, interleave);
     let stratum_at: Vec<u32> = match input.strata {
         Some(s) => perm.iter().map(|&i| s[i] as u32).collect(),
         None => Vec::new(),
@@ -632,7 +637,7 @@ fn prepare(input: &CoxInput<'_>, cov: Covariates<'_>) -> Result<Prepared, Surviv
         strata.push(Stratum { by_stop, by_start });
         off = end;
     }
-    Ok(Prepared { p, x: xp, start: start_p, stop: stop_p, event: event_p, perm, strata })
+    Ok(Prepared { p, x: xp, start: start_p, stop: stop_p, event: event_p, perm, strata, spare: Some(spare) })
 }
 
 /// The rows of `rows` (row-major, width p) in the order `perm` (position k gets row perm[k]),
@@ -748,11 +753,11 @@ fn row_major_means(x: &[f64], p: usize, names: &[String]) -> Result<Vec<f64>, Su
 /// The rows in order of (stratum, key, row): a radix sort (stable, so equal keys keep their
 /// input order) of the keys with their row numbers ([`radix_sort_pairs`]); then a stable counting
 /// sort by stratum. A total order, so the same
-/// permutation as any correct sort, in O(n) per pass.
-fn sort_order(keys: Vec<(u64, u32)>, strata: Option<&[usize]>) -> Vec<usize> {
+/// permutation as any correct sort, in O(n) per pass. The sort's two buffers are left in `spare`.
+fn sort_order(keys: Vec<(u64, u32)>, strata: Option<&[usize]>, spare: &mut [Vec<(u64, u32)>; 2]) -> Vec<usize> {
     let n = keys.len();
-    let cur = radix_sort_pairs(keys);
-    match strata {
+    let cur = radix_sort_pairs(keys, &mut spare[0]);
+    let perm = match strata {
         None => cur.iter().map(|e| e.1 as usize).collect(),
         Some(s) => {
             let k = s.iter().copied().max().unwrap_or(0) + 1;
@@ -771,7 +776,9 @@ fn sort_order(keys: Vec<(u64, u32)>, strata: Option<&[usize]>) -> Vec<usize> {
             }
             out
         }
-    }
+    };
+    spare[1] = cur;
+    perm
 }
 
 /// Sorts (key, index) pairs by key, stably (pairs listed in increasing index come out ordered by
@@ -781,7 +788,8 @@ fn sort_order(keys: Vec<(u64, u32)>, strata: Option<&[usize]>) -> Vec<usize> {
 /// by (key, index). The keys sorted here (stop times with an event flag in the lowest bit, linear
 /// predictors) almost never share their highest 33 bits without sharing the middle ones too, so
 /// two of the six passes a full sort needs are saved; the result is the same total order.
-fn radix_sort_pairs(mut cur: Vec<(u64, u32)>) -> Vec<(u64, u32)> {
+/// `spare` is the sort's second buffer (its memory reused when it has room) and holds it after.
+fn radix_sort_pairs(mut cur: Vec<(u64, u32)>, spare: &mut Vec<(u64, u32)>) -> Vec<(u64, u32)> {
     let n = cur.len();
     if n < 1 << 12 {
         cur.sort_unstable();
@@ -800,7 +808,9 @@ fn radix_sort_pairs(mut cur: Vec<(u64, u32)>) -> Vec<(u64, u32)> {
             count[((k >> sh) as usize) & (B - 1)] += 1;
         }
     }
-    let mut buf = vec![(0u64, 0u32); n];
+    let mut buf = std::mem::take(spare);
+    buf.clear();
+    buf.resize(n, (0, 0));
     for (&sh, count) in SHIFTS.iter().zip(counts.iter_mut()) {
         let digit = |k: u64| ((k >> sh) as usize) & (B - 1);
         if count.contains(&n) {
@@ -819,7 +829,7 @@ fn radix_sort_pairs(mut cur: Vec<(u64, u32)>) -> Vec<(u64, u32)> {
         }
         std::mem::swap(&mut cur, &mut buf);
     }
-    drop(buf);
+    *spare = buf;
     let mut lo = 0;
     while lo < n {
         let high = cur[lo].0 >> HIGH;
@@ -1273,7 +1283,9 @@ fn score_residuals(prep: &Prepared, beta: &[f64], ties: Ties) -> Vec<f64> {
 /// the rows at risk at t (start < t <= stop) that do not have an event at t are compared; a higher
 /// risk score for the earlier event is concordant, equal scores count one half.
 /// O(n log n) with a Fenwick tree over the ranks of `eta`.
-fn concordance(prep: &Prepared, eta: &[f64]) -> f64 {
+/// `spare`: two buffers for one stratum's sort (the risk-set sort's, so as long as all rows).
+fn concordance(prep: &Prepared, eta: &[f64], spare: Option<[Vec<(u64, u32)>; 2]>) -> f64 {
+    let spare = std::sync::Mutex::new(spare);
     let start = prep.start.as_deref();
     let start_of = |i: usize| start.map_or(f64::NEG_INFINITY, |s| s[i]);
     let parts: Vec<(u64, u64, u64)> = prep
@@ -1287,16 +1299,15 @@ fn concordance(prep: &Prepared, eta: &[f64]) -> f64 {
             let pos = |k: usize| st.by_stop.end - 1 - k;
             // dense ranks of eta (equal values share a rank)
             // order-preserving integer keys of eta (IEEE total order), sorted with positions
-            let by_eta = radix_sort_pairs(
-                (0..m)
-                    .into_par_iter()
-                    .map(|k| {
-                        let b = (eta[pos(k)] + 0.0).to_bits(); // + 0.0: -0 ties with 0
-                        let key = if b >> 63 == 1 { !b } else { b | 1 << 63 };
-                        (key, k as u32)
-                    })
-                    .collect(),
-            );
+            let [mut keys, mut buf] = spare.lock().ok().and_then(|mut s| s.take()).unwrap_or_default();
+            keys.clear();
+            keys.par_extend((0..m).into_par_iter().map(|k| {
+                let b = (eta[pos(k)] + 0.0).to_bits(); // + 0.0: -0 ties with 0
+                let key = if b >> 63 == 1 { !b } else { b | 1 << 63 };
+                (key, k as u32)
+            }));
+            let by_eta = radix_sort_pairs(keys, &mut buf);
+            drop(buf);
             let mut rank_of = vec![0u32; m];
             let mut r = 0u32;
             for k in 0..m {
@@ -1734,7 +1745,7 @@ mod tests {
             let pairs: Vec<(u64, u32)> = (0..n).map(|i| (shape(next()), i)).collect();
             let mut want = pairs.clone();
             want.sort();
-            assert_eq!(radix_sort_pairs(pairs), want);
+            assert_eq!(radix_sort_pairs(pairs, &mut Vec::new()), want);
         }
         for x in [-2.5f64, -0.0, 0.0, 1e-300, 3.0] {
             // linear-predictor keys as the concordance makes them
@@ -1747,7 +1758,7 @@ mod tests {
                 .collect();
             let mut want = keys.clone();
             want.sort();
-            assert_eq!(radix_sort_pairs(keys), want);
+            assert_eq!(radix_sort_pairs(keys, &mut vec![(1, 2); 7]), want);
         }
     }
 
