@@ -112,6 +112,8 @@ pub struct CoxFit {
     pub robust_var: Option<Vec<f64>>,
     pub loglik: f64,
     pub loglik_null: f64,
+    /// Newton–Raphson steps on the full data (on large data after the subsample's warm start,
+    /// see `warm_start`; from beta = 0, as R counts them, otherwise).
     pub iterations: usize,
     pub lr_test: TestResult,
     pub wald_test: TestResult,
