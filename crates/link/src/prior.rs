@@ -31,8 +31,8 @@ pub const MAX_SOURCES: usize = 15;
 /// The prior of one pair of sources in a trained model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SourcePrior {
-    /// The two sources (normalised values of the `prior_by` column), in order; `null` for a
-    /// record without one.
+    /// The two sources (normalised values of the `prior_by` column), in order; empty for a
+    /// record without one (a value is never empty: a blank is missing).
     pub sources: [String; 2],
     /// Probability that two random records from these sources match.
     pub lambda: f64,
@@ -79,7 +79,7 @@ impl Sources {
         }
         let class = col.codes.iter().map(|&c| if c == NULL { k as u8 } else { c as u8 }).collect();
         let mut names: Vec<String> = col.values.iter().map(|v| v.text.clone()).collect();
-        names.push("null".into());
+        names.push(String::new());
         Ok(Self { class, names })
     }
 
@@ -215,7 +215,7 @@ mod tests {
                 assert_eq!((pairs[0], pairs[1], pairs[2]), (0, 2, 2));
             }
             assert_eq!(s.pair(0, 2), s.pair(2, 0));
-            assert_eq!(s.names_of(s.pair(2, 3)), ["b".to_string(), "null".to_string()]);
+            assert_eq!(s.names_of(s.pair(2, 3)), ["b".to_string(), String::new()]);
         }
     }
 
