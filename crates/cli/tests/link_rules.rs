@@ -6,12 +6,9 @@
 //! typo that changes its Soundex code (so no match key agrees) joins its person through the keyed
 //! birth date and the episode (same municipality, weeks apart), while one with the same birth date in
 //! another municipality two years later stays apart; typos that keep the Soundex codes join through
-//! match key (c) without any episode (no municipality, two years later). The review band is written
-//! for clerical review.
-//!
-//! A key join still answers to the veto: in the simulated register each person is exploited in one
-//! municipality, so EM learns a different municipality as evidence against beyond the veto's 10
-//! bits, and a report elsewhere would stay apart however its key agrees.
+//! match key (c) without any episode (another municipality, two years later: attributes of an
+//! episode weigh in the match weight but never veto a join). The review band is written for
+//! clerical review.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -38,7 +35,7 @@ const CRAFTED: &[&str] = &[
     "POL-T,police,T-7,2017-06-01,identified,legal_obligation,,Fenna,Kuipers,2004-06-17,,,,female,NL,,,sexual:prostitution,,GM0088,,,,,",
     "ZC-T,care_coordinator,T-8,2017-06-20,statistical,public_task,not_obtainable,Venna,Kuipers,2004-06-17,2004,9-17,,female,NL,,,sexual:prostitution,,GM0088,,,,,",
     "POL-T,police,T-10,2017-01-10,identified,legal_obligation,,Sanne,Kuipers,2005-02-14,,,,female,NL,,,sexual:prostitution,,GM0344,,,,,",
-    "ZC-T,care_coordinator,T-11,2019-05-01,statistical,public_task,not_obtainable,Sane,Kuipres,2005-02-14,2005,9-17,,female,NL,,,sexual:prostitution,,,,,,,",
+    "ZC-T,care_coordinator,T-11,2019-05-01,statistical,public_task,not_obtainable,Sane,Kuipres,2005-02-14,2005,9-17,,female,NL,,,sexual:prostitution,,GM0599,,,,,",
     "ZC-T,care_coordinator,T-9,2019-09-01,statistical,public_task,not_obtainable,Lieke,Bos,2004-06-17,2004,9-17,,female,NL,,,sexual:prostitution,,GM0363,,,,,",
 ];
 

@@ -178,17 +178,37 @@ pub struct Comparison {
     /// pairs whose plain birth dates are compared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback_for: Option<String>,
+    /// Whether disagreement on this field counts towards the clustering veto
+    /// ([`LinkSpec::veto_evidence`]). Off for attributes of an episode rather than of the person
+    /// (when and where a report was made, the form of exploitation, the means of control): a
+    /// person's records from two episodes differ on them, so they weigh in the match weight but
+    /// never keep apart records that the person's identity joins ([`Comparison::episode`]).
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    pub veto: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_yes(b: &bool) -> bool {
+    *b
 }
 
 impl Comparison {
     /// A comparison with the kind's default term-frequency setting.
     pub fn new(column: &str, kind: FieldKind) -> Self {
-        Self { column: column.to_string(), kind, tf: kind.tf_default(), fallback_for: None }
+        Self { column: column.to_string(), kind, tf: kind.tf_default(), fallback_for: None, veto: true }
     }
 
     /// This comparison, made only where `primary` is missing on one side or both.
     pub fn fallback_for(self, primary: &str) -> Self {
         Self { fallback_for: Some(primary.to_string()), ..self }
+    }
+
+    /// This comparison as one of an episode attribute: out of the veto ([`Comparison::veto`]).
+    pub fn episode(self) -> Self {
+        Self { veto: false, ..self }
     }
 }
 
@@ -355,6 +375,7 @@ pub fn run(
         None => cluster::connected_components(records.len(), key_edges.into_iter().chain(kept.map(|p| (p.a, p.b)))),
         Some(limit) => {
             let scorer = model::Scorer::new(&model, records)?;
+            let in_veto: Vec<bool> = spec.comparisons.iter().map(|c| c.veto).collect();
             let keys: Vec<&records::Column> =
                 spec.person_keys.iter().map(|k| column(records, k, "person key")).collect::<Result<_, _>>()?;
             let mut edges: Vec<&predict::ScoredPair> = kept.collect();
@@ -364,7 +385,7 @@ pub fn run(
                 keys.iter().any(|c| {
                     let (p, q) = (c.codes[x as usize], c.codes[y as usize]);
                     p != records::NULL && q != records::NULL && p != q
-                }) || scorer.evidence_against(x, y) <= -limit
+                }) || scorer.evidence_against(x, y, &in_veto) <= -limit
             })
         }
     };

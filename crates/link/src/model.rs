@@ -456,13 +456,16 @@ impl<'a> Scorer<'a> {
     /// The evidence against pair (i, j) being a match, in bits (≤ 0): the sum of the field
     /// weights that are negative. Agreement elsewhere does not offset it, so two records with a
     /// common name but birth dates decades apart show strong evidence against.
-    pub(crate) fn evidence_against(&self, i: u32, j: u32) -> f64 {
+    pub(crate) fn evidence_against(&self, i: u32, j: u32, counted: &[bool]) -> f64 {
         let n = self.weights.len();
         let mut g = [0u8; MAX_COMPARISONS];
         self.comparer.levels(i, j, &mut g[..n]);
         g[..n]
             .iter()
             .zip(&self.weights)
+            .zip(counted)
+            .filter(|&(_, &c)| c)
+            .map(|(x, _)| x)
             .filter(|&(&l, _)| l != 0 && l != NULL_LEVEL)
             .map(|(&l, w)| w[l as usize])
             .filter(|&w| w < 0.0)

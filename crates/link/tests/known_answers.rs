@@ -559,3 +559,43 @@ fn a_gated_comparison_learns_m_from_the_matches() {
     let ex = model.explain(&records, 0, 1).unwrap();
     assert_eq!(ex.fields[2].level, "null");
 }
+
+/// The veto counts what two records say about a person, not about an episode: records that a link
+/// key joins stay joined however far apart their episodes (a birth date decades apart vetoes; the
+/// same disagreement on a comparison marked `episode` does not).
+#[test]
+fn episode_comparisons_do_not_veto() {
+    for episode in [false, true] {
+        let dob = Comparison::new("dob", FieldKind::Date);
+        let mut spec = LinkSpec::new(
+            vec![Comparison::new("name", FieldKind::Name), if episode { dob.episode() } else { dob }],
+            vec![BlockingRule::on(&["all"])],
+        );
+        spec.link_keys = vec!["key".into()];
+        spec.veto_evidence = Some(10.0);
+        let mut b = RecordsBuilder::new(&spec);
+        // dob "else" weighs log2(0.02 / 0.946) = -5.6 bits in `hand_model`: with the name's
+        // "else" (-5.5 bits) beyond the 10-bit veto.
+        for (id, name, dob) in [("r1", "Anna", "1950-01-01"), ("r2", "Bob", "1990-07-15")] {
+            let values: Vec<Option<&str>> = spec
+                .columns()
+                .iter()
+                .map(|c| match c.as_str() {
+                    "name" => Some(name),
+                    "dob" => Some(dob),
+                    "all" => Some("x"),
+                    "key" => Some("k1"),
+                    _ => None,
+                })
+                .collect();
+            b.push(id, &values).unwrap();
+        }
+        let records = b.finish().unwrap();
+        let mut model = hand_model();
+        model.comparisons[1].column = "dob".into();
+        let out =
+            zicht_link::run(&spec, &records, Some(model), 0.99, 0.99, &HashMap::new(), &Control::default()).unwrap();
+        let c = &out.clustering.cluster;
+        assert_eq!(c[0] == c[1], episode, "episode {episode}: {c:?}");
+    }
+}

@@ -33,6 +33,9 @@ pub struct LinkRecord {
     pub nationality: Option<String>,
     /// Municipality where the exploitation took place (reports only).
     pub municipality: Option<String>,
+    /// Form of exploitation and means of control as reported (reports only; codes).
+    pub exploitation: Option<String>,
+    pub means_of_control: Option<String>,
     /// The identity, for identified records (opened from the vault).
     pub identity: Option<Identity>,
     /// Match keys of a statistical report (space-separated hex), when import computed them.
@@ -79,12 +82,12 @@ impl Store {
         for (table, sql) in [
             (
                 Table::Reports,
-                "SELECT r.id, r.pseudonym, r.report_date, r.sex, r.birth_year, r.nationality, r.person_id, v.id, v.nonce, v.ciphertext, r.match_keys, r.municipality, r.birth_date_key \
+                "SELECT r.id, r.pseudonym, r.report_date, r.sex, r.birth_year, r.nationality, r.person_id, v.id, v.nonce, v.ciphertext, r.match_keys, r.municipality, r.birth_date_key, r.exploitation, r.means_of_control \
                  FROM reports r LEFT JOIN vault v ON v.id = r.vault_id ORDER BY r.id",
             ),
             (
                 Table::Events,
-                "SELECT e.id, e.pseudonym, e.event_date, e.sex, e.birth_year, e.nationality, e.person_id, v.id, v.nonce, v.ciphertext, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT) \
+                "SELECT e.id, e.pseudonym, e.event_date, e.sex, e.birth_year, e.nationality, e.person_id, v.id, v.nonce, v.ciphertext, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT) \
                  FROM events e LEFT JOIN vault v ON v.id = e.vault_id ORDER BY e.id",
             ),
         ] {
@@ -111,6 +114,8 @@ impl Store {
                     match_keys: row.try_get(10)?,
                     municipality: row.try_get(11)?,
                     birth_date_key: row.try_get(12)?,
+                    exploitation: row.try_get::<Option<String>, _>(13)?.filter(|s| !s.is_empty()),
+                    means_of_control: row.try_get::<Option<String>, _>(14)?.filter(|s| !s.is_empty()),
                     identity,
                 });
             }

@@ -62,11 +62,15 @@ pub struct LinkArgs {
 /// the birth date its m also carried how rarely a match has a bare year at all (+2.5 bits for
 /// agreement where it is now +5.3).
 /// Two reports are also compared on what they say about the episode: the days between their
-/// report dates and the municipality of exploitation (exact, with term frequencies, as a few
-/// cities hold most reports). Organisations refer victims to each other, so one episode is
-/// reported by several of them within weeks and in one place, which settles pairs whose
-/// identities are incomplete (a bare birth year, a name many people share); a follow-up event is
-/// another episode, so it is null on both and they weigh nothing there.
+/// report dates, the municipality of exploitation (exact, with term frequencies, as a few cities
+/// hold most reports), the form of exploitation and the means of control (exact codes, with term
+/// frequencies). Organisations refer victims to each other, so one episode is reported by several
+/// of them within weeks, in one place and in the same terms, which settles pairs whose identities
+/// are incomplete (a bare birth year, a name many people share, a statistical report); a
+/// follow-up event is another episode, so it is null on all of them and they weigh nothing there.
+/// They weigh in the match weight but never veto a join (`Comparison::episode`): a person
+/// reported again years later, elsewhere, for another form of exploitation is still one person
+/// when the identity says so.
 /// Candidate pairs share a citizen or document number; or a birth date and the initial of the
 /// family or of the given name, or both initials in either order (a register that swaps given and
 /// family name); a birth date alone makes blocks of thousands where registers default unknown days
@@ -103,8 +107,10 @@ pub fn spec() -> LinkSpec {
             Comparison::new("birth_date_key", FieldKind::Exact).fallback_for("birth_date"),
             Comparison::new("birth_year", FieldKind::Date).fallback_for("birth_date_key"),
             Comparison::new("match_key_c", FieldKind::Exact).fallback_for("name"),
-            Comparison::new("report_date", FieldKind::Days),
-            Comparison { tf: true, ..Comparison::new("municipality", FieldKind::Exact) },
+            Comparison::new("report_date", FieldKind::Days).episode(),
+            Comparison { tf: true, ..Comparison::new("municipality", FieldKind::Exact) }.episode(),
+            Comparison { tf: true, ..Comparison::new("exploitation", FieldKind::Exact) }.episode(),
+            Comparison { tf: true, ..Comparison::new("means_of_control", FieldKind::Exact) }.episode(),
         ],
         vec![
             BlockingRule::on(&["citizen_number"]),
@@ -133,9 +139,9 @@ pub fn spec() -> LinkSpec {
 }
 
 /// Two groups of records are never joined into one person when a pair across them has evidence of
-/// 2^-10 (about a thousand to one) against being the same person (birth dates or names that
-/// disagree outright, whatever else agrees), or two different citizen service numbers (a person
-/// has one). Without it a record with only a common name and no birth date chains different
+/// 2^-10 (about a thousand to one) against being the same person in what identifies a person
+/// (birth dates or names that disagree outright, whatever else agrees; not the episode fields), or
+/// two different citizen service numbers (a person has one). Without it a record with only a common name and no birth date chains different
 /// people with that name into one.
 const VETO_BITS: f64 = 10.0;
 
@@ -241,6 +247,8 @@ pub async fn link_store(
                 "document_number" => identity.and_then(|i| i.document_number.as_deref()),
                 "report_date" => (r.table == Table::Reports).then_some(r.date.as_str()),
                 "municipality" => r.municipality.as_deref(),
+                "exploitation" => r.exploitation.as_deref(),
+                "means_of_control" => r.means_of_control.as_deref(),
                 "family_initial" => family_initial.as_deref(),
                 "given_initial" => given_initial.as_deref(),
                 "initials" => initials.as_deref(),
