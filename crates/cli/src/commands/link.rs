@@ -140,9 +140,9 @@ pub fn spec() -> LinkSpec {
 
 /// Two groups of records are never joined into one person when a pair across them has evidence of
 /// 2^-10 (about a thousand to one) against being the same person in what identifies a person
-/// (birth dates or names that disagree outright, whatever else agrees; not the episode fields), or
-/// two different citizen service numbers (a person has one). Without it a record with only a common name and no birth date chains different
-/// people with that name into one.
+/// (birth dates or names that disagree outright, whatever else agrees; not the episode fields),
+/// or two different citizen service numbers (a person has one). Without it a record with only a
+/// common name and no birth date chains different people with that name into one.
 const VETO_BITS: f64 = 10.0;
 
 fn record_id(r: &LinkRecord) -> String {
