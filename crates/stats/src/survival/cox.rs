@@ -1534,6 +1534,17 @@ impl Fenwick {
 mod tests {
     use super::*;
 
+    /// Right-censored input without start times or clusters.
+    fn right_censored<'a>(
+        stop: &'a [f64],
+        event: &'a [bool],
+        covariates: &'a [&'a [f64]],
+        names: &'a [String],
+        strata: Option<&'a [usize]>,
+    ) -> CoxInput<'a> {
+        CoxInput { start: None, stop, event, covariates, names, strata, cluster: None }
+    }
+
     /// Marsaglia's xorshift64: a seeded stream of test data without a dependency.
     fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
         move || {
@@ -1570,15 +1581,7 @@ mod tests {
         let cols = [a.as_slice(), b.as_slice()];
         for strata in [None, Some(strata.as_slice())] {
             for ties in [Ties::Efron, Ties::Breslow] {
-                let input = CoxInput {
-                    start: None,
-                    stop: &stop,
-                    event: &event,
-                    covariates: &cols,
-                    names: &names,
-                    strata,
-                    cluster: None,
-                };
+                let input = right_censored(&stop, &event, &cols, &names, strata);
                 let opts = CoxOptions { ties, ..CoxOptions::default() };
                 let fit = |warm: bool, opts: &CoxOptions| {
                     fit_from(&input, Covariates::Columns(&cols), opts, &NoProgress, warm).unwrap()
@@ -1641,15 +1644,7 @@ mod tests {
         }
         let names = vec!["x".to_string()];
         let covariates = [x.as_slice()];
-        let input = CoxInput {
-            start: None,
-            stop: &stop,
-            event: &event,
-            covariates: &covariates,
-            names: &names,
-            strata: None,
-            cluster: None,
-        };
+        let input = right_censored(&stop, &event, &covariates, &names, None);
         let prep = prepare(&input, Covariates::Columns(&covariates)).unwrap();
         let rows = Asc { stop: &prep.stop, event: &prep.event };
         let xs: Vec<f64> = (0..n).map(|k| prep.x[n - 1 - k]).collect();
@@ -1678,15 +1673,7 @@ mod tests {
         for strata in [None, Some(strata.as_slice())] {
             for ties in [Ties::Efron, Ties::Breslow] {
                 let cols = [a.as_slice(), b.as_slice()];
-                let input = CoxInput {
-                    start: None,
-                    stop: &stop,
-                    event: &event,
-                    covariates: &cols,
-                    names: &names,
-                    strata,
-                    cluster: None,
-                };
+                let input = right_censored(&stop, &event, &cols, &names, strata);
                 let opts = CoxOptions { ties, robust: true, ..CoxOptions::default() };
                 let by_cols = cox_ph(&input, &opts).unwrap();
                 let by_rows =
@@ -1701,15 +1688,7 @@ mod tests {
         let constant = vec![1.5; n];
         for (x, y) in [(&bad_a, &b), (&constant, &b), (&a, &constant), (&constant, &bad_a)] {
             let cols = [x.as_slice(), y.as_slice()];
-            let input = CoxInput {
-                start: None,
-                stop: &stop,
-                event: &event,
-                covariates: &cols,
-                names: &names,
-                strata: None,
-                cluster: None,
-            };
+            let input = right_censored(&stop, &event, &cols, &names, None);
             let e1 = cox_ph(&input, &CoxOptions::default()).unwrap_err();
             let e2 = cox_ph_row_major(
                 &CoxInput { covariates: &[], ..input },
@@ -1720,15 +1699,7 @@ mod tests {
             .unwrap_err();
             assert_eq!(e1.to_string(), e2.to_string());
         }
-        let input = CoxInput {
-            start: None,
-            stop: &stop,
-            event: &event,
-            covariates: &[],
-            names: &names,
-            strata: None,
-            cluster: None,
-        };
+        let input = right_censored(&stop, &event, &[], &names, None);
         assert!(cox_ph_row_major(&input, vec![0.0; 2 * n - 1], &CoxOptions::default(), &NoProgress).is_err());
     }
 
