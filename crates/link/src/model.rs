@@ -937,26 +937,11 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
         .collect();
     // λ: matches in the population = matches in the rule / the rule's recall.
     let n = records.len() as f64;
-    let estimates: Vec<f64> = rule_matches
-        .iter()
-        .map(|(matches, cols)| {
-            let recall: f64 = cols
-                .iter()
-                .map(|c| match spec.comparisons.iter().position(|x| &x.column == c) {
-                    Some(f) => {
-                        let col = &records.columns[records.column_index(c).expect("resolved")];
-                        let present = col.non_null() as f64 / n;
-                        m[f][0] * present * present
-                    }
-                    None => 1.0,
-                })
-                .product();
-            matches / recall.max(FLOOR)
-        })
-        .filter(|x| x.is_finite() && *x > 0.0)
-        .collect();
+    let present = |c: &str| records.columns[records.column_index(c).expect("resolved")].non_null() as f64 / n;
+    let rules = rule_matches.iter().map(|(matches, cols)| (*matches, cols.as_slice()));
+    let estimate = matches_from_rules(spec, &m, rules, |c| present(c) * present(c));
     let total = records.total_pairs() as f64;
-    let lambda = match median(estimates) {
+    let lambda = match estimate {
         Some(matches) => matches / total,
         // No usable training rule: one match per record, the usual deduplication prior.
         None => (n / 2.0) / total,
@@ -1006,10 +991,35 @@ fn median(mut x: Vec<f64>) -> Option<f64> {
     }
 }
 
-/// λ per pair of sources ([`crate::prior`]): each rule's expected matches between the two
-/// sources over the rule's recall for them, `Π m_exact · P(present | a) · P(present | b)` over
-/// its columns, median over rules, over the pairs between the two sources. Source pairs without
-/// pairs or without a usable estimate are left out (they score with the global λ).
+/// Matches in a comparison space from the training rules (module documentation): each rule's
+/// expected matches over its recall, `Π m_exact · P(present on both sides)` over its compared
+/// columns; the median over the rules with a usable estimate, `None` when there is none.
+fn matches_from_rules<'a>(
+    spec: &LinkSpec,
+    m: &[Vec<f64>],
+    rules: impl Iterator<Item = (f64, &'a [String])>,
+    both_present: impl Fn(&str) -> f64,
+) -> Option<f64> {
+    let estimates = rules
+        .map(|(matches, cols)| {
+            let recall: f64 = cols
+                .iter()
+                .filter_map(|c| {
+                    let f = spec.comparisons.iter().position(|x| &x.column == c)?;
+                    Some(m[f][0] * both_present(c))
+                })
+                .product();
+            matches / recall.max(FLOOR)
+        })
+        .filter(|x| x.is_finite() && *x > 0.0)
+        .collect();
+    median(estimates)
+}
+
+/// λ per pair of sources ([`crate::prior`]): [`matches_from_rules`] with each rule's expected
+/// matches between the two sources and their presence `P(present | a) · P(present | b)`, over the
+/// pairs between the two sources. Source pairs without pairs or without a usable estimate are
+/// left out (they score with the global λ).
 fn source_priors(
     spec: &LinkSpec,
     records: &Records,
@@ -1019,18 +1029,14 @@ fn source_priors(
     source_matches: &[Vec<f64>],
 ) -> Vec<SourcePrior> {
     let pairs = sources.pairs(records);
-    let presence = |c: &String| records.column_index(c).map(|i| sources.presence(records, i));
-    let rules: Vec<Vec<(f64, Option<Vec<f64>>)>> = rule_matches
-        .iter()
-        .map(|(_, cols)| {
-            cols.iter()
-                .filter_map(|c| {
-                    let f = spec.comparisons.iter().position(|x| &x.column == c)?;
-                    Some((m[f][0], presence(c)))
-                })
-                .collect()
-        })
-        .collect();
+    let mut presence: std::collections::HashMap<&str, Vec<f64>> = std::collections::HashMap::new();
+    for (_, cols) in rule_matches {
+        for c in cols {
+            if let Some(i) = records.column_index(c) {
+                presence.entry(c.as_str()).or_insert_with(|| sources.presence(records, i));
+            }
+        }
+    }
     let mut out = Vec::new();
     for a in 0..sources.len() {
         for b in a..sources.len() {
@@ -1038,22 +1044,10 @@ fn source_priors(
             if pairs[code] == 0 {
                 continue;
             }
-            let estimates: Vec<f64> = rules
-                .iter()
-                .zip(source_matches)
-                .map(|(cols, matches)| {
-                    let recall: f64 = cols
-                        .iter()
-                        .map(|(m_exact, present)| match present {
-                            Some(p) => m_exact * p[a] * p[b],
-                            None => 1.0,
-                        })
-                        .product();
-                    matches[code] / recall.max(FLOOR)
-                })
-                .filter(|x| x.is_finite() && *x > 0.0)
-                .collect();
-            if let Some(matches) = median(estimates) {
+            let rules =
+                rule_matches.iter().zip(source_matches).map(|((_, cols), matches)| (matches[code], cols.as_slice()));
+            let both = |c: &str| presence.get(c).map_or(1.0, |p| p[a] * p[b]);
+            if let Some(matches) = matches_from_rules(spec, m, rules, both) {
                 out.push(SourcePrior {
                     sources: sources.names_of(code as u8),
                     lambda: (matches / pairs[code] as f64).clamp(1e-12, 0.5),

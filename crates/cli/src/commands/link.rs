@@ -196,8 +196,10 @@ pub async fn link_store(
                 .to_string()
         });
         let birth_date = identity.and_then(|i| i.birth_date).map(|d| d.to_string());
-        let birth_year =
-            r.birth_year.map(|y| y.to_string()).or_else(|| birth_date.as_ref().map(|d| d[..4].to_string()));
+        let birth_year = r
+            .birth_year
+            .or_else(|| identity.and_then(|i| i.birth_date).map(|d| i64::from(chrono::Datelike::year(&d))))
+            .map(|y| y.to_string());
         // The keyed birth date: a statistical report's from import; an identified record's from its
         // identity. It is compared only where one side has no plain birth date (a fallback), so a
         // statistical report that has it does not also offer its bare birth year.
