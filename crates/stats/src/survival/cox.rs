@@ -354,6 +354,19 @@ struct Newton {
     step: Vec<f64>,
 }
 
+impl Newton {
+    /// The state at `beta` with its pass `cur`, the first step solved from its information;
+    /// `None` when the information is singular.
+    fn at(beta: Vec<f64>, cur: Pass, opts: &CoxOptions) -> Option<Self> {
+        let f = Ldl::new(&cur.imat, beta.len(), opts.toler_chol);
+        if f.first_zero().is_some() {
+            return None;
+        }
+        let step = f.solve(&cur.u);
+        Some(Self { beta, cur, step })
+    }
+}
+
 /// Where [`newton`] stopped.
 struct NewtonEnd {
     beta: Vec<f64>,
@@ -471,14 +484,8 @@ fn warm_start(prep: &Prepared, null: &Pass, opts: &CoxOptions, scratch: &mut Vec
     let mut sub_scratch = Vec::new();
     let zero = vec![0.0; p];
     let first = full_pass(&sub, &zero, opts.ties, &mut sub_scratch);
-    let f0 = Ldl::new(&first.imat, p, opts.toler_chol);
-    if f0.first_zero().is_some() {
-        return None;
-    }
-    let step = f0.solve(&first.u);
     let names = vec![String::new(); p];
-    let end =
-        newton(&sub, Newton { beta: zero, cur: first, step }, opts, &NoProgress, &names, &mut sub_scratch).ok()?;
+    let end = newton(&sub, Newton::at(zero, first, opts)?, opts, &NoProgress, &names, &mut sub_scratch).ok()?;
     if !end.converged || end.iterations < WARM_MIN_STEPS || (0..p).any(|j| end.beta[j].abs() * sub.sd(j) > 2.5) {
         return None;
     }
@@ -487,12 +494,7 @@ fn warm_start(prep: &Prepared, null: &Pass, opts: &CoxOptions, scratch: &mut Vec
     if !cur.loglik.is_finite() || cur.loglik < null.loglik {
         return None;
     }
-    let f = Ldl::new(&cur.imat, p, opts.toler_chol);
-    if f.first_zero().is_some() {
-        return None;
-    }
-    let step = f.solve(&cur.u);
-    Some(Newton { beta: end.beta, cur, step })
+    Newton::at(end.beta, cur, opts)
 }
 
 impl Prepared {
