@@ -24,6 +24,7 @@
 //! published grid (as re-read from JSON or XLSX) by the rules alone.
 
 pub mod check;
+pub mod linked;
 pub mod noise;
 mod suppress;
 
