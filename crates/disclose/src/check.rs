@@ -25,8 +25,19 @@ pub struct Violation {
     pub detail: String,
 }
 
-/// Audits one grid against the policy.
+/// Audits one grid against the policy: the cell rules of [`audit_cells`], and for a table with
+/// totals protected on its own, that no hidden cell is determined by its margins.
 pub fn audit(grid: &Grid, policy: &Policy) -> Vec<Violation> {
+    let mut out = audit_cells(grid, policy);
+    out.extend(audit_margins(grid));
+    out
+}
+
+/// The rules of one cell: a shown count is whole, at least the threshold and (public) a multiple
+/// of the rounding base; a shown ratio has a base of at least 50 (or a base hidden by the
+/// publisher, who guarantees it); a hidden cell carries one mark that says nothing of its value
+/// (`primary` and `secondary` marks reveal a bound).
+pub fn audit_cells(grid: &Grid, policy: &Policy) -> Vec<Violation> {
     let mut out = Vec::new();
     let is_total = |i: usize, j: usize| grid.totals && (i + 1 == grid.cells.len() || j + 1 == grid.columns.len());
     for (i, row) in grid.cells.iter().enumerate() {
@@ -48,7 +59,17 @@ pub fn audit(grid: &Grid, policy: &Policy) -> Vec<Violation> {
                     detail: format!("flag {:?} with value {:?}", c.flag, c.value),
                 });
             }
-            let Some(v) = c.value else { continue };
+            let Some(v) = c.value else {
+                if c.base.is_some() || c.lower.is_some() || c.upper.is_some() {
+                    out.push(Violation {
+                        row: i,
+                        column: j,
+                        rule: "hidden_with_numbers",
+                        detail: "a hidden cell carries a base or an interval".into(),
+                    });
+                }
+                continue;
+            };
             match grid.unit {
                 Unit::Count => {
                     if !v.is_finite() || v.fract() != 0.0 {
@@ -82,6 +103,9 @@ pub fn audit(grid: &Grid, policy: &Policy) -> Vec<Violation> {
                     }
                 }
                 Unit::Percent | Unit::Estimate => match c.base {
+                    // Hidden to protect a small count; shown only because the publisher's rule
+                    // guarantees a base of at least 50.
+                    None if c.base_suppressed => {}
                     Some(b) if b >= policy.min_base => {
                         if let Some(r) = policy.rounding_base
                             && b % r != 0
@@ -104,6 +128,12 @@ pub fn audit(grid: &Grid, policy: &Policy) -> Vec<Violation> {
             }
         }
     }
+    out
+}
+
+/// Rows and columns of a table with margins: no hidden cell determined (Gusfield's bridges).
+fn audit_margins(grid: &Grid) -> Vec<Violation> {
+    let mut out = Vec::new();
     if grid.totals && grid.unit == Unit::Count {
         let hidden: Vec<Vec<bool>> = grid.cells.iter().map(|r| r.iter().map(|c| c.value.is_none()).collect()).collect();
         for (i, row) in hidden.iter().enumerate() {
@@ -206,6 +236,7 @@ mod tests {
             value: v,
             flag: if v.is_some() { Flag::Shown } else { Flag::Primary },
             base: None,
+            base_suppressed: false,
             lower: None,
             upper: None,
         }

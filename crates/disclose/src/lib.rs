@@ -72,6 +72,8 @@ impl Policy {
 /// Errors of disclosure control.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum DiscloseError {
+    #[error(transparent)]
+    Linked(#[from] linked::LinkedError),
     #[error("epsilon must be between 0.001 and 100, got {0}")]
     Epsilon(f64),
     #[error("table `{0}`: rows have different lengths")]
@@ -91,6 +93,10 @@ pub enum Flag {
     Secondary,
     /// A ratio or estimate whose base is below `min_base`.
     SmallBase,
+    /// Hidden in a release protected as a whole ([`linked`]): a small count, a cell hidden to
+    /// protect one, or a ratio whose numerator or complement is small. One mark for all, so the
+    /// mark tells nothing about the value.
+    Suppressed,
     /// No value (e.g. follow-up does not reach that far).
     Missing,
 }
@@ -103,6 +109,7 @@ impl Flag {
             Flag::Primary => "<10",
             Flag::Secondary => "x",
             Flag::SmallBase => "n<50",
+            Flag::Suppressed => "x",
             Flag::Missing => ".",
         }
     }
@@ -129,6 +136,9 @@ pub struct Cell {
     /// The base of a percentage or estimate (rounded like a count in the public edition).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base: Option<i64>,
+    /// The base is hidden (it would reveal a small count); the rule still guarantees it is ≥ 50.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub base_suppressed: bool,
     /// Lower and upper limit of an interval, when the value has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lower: Option<f64>,
@@ -137,8 +147,14 @@ pub struct Cell {
 }
 
 impl Cell {
-    fn hidden(flag: Flag) -> Cell {
-        Cell { value: None, flag, base: None, lower: None, upper: None }
+    /// A hidden cell with its flag.
+    pub fn hidden(flag: Flag) -> Cell {
+        Cell { value: None, flag, base: None, base_suppressed: false, lower: None, upper: None }
+    }
+
+    /// A shown count.
+    pub fn shown(v: f64) -> Cell {
+        Cell { value: Some(v), ..Cell::hidden(Flag::Shown) }
     }
 }
 
@@ -256,6 +272,7 @@ pub fn protect_share(value: Option<f64>, base: i64, interval: Option<(f64, f64)>
             value: Some(v),
             flag: Flag::Shown,
             base: Some(round(base, policy.rounding_base)),
+            base_suppressed: false,
             lower: interval.map(|i| i.0),
             upper: interval.map(|i| i.1),
         },

@@ -166,19 +166,43 @@ impl Release {
                 sum,
             });
         }
+        self.published_relation(total, parts);
+        Ok(())
+    }
+
+    /// Declares `total = Σ parts` as read from a published release (no true counts to check it by).
+    pub fn published_relation(&mut self, total: CellId, parts: &[CellId]) {
         let mut parts: Vec<CellId> = parts.to_vec();
         parts.sort_unstable();
         parts.dedup();
         let r = Relation { total, parts };
         if self.relations.contains(&r) || (r.parts.len() == 1 && r.parts[0] == total) {
-            return Ok(());
+            return;
         }
         let k = self.relations.len();
         for &c in r.parts.iter().chain(std::iter::once(&r.total)) {
             self.by_cell[c].push(k);
         }
         self.relations.push(r);
-        Ok(())
+    }
+
+    /// The exact facts the publisher states on purpose (known zeros), as `(key, lo, hi)`.
+    pub fn stated(&self) -> Vec<(String, i64, i64)> {
+        self.defs
+            .iter()
+            .filter_map(|d| match d.known {
+                Some((a, b)) if a == b => Some((d.key.clone(), a, b)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The relations as keys, for publication.
+    pub fn relations_by_key(&self) -> Vec<(String, Vec<String>)> {
+        self.relations
+            .iter()
+            .map(|r| (self.defs[r.total].key.clone(), r.parts.iter().map(|&p| self.defs[p].key.clone()).collect()))
+            .collect()
     }
 
     /// The id of a key.
@@ -212,7 +236,7 @@ impl Release {
 
     /// What the reader knows of each cell under `hidden`, given how shown counts are published
     /// (`shown(truth)` → the published window; exact: `(v, v)`).
-    fn knowledge(&self, hidden: &[bool], shown: &dyn Fn(i64) -> (i64, i64)) -> Vec<Known> {
+    pub fn knowledge(&self, hidden: &[bool], shown: &dyn Fn(i64) -> (i64, i64)) -> Vec<Known> {
         self.defs
             .iter()
             .enumerate()
@@ -360,41 +384,60 @@ impl Release {
         }
     }
 
-    /// Whether a range protects a cell: it contains the whole of `[0, 9]`.
-    fn protects(range: (i64, Option<i64>)) -> bool {
-        range.0 <= 0 && range.1.is_none_or(|h| h >= PROTECT_UP_TO)
+    /// Whether a range protects a cell: it lies wholly at the threshold or above (the cell is not
+    /// small, whatever it is), or it contains the whole of `[0, 9]`. The rule needs no true value,
+    /// so the checker applies it to a published release exactly as the publisher does.
+    pub fn protects(range: (i64, Option<i64>)) -> bool {
+        range.0 > PROTECT_UP_TO || (range.0 <= 0 && range.1.is_none_or(|h| h >= PROTECT_UP_TO))
     }
 
-    /// How far a range is from protecting: the part of `[0, 9]` it misses.
+    /// How far a range is from protecting: the part of `[0, 9]` it misses (0 when protected).
     fn deficit(range: (i64, Option<i64>)) -> i64 {
+        if Self::protects(range) {
+            return 0;
+        }
         range.0.clamp(0, PROTECT_UP_TO + 1) + (PROTECT_UP_TO - range.1.unwrap_or(PROTECT_UP_TO)).max(0)
     }
 
-    /// The cells the audit must protect: every cell with a true count of 0–9.
-    fn sensitive(&self) -> Vec<CellId> {
-        (0..self.defs.len()).filter(|&i| self.defs[i].truth <= PROTECT_UP_TO).collect()
+    /// The cells the audit judges under `known`: every cell the reader does not know exactly
+    /// (hidden, latent, or known within a range). A cell the publisher states exactly on purpose
+    /// (a category left out because it is empty, a structural zero) is known and not judged.
+    fn judged(&self, known: &[Known]) -> Vec<CellId> {
+        (0..self.defs.len()).filter(|&i| !matches!(known[i], Known::Range(a, b) if a == b)).collect()
     }
 
-    /// Audits a pattern: the feasible range of every sensitive cell. Returns the under-protected
-    /// cells with their ranges, and the summary.
-    pub fn audit(
+    /// Audits what a reader knows (`known`, one entry per cell): the feasible range of every cell
+    /// not known exactly. Returns the cells the rule of [`Release::protects`] fails, with their
+    /// ranges, and the narrowest range of a cell that could be small.
+    pub fn audit_knowledge(
         &self,
-        hidden: &[bool],
-        shown: &dyn Fn(i64) -> (i64, i64),
-    ) -> Result<(Vec<(CellId, (i64, Option<i64>))>, AuditSummary), LinkedError> {
-        let known = self.knowledge(hidden, shown);
+        known: &[Known],
+    ) -> Result<(Vec<(CellId, (i64, Option<i64>))>, usize, Option<i64>), LinkedError> {
         let mut failing = Vec::new();
         let mut narrowest: Option<i64> = None;
-        let sensitive = self.sensitive();
-        for &c in &sensitive {
-            let r = self.range_of(c, &known)?;
-            if let Some(h) = r.1 {
+        let judged = self.judged(known);
+        for &c in &judged {
+            let r = self.range_of(c, known)?;
+            if r.0 <= PROTECT_UP_TO
+                && let Some(h) = r.1
+            {
                 narrowest = Some(narrowest.map_or(h - r.0, |n: i64| n.min(h - r.0)));
             }
             if !Self::protects(r) {
                 failing.push((c, r));
             }
         }
+        Ok((failing, judged.len(), narrowest))
+    }
+
+    /// Audits a pattern of the publisher's (see [`Release::audit_knowledge`]).
+    pub fn audit(
+        &self,
+        hidden: &[bool],
+        shown: &dyn Fn(i64) -> (i64, i64),
+    ) -> Result<(Vec<(CellId, (i64, Option<i64>))>, AuditSummary), LinkedError> {
+        let known = self.knowledge(hidden, shown);
+        let (failing, audited, narrowest) = self.audit_knowledge(&known)?;
         let primary =
             (0..self.defs.len()).filter(|&i| self.defs[i].printed && self.defs[i].truth <= PROTECT_UP_TO).count();
         let hidden_n = (0..self.defs.len()).filter(|&i| self.defs[i].printed && hidden[i]).count();
@@ -405,15 +448,15 @@ impl Release {
                 relations: self.relations.len(),
                 primary,
                 secondary: hidden_n - primary.min(hidden_n),
-                audited: sensitive.len(),
+                audited,
                 narrowest_width: narrowest,
             },
         ))
     }
 
     /// Hides every printed cell below the threshold, then adds complementary suppressions until
-    /// every sensitive cell is protected ([`PROTECT_UP_TO`]); `shown` says how a shown count is
-    /// published (exact, or the window of its rounding). Deterministic.
+    /// the audit passes; `shown` says how a shown count is published (exact, or the window of its
+    /// rounding). Deterministic.
     pub fn protect(&self, shown: &dyn Fn(i64) -> (i64, i64)) -> Result<Pattern, LinkedError> {
         self.protect_from(self.defs.iter().map(|d| d.printed && d.truth <= PROTECT_UP_TO).collect(), shown)
     }
@@ -425,19 +468,38 @@ impl Release {
         shown: &dyn Fn(i64) -> (i64, i64),
     ) -> Result<Pattern, LinkedError> {
         hidden.resize(self.defs.len(), false);
-        for c in self.sensitive() {
-            // Each cell is made safe in turn; hiding more never narrows another cell's range.
-            loop {
-                let known = self.knowledge(&hidden, shown);
-                let r = self.range_of(c, &known)?;
-                if Self::protects(r) {
-                    break;
+        let trace = std::env::var_os("ZICHT_TRACE_PROTECT").is_some();
+        // Hiding a cell widens every range, which can take a cell that was provably ≥ 10 below 10
+        // without reaching 0: so passes repeat until one changes nothing. Each change hides one
+        // more printed cell, so this ends.
+        loop {
+            let mut changed = false;
+            let known = self.knowledge(&hidden, shown);
+            for c in self.judged(&known) {
+                loop {
+                    let known = self.knowledge(&hidden, shown);
+                    let r = self.range_of(c, &known)?;
+                    if Self::protects(r) {
+                        break;
+                    }
+                    let pick = self.complement(c, r, &hidden, shown)?;
+                    if trace {
+                        eprintln!(
+                            "{} (truth {}) range {r:?}: hide {:?}",
+                            self.defs[c].key,
+                            self.defs[c].truth,
+                            pick.map(|p| (&self.defs[p].key, self.defs[p].truth))
+                        );
+                    }
+                    let Some(pick) = pick else {
+                        return Err(LinkedError::Unprotectable { key: self.defs[c].key.clone() });
+                    };
+                    hidden[pick] = true;
+                    changed = true;
                 }
-                let pick = self.complement(c, r, &hidden, shown)?;
-                let Some(pick) = pick else {
-                    return Err(LinkedError::Unprotectable { key: self.defs[c].key.clone() });
-                };
-                hidden[pick] = true;
+            }
+            if !changed {
+                break;
             }
         }
         let (failing, audit) = self.audit(&hidden, shown)?;

@@ -3,11 +3,13 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Datelike, NaiveDate};
-use zicht_disclose::{Cell, Counts, Grid, Policy, Unit, grid, protect_counts, protect_share};
+use zicht_disclose::linked::{AuditSummary, CellId, Release};
+use zicht_disclose::{Cell, Flag, Grid, Policy, Unit, round};
 use zicht_stats::alerts::{AlertKind, AlertOptions, detect, seasonal_profile};
 use zicht_stats::mse::{CaptureTable, Method, select};
 use zicht_stats::survival::{
-    CohortOptions, FollowUpEvent, FollowUpKind, Outcome, Person, Subgrouping, build_cohort, incidence_by_subgroup,
+    CohortOptions, CohortRow, FollowUpEvent, FollowUpKind, Outcome, Person, Subgrouping, build_cohort,
+    incidence_by_subgroup,
 };
 use zicht_store::extract::{Extract, ReportRow};
 
@@ -51,8 +53,8 @@ fn list_of(reporter_type: &str) -> &'static str {
     }
 }
 
-/// A registration table: id, category codes, and the category of a report.
-type Breakdown = (&'static str, &'static [&'static str], fn(&ReportRow) -> &str);
+/// A registration table: id, attribute, category codes, and the category of a report.
+type Breakdown = (&'static str, &'static str, &'static [&'static str], fn(&ReportRow) -> &str);
 
 fn date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
@@ -88,6 +90,22 @@ fn age(r: &ReportRow) -> &'static str {
     }
 }
 
+fn sex(r: &ReportRow) -> &str {
+    known(r.sex.as_deref(), &["female", "male"])
+}
+
+fn nationality(r: &ReportRow) -> &str {
+    known(r.nationality_group.as_deref(), &["home", "eu", "non_eu"])
+}
+
+fn domestic(r: &ReportRow) -> &'static str {
+    match r.domestic {
+        Some(true) => "domestic",
+        Some(false) => "cross_border",
+        None => "unknown",
+    }
+}
+
 fn age_cat(a: Option<i64>) -> &'static str {
     match a {
         Some(a) if a < 18 => "minor",
@@ -104,13 +122,101 @@ fn known<'a>(v: Option<&'a str>, allowed: &[&'static str]) -> &'a str {
     }
 }
 
+/// Every table the monitor publishes, with its unit and whether its last row and column are
+/// margins: the release definition the checker reads instead of the file's own labels.
+pub const TABLES: [(&str, Unit, bool); 22] = [
+    ("reg_by_form", Unit::Count, true),
+    ("reg_by_group", Unit::Count, true),
+    ("reg_by_age", Unit::Count, true),
+    ("reg_by_sex", Unit::Count, true),
+    ("reg_by_nationality", Unit::Count, true),
+    ("reg_by_reporter", Unit::Count, true),
+    ("reg_by_domestic", Unit::Count, true),
+    ("reg_by_municipality", Unit::Count, true),
+    ("persons", Unit::Count, false),
+    ("hidden", Unit::Count, false),
+    ("hidden_share", Unit::Percent, false),
+    ("revict", Unit::Percent, false),
+    ("overlap", Unit::Percent, false),
+    ("revict_curves", Unit::Percent, false),
+    ("crimes_after", Unit::Count, false),
+    ("dark", Unit::Estimate, false),
+    ("care", Unit::Count, false),
+    ("age_start", Unit::Count, true),
+    ("quality", Unit::Count, false),
+    ("val_registered", Unit::Count, false),
+    ("val_revict", Unit::Percent, false),
+    ("val_dark", Unit::Estimate, false),
+];
+
+/// A cell of a table before protection: a count of the release's model, or a ratio (percentage
+/// or estimate) with the model cell of its base.
+#[derive(Debug, Clone)]
+enum Pending {
+    Count(CellId),
+    Share {
+        value: Option<f64>,
+        interval: Option<(f64, f64)>,
+        base: Option<CellId>,
+        base_n: i64,
+        /// The frequency rule's verdict (numerator and complement at least 10): `Shown`, or the flag.
+        rule: Flag,
+    },
+}
+
+struct PendingTable {
+    id: String,
+    keys: Vec<Vec<Option<String>>>,
+    section: String,
+    unit: Unit,
+    totals: bool,
+    rows: Vec<String>,
+    columns: Vec<String>,
+    cells: Vec<Vec<Pending>>,
+    row_notes: Vec<String>,
+}
+
+/// Cost weights of hiding a cell (multiplying its count): totals hurt readers more, the year totals
+/// (the registrations per year, the headline) most.
+const W_CELL: i64 = 1;
+const W_TOTAL: i64 = 5;
+const W_HEADLINE: i64 = 50;
+
+/// A key of the release's model: population, then attributes sorted by name; without a year the
+/// cell covers the whole period (`period=2012-2022`), so releases over other periods never share it
+/// by accident.
+fn key(pop: &str, period: &str, attrs: &[(&str, &str)]) -> String {
+    let mut a: Vec<(&str, &str)> = attrs.to_vec();
+    if !a.iter().any(|(k, _)| *k == "year") {
+        a.push(("period", period));
+    }
+    a.sort();
+    let mut s = pop.to_string();
+    for (k, v) in a {
+        s.push('|');
+        s.push_str(k);
+        s.push('=');
+        s.push_str(v);
+    }
+    s
+}
+
+/// One axis of a two-way count table: the attribute, its codes and their labels.
+struct Axis<'a> {
+    attr: &'a str,
+    codes: Vec<String>,
+    labels: Vec<String>,
+}
+
 struct Ctx<'a> {
     lang: Lang,
     policy: &'a Policy,
     period: String,
+    period_code: String,
     source: String,
-    salt: u64,
-    tables: Vec<Table>,
+    release: Release,
+    tables: Vec<PendingTable>,
+    ratios: Vec<crate::Ratio>,
 }
 
 impl Ctx<'_> {
@@ -118,46 +224,281 @@ impl Ctx<'_> {
         codes.iter().map(|c| cat(self.lang, c)).collect()
     }
 
-    fn push(&mut self, id: &str, section: &str, g: Grid, row_notes: Vec<String>) {
-        self.tables.push(Table {
+    fn axis<'c>(&self, attr: &'c str, codes: &[&str]) -> Axis<'c> {
+        Axis { attr, codes: codes.iter().map(|c| c.to_string()).collect(), labels: self.labels(codes) }
+    }
+
+    fn years_axis(years: &[i32]) -> Axis<'static> {
+        let codes: Vec<String> = years.iter().map(|y| y.to_string()).collect();
+        Axis { attr: "year", labels: codes.clone(), codes }
+    }
+
+    fn key(&self, pop: &str, attrs: &[(&str, &str)]) -> String {
+        key(pop, &self.period_code, attrs)
+    }
+
+    fn printed(&mut self, pop: &str, attrs: &[(&str, &str)], v: i64, w: i64) -> Result<CellId, ReportError> {
+        let k = self.key(pop, attrs);
+        Ok(self.release.printed(&k, v, w)?)
+    }
+
+    fn latent(&mut self, pop: &str, attrs: &[(&str, &str)], v: i64) -> Result<CellId, ReportError> {
+        let k = self.key(pop, attrs);
+        Ok(self.release.latent(&k, v)?)
+    }
+
+    fn relation(&mut self, total: CellId, parts: &[CellId]) -> Result<(), ReportError> {
+        Ok(self.release.relation(total, parts)?)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        id: &str,
+        section: &str,
+        unit: Unit,
+        totals: bool,
+        rows: Vec<String>,
+        columns: Vec<String>,
+        cells: Vec<Vec<Pending>>,
+        row_notes: Vec<String>,
+    ) {
+        let keys = cells
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|c| match c {
+                        Pending::Count(id) => Some(self.release.key(*id).to_string()),
+                        Pending::Share { base, .. } => base.map(|b| self.release.key(b).to_string()),
+                    })
+                    .collect()
+            })
+            .collect();
+        debug_assert!(TABLES.iter().any(|t| t.0 == id && t.1 == unit && t.2 == totals), "table {id} not in TABLES");
+        self.tables.push(PendingTable {
             id: id.into(),
+            keys,
             section: section.into(),
-            title: t(self.lang, &format!("t.{id}")),
-            definition: t(self.lang, &format!("t.{id}.def")),
-            source: self.source.clone(),
-            period: self.period.clone(),
+            unit,
+            totals,
+            rows,
+            columns,
+            cells,
             row_notes,
-            grid: g,
         });
     }
 
-    fn counts(
+    /// A two-way count table of population `pop` (within the fixed attributes), rows × columns, with
+    /// its margins as cells of the model and their relations; `totals` prints the margins. Lines with
+    /// no case at all are left out of the print (they tell only that the category is empty) but stay
+    /// in the model as known zeros, so the relations remain whole.
+    #[allow(clippy::too_many_arguments)]
+    fn two_way(
+        &mut self,
+        id: &str,
+        section: &str,
+        pop: &str,
+        rows: Axis<'_>,
+        cols: Axis<'_>,
+        m: &[Vec<i64>],
+        totals: bool,
+    ) -> Result<(), ReportError> {
+        let (nr, nc) = (rows.codes.len(), cols.codes.len());
+        let weight_of_line = |axis: &Axis<'_>| if axis.attr == "year" { W_HEADLINE } else { W_TOTAL };
+        let mut inner = vec![vec![0; nc]; nr];
+        for i in 0..nr {
+            for j in 0..nc {
+                let attrs = [(rows.attr, rows.codes[i].as_str()), (cols.attr, cols.codes[j].as_str())];
+                inner[i][j] = self.printed(pop, &attrs, m[i][j], W_CELL)?;
+            }
+        }
+        let row_tot: Vec<CellId> = (0..nr)
+            .map(|i| {
+                let v = m[i].iter().sum();
+                // A row's total is the total of a value of the row attribute: a year's total is the headline.
+                self.printed(pop, &[(rows.attr, rows.codes[i].as_str())], v, weight_of_line(&rows))
+            })
+            .collect::<Result<_, _>>()?;
+        let col_tot: Vec<CellId> = (0..nc)
+            .map(|j| {
+                let v = m.iter().map(|r| r[j]).sum();
+                self.printed(pop, &[(cols.attr, cols.codes[j].as_str())], v, weight_of_line(&cols))
+            })
+            .collect::<Result<_, _>>()?;
+        let grand_v: i64 = m.iter().flatten().sum();
+        let grand = self.printed(pop, &[], grand_v, W_HEADLINE)?;
+        for i in 0..nr {
+            self.relation(row_tot[i], &inner[i].clone())?;
+        }
+        for j in 0..nc {
+            let col: Vec<CellId> = (0..nr).map(|i| inner[i][j]).collect();
+            self.relation(col_tot[j], &col)?;
+        }
+        self.relation(grand, &row_tot)?;
+        self.relation(grand, &col_tot)?;
+        // What is printed: lines with a case (all of them when none has one).
+        let keep_c: Vec<usize> = (0..nc).filter(|&j| m.iter().any(|r| r[j] != 0)).collect();
+        let keep_r: Vec<usize> = (0..nr).filter(|&i| m[i].iter().any(|&v| v != 0)).collect();
+        let (keep_c, keep_r) = if keep_c.is_empty() || keep_r.is_empty() {
+            ((0..nc).collect(), (0..nr).collect())
+        } else {
+            (keep_c, keep_r)
+        };
+        let mut printed = vec![vec![false; nc]; nr];
+        for &i in &keep_r {
+            for &j in &keep_c {
+                printed[i][j] = true;
+            }
+        }
+        // Cells left out are zeros the reader can infer, and so are the totals of lines left out:
+        // known exactly.
+        for i in 0..nr {
+            for j in 0..nc {
+                if !printed[i][j] {
+                    self.release.known_range(inner[i][j], 0, 0);
+                }
+            }
+        }
+        for i in (0..nr).filter(|i| !keep_r.contains(i)) {
+            self.release.known_range(row_tot[i], 0, 0);
+        }
+        for j in (0..nc).filter(|j| !keep_c.contains(j)) {
+            self.release.known_range(col_tot[j], 0, 0);
+        }
+        let mut cells: Vec<Vec<Pending>> = keep_r
+            .iter()
+            .map(|&i| {
+                let mut r: Vec<Pending> = keep_c.iter().map(|&j| Pending::Count(inner[i][j])).collect();
+                if totals {
+                    r.push(Pending::Count(row_tot[i]));
+                }
+                r
+            })
+            .collect();
+        let mut row_labels: Vec<String> = keep_r.iter().map(|&i| rows.labels[i].clone()).collect();
+        let mut col_labels: Vec<String> = keep_c.iter().map(|&j| cols.labels[j].clone()).collect();
+        if totals {
+            let mut last: Vec<Pending> = keep_c.iter().map(|&j| Pending::Count(col_tot[j])).collect();
+            last.push(Pending::Count(grand));
+            cells.push(last);
+            let total = t(self.lang, "col.total");
+            row_labels.push(total.clone());
+            col_labels.push(total);
+        }
+        self.push(id, section, Unit::Count, totals, row_labels, col_labels, cells, Vec::new());
+        Ok(())
+    }
+
+    /// A count table without margins whose every cell is a model cell named by `keys` (so a cell
+    /// printed elsewhere under the same key is the same cell).
+    fn flat(
         &mut self,
         id: &str,
         section: &str,
         rows: Vec<String>,
         cols: Vec<String>,
+        keys: &[Vec<String>],
         m: &[Vec<i64>],
-        totals: bool,
     ) -> Result<(), ReportError> {
-        self.salt += 1;
-        // Categories with no case at all (e.g. a form nobody reported) are left out: an all-zero line
-        // tells nothing, and hiding it would force needless complementary suppressions.
-        let keep_c: Vec<usize> = (0..cols.len()).filter(|&j| m.iter().any(|r| r[j] != 0)).collect();
-        let keep_r: Vec<usize> = (0..rows.len()).filter(|&i| m[i].iter().any(|&v| v != 0)).collect();
-        let (keep_c, keep_r) = if keep_c.is_empty() || keep_r.is_empty() {
-            ((0..cols.len()).collect(), (0..rows.len()).collect())
-        } else {
-            (keep_c, keep_r)
-        };
-        let cols: Vec<String> = keep_c.iter().map(|&j| cols[j].clone()).collect();
-        let rows: Vec<String> = keep_r.iter().map(|&i| rows[i].clone()).collect();
-        let m: Vec<Vec<i64>> = keep_r.iter().map(|&i| keep_c.iter().map(|&j| m[i][j]).collect()).collect();
-        let total = t(self.lang, "col.total");
-        let table = Counts { name: id, rows, columns: cols, counts: &m, totals: totals.then_some(total.as_str()) };
-        let g = protect_counts(table, self.policy, self.salt)?;
-        self.push(id, section, g, Vec::new());
+        let mut cells = Vec::with_capacity(rows.len());
+        for (i, r) in m.iter().enumerate() {
+            let mut row = Vec::with_capacity(r.len());
+            for (j, &v) in r.iter().enumerate() {
+                row.push(Pending::Count(self.release.printed(&keys[i][j], v, W_CELL)?));
+            }
+            cells.push(row);
+        }
+        self.push(id, section, Unit::Count, false, rows, cols, cells, Vec::new());
         Ok(())
+    }
+
+    /// A share or estimate: the small-base rule on `base`, and the frequency rule on its numerator
+    /// and complement (each at least 10; `None` where the ratio has none, as for an estimate).
+    fn share(
+        &self,
+        value: Option<f64>,
+        interval: Option<(f64, f64)>,
+        base: Option<CellId>,
+        base_n: i64,
+        numerator: Option<(i64, i64)>,
+    ) -> Pending {
+        let rule = if value.is_none() {
+            Flag::Missing
+        } else if base_n < self.policy.min_base {
+            Flag::SmallBase
+        } else if numerator.is_some_and(|(n, c)| n < self.policy.threshold || c < self.policy.threshold) {
+            Flag::Suppressed
+        } else {
+            Flag::Shown
+        };
+        Pending::Share { value, interval, base, base_n, rule }
+    }
+
+    /// Protects the whole release and turns the pending tables into published ones.
+    fn finish(self) -> Result<(Vec<Table>, AuditSummary, crate::ReleaseModel), ReportError> {
+        let policy = self.policy;
+        let window = move |v: i64| match policy.rounding_base {
+            Some(b) => {
+                let s = round(v, Some(b));
+                (s - b / 2, s + b / 2)
+            }
+            None => (v, v),
+        };
+        let pattern = self.release.protect(&window)?;
+        let publish = |id: CellId| -> Option<f64> {
+            (!pattern.hidden[id]).then(|| round(self.release.truth(id), policy.rounding_base) as f64)
+        };
+        let mut out = Vec::with_capacity(self.tables.len());
+        for p in self.tables {
+            let cells: Vec<Vec<Cell>> = p
+                .cells
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|c| match *c {
+                            Pending::Count(id) => match publish(id) {
+                                Some(v) => Cell::shown(v),
+                                None => Cell::hidden(Flag::Suppressed),
+                            },
+                            Pending::Share { value, interval, base, base_n, rule } => match (rule, value) {
+                                (Flag::Shown, Some(v)) => {
+                                    let (b, hidden) = match base {
+                                        Some(id) => (publish(id).map(|b| b as i64), pattern.hidden[id]),
+                                        None => (Some(round(base_n, policy.rounding_base)), false),
+                                    };
+                                    Cell {
+                                        value: Some(v),
+                                        flag: Flag::Shown,
+                                        base: b,
+                                        base_suppressed: hidden,
+                                        lower: interval.map(|i| i.0),
+                                        upper: interval.map(|i| i.1),
+                                    }
+                                }
+                                (f, _) => Cell::hidden(if f == Flag::Shown { Flag::Missing } else { f }),
+                            },
+                        })
+                        .collect()
+                })
+                .collect();
+            out.push(Table {
+                id: p.id.clone(),
+                section: p.section,
+                title: t(self.lang, &format!("t.{}", p.id)),
+                definition: t(self.lang, &format!("t.{}.def", p.id)),
+                source: self.source.clone(),
+                period: self.period.clone(),
+                row_notes: p.row_notes,
+                keys: p.keys,
+                grid: Grid { unit: p.unit, totals: p.totals, rows: p.rows, columns: p.columns, cells },
+            });
+        }
+        let model = crate::ReleaseModel {
+            relations: self.release.relations_by_key(),
+            stated: self.release.stated(),
+            ratios: self.ratios,
+        };
+        Ok((out, pattern.audit, model))
     }
 }
 
@@ -202,30 +543,47 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
         lang,
         policy: &opts.policy,
         period: format!("{from}–{to}"),
+        period_code: format!("{from}-{to}"),
         source: t(lang, "doc.source"),
-        salt: 0,
+        release: Release::new(),
         tables: Vec::new(),
+        ratios: Vec::new(),
     };
     let yr = |r: &&ReportRow| report_year(r);
 
-    // 1. Registrations.
+    // 1. Registrations: year × one attribute each, all over the same reports, so their year totals
+    // are one cell of the model and their column totals are the period totals the quality table sums.
     let breakdowns: [Breakdown; 7] = [
-        ("reg_by_form", &FORMS, |r| form(r)),
-        ("reg_by_group", &GROUPS, group),
-        ("reg_by_age", &AGES, age),
-        ("reg_by_sex", &SEXES, |r| known(r.sex.as_deref(), &["female", "male"])),
-        ("reg_by_nationality", &NATIONALITIES, |r| known(r.nationality_group.as_deref(), &["home", "eu", "non_eu"])),
-        ("reg_by_reporter", &REPORTER_TYPES, |r| r.reporter_type.as_str()),
-        ("reg_by_domestic", &DOMESTIC, |r| match r.domestic {
-            Some(true) => "domestic",
-            Some(false) => "cross_border",
-            None => "unknown",
-        }),
+        ("reg_by_form", "form", &FORMS, |r| form(r)),
+        ("reg_by_group", "group", &GROUPS, group),
+        ("reg_by_age", "age", &AGES, age),
+        ("reg_by_sex", "sex", &SEXES, sex),
+        ("reg_by_nationality", "nationality", &NATIONALITIES, nationality),
+        ("reg_by_reporter", "reporter", &REPORTER_TYPES, |r| r.reporter_type.as_str()),
+        ("reg_by_domestic", "domestic", &DOMESTIC, domestic),
     ];
-    for (id, codes, f) in breakdowns {
+    for (id, attr, codes, f) in breakdowns {
         let m = cross(&identified, &years, yr, |r| pos(codes, f(r)), codes.len());
-        let cols = c.labels(codes);
-        c.counts(id, "registrations", year_labels.clone(), cols, &m, true)?;
+        let cols = c.axis(attr, codes);
+        c.two_way(id, "registrations", "reports", Ctx::years_axis(&years), cols, &m, true)?;
+    }
+    // The victim group refines the form: sexual = domestic + cross-border sexual; other and unknown
+    // form = the group "other".
+    for y in &year_labels {
+        let f = |c: &Ctx<'_>, attr: &str, v: &str| c.release.id(&c.key("reports", &[("year", y), (attr, v)]));
+        let g = |name: &str| f(&c, "group", name);
+        let fm = |name: &str| f(&c, "form", name);
+        let rels: [(Option<CellId>, Vec<Option<CellId>>); 4] = [
+            (fm("sexual"), vec![g("domestic_sexual"), g("cross_border_sexual")]),
+            (fm("labour"), vec![g("labour")]),
+            (fm("criminal"), vec![g("criminal")]),
+            (g("other"), vec![fm("other"), fm("unknown")]),
+        ];
+        for (total, parts) in rels {
+            if let (Some(total), Some(parts)) = (total, parts.into_iter().collect::<Option<Vec<_>>>()) {
+                c.relation(total, &parts)?;
+            }
+        }
     }
     // Region: municipality (CBS code) by year. Municipalities are the finest public geography; small
     // ones fall under the suppression rules like any cell.
@@ -244,8 +602,12 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
             m[i][y] += 1;
         }
     }
-    let rows: Vec<String> = municipalities.iter().map(|c| cat(lang, c)).collect();
-    c.counts("reg_by_municipality", "registrations", rows, year_labels.clone(), &m, true)?;
+    let rows = Axis {
+        attr: "municipality",
+        labels: municipalities.iter().map(|c| cat(lang, c)).collect(),
+        codes: municipalities.clone(),
+    };
+    c.two_way("reg_by_municipality", "registrations", "reports", rows, Ctx::years_axis(&years), &m, true)?;
     // Persons and reports.
     let mut first_seen: HashMap<&str, i32> = HashMap::new();
     for r in &x.reports {
@@ -270,7 +632,18 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
         m[i][2] = ps.iter().filter(|p| first_seen.get(*p) == Some(y)).count() as i64;
     }
     let cols = vec![t(lang, "col.reports"), t(lang, "col.persons"), t(lang, "col.new_persons")];
-    c.counts("persons", "registrations", year_labels.clone(), cols, &m, false)?;
+    let keys: Vec<Vec<String>> = year_labels
+        .iter()
+        .map(|y| ["reports", "persons", "new_persons"].iter().map(|p| c.key(p, &[("year", y)])).collect())
+        .collect();
+    c.flat("persons", "registrations", year_labels.clone(), cols, &keys, &m)?;
+    // New persons are persons of the year: persons = new + seen before.
+    for (i, y) in year_labels.iter().enumerate() {
+        let all = c.release.id(&keys[i][1]).expect("just added");
+        let new = c.release.id(&keys[i][2]).expect("just added");
+        let old = c.latent("persons_seen_before", &[("year", y)], m[i][1] - m[i][2])?;
+        c.relation(all, &[new, old])?;
+    }
 
     // 2. Statistical reports and signals.
     let signal_year = |s: &zicht_store::extract::SignalRow| date(&s.signal_date).map(|d| d.year());
@@ -296,100 +669,157 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
             .iter()
             .map(|k| t(lang, &format!("col.{k}")))
             .collect();
-    c.counts("hidden", "hidden", year_labels.clone(), cols, &m, false)?;
-    let share: Vec<Vec<Cell>> = m
+    let keys: Vec<Vec<String>> = year_labels
         .iter()
-        .map(|r| {
-            let all = r[3] + r[4] + r[5];
-            let v = (all > 0).then(|| round1(100.0 * (r[4] + r[5]) as f64 / all as f64));
-            vec![protect_share(v, all, None, &opts.policy)]
+        .map(|y| {
+            let yy = ("year", y.as_str());
+            vec![
+                c.key("reports", &[yy]),
+                c.key("statistical", &[yy]),
+                c.key("signals", &[yy]),
+                c.key("reports", &[yy, ("age", "minor")]),
+                c.key("statistical", &[yy, ("age", "minor")]),
+                c.key("signals", &[yy, ("age", "minor")]),
+            ]
         })
         .collect();
+    c.flat("hidden", "hidden", year_labels.clone(), cols, &keys, &m)?;
+    // The share of minors added by statistical reports and signals: its base is the sum of the three
+    // minors' cells and its numerator the last two, both cells of the model; the printed percentage
+    // (one decimal) bounds the numerator for the reader.
+    let mut share = Vec::with_capacity(years.len());
+    for (i, y) in year_labels.iter().enumerate() {
+        let r = &m[i];
+        let ids: Vec<CellId> = keys[i][3..].iter().map(|k| c.release.id(k).expect("just added")).collect();
+        let all = r[3] + r[4] + r[5];
+        let base = c.printed("minors_all", &[("year", y)], all, W_TOTAL)?;
+        c.relation(base, &ids)?;
+        let added = c.latent("minors_added", &[("year", y)], r[4] + r[5])?;
+        c.relation(added, &ids[1..])?;
+        let v = (all > 0).then(|| round1(100.0 * (r[4] + r[5]) as f64 / all as f64));
+        let cell = c.share(v, None, Some(base), all, Some((r[4] + r[5], r[3])));
+        if let (Pending::Share { rule: Flag::Shown, .. }, Some(p)) = (&cell, v) {
+            // p ± 0.05 % of the base.
+            let lo = ((p - 0.05) * all as f64 / 100.0).ceil() as i64;
+            let hi = ((p + 0.05) * all as f64 / 100.0).floor() as i64;
+            c.release.known_range(added, lo.max(0), hi);
+        }
+        c.ratios.push(crate::Ratio {
+            numerator: c.release.key(added).to_string(),
+            base: c.release.key(base).to_string(),
+            table: "hidden_share".into(),
+            row: i,
+            column: 0,
+        });
+        share.push(vec![cell]);
+    }
     c.push(
         "hidden_share",
         "hidden",
-        grid(Unit::Percent, year_labels.clone(), vec![t(lang, "col.share_added")], share),
+        Unit::Percent,
+        false,
+        year_labels.clone(),
+        vec![t(lang, "col.share_added")],
+        share,
         vec![],
     );
 
-    // 3. Alerts.
-    let alerts = alerts(x, from, to, lang);
+    // 3. Alerts: in the public edition by reporter type only.
+    let alerts = alerts(x, from, to, lang, opts.policy.rounding_base.is_none());
 
     // 4. Re-victimisation.
     let end = NaiveDate::from_ymd_opt(to, 12, 31).unwrap_or(NaiveDate::MAX);
     let persons = cohort(x, from, to, end);
     let ci_cols: Vec<String> = YEARS_CI.iter().map(|y| tf(lang, "col.years", &[("n", format!("{y}"))])).collect();
-    let mut ci_rows = Vec::new();
-    let mut ci_cells = Vec::new();
     let victim = CohortOptions { outcome: Outcome::Victimisation { categories: None } };
     let suspect = CohortOptions { outcome: Outcome::Suspect };
     let mut revict_overall: BTreeMap<String, Vec<Option<f64>>> = BTreeMap::new();
+    // The cohort's sizes per subgroup are cells of the model (the bases of every curve), with
+    // "unknown" latent: all = Σ groups for each subgrouping.
+    let subgroupings = [
+        (Subgrouping::All, "all"),
+        (Subgrouping::MinorAtRegistration, "minor"),
+        (Subgrouping::FormOfExploitation, "form"),
+        (Subgrouping::VictimGroup, "group"),
+    ];
+    let mut base_of: BTreeMap<(&str, String), CellId> = BTreeMap::new();
+    if !persons.is_empty() {
+        let all = c.printed("cohort", &[], persons.len() as i64, W_HEADLINE)?;
+        base_of.insert(("all", "all".into()), all);
+        for (by, name) in &subgroupings[1..] {
+            let mut n: BTreeMap<String, i64> = BTreeMap::new();
+            for p in &persons {
+                *n.entry(by.label(p)).or_default() += 1;
+            }
+            let mut parts = Vec::new();
+            for (g, v) in n {
+                let id = if g == "unknown" {
+                    c.latent("cohort", &[(name, &g)], v)?
+                } else {
+                    c.printed("cohort", &[(name, &g)], v, W_TOTAL)?
+                };
+                parts.push(id);
+                base_of.insert((name, g), id);
+            }
+            c.relation(all, &parts)?;
+        }
+    }
     if !persons.is_empty() {
         for (outcome, id) in [(&victim, "revict"), (&suspect, "overlap")] {
-            ci_rows.clear();
-            ci_cells.clear();
+            let mut ci_rows = Vec::new();
+            let mut ci_cells = Vec::new();
             let rows = build_cohort(&persons, outcome).map_err(|e| ReportError::Chart(e.to_string()))?;
-            let subs: &[Subgrouping] = if id == "revict" {
-                &[
-                    Subgrouping::All,
-                    Subgrouping::MinorAtRegistration,
-                    Subgrouping::FormOfExploitation,
-                    Subgrouping::VictimGroup,
-                ]
-            } else {
-                &[Subgrouping::All, Subgrouping::MinorAtRegistration]
-            };
-            for &by in subs {
+            let subs: &[(Subgrouping, &str)] = if id == "revict" { &subgroupings } else { &subgroupings[..2] };
+            for &(by, name) in subs {
                 let inc = incidence_by_subgroup(&persons, &rows, by, &YEARS_CI, true).unwrap_or_default();
                 for g in inc {
                     if g.group == "unknown" {
                         continue;
                     }
                     ci_rows.push(cat(lang, &g.group));
-                    let cells: Vec<Cell> =
+                    let base = base_of.get(&(name, g.group.clone())).copied();
+                    let cells: Vec<Pending> =
                         g.at.iter()
-                            .map(|&(_, p, v)| {
+                            .map(|&(t, p, v)| {
                                 let iv = p.zip(v).map(|(p, v)| {
                                     let se = v.max(0.0).sqrt();
                                     (round1(100.0 * (p - 1.96 * se).max(0.0)), round1(100.0 * (p + 1.96 * se).min(1.0)))
                                 });
-                                protect_share(p.map(|p| round1(100.0 * p)), g.n as i64, iv, &opts.policy)
+                                let fr = events_and_at_risk(&persons, &rows, by, &g.group, t);
+                                c.share(p.map(|p| round1(100.0 * p)), iv, base, g.n as i64, Some(fr))
                             })
                             .collect();
                     if id == "revict" && by != Subgrouping::FormOfExploitation && by != Subgrouping::VictimGroup {
-                        revict_overall.insert(g.group.clone(), cells.iter().map(|c| c.value).collect());
+                        revict_overall.insert(g.group.clone(), cells.iter().map(pending_value).collect());
                     }
                     ci_cells.push(cells);
                 }
             }
-            c.push(
-                id,
-                "revictimisation",
-                grid(Unit::Percent, ci_rows.clone(), ci_cols.clone(), ci_cells.clone()),
-                vec![],
-            );
+            c.push(id, "revictimisation", Unit::Percent, false, ci_rows, ci_cols.clone(), ci_cells, vec![]);
             if id == "revict" {
-                // Curves by month, minors and adults and all.
+                // Curves by month, minors and adults and all; every step under the frequency rule.
                 let months: Vec<f64> = (1..=84).map(|m| f64::from(m) / 12.0).collect();
                 let mut rows_l = Vec::new();
                 let mut cells = Vec::new();
-                for by in [Subgrouping::All, Subgrouping::MinorAtRegistration] {
-                    for g in incidence_by_subgroup(&persons, &rows, by, &months, true).unwrap_or_default() {
+                for (by, name) in &subgroupings[..2] {
+                    for g in incidence_by_subgroup(&persons, &rows, *by, &months, true).unwrap_or_default() {
                         if g.group == "unknown" {
                             continue;
                         }
                         rows_l.push(cat(lang, &g.group));
+                        let base = base_of.get(&(*name, g.group.clone())).copied();
                         cells.push(
                             g.at.iter()
-                                .map(|&(_, p, _)| {
-                                    protect_share(p.map(|p| round1(100.0 * p)), g.n as i64, None, &opts.policy)
+                                .map(|&(t, p, _)| {
+                                    let fr = events_and_at_risk(&persons, &rows, *by, &g.group, t);
+                                    c.share(p.map(|p| round1(100.0 * p)), None, base, g.n as i64, Some(fr))
                                 })
                                 .collect(),
                         );
                     }
                 }
                 let cols: Vec<String> = (1..=84).map(|m| format!("{m}")).collect();
-                c.push("revict_curves", "revictimisation", grid(Unit::Percent, rows_l, cols, cells), vec![]);
+                c.push("revict_curves", "revictimisation", Unit::Percent, false, rows_l, cols, cells, vec![]);
                 // Crimes that follow.
                 let mut m = vec![vec![0i64; 1]; CRIMES.len()];
                 for p in &persons {
@@ -407,18 +837,45 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
                     }
                 }
                 let rows_l = c.labels(&CRIMES);
-                c.counts("crimes_after", "revictimisation", rows_l, vec![t(lang, "col.later_victims")], &m, false)?;
+                let keys: Vec<Vec<String>> =
+                    CRIMES.iter().map(|k| vec![c.key("cohort_later", &[("crime", k)])]).collect();
+                c.flat("crimes_after", "revictimisation", rows_l, vec![t(lang, "col.later_victims")], &keys, &m)?;
             }
         }
     }
 
-    // 5. Dark number per year.
+    // 5. Dark number per year. The bases are persons of the year (all, with a minor's report, with
+    // an adult's report): cells of the model shared with the persons and care tables, with the
+    // persons seen as both latent.
     let mut rows_l = Vec::new();
     let mut cells = Vec::new();
     let mut notes = Vec::new();
-    let mut dark_all: BTreeMap<i32, (Option<f64>, i64)> = BTreeMap::new();
+    let mut dark_all: BTreeMap<i32, (Option<f64>, i64, Option<CellId>)> = BTreeMap::new();
     for &y in &years {
-        for (stratum, keep) in [("all", None), ("minor", Some(true)), ("adult", Some(false))] {
+        let ys = y.to_string();
+        let mut kinds: BTreeMap<&str, (bool, bool)> = BTreeMap::new();
+        for r in identified.iter().filter(|r| report_year(r) == Some(y)) {
+            let e = kinds.entry(r.person.as_str()).or_default();
+            if age(r) == "minor" {
+                e.0 = true;
+            } else {
+                e.1 = true;
+            }
+        }
+        let count = |f: fn(&(bool, bool)) -> bool| kinds.values().filter(|k| f(k)).count() as i64;
+        let n_all = kinds.len() as i64;
+        let all_id = c.printed("persons", &[("year", &ys)], n_all, W_TOTAL)?;
+        let minor_id = c.printed("persons", &[("year", &ys), ("age", "minor")], count(|k| k.0), W_TOTAL)?;
+        let adult_id = c.printed("persons", &[("year", &ys), ("age", "adult")], count(|k| k.1), W_TOTAL)?;
+        let mo = c.latent("persons", &[("year", &ys), ("age", "minor_only")], count(|k| k.0 && !k.1))?;
+        let ao = c.latent("persons", &[("year", &ys), ("age", "adult_only")], count(|k| !k.0 && k.1))?;
+        let both = c.latent("persons", &[("year", &ys), ("age", "minor_and_adult")], count(|k| k.0 && k.1))?;
+        c.relation(all_id, &[mo, ao, both])?;
+        c.relation(minor_id, &[mo, both])?;
+        c.relation(adult_id, &[ao, both])?;
+        for (stratum, keep, base) in
+            [("all", None, all_id), ("minor", Some(true), minor_id), ("adult", Some(false), adult_id)]
+        {
             let mut member: BTreeMap<&str, BTreeSet<&'static str>> = BTreeMap::new();
             for r in identified.iter().filter(|r| report_year(r) == Some(y)) {
                 if keep.is_none() || keep == Some(age(r) == "minor") {
@@ -436,19 +893,20 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
                 None => (None, None, "-".to_string()),
             };
             rows_l.push(format!("{y} {}", cat(lang, stratum)));
-            cells.push(vec![protect_share(
+            cells.push(vec![c.share(
                 est.map(|e| e.round()),
-                n,
                 iv.map(|(a, b)| (a.round(), b.round())),
-                &opts.policy,
+                Some(base),
+                n,
+                None,
             )]);
             notes.push(format!("lists {}; model {model}", used.join(" ")));
             if stratum == "all" {
-                dark_all.insert(y, (est.map(f64::round), n));
+                dark_all.insert(y, (est.map(f64::round), n, Some(base)));
             }
         }
     }
-    c.push("dark", "dark", grid(Unit::Estimate, rows_l, vec![t(lang, "col.estimate")], cells), notes);
+    c.push("dark", "dark", Unit::Estimate, false, rows_l, vec![t(lang, "col.estimate")], cells, notes);
 
     // 6. Care after 18; age at start by age at registration.
     let mut m = vec![vec![0i64; 2]; years.len()];
@@ -464,7 +922,22 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
         m[i] = vec![minors.len() as i64, turning.len() as i64];
     }
     let cols = vec![t(lang, "col.minors"), t(lang, "col.turn18")];
-    c.counts("care", "care", year_labels.clone(), cols, &m, false)?;
+    let keys: Vec<Vec<String>> = year_labels
+        .iter()
+        .map(|y| {
+            vec![
+                c.key("persons", &[("year", y), ("age", "minor")]),
+                c.key("persons", &[("year", y), ("age", "minor_17")]),
+            ]
+        })
+        .collect();
+    c.flat("care", "care", year_labels.clone(), cols, &keys, &m)?;
+    for (i, y) in year_labels.iter().enumerate() {
+        let minors = c.release.id(&keys[i][0]).expect("just added");
+        let at17 = c.release.id(&keys[i][1]).expect("just added");
+        let younger = c.latent("persons", &[("year", y), ("age", "minor_under_17")], m[i][0] - m[i][1])?;
+        c.relation(minors, &[at17, younger])?;
+    }
     let mut firsts: BTreeMap<&str, &ReportRow> = BTreeMap::new();
     for r in &identified {
         firsts.entry(r.person.as_str()).or_insert(r);
@@ -473,33 +946,67 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
     for r in firsts.values() {
         m[pos(&AGES, age_cat(r.age_at_start))][pos(&AGES, age(r))] += 1;
     }
-    let (rl, cl) = (c.labels(&AGES), c.labels(&AGES));
-    c.counts("age_start", "care", rl, cl, &m, true)?;
+    let (rows, cols) = (c.axis("age_start", &AGES), c.axis("age", &AGES));
+    c.two_way("age_start", "care", "persons_first", rows, cols, &m, true)?;
+    // Nobody is older at the start of the exploitation than at the report: those cells are zeros
+    // every reader knows (structural zeros), not small counts.
+    for (i, j) in [(1, 0), (2, 0), (2, 1)] {
+        if m[i][j] == 0 {
+            let k = c.key("persons_first", &[("age_start", AGES[i]), ("age", AGES[j])]);
+            let id = c.release.id(&k).expect("just added");
+            c.release.known_range(id, 0, 0);
+        }
+    }
 
-    // 7. Data quality per reporter type.
-    let mut m = vec![vec![0i64; 6]; REPORTER_TYPES.len()];
+    // 7. Data quality per reporter type: each "missing" column counts the same reports as the
+    // "unknown" column of a registration table, so its column sum is that table's period total.
+    let missing: [(&str, &str, fn(&ReportRow) -> bool); 5] = [
+        ("missing_sex", "sex", |r| sex(r) == "unknown"),
+        ("missing_birth_year", "birth_year", |r| r.birth_year.is_none()),
+        ("missing_nationality", "nationality", |r| nationality(r) == "unknown"),
+        ("missing_domestic", "domestic", |r| domestic(r) == "unknown"),
+        ("missing_municipality", "municipality", |r| r.municipality.is_none()),
+    ];
+    let mut m = vec![vec![0i64; 1 + missing.len()]; REPORTER_TYPES.len()];
     for r in &identified {
         let i = pos(&REPORTER_TYPES, &r.reporter_type);
         m[i][0] += 1;
-        m[i][1] += i64::from(r.sex.as_deref().is_none_or(|s| s == "unknown"));
-        m[i][2] += i64::from(r.birth_year.is_none());
-        m[i][3] += i64::from(r.nationality_group.is_none());
-        m[i][4] += i64::from(r.domestic.is_none());
-        m[i][5] += i64::from(r.municipality.is_none());
+        for (k, (_, _, f)) in missing.iter().enumerate() {
+            m[i][k + 1] += i64::from(f(r));
+        }
     }
-    let cols: Vec<String> = [
-        "reports",
-        "missing_sex",
-        "missing_birth_year",
-        "missing_nationality",
-        "missing_domestic",
-        "missing_municipality",
-    ]
-    .iter()
-    .map(|k| t(lang, &format!("col.{k}")))
-    .collect();
-    let rl = c.labels(&REPORTER_TYPES);
-    c.counts("quality", "quality", rl, cols, &m, false)?;
+    let cols: Vec<String> =
+        std::iter::once("reports").chain(missing.iter().map(|x| x.0)).map(|k| t(lang, &format!("col.{k}"))).collect();
+    let keep: Vec<usize> = (0..REPORTER_TYPES.len()).filter(|&i| m[i][0] > 0).collect();
+    let keys: Vec<Vec<String>> = keep
+        .iter()
+        .map(|&i| {
+            let rt = ("reporter", REPORTER_TYPES[i]);
+            std::iter::once(c.key("reports", &[rt]))
+                .chain(missing.iter().map(|(_, attr, _)| c.key("reports", &[rt, (attr, "unknown")])))
+                .collect()
+        })
+        .collect();
+    let mk: Vec<Vec<i64>> = keep.iter().map(|&i| m[i].clone()).collect();
+    let rl: Vec<String> = keep.iter().map(|&i| cat(lang, REPORTER_TYPES[i])).collect();
+    c.flat("quality", "quality", rl, cols, &keys, &mk)?;
+    for (k, (_, attr, _)) in missing.iter().enumerate() {
+        let mut parts = Vec::new();
+        for (row, &i) in keep.iter().enumerate() {
+            let rt = ("reporter", REPORTER_TYPES[i]);
+            let reports = c.release.id(&keys[row][0]).expect("just added");
+            let miss = c.release.id(&keys[row][k + 1]).expect("just added");
+            let known = c.latent("reports", &[rt, (attr, "known")], m[i][0] - m[i][k + 1])?;
+            c.relation(reports, &[miss, known])?;
+            parts.push(miss);
+        }
+        let total: i64 = keep.iter().map(|&i| m[i][k + 1]).sum();
+        let unknown = match c.release.id(&c.key("reports", &[(attr, "unknown")])) {
+            Some(id) => id,
+            None => c.latent("reports", &[(attr, "unknown")], total)?,
+        };
+        c.relation(unknown, &parts)?;
+    }
 
     // Validation.
     if let Some(truth) = &opts.truth {
@@ -519,14 +1026,25 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
                 .iter()
                 .map(|k| t(lang, &format!("col.{k}")))
                 .collect();
-        c.counts("val_registered", "validation", year_labels.clone(), cols, &m, false)?;
+        let keys: Vec<Vec<String>> = year_labels
+            .iter()
+            .map(|y| {
+                ["reports", "truth_reports", "persons", "truth_persons", "truth_population"]
+                    .iter()
+                    .map(|p| c.key(p, &[("year", y)]))
+                    .collect()
+            })
+            .collect();
+        c.flat("val_registered", "validation", year_labels.clone(), cols, &keys, &m)?;
         let mut rows_l = Vec::new();
         let mut cells = Vec::new();
         for g in ["all", "minor", "adult"] {
+            let name = if g == "all" { "all" } else { "minor" };
             if let Some(est) = revict_overall.get(g) {
                 let n = persons.iter().filter(|p| g == "all" || p.minor_at_registration == Some(g == "minor")).count();
+                let base = base_of.get(&(name, g.to_string())).copied();
                 rows_l.push(format!("{} ({})", cat(lang, g), t(lang, "col.monitor")));
-                cells.push(est.iter().map(|v| protect_share(*v, n as i64, None, &opts.policy)).collect());
+                cells.push(est.iter().map(|v| c.share(*v, None, base, n as i64, None)).collect());
             }
             rows_l.push(format!("{} ({})", cat(lang, g), t(lang, "col.truth")));
             cells.push(
@@ -535,23 +1053,21 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
                     .map(|&yv| {
                         let k = (g.to_string(), yv as u32);
                         let (n, ci) = truth.revictimisation.get(&k).copied().unwrap_or((0, f64::NAN));
-                        protect_share(ci.is_finite().then(|| round1(100.0 * ci)), n as i64, None, &opts.policy)
+                        c.share(ci.is_finite().then(|| round1(100.0 * ci)), None, None, n as i64, None)
                     })
                     .collect(),
             );
         }
-        c.push("val_revict", "validation", grid(Unit::Percent, rows_l, ci_cols.clone(), cells), vec![]);
+        c.push("val_revict", "validation", Unit::Percent, false, rows_l, ci_cols.clone(), cells, vec![]);
         let mut cells = Vec::new();
         for y in &years {
-            let (est, n) = dark_all.get(y).copied().unwrap_or((None, 0));
+            let (est, n, base) = dark_all.get(y).copied().unwrap_or((None, 0, None));
             let pop = truth.registered.get(y).map_or(0, |v| v.2);
-            cells.push(vec![
-                protect_share(est, n, None, &opts.policy),
-                protect_share(Some(pop as f64), pop as i64, None, &opts.policy),
-            ]);
+            cells
+                .push(vec![c.share(est, None, base, n, None), c.share(Some(pop as f64), None, None, pop as i64, None)]);
         }
         let cols = vec![t(lang, "col.estimate"), t(lang, "col.population_truth")];
-        c.push("val_dark", "validation", grid(Unit::Estimate, year_labels.clone(), cols, cells), vec![]);
+        c.push("val_dark", "validation", Unit::Estimate, false, year_labels.clone(), cols, cells, vec![]);
     }
 
     let mut notes = vec![t(lang, "doc.marks"), t(lang, "m.disclosure")];
@@ -561,7 +1077,7 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
     for k in ["m.alerts", "m.survival", "m.mse", "m.persons"] {
         notes.push(t(lang, k));
     }
-    let tables = c.tables;
+    let (tables, audit, model) = c.finish()?;
     let figures = crate::html::figures(&tables, lang)?;
     Ok(Monitor {
         schema: SCHEMA.into(),
@@ -575,7 +1091,36 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
         alerts,
         notes,
         validation: opts.truth.is_some(),
+        audit,
+        model,
     })
+}
+
+/// The value a pending ratio will show if its rule allows (for the validation table).
+fn pending_value(p: &Pending) -> Option<f64> {
+    match p {
+        Pending::Share { value, rule: Flag::Shown, .. } => *value,
+        _ => None,
+    }
+}
+
+/// The frequency rule's counts for a step of a curve at `t` years in subgroup `group`: events up to
+/// `t` and persons still followed at `t`.
+fn events_and_at_risk(persons: &[Person], rows: &[CohortRow], by: Subgrouping, group: &str, t: f64) -> (i64, i64) {
+    let mut events = 0;
+    let mut at_risk = 0;
+    for (p, r) in persons.iter().zip(rows) {
+        if by.label(p) != group {
+            continue;
+        }
+        if r.event() && r.time <= t {
+            events += 1;
+        }
+        if r.time >= t {
+            at_risk += 1;
+        }
+    }
+    (events, at_risk)
 }
 
 fn round1(v: f64) -> f64 {
@@ -641,8 +1186,9 @@ fn month_label(from: i32, k: usize) -> String {
     format!("{}-{:02}", from + (k / 12) as i32, k % 12 + 1)
 }
 
-/// Alerts per reporter type and per reporter, months from January of `from` to December of `to`.
-fn alerts(x: &Extract, from: i32, to: i32, lang: Lang) -> Vec<AlertRow> {
+/// Alerts per reporter type and (with `per_reporter`, the internal edition only: an alert about one
+/// organisation names it) per reporter, months from January of `from` to December of `to`.
+fn alerts(x: &Extract, from: i32, to: i32, lang: Lang, per_reporter: bool) -> Vec<AlertRow> {
     let n = ((to - from + 1) * 12).max(0) as usize;
     let idx = |d: &str| {
         date(d).and_then(|d| {
@@ -662,7 +1208,12 @@ fn alerts(x: &Extract, from: i32, to: i32, lang: Lang) -> Vec<AlertRow> {
     }
     let profile = seasonal_profile(&all, 0);
     let mut out = Vec::new();
-    for (level, series) in [("reporter_type", &by_type), ("reporter", &by_reporter)] {
+    let levels: &[(&str, &BTreeMap<&str, Vec<u64>>)] = if per_reporter {
+        &[("reporter_type", &by_type), ("reporter", &by_reporter)]
+    } else {
+        &[("reporter_type", &by_type)]
+    };
+    for &(level, series) in levels {
         // Many single reporters are tested at once: a stricter silence level keeps chance runs out.
         let opts = if level == "reporter" {
             AlertOptions { silence_p: 1e-4, ..AlertOptions::default() }

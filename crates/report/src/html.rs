@@ -242,6 +242,7 @@ fn cell_html(c: &Cell, unit: Unit, lang: Lang) -> String {
                 Flag::Primary => "fewer than 10",
                 Flag::Secondary => "hidden to protect a small cell",
                 Flag::SmallBase => "base below 50",
+                Flag::Suppressed => "suppressed",
                 _ => "not available",
             };
             format!("<abbr class=\"mark\" title=\"{title}\">{}</abbr>", esc(f.mark()))

@@ -18,7 +18,7 @@ use std::path::Path;
 use serde::Serialize;
 use zicht_disclose::{Grid, Policy};
 
-pub use build::build;
+pub use build::{TABLES, build};
 pub use messages::Lang;
 pub use truth::Truth;
 
@@ -27,6 +27,8 @@ pub use truth::Truth;
 pub enum ReportError {
     #[error("disclosure control: {0}")]
     Disclose(#[from] zicht_disclose::DiscloseError),
+    #[error("disclosure control: {0}")]
+    Linked(#[from] zicht_disclose::linked::LinkedError),
     #[error("{path}: {source}")]
     Io { path: String, source: std::io::Error },
     #[error("truth file {path}: {detail}")]
@@ -66,8 +68,36 @@ pub struct Table {
     /// Text per row (e.g. the model of an estimate); empty when none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub row_notes: Vec<String>,
+    /// The key of each cell in the release's protection model: a count's own key, or the key of a
+    /// ratio's base; `None` where the cell is none of the model's (a model estimate's value).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<Vec<Option<String>>>,
     #[serde(flatten)]
     pub grid: Grid,
+}
+
+/// The structure of the release's protection model, published so that anyone can repeat the audit
+/// (it is what every reader can work out from the definitions; it holds no count).
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+pub struct ReleaseModel {
+    /// `total = Σ parts`, by key.
+    pub relations: Vec<(String, Vec<String>)>,
+    /// Counts stated exactly on purpose: categories left out of a table because they are empty,
+    /// structural zeros. `(key, lo, hi)`.
+    pub stated: Vec<(String, i64, i64)>,
+    /// Percentages whose numerator is a cell of the model: a shown percentage (one decimal) on a
+    /// shown base bounds the numerator.
+    pub ratios: Vec<Ratio>,
+}
+
+/// A percentage of the model: `table` row `row` column `column` is `100 · numerator / base`.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Ratio {
+    pub numerator: String,
+    pub base: String,
+    pub table: String,
+    pub row: usize,
+    pub column: usize,
 }
 
 /// A chart drawn from one protected table.
@@ -113,6 +143,10 @@ pub struct Monitor {
     pub notes: Vec<String>,
     /// Whether the validation tables (against a simulator's truth) are included.
     pub validation: bool,
+    /// The release audit: cells and relations of the protection model, primary and secondary
+    /// suppressions, and the narrowest feasible range an intruder can compute for a small count.
+    pub audit: zicht_disclose::linked::AuditSummary,
+    pub model: ReleaseModel,
 }
 
 /// The years covered.

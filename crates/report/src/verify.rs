@@ -7,7 +7,10 @@ use std::path::Path;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use serde::Serialize;
+use zicht_disclose::linked::{CellId, Known, Release};
 use zicht_disclose::{Cell, Flag, Grid, Policy, Unit, check};
+
+use crate::TABLES;
 
 use crate::xlsx::HEADER_ROW;
 
@@ -43,40 +46,259 @@ fn read_err(path: &Path, detail: impl std::fmt::Display) -> VerifyError {
     VerifyError::Read { path: path.display().to_string(), detail: detail.to_string() }
 }
 
-#[derive(serde::Deserialize)]
+#[derive(Debug, serde::Deserialize)]
 struct JsonTable {
     id: String,
+    #[serde(default)]
+    keys: Vec<Vec<Option<String>>>,
     #[serde(flatten)]
     grid: Grid,
 }
 
-#[derive(serde::Deserialize)]
-struct JsonMonitor {
+/// What the checker reads of a `monitor.json`.
+#[derive(Debug, serde::Deserialize)]
+pub struct JsonMonitor {
     edition: String,
     tables: Vec<JsonTable>,
+    #[serde(default)]
+    model: crate::ReleaseModel,
+    #[serde(default)]
+    alerts: Vec<serde_json::Value>,
+}
+
+impl JsonMonitor {
+    /// Reads `monitor.json` in `dir`.
+    pub fn read(dir: &Path) -> Result<JsonMonitor, VerifyError> {
+        let jp = dir.join("monitor.json");
+        let text = std::fs::read_to_string(&jp).map_err(|e| read_err(&jp, e))?;
+        serde_json::from_str(&text).map_err(|e| read_err(&jp, e))
+    }
+}
+
+fn finding(table: &str, row: usize, column: usize, rule: &str, detail: String) -> Finding {
+    Finding { file: "monitor.json".into(), table: table.into(), row, column, rule: rule.into(), detail }
+}
+
+/// The intruder's audit of one or more releases read from their files (jointly: a key printed in
+/// two releases is one count). Everything a reader knows goes in — the published relations, the
+/// margins of every table the release definition ([`crate::TABLES`]) says has them (whatever the
+/// file says), each shown count exactly (internal) or within its rounding (public) and at least
+/// 10, the bases of shown ratios, the numerators that shown percentages bound, the stated zeros —
+/// and every count not known exactly must keep a feasible range that is wholly ≥ 10 or contains
+/// all of 0–9 ([`Release::protects`]). Published numbers that cannot all be true (totals that do
+/// not add up) are a finding too.
+pub fn audit_releases(monitors: &[JsonMonitor]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut r = Release::new();
+    let mut known: Vec<Option<(i64, i64)>> = Vec::new();
+    let cell = |r: &mut Release, known: &mut Vec<Option<(i64, i64)>>, key: &str| -> CellId {
+        let id = match r.id(key) {
+            Some(id) => id,
+            None => r.latent(key, 0).expect("all truths are 0"),
+        };
+        if known.len() <= id {
+            known.resize(id + 1, None);
+        }
+        id
+    };
+    let meet = |known: &mut Vec<Option<(i64, i64)>>, id: CellId, lo: i64, hi: i64| {
+        known[id] = Some(match known[id] {
+            Some((a, b)) => (a.max(lo), b.min(hi)),
+            None => (lo, hi),
+        });
+    };
+    for m in monitors {
+        let public = m.edition == "public";
+        let window = |v: i64| if public { (v - 2, v + 2) } else { (v, v) };
+        for t in &m.tables {
+            let Some(&(_, unit, margins)) = TABLES.iter().find(|d| d.0 == t.id) else {
+                out.push(finding(&t.id, 0, 0, "unknown_table", "not a table of the release definition".into()));
+                continue;
+            };
+            if t.grid.unit != unit || t.grid.totals != margins {
+                out.push(finding(
+                    &t.id,
+                    0,
+                    0,
+                    "layout",
+                    format!(
+                        "labelled {:?} totals {} but defined as {unit:?} totals {margins}",
+                        t.grid.unit, t.grid.totals
+                    ),
+                ));
+            }
+            if t.keys.len() != t.grid.cells.len() || t.keys.iter().zip(&t.grid.cells).any(|(k, c)| k.len() != c.len()) {
+                out.push(finding(
+                    &t.id,
+                    0,
+                    0,
+                    "keys",
+                    "the cells have no model keys: the release cannot be audited".into(),
+                ));
+                continue;
+            }
+            let mut ids: Vec<Vec<Option<CellId>>> = Vec::with_capacity(t.keys.len());
+            for (i, row) in t.keys.iter().enumerate() {
+                let mut rid = Vec::with_capacity(row.len());
+                for (j, k) in row.iter().enumerate() {
+                    let c = &t.grid.cells[i][j];
+                    let Some(k) = k else {
+                        if unit == Unit::Count {
+                            out.push(finding(&t.id, i, j, "keys", "a count without a model key".into()));
+                        }
+                        rid.push(None);
+                        continue;
+                    };
+                    let id = cell(&mut r, &mut known, k);
+                    rid.push(Some(id));
+                    if unit == Unit::Count {
+                        if let Some(v) = c.value {
+                            let (lo, hi) = window(v as i64);
+                            meet(&mut known, id, lo.max(10), hi);
+                        }
+                    } else if c.value.is_some() {
+                        match c.base {
+                            Some(b) => {
+                                let (lo, hi) = window(b);
+                                meet(&mut known, id, lo, hi);
+                            }
+                            None if c.base_suppressed => meet(&mut known, id, 50, i64::MAX / 4),
+                            None => {}
+                        }
+                    }
+                }
+                ids.push(rid);
+            }
+            // The margins the definition says the table has, from its own layout.
+            if margins && unit == Unit::Count && ids.len() >= 2 {
+                let nr = ids.len();
+                let nc = ids[0].len();
+                for i in 0..nr {
+                    if let Some(row) = ids[i].iter().copied().collect::<Option<Vec<_>>>() {
+                        r.published_relation(row[nc - 1], &row[..nc - 1]);
+                    }
+                }
+                for j in 0..nc {
+                    if let Some(col) = (0..nr).map(|i| ids[i][j]).collect::<Option<Vec<_>>>() {
+                        r.published_relation(col[nr - 1], &col[..nr - 1]);
+                    }
+                }
+            }
+        }
+        for (total, parts) in &m.model.relations {
+            let t = cell(&mut r, &mut known, total);
+            let p: Vec<CellId> = parts.iter().map(|k| cell(&mut r, &mut known, k)).collect();
+            r.published_relation(t, &p);
+        }
+        for (k, lo, hi) in &m.model.stated {
+            let id = cell(&mut r, &mut known, k);
+            meet(&mut known, id, *lo, *hi);
+        }
+        for q in &m.model.ratios {
+            let Some(t) = m.tables.iter().find(|t| t.id == q.table) else { continue };
+            let Some(c) = t.grid.cells.get(q.row).and_then(|r| r.get(q.column)) else { continue };
+            let (Some(p), Some(b)) = (c.value, c.base) else { continue };
+            let (blo, bhi) = window(b);
+            let n = cell(&mut r, &mut known, &q.numerator);
+            let lo = ((p - 0.05) * blo as f64 / 100.0).ceil() as i64;
+            let hi = ((p + 0.05) * bhi as f64 / 100.0).floor() as i64;
+            meet(&mut known, n, lo.max(0), hi);
+        }
+    }
+    known.resize(r.len(), None);
+    let mut k = Vec::with_capacity(r.len());
+    for (id, w) in known.iter().enumerate() {
+        match *w {
+            Some((lo, hi)) if lo > hi => {
+                out.push(finding(
+                    "",
+                    0,
+                    0,
+                    "additivity",
+                    format!("`{}`: the published numbers give {lo} > {hi}", r.key(id)),
+                ));
+                k.push(Known::Nothing);
+            }
+            Some((lo, hi)) => k.push(Known::Range(lo, hi)),
+            None => k.push(Known::Nothing),
+        }
+    }
+    match r.audit_knowledge(&k) {
+        Ok((failing, _, _)) => {
+            for (id, (lo, hi)) in failing {
+                let hi = hi.map_or("∞".to_string(), |h| h.to_string());
+                out.push(finding(
+                    "",
+                    0,
+                    0,
+                    "narrow_range",
+                    format!("`{}` lies in {lo}–{hi}: an intruder can tell it is a small count", r.key(id)),
+                ));
+            }
+        }
+        Err(e) => out.push(finding("", 0, 0, "additivity", format!("the published numbers cannot all be true: {e}"))),
+    }
+    out
 }
 
 fn flag_of_mark(s: &str) -> Option<Flag> {
     match s.trim() {
         "<10" => Some(Flag::Primary),
-        "x" => Some(Flag::Secondary),
+        "x" => Some(Flag::Suppressed),
         "n<50" => Some(Flag::SmallBase),
         "." => Some(Flag::Missing),
         _ => None,
     }
 }
 
-/// Checks the JSON and XLSX in `dir`.
+/// Checks the JSON and XLSX in `dir` (see [`verify_with`]).
 pub fn verify(dir: &Path) -> Result<Summary, VerifyError> {
+    verify_with(dir, &[])
+}
+
+/// Checks the JSON and XLSX in `dir`, auditing the release jointly with the earlier releases in
+/// `earlier` (their `monitor.json`).
+pub fn verify_with(dir: &Path, earlier: &[&Path]) -> Result<Summary, VerifyError> {
     let jp = dir.join("monitor.json");
-    let text = std::fs::read_to_string(&jp).map_err(|e| read_err(&jp, e))?;
-    let m: JsonMonitor = serde_json::from_str(&text).map_err(|e| read_err(&jp, e))?;
+    let m = JsonMonitor::read(dir)?;
     let policy =
         if m.edition == "public" { Policy::public(None, 0).map_err(|e| read_err(&jp, e))? } else { Policy::internal() };
     let mut s = Summary { edition: m.edition.clone(), tables_json: m.tables.len(), ..Default::default() };
+    for a in &m.alerts {
+        if policy.rounding_base.is_some() && a.get("level").and_then(|l| l.as_str()) != Some("reporter_type") {
+            s.findings.push(finding(
+                "alerts",
+                0,
+                0,
+                "alert_level",
+                "the public edition names a single organisation".into(),
+            ));
+        }
+    }
+    for t in &m.tables {
+        for (i, row) in t.grid.cells.iter().enumerate() {
+            for (j, c) in row.iter().enumerate() {
+                if matches!(c.flag, Flag::Primary | Flag::Secondary) {
+                    s.findings.push(finding(
+                        &t.id,
+                        i,
+                        j,
+                        "mark",
+                        format!("the mark `{}` tells the reader a bound", c.flag.mark()),
+                    ));
+                }
+            }
+        }
+    }
+    let mut all = vec![m];
+    for d in earlier {
+        all.push(JsonMonitor::read(d)?);
+    }
+    s.findings.extend(audit_releases(&all));
+    let m = all.swap_remove(0);
     for t in &m.tables {
         s.cells += t.grid.cells.iter().map(Vec::len).sum::<usize>();
-        for v in check::audit(&t.grid, &policy) {
+        for v in check::audit_cells(&t.grid, &policy) {
             s.findings.push(Finding {
                 file: "monitor.json".into(),
                 table: t.id.clone(),
@@ -155,11 +377,12 @@ pub fn verify(dir: &Path) -> Result<Summary, VerifyError> {
                         value: num(col),
                         flag: Flag::Shown,
                         base: if per == 4 { num(col + 3).map(|b| b as i64) } else { None },
+                        base_suppressed: per == 4 && text_at(r, col + 3) == Flag::Suppressed.mark(),
                         lower: None,
                         upper: None,
                     },
                     Some(Data::String(m)) => match flag_of_mark(m) {
-                        Some(f) => Cell { value: None, flag: f, base: None, lower: None, upper: None },
+                        Some(f) => Cell::hidden(f),
                         None => {
                             s.findings.push(Finding {
                                 file: "monitor.xlsx".into(),
@@ -169,10 +392,10 @@ pub fn verify(dir: &Path) -> Result<Summary, VerifyError> {
                                 rule: "text_number".into(),
                                 detail: format!("`{m}` is neither a number nor a mark"),
                             });
-                            Cell { value: None, flag: Flag::Missing, base: None, lower: None, upper: None }
+                            Cell::hidden(Flag::Missing)
                         }
                     },
-                    _ => Cell { value: None, flag: Flag::Missing, base: None, lower: None, upper: None },
+                    _ => Cell::hidden(Flag::Missing),
                 };
                 row.push(cell);
             }
@@ -181,7 +404,7 @@ pub fn verify(dir: &Path) -> Result<Summary, VerifyError> {
         }
         let g = Grid { unit, totals, rows, columns, cells };
         s.cells += g.cells.iter().map(Vec::len).sum::<usize>();
-        for v in check::audit(&g, &policy) {
+        for v in check::audit_cells(&g, &policy) {
             s.findings.push(Finding {
                 file: "monitor.xlsx".into(),
                 table: name.clone(),

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use rust_xlsxwriter::{Format, Workbook};
-use zicht_disclose::Unit;
+use zicht_disclose::{Flag, Unit};
 
 use crate::messages::t;
 use crate::{Monitor, ReportError};
@@ -77,6 +77,8 @@ pub fn write(m: &Monitor, path: &Path) -> Result<(), ReportError> {
                             }
                             if let Some(b) = c.base {
                                 ws.write_number(r, col + 3, b as f64)?;
+                            } else if c.base_suppressed {
+                                ws.write_string_with_format(r, col + 3, Flag::Suppressed.mark(), &mark)?;
                             }
                         }
                     }

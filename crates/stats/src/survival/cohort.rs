@@ -117,7 +117,8 @@ pub enum Subgrouping {
 }
 
 impl Subgrouping {
-    fn label(self, p: &Person) -> String {
+    /// The subgroup of a person (`all`, `minor`, a form, …; `unknown` where the field is missing).
+    pub fn label(self, p: &Person) -> String {
         let unknown = || "unknown".to_string();
         match self {
             Self::All => "all".into(),
