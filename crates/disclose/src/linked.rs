@@ -63,6 +63,9 @@ struct Def {
     weight: i64,
     /// A range known from elsewhere (e.g. a percentage's numerator), independent of the pattern.
     known: Option<(i64, i64)>,
+    /// Stated exactly by the publisher on purpose (an empty category, a structural zero): known,
+    /// published as such, and not judged by the audit.
+    stated: bool,
 }
 
 /// The cells and relations of one release (or of several releases audited jointly).
@@ -129,7 +132,7 @@ impl Release {
             return Ok(id);
         }
         let id = self.defs.len();
-        self.defs.push(Def { key: key.into(), truth, printed, weight, known: None });
+        self.defs.push(Def { key: key.into(), truth, printed, weight, known: None, stated: false });
         self.by_cell.push(Vec::new());
         self.index.insert(key.into(), id);
         Ok(id)
@@ -146,7 +149,20 @@ impl Release {
         self.add(key, truth, false, 1)
     }
 
-    /// The reader knows `lo ≤ cell ≤ hi` from numbers published outside the count tables.
+    /// The publisher states the cell's true count on purpose (a category left out of a table
+    /// because it is empty, a structural zero).
+    pub fn state(&mut self, id: CellId) {
+        self.state_as(id, self.defs[id].truth);
+    }
+
+    /// [`Release::state`] with the value as published (the checker, which has no true counts).
+    pub fn state_as(&mut self, id: CellId, v: i64) {
+        self.known_range(id, v, v);
+        self.defs[id].stated = true;
+    }
+
+    /// The reader knows `lo ≤ cell ≤ hi` from numbers published outside the count tables (e.g. a
+    /// percentage and its base bound the numerator). The cell is still judged by the audit.
     pub fn known_range(&mut self, id: CellId, lo: i64, hi: i64) {
         let d = &mut self.defs[id];
         d.known = Some(match d.known {
@@ -190,9 +206,10 @@ impl Release {
     pub fn stated(&self) -> Vec<(String, i64, i64)> {
         self.defs
             .iter()
-            .filter_map(|d| match d.known {
-                Some((a, b)) if a == b => Some((d.key.clone(), a, b)),
-                _ => None,
+            .filter(|d| d.stated)
+            .map(|d| {
+                let v = d.known.map_or(d.truth, |k| k.0);
+                (d.key.clone(), v, v)
             })
             .collect()
     }
@@ -399,11 +416,13 @@ impl Release {
         range.0.clamp(0, PROTECT_UP_TO + 1) + (PROTECT_UP_TO - range.1.unwrap_or(PROTECT_UP_TO)).max(0)
     }
 
-    /// The cells the audit judges under `known`: every cell the reader does not know exactly
-    /// (hidden, latent, or known within a range). A cell the publisher states exactly on purpose
-    /// (a category left out because it is empty, a structural zero) is known and not judged.
+    /// The cells the audit judges: every cell but those the publisher states exactly on purpose
+    /// (a category left out because it is empty, a structural zero).
     fn judged(&self, known: &[Known]) -> Vec<CellId> {
-        (0..self.defs.len()).filter(|&i| !matches!(known[i], Known::Range(a, b) if a == b)).collect()
+        // A cell known exactly is judged too: cheaply (its range is the point), and rightly, since
+        // a small count known exactly is exposed whether it was shown or worked out.
+        let _ = known;
+        (0..self.defs.len()).filter(|&i| !self.defs[i].stated).collect()
     }
 
     /// Audits what a reader knows (`known`, one entry per cell): the feasible range of every cell

@@ -355,15 +355,15 @@ impl Ctx<'_> {
         for i in 0..nr {
             for j in 0..nc {
                 if !printed[i][j] {
-                    self.release.known_range(inner[i][j], 0, 0);
+                    self.release.state(inner[i][j]);
                 }
             }
         }
         for i in (0..nr).filter(|i| !keep_r.contains(i)) {
-            self.release.known_range(row_tot[i], 0, 0);
+            self.release.state(row_tot[i]);
         }
         for j in (0..nc).filter(|j| !keep_c.contains(j)) {
-            self.release.known_range(col_tot[j], 0, 0);
+            self.release.state(col_tot[j]);
         }
         let mut cells: Vec<Vec<Pending>> = keep_r
             .iter()
@@ -684,6 +684,7 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
         })
         .collect();
     c.flat("hidden", "hidden", year_labels.clone(), cols, &keys, &m)?;
+    let m_hidden = m.clone();
     // The share of minors added by statistical reports and signals: its base is the sum of the three
     // minors' cells and its numerator the last two, both cells of the model; the printed percentage
     // (one decimal) bounds the numerator for the reader.
@@ -696,12 +697,20 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
         c.relation(base, &ids)?;
         let added = c.latent("minors_added", &[("year", y)], r[4] + r[5])?;
         c.relation(added, &ids[1..])?;
-        let v = (all > 0).then(|| round1(100.0 * (r[4] + r[5]) as f64 / all as f64));
+        // The public edition computes the percentage from the rounded counts (post-processing), so
+        // it says no more than they do.
+        let rb = opts.policy.rounding_base;
+        let (num, den) = (round(r[4] + r[5], rb), round(all, rb));
+        let v = (den > 0).then(|| round1(100.0 * num as f64 / den as f64));
         let cell = c.share(v, None, Some(base), all, Some((r[4] + r[5], r[3])));
         if let (Pending::Share { rule: Flag::Shown, .. }, Some(p)) = (&cell, v) {
-            // p ± 0.05 % of the base.
-            let lo = ((p - 0.05) * all as f64 / 100.0).ceil() as i64;
-            let hi = ((p + 0.05) * all as f64 / 100.0).floor() as i64;
+            let (lo, hi) = match rb {
+                // p ± 0.05 % of the base.
+                None => {
+                    (((p - 0.05) * all as f64 / 100.0).ceil() as i64, ((p + 0.05) * all as f64 / 100.0).floor() as i64)
+                }
+                Some(b) => (num - b / 2, num + b / 2),
+            };
             c.release.known_range(added, lo.max(0), hi);
         }
         c.ratios.push(crate::Ratio {
@@ -840,6 +849,14 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
                 let keys: Vec<Vec<String>> =
                     CRIMES.iter().map(|k| vec![c.key("cohort_later", &[("crime", k)])]).collect();
                 c.flat("crimes_after", "revictimisation", rows_l, vec![t(lang, "col.later_victims")], &keys, &m)?;
+                // Each crime's later victims are persons of the cohort.
+                if let Some(&all) = base_of.get(&("all", "all".to_string())) {
+                    for ((k, row), name) in keys.iter().zip(&m).zip(CRIMES) {
+                        let crime = c.release.id(&k[0]).expect("just added");
+                        let rest = c.latent("cohort_not_later", &[("crime", name)], persons.len() as i64 - row[0])?;
+                        c.relation(all, &[crime, rest])?;
+                    }
+                }
             }
         }
     }
@@ -908,6 +925,46 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
     }
     c.push("dark", "dark", Unit::Estimate, false, rows_l, vec![t(lang, "col.estimate")], cells, notes);
 
+    // What every reader knows besides: a person of a year has at least one report of that year
+    // (of a minor's report, a minor's report; of an adult's, a report that is not a minor's); a
+    // statistical report or signal of a minor is one of the year's. Each as `total = part + slack`
+    // with the slack latent.
+    for (i, y) in year_labels.iter().enumerate() {
+        let yy = ("year", y.as_str());
+        let id = |c: &Ctx<'_>, pop: &str, attrs: &[(&str, &str)]| c.release.id(&c.key(pop, attrs));
+        let (Some(reports), Some(minor_reports), Some(persons), Some(minor_persons), Some(adult_persons)) = (
+            id(&c, "reports", &[yy]),
+            id(&c, "reports", &[yy, ("age", "minor")]),
+            id(&c, "persons", &[yy]),
+            id(&c, "persons", &[yy, ("age", "minor")]),
+            id(&c, "persons", &[yy, ("age", "adult")]),
+        ) else {
+            continue;
+        };
+        let t = |c: &Ctx<'_>, id: CellId| c.release.truth(id);
+        let not_minor = c.latent("reports", &[yy, ("age", "not_minor")], t(&c, reports) - t(&c, minor_reports))?;
+        c.relation(reports, &[minor_reports, not_minor])?;
+        for (total, part, name) in [
+            (reports, persons, "all"),
+            (minor_reports, minor_persons, "minor"),
+            (not_minor, adult_persons, "not_minor"),
+        ] {
+            let slack = c.latent("reports_beyond_first", &[yy, ("age", name)], t(&c, total) - t(&c, part))?;
+            c.relation(total, &[part, slack])?;
+        }
+        for pop in ["statistical", "signals"] {
+            if let (Some(all), Some(minors)) = (id(&c, pop, &[yy]), id(&c, pop, &[yy, ("age", "minor")])) {
+                let rest = c.latent(
+                    pop,
+                    &[yy, ("age", "not_minor")],
+                    m_hidden[i][if pop == "statistical" { 1 } else { 2 }] - t(&c, minors),
+                )?;
+                let _ = t(&c, all);
+                c.relation(all, &[minors, rest])?;
+            }
+        }
+    }
+
     // 6. Care after 18; age at start by age at registration.
     let mut m = vec![vec![0i64; 2]; years.len()];
     for (i, y) in years.iter().enumerate() {
@@ -948,13 +1005,23 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
     }
     let (rows, cols) = (c.axis("age_start", &AGES), c.axis("age", &AGES));
     c.two_way("age_start", "care", "persons_first", rows, cols, &m, true)?;
+    // A person's first report is one of the period's reports of that age.
+    for a in AGES {
+        if let (Some(first), Some(reports)) =
+            (c.release.id(&c.key("persons_first", &[("age", a)])), c.release.id(&c.key("reports", &[("age", a)])))
+        {
+            let v = c.release.truth(reports) - c.release.truth(first);
+            let slack = c.latent("reports_beyond_first", &[("age", a)], v)?;
+            c.relation(reports, &[first, slack])?;
+        }
+    }
     // Nobody is older at the start of the exploitation than at the report: those cells are zeros
     // every reader knows (structural zeros), not small counts.
     for (i, j) in [(1, 0), (2, 0), (2, 1)] {
         if m[i][j] == 0 {
             let k = c.key("persons_first", &[("age_start", AGES[i]), ("age", AGES[j])]);
             let id = c.release.id(&k).expect("just added");
-            c.release.known_range(id, 0, 0);
+            c.release.state(id);
         }
     }
 

@@ -193,6 +193,9 @@ pub fn audit_releases(monitors: &[JsonMonitor]) -> Vec<Finding> {
         for (k, lo, hi) in &m.model.stated {
             let id = cell(&mut r, &mut known, k);
             meet(&mut known, id, *lo, *hi);
+            if lo == hi {
+                r.state_as(id, *lo);
+            }
         }
         for q in &m.model.ratios {
             let Some(t) = m.tables.iter().find(|t| t.id == q.table) else { continue };
