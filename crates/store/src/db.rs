@@ -39,12 +39,14 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "persons", include_str!("../migrations/sqlite/0002_persons.sql")),
     (3, "match keys", include_str!("../migrations/sqlite/0003_match_keys.sql")),
     (4, "birth date key", include_str!("../migrations/sqlite/0004_birth_date_key.sql")),
+    (5, "pseudonym layers", include_str!("../migrations/sqlite/0005_pseudonym_layers.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/postgres/0001_init.sql")),
     (2, "persons", include_str!("../migrations/postgres/0002_persons.sql")),
     (3, "match keys", include_str!("../migrations/postgres/0003_match_keys.sql")),
     (4, "birth date key", include_str!("../migrations/postgres/0004_birth_date_key.sql")),
+    (5, "pseudonym layers", include_str!("../migrations/postgres/0005_pseudonym_layers.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {
