@@ -130,6 +130,7 @@ fn a_register_of_the_previous_version_is_refused_until_migrated_and_then_links_a
     #[cfg(unix)]
     chmod600(&dir.path().join("zicht.key"));
     let linked_before = persons(&dir.path().join("zicht.db"));
+    zicht(dir.path()).arg("init").assert().success().stderr(predicate::str::contains("run `zicht key migrate`"));
     assert!(linked_before.iter().all(|(_, p)| p.is_some()));
     for args in [&["import", "reports", &examples("reports.csv")][..], &["link"]] {
         zicht(dir.path()).args(args).assert().code(1).stderr(predicate::str::contains("run `zicht key migrate`"));
