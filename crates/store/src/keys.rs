@@ -297,6 +297,47 @@ mod tests {
     }
 
     #[test]
+    fn a_register_key_is_added_once_and_the_other_keys_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("k");
+        let made = Keys::create(&p).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        let old: String = text.lines().filter(|l| !l.starts_with("register_key")).map(|l| format!("{l}\n")).collect();
+        std::fs::remove_file(&p).unwrap();
+        write_new_private(&p, &old).unwrap();
+        let mut keys = Keys::load(&p).unwrap();
+        assert!(keys.register.is_none());
+        assert!(matches!(keys.register(), Err(KeyError::MissingRegisterKey { .. })));
+        assert!(keys.add_register_key().unwrap());
+        let again = Keys::load(&p).unwrap();
+        assert_eq!(again.raw.vault, made.raw.vault);
+        assert_eq!(again.raw.pseudonym, made.raw.pseudonym);
+        assert_eq!(again.raw.register, keys.raw.register);
+        assert_ne!(again.raw.register, made.raw.register, "a fresh key");
+        assert!(!keys.add_register_key().unwrap(), "only once");
+        assert_eq!(Keys::load(&p).unwrap().raw.register, again.raw.register);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        // A reporter's file gets none: it has no vault key, so it is no register's file.
+        let r = dir.path().join("r");
+        made.write_reporter_file(&r).unwrap();
+        assert!(Keys::load(&r).unwrap().add_register_key().is_err());
+    }
+
+    #[test]
+    fn check_values_tell_keys_apart_and_are_no_digest_of_anything_else() {
+        let a = PseudonymKey::from_bytes([1; 32]);
+        let b = PseudonymKey::from_bytes([2; 32]);
+        assert_ne!(pseudonym_key_check(&a), pseudonym_key_check(&b));
+        // The same bytes as pseudonym key and as register key give different check values.
+        assert_ne!(pseudonym_key_check(&a), register_key_check(&RegisterKey::from_bytes([1; 32])));
+        assert_eq!(pseudonym_key_check(&a), pseudonym_key_check(&PseudonymKey::from_bytes([1; 32])));
+    }
+
+    #[test]
     fn bad_key_files_are_named_errors() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("k");
