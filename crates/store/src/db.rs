@@ -79,7 +79,8 @@ fn make_private(path: &std::path::Path) -> Result<(), StoreError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        let io = |e: std::io::Error| StoreError::Io(format!("{}: {e}", path.display()));
+        // Like a connection failure (a missing folder, no permission): the operator's to fix.
+        let io = |e: std::io::Error| StoreError::Connect(format!("{}: {e}", path.display()));
         match std::fs::symlink_metadata(path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(io)?;
@@ -89,8 +90,14 @@ fn make_private(path: &std::path::Path) -> Result<(), StoreError> {
             Ok(m) => {
                 let mode = m.permissions().mode() & 0o777;
                 if m.is_file() && mode & 0o077 != 0 {
-                    tracing::warn!(file = %path.display(), mode = format!("{mode:o}"), "readable by other users: set to 0600");
-                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700)).map_err(io)?;
+                    match std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700)) {
+                        Ok(()) => {
+                            tracing::warn!(file = %path.display(), mode = format!("{mode:o}"), "was readable by other users: now owner-only")
+                        }
+                        Err(e) => {
+                            tracing::warn!(file = %path.display(), mode = format!("{mode:o}"), error = %e, "readable by other users, and cannot be changed")
+                        }
+                    }
                 }
             }
         }
