@@ -79,33 +79,45 @@ impl Store {
         if from < SCHEME {
             summary.pseudonym_key_confirmed_by = self.confirm_pseudonym_key(keys).await?;
         }
-        if keys.register.is_none() {
-            if tied {
-                return Err(KeyError::MissingRegisterKey { path: keys.path.clone() }.into());
-            }
-            summary.register_key_added = keys.add_register_key()?;
+        if keys.register.is_none() && tied {
+            return Err(KeyError::MissingRegisterKey { path: keys.path.clone() }.into());
         }
         if from >= SCHEME {
+            summary.register_key_added = keys.add_register_key()?;
             self.check_digest_keys(keys).await?;
             return Ok(summary);
         }
-        // On scheme 1 nothing was ever stored under a register key, so whichever one the register's own
-        // key file holds (the vault key was checked) is tied to it here.
-        let register = keys.register()?.clone();
 
         let mut tx = self.db.pool.begin().await?;
-        // Claims the migration (and the write lock): a second run, or a concurrent one, finds nothing.
+        // Claims the migration and takes the write lock before the key file is touched: a concurrent
+        // run waits here (or fails on SQLite's busy timeout), then finds scheme 2 and does nothing, so
+        // two runs never write two different register keys.
         let claimed = sqlx::query("UPDATE meta SET value = $1 WHERE key = 'pseudonym_layers' AND value = '1'")
             .bind(SCHEME.to_string())
             .execute(&mut *tx)
             .await?
             .rows_affected();
         if claimed == 0 {
-            sqlx::query("INSERT INTO meta (key, value) SELECT 'pseudonym_layers', $1 WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = 'pseudonym_layers')")
+            let row =
+                sqlx::query("SELECT value FROM meta WHERE key = 'pseudonym_layers'").fetch_optional(&mut *tx).await?;
+            if row.is_some() {
+                // Another run migrated it between our reading the scheme and taking the lock: its key
+                // file is the one on disk now.
+                tx.rollback().await?;
+                *keys = Keys::load(&keys.path)?;
+                self.check_digest_keys(keys).await?;
+                return Ok(MigrateSummary { from_scheme: SCHEME, ..summary });
+            }
+            sqlx::query("INSERT INTO meta (key, value) VALUES ('pseudonym_layers', $1)")
                 .bind(SCHEME.to_string())
                 .execute(&mut *tx)
                 .await?;
         }
+        // On scheme 1 nothing was ever stored under a register key, so whichever one the register's own
+        // key file holds (the vault key was checked) is tied to it here. If the transaction fails after
+        // the key was added, the next run uses the same key.
+        summary.register_key_added = keys.add_register_key()?;
+        let register = keys.register()?.clone();
         let rows = sqlx::query("SELECT id, pseudonym, match_keys, birth_date_key, row_digest FROM reports ORDER BY id")
             .fetch_all(&mut *tx)
             .await?;

@@ -473,3 +473,30 @@ async fn migrate_refuses_a_foreign_pseudonym_key_before_changing_anything() {
         assert_eq!(std::fs::read_to_string(&p).unwrap(), key_text, "{}: the key file is untouched", db.label);
     }
 }
+
+#[tokio::test]
+async fn two_migrations_at_once_rekey_once_with_the_key_left_in_the_file() {
+    for db in common::databases().await {
+        let store = Store::open(&db.url).await.unwrap();
+        let keys = common::keys(db.dir.path());
+        store.init_keys(&keys).await.unwrap();
+        import_all(&store, &keys).await.unwrap();
+        let old = make_single_layer(&store, &keys, db.dir.path()).await;
+        let (mut a, mut b) = (Keys::load(&old.path).unwrap(), Keys::load(&old.path).unwrap());
+        let (s1, s2) = (store.clone(), store.clone());
+        let (ra, rb) = tokio::join!(async move { s1.migrate_keys(&mut a, "a", "race").await }, async move {
+            s2.migrate_keys(&mut b, "b", "race").await
+        },);
+        let rekeyed: Vec<u64> = [&ra, &rb].iter().filter_map(|r| r.as_ref().ok()).map(|s| s.reports).collect();
+        assert!(rekeyed.contains(&9), "{}: one run re-keyed: {ra:?} {rb:?}", db.label);
+        assert_eq!(rekeyed.iter().filter(|n| **n > 0).count(), 1, "{}: only one: {ra:?} {rb:?}", db.label);
+        // The key file holds the register key the digests were made with.
+        let now = Keys::load(&old.path).unwrap();
+        store.check_keys(&now).await.unwrap();
+        let fresh = common::databases().await.into_iter().find(|f| f.label == db.label).unwrap();
+        let f = Store::open(&fresh.url).await.unwrap();
+        f.init_keys(&now).await.unwrap();
+        import_all(&f, &now).await.unwrap();
+        assert_eq!(digests(&f).await, digests(&store).await, "{}", db.label);
+    }
+}
