@@ -57,12 +57,13 @@ impl Store {
         if self.layer_scheme().await? < SCHEME { Err(StoreError::NeedsMigration) } else { Ok(()) }
     }
 
-    /// Brings a register and its key file to two-layer digests. On a scheme-1 register, the pseudonym
-    /// key is first confirmed against up to 20 identified records (their
-    /// pseudonym recomputed from the vault; a register without identified records cannot confirm it),
-    /// then the key file gets a register key if it has none (rewritten in place, 0600), then every
-    /// stored digest is re-keyed, the scheme set to 2 and the key check values stored, in one
-    /// transaction with its audit entry. Running it again does nothing.
+    /// Brings a register and its key file to two-layer digests. On a scheme-1 register the pseudonym key
+    /// is first confirmed against up to 20 identified reports and 20 events (their pseudonym recomputed
+    /// from the vault; a register without identified records cannot confirm it); then, in one
+    /// transaction that holds the write lock from its first statement, the scheme is claimed, the key
+    /// file gets a register key if it has none (rewritten in place, 0600), every stored digest is
+    /// re-keyed, the key check values are stored and the audit entry appended. Running it again, or at
+    /// the same time, does nothing.
     pub async fn migrate_keys(
         &self,
         keys: &mut Keys,
