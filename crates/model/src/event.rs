@@ -95,7 +95,7 @@ impl Event {
                 citizen_number,
                 ..Identity::default()
             });
-            // As stored (layer 2): re-keyed from the register's pseudonym, or computed from the name.
+            // As stored (layer 2): the pseudonym the source computed, re-keyed, or one computed from the name.
             let layers = ctx.layers();
             let pseudonym = match pseudonym_in {
                 Some(p) => layers.incoming(&p),

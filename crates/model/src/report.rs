@@ -172,7 +172,7 @@ pub struct Report {
     /// register renders the name a little differently; re-keyed as stored. `None` otherwise.
     pub match_keys: Option<[Pseudonym; 3]>,
     /// For the same reports: the keyed birth date ([`crate::pseudonym::birth_date_key`]), which
-    /// linkage compares where names differ. `None` otherwise or without a birth date.
+    /// linkage compares where names differ; re-keyed as stored. `None` otherwise or without a birth date.
     pub birth_date_key: Option<Pseudonym>,
     pub attributes: Attributes,
 }
