@@ -33,6 +33,8 @@ enum Command {
     Init(commands::init::InitArgs),
     /// Import reports, follow-up events or anonymous signals
     Import(commands::import::ImportArgs),
+    /// Key files: the reporter's file, and migrating a register to two-layer pseudonyms
+    Key(commands::key::KeyCmd),
     /// Replace identities in a CSV by keyed pseudonyms (for reporters, offline)
     Pseudonymise(commands::pseudonymise::PseudonymiseArgs),
     /// Link reports and follow-up events to persons (stable person ids)
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
         Command::Demo(a) => commands::demo::run(a),
         Command::Init(a) => commands::init::run(a),
         Command::Import(a) => commands::import::run(a),
+        Command::Key(a) => commands::key::run(a),
         Command::Pseudonymise(a) => commands::pseudonymise::run(a),
         Command::Link(a) => commands::link::run(a),
         Command::Audit(a) => commands::audit::run(a),

@@ -124,10 +124,11 @@ fn pseudonymised_statistical_reports_meet_their_identified_reports() {
 
 #[test]
 fn every_command_has_help_with_an_example() {
-    for cmd in ["init", "import", "pseudonymise"] {
+    for cmd in [&["init"][..], &["import"], &["pseudonymise"], &["key", "reporter"], &["key", "migrate"]] {
         Command::cargo_bin("zicht")
             .unwrap()
-            .args([cmd, "--help"])
+            .args(cmd)
+            .arg("--help")
             .assert()
             .success()
             .stdout(predicate::str::contains("Example"));

@@ -95,14 +95,16 @@ impl Event {
                 citizen_number,
                 ..Identity::default()
             });
-            let pseudonym = pseudonym_in.unwrap_or_else(|| {
-                Pseudonym::of(
-                    ctx.pseudonym_key,
+            // As stored (layer 2): the pseudonym the source computed, re-keyed, or one computed from the name.
+            let layers = ctx.layers();
+            let pseudonym = match pseudonym_in {
+                Some(p) => layers.incoming(&p),
+                None => layers.pseudonym(
                     given_names.as_deref().unwrap_or(""),
                     family_name.as_deref().unwrap_or(""),
                     birth_date,
-                )
-            });
+                ),
+            };
             Event {
                 source: source.expect("checked"),
                 external_id: external_id.expect("checked"),

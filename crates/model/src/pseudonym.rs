@@ -1,4 +1,12 @@
-//! Keyed pseudonyms: `HMAC-SHA256(pseudonym key, normalised identity)` (RFC 2104), hex-encoded.
+//! Keyed pseudonyms in two layers (docs/privacy.md).
+//!
+//! Layer 1 is what a reporting organisation can compute offline: `HMAC-SHA256(pseudonym key,
+//! normalised identity)` (RFC 2104), hex-encoded, and the match keys and birth-date key under the same
+//! key. Layer 2 is what the register stores: every layer-1 digest re-keyed on arrival as
+//! `HMAC-SHA256(register key, domain tag || layer-1 digest)` ([`RegisterKey::rekey`], the one place
+//! that does it), with a key no reporter holds. Re-keying is deterministic, so equal identities still
+//! give equal stored digests and linkage works as before; but a reporter's key together with a copy of
+//! the database tests no guess, since no stored digest is a function of the reporters' key alone.
 //!
 //! A keyed hash rather than a plain one, because the space of names × birth dates is small enough to
 //! enumerate: without the key nobody can test a guess. The key is separate from the vault key so that
@@ -43,6 +51,112 @@ impl fmt::Debug for PseudonymKey {
     }
 }
 
+/// The register's own 256-bit key: the second layer of every stored digest. Kept with the vault key,
+/// never given to reporters. Never printed.
+#[derive(Clone)]
+pub struct RegisterKey {
+    keyed: Hmac<Sha256>,
+}
+
+/// The kinds of digest the register stores, each re-keyed under its own domain tag, so that a digest of
+/// one kind never equals a digest of another even where their layer-1 inputs coincide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigestKind {
+    /// A report's or event's pseudonym.
+    Pseudonym,
+    /// Match key (a), (b) or (c) of [`match_keys`].
+    MatchKeyA,
+    MatchKeyB,
+    MatchKeyC,
+    /// [`birth_date_key`].
+    BirthDate,
+    /// The import's digest of a row's content (re-imports are recognised by it).
+    Row,
+}
+
+impl DigestKind {
+    /// The three match keys, in their stored order.
+    pub const MATCH_KEYS: [DigestKind; 3] = [DigestKind::MatchKeyA, DigestKind::MatchKeyB, DigestKind::MatchKeyC];
+
+    fn tag(self) -> &'static [u8] {
+        match self {
+            DigestKind::Pseudonym => b"zicht register pseudonym v1\x00",
+            DigestKind::MatchKeyA => b"zicht register match key a v1\x00",
+            DigestKind::MatchKeyB => b"zicht register match key b v1\x00",
+            DigestKind::MatchKeyC => b"zicht register match key c v1\x00",
+            DigestKind::BirthDate => b"zicht register birth date key v1\x00",
+            DigestKind::Row => b"zicht register row digest v1\x00",
+        }
+    }
+}
+
+impl RegisterKey {
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        let keyed = <Hmac<Sha256> as KeyInit>::new_from_slice(&bytes).expect("HMAC takes any key length");
+        Self { keyed }
+    }
+
+    /// The stored (layer-2) digest of a layer-1 digest: `HMAC-SHA256(register key, tag || layer 1)`.
+    /// The only function that makes stored digests; import, linkage and `zicht key migrate` all call it.
+    pub fn rekey(&self, kind: DigestKind, layer1: &Pseudonym) -> Pseudonym {
+        let mut mac = self.keyed.clone();
+        mac.update(kind.tag());
+        mac.update(&layer1.0);
+        let mut out = [0u8; 32];
+        out.copy_from_slice(&mac.finalize().into_bytes());
+        Pseudonym(out)
+    }
+
+    /// HMAC-SHA256 under this key, for the key's check value (with its own domain tag).
+    pub fn mac(&self) -> Hmac<Sha256> {
+        self.keyed.clone()
+    }
+}
+
+impl fmt::Debug for RegisterKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RegisterKey(..)")
+    }
+}
+
+/// Both layers together: what the register computes from an identity (or receives from a reporter)
+/// and stores.
+#[derive(Debug, Clone, Copy)]
+pub struct Layers<'k> {
+    /// The reporters' key (layer 1).
+    pub reporters: &'k PseudonymKey,
+    /// The register's own key (layer 2).
+    pub register: &'k RegisterKey,
+}
+
+impl Layers<'_> {
+    /// The stored pseudonym of an identity.
+    pub fn pseudonym(&self, given_names: &str, family_name: &str, birth_date: Option<NaiveDate>) -> Pseudonym {
+        self.incoming(&Pseudonym::of(self.reporters, given_names, family_name, birth_date))
+    }
+
+    /// The stored pseudonym of a pseudonym a reporter computed (`zicht pseudonymise`).
+    pub fn incoming(&self, layer1: &Pseudonym) -> Pseudonym {
+        self.register.rekey(DigestKind::Pseudonym, layer1)
+    }
+
+    /// The stored match keys of an identity ([`match_keys`], re-keyed).
+    pub fn match_keys(
+        &self,
+        given_names: &str,
+        family_name: &str,
+        birth_date: Option<NaiveDate>,
+    ) -> Option<[Pseudonym; 3]> {
+        let keys = match_keys(self.reporters, given_names, family_name, birth_date)?;
+        Some(std::array::from_fn(|i| self.register.rekey(DigestKind::MATCH_KEYS[i], &keys[i])))
+    }
+
+    /// The stored birth-date key of a birth date ([`birth_date_key`], re-keyed).
+    pub fn birth_date_key(&self, birth_date: NaiveDate) -> Pseudonym {
+        self.register.rekey(DigestKind::BirthDate, &birth_date_key(self.reporters, birth_date))
+    }
+}
+
 /// A keyed pseudonym: 32 bytes, shown as 64 lowercase hex digits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Pseudonym([u8; 32]);
@@ -53,6 +167,11 @@ pub struct Pseudonym([u8; 32]);
 pub struct BadPseudonym(pub usize);
 
 impl Pseudonym {
+    /// A digest from its 32 bytes.
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
     /// Parses 64 hex digits (either case).
     pub fn parse(s: &str) -> Result<Self, BadPseudonym> {
         let t = s.trim();
@@ -270,6 +389,55 @@ mod tests {
         assert_eq!(Pseudonym::parse(&p.to_hex().to_uppercase()), Ok(p));
         assert!(Pseudonym::parse("abc").is_err());
     }
+
+    #[test]
+    fn stored_digests_are_not_the_reporters_and_are_domain_separated() {
+        let (reporters, register) = (PseudonymKey::from_bytes([7; 32]), RegisterKey::from_bytes([9; 32]));
+        let layers = Layers { reporters: &reporters, register: &register };
+        let d = NaiveDate::from_ymd_opt(2007, 6, 25);
+        let layer1 = Pseudonym::of(&reporters, "Maud", "Leeuwen", d);
+        let stored = layers.pseudonym("Maud", "Leeuwen", d);
+        assert_ne!(stored, layer1);
+        assert_eq!(stored, layers.incoming(&layer1), "computed at intake = received from a reporter");
+        assert_eq!(stored, layers.pseudonym("maud", "LEEUWEN", d), "deterministic");
+        let other = RegisterKey::from_bytes([10; 32]);
+        assert_ne!(stored, Layers { register: &other, ..layers }.pseudonym("Maud", "Leeuwen", d));
+        // One layer-1 digest re-keyed as each kind gives six different digests.
+        let mut all: Vec<Pseudonym> = [
+            DigestKind::Pseudonym,
+            DigestKind::MatchKeyA,
+            DigestKind::MatchKeyB,
+            DigestKind::MatchKeyC,
+            DigestKind::BirthDate,
+            DigestKind::Row,
+        ]
+        .iter()
+        .map(|k| register.rekey(*k, &layer1))
+        .collect();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), 6);
+        let m = layers.match_keys("Maud", "Leeuwen", d).unwrap();
+        let m1 = match_keys(&reporters, "Maud", "Leeuwen", d).unwrap();
+        for i in 0..3 {
+            assert_eq!(m[i], register.rekey(DigestKind::MATCH_KEYS[i], &m1[i]));
+            assert!(!m1.contains(&m[i]));
+        }
+        let b = d.unwrap();
+        assert_eq!(layers.birth_date_key(b), register.rekey(DigestKind::BirthDate, &birth_date_key(&reporters, b)));
+        assert_ne!(layers.birth_date_key(b), birth_date_key(&reporters, b));
+    }
+
+    #[test]
+    fn rekey_known_answer() {
+        // Computed independently with Python:
+        // hmac.new(b"\x09"*32, b"zicht register pseudonym v1\x00" + bytes.fromhex(KAT), "sha256").hexdigest()
+        let layer1 = Pseudonym::parse(KAT).unwrap();
+        let stored = RegisterKey::from_bytes([9; 32]).rekey(DigestKind::Pseudonym, &layer1);
+        assert_eq!(stored.to_hex(), REKEY_KAT);
+    }
+
+    const REKEY_KAT: &str = "6739cfe33baa065da6b3b82b0d54cd94f1e7188a67c43e90ba77409a3240c1b8";
 
     const KAT: &str = "8d5e4ac27074e3f04372c2eefec6b3a42e991bf9ed52ac40f39678797137eca6";
 }

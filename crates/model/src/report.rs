@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::codes::*;
 use crate::country::Country;
 use crate::identity::Identity;
-use crate::pseudonym::{Pseudonym, PseudonymKey};
+use crate::pseudonym::{Layers, Pseudonym, PseudonymKey, RegisterKey};
 use crate::row::*;
 
 /// The columns a reports file may have (docs/formats.md).
@@ -48,8 +48,18 @@ pub const REPORT_REQUIRED_COLUMNS: &[&str] =
 pub struct ParseContext<'k> {
     /// Today's date: no report or event may lie after it.
     pub today: NaiveDate,
-    /// The registry's pseudonym key: needed to pseudonymise identities at intake.
+    /// The reporters' pseudonym key (layer 1): needed to pseudonymise identities at intake.
     pub pseudonym_key: &'k PseudonymKey,
+    /// The register's own key (layer 2): every pseudonym, match key and birth-date key a parsed row
+    /// carries is already re-keyed with it, as stored.
+    pub register_key: &'k RegisterKey,
+}
+
+impl<'k> ParseContext<'k> {
+    /// Both keys, for making stored digests.
+    pub fn layers(&self) -> Layers<'k> {
+        Layers { reporters: self.pseudonym_key, register: self.register_key }
+    }
 }
 
 /// One form of exploitation with its sector, where the form has sectors.
@@ -154,14 +164,15 @@ pub struct Report {
     pub lawful_basis: LawfulBasis,
     pub guardian_consent: Option<GuardianConsent>,
     pub subject: Subject,
-    /// Keyed pseudonym of the person: computed from the identity, or as the reporter sent it.
+    /// Keyed pseudonym of the person as the register stores it (layer 2): computed from the identity,
+    /// or re-keyed from the one the reporter sent.
     pub pseudonym: Pseudonym,
     /// For a statistical report whose pseudonym zicht computed from the name: its match keys
     /// ([`crate::pseudonym::match_keys`]), so that linkage can still find the person when another
-    /// register renders the name a little differently. `None` otherwise.
+    /// register renders the name a little differently; re-keyed as stored. `None` otherwise.
     pub match_keys: Option<[Pseudonym; 3]>,
     /// For the same reports: the keyed birth date ([`crate::pseudonym::birth_date_key`]), which
-    /// linkage compares where names differ. `None` otherwise or without a birth date.
+    /// linkage compares where names differ; re-keyed as stored. `None` otherwise or without a birth date.
     pub birth_date_key: Option<Pseudonym>,
     pub attributes: Attributes,
 }
@@ -266,28 +277,23 @@ impl Report {
                 citizen_number: row.get("citizen_number").map(str::to_string),
                 address: row.get("address").map(str::to_string),
             };
+            let layers = ctx.layers();
             let computed = || {
-                Pseudonym::of(
-                    ctx.pseudonym_key,
-                    given_names.as_deref().unwrap_or(""),
-                    family_name.as_deref().unwrap_or(""),
-                    birth_date,
-                )
+                layers.pseudonym(given_names.as_deref().unwrap_or(""), family_name.as_deref().unwrap_or(""), birth_date)
             };
             let (subject, pseudonym, match_keys, birth_date_key) = match identification.expect("checked") {
                 Identification::Identified => (Subject::Identified(identity), computed(), None, None),
                 Identification::Statistical => match pseudonym_in {
-                    Some(p) => (Subject::Statistical, p, None, None),
+                    Some(p) => (Subject::Statistical, layers.incoming(&p), None, None),
                     None => (
                         Subject::Statistical,
                         computed(),
-                        crate::pseudonym::match_keys(
-                            ctx.pseudonym_key,
+                        layers.match_keys(
                             given_names.as_deref().unwrap_or(""),
                             family_name.as_deref().unwrap_or(""),
                             birth_date,
                         ),
-                        birth_date.map(|b| crate::pseudonym::birth_date_key(ctx.pseudonym_key, b)),
+                        birth_date.map(|b| layers.birth_date_key(b)),
                     ),
                 },
             };

@@ -39,12 +39,14 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "persons", include_str!("../migrations/sqlite/0002_persons.sql")),
     (3, "match keys", include_str!("../migrations/sqlite/0003_match_keys.sql")),
     (4, "birth date key", include_str!("../migrations/sqlite/0004_birth_date_key.sql")),
+    (5, "pseudonym layers", include_str!("../migrations/sqlite/0005_pseudonym_layers.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/postgres/0001_init.sql")),
     (2, "persons", include_str!("../migrations/postgres/0002_persons.sql")),
     (3, "match keys", include_str!("../migrations/postgres/0003_match_keys.sql")),
     (4, "birth date key", include_str!("../migrations/postgres/0004_birth_date_key.sql")),
+    (5, "pseudonym layers", include_str!("../migrations/postgres/0005_pseudonym_layers.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {
@@ -59,6 +61,50 @@ fn migrator(backend: Backend) -> Migrator {
             })
             .collect(),
     )
+}
+
+/// The file of a SQLite URL, or `None` for an in-memory database.
+fn sqlite_file(url: &str) -> Result<Option<std::path::PathBuf>, StoreError> {
+    use std::str::FromStr as _;
+    let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url).map_err(StoreError::connect)?;
+    let name = opts.get_filename();
+    let memory = name.as_os_str().is_empty() || name.as_os_str() == ":memory:" || url.contains("mode=memory");
+    Ok((!memory).then(|| name.to_path_buf()))
+}
+
+/// The register's files are readable by their owner only (mode 0600), whatever the umask: a missing
+/// database file is created so before SQLite opens it, and an existing one readable by others (made by
+/// an older zicht) is tightened, with a warning.
+fn make_private(path: &std::path::Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        // Like a connection failure (a missing folder, no permission): the operator's to fix.
+        let io = |e: std::io::Error| StoreError::Connect(format!("{}: {e}", path.display()));
+        match std::fs::symlink_metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(io)?;
+                f.set_permissions(std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+            }
+            Err(e) => return Err(io(e)),
+            Ok(m) => {
+                let mode = m.permissions().mode() & 0o777;
+                if m.is_file() && mode & 0o077 != 0 {
+                    match std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700)) {
+                        Ok(()) => {
+                            tracing::warn!(file = %path.display(), mode = format!("{mode:o}"), "was readable by other users: now owner-only")
+                        }
+                        Err(e) => {
+                            tracing::warn!(file = %path.display(), mode = format!("{mode:o}"), error = %e, "readable by other users, and cannot be changed")
+                        }
+                    }
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// A connection pool and the backend it talks to.
@@ -89,6 +135,13 @@ impl Db {
             }
             _ => url.to_string(),
         };
+        let file = match backend {
+            Backend::Sqlite => sqlite_file(&url)?,
+            Backend::Postgres => None,
+        };
+        if let Some(path) = &file {
+            make_private(path)?;
+        }
         let max = if backend == Backend::Sqlite { 4 } else { 8 };
         // SQLite's page cache is 2 MiB by default: an import (one transaction) spills dirty pages to the
         // write-ahead log again and again. 64 MiB per connection took the import of the demo's 284,630
@@ -110,6 +163,18 @@ impl Db {
         if backend == Backend::Sqlite {
             sqlx::query("PRAGMA journal_mode=WAL").execute(&pool).await?;
             sqlx::query("PRAGMA foreign_keys=ON").execute(&pool).await?;
+        }
+        if let Some(path) = &file {
+            // SQLite creates the write-ahead log and the shared-memory index with the database file's
+            // mode; files left by an older zicht (0644) are tightened all the same.
+            for suffix in ["-wal", "-shm"] {
+                let mut side = path.clone().into_os_string();
+                side.push(suffix);
+                let side = std::path::PathBuf::from(side);
+                if side.exists() {
+                    make_private(&side)?;
+                }
+            }
         }
         migrator(backend).run(&pool).await?;
         Ok(Db { pool, backend })

@@ -17,6 +17,10 @@ pub enum StoreError {
     Decrypt(String),
     #[error("{0}")]
     Io(String),
+    #[error(
+        "this register still stores single-layer pseudonyms (written before two-layer pseudonyms): run `zicht key migrate` once, with the register's key file, before importing or linking"
+    )]
+    NeedsMigration,
 }
 
 impl StoreError {

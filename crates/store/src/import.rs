@@ -12,8 +12,9 @@ use chrono::NaiveDate;
 use hmac::Mac;
 use sqlx::{AssertSqlSafe, Row as _};
 use zicht_model::{
-    EVENT_COLUMNS, EVENT_REQUIRED_COLUMNS, Event, Identity, ParseContext, REPORT_COLUMNS, REPORT_REQUIRED_COLUMNS,
-    Report, RowErrors, SIGNAL_COLUMNS, SIGNAL_REQUIRED_COLUMNS, Signal, Subject, report::join_codes,
+    DigestKind, EVENT_COLUMNS, EVENT_REQUIRED_COLUMNS, Event, Identity, ParseContext, Pseudonym, REPORT_COLUMNS,
+    REPORT_REQUIRED_COLUMNS, RegisterKey, Report, RowErrors, SIGNAL_COLUMNS, SIGNAL_REQUIRED_COLUMNS, Signal, Subject,
+    report::join_codes,
 };
 
 use crate::audit::{self, AuditEntry};
@@ -286,7 +287,9 @@ fn values(p: &Parsed, digest: &str, vault_id: Option<&str>, import_id: i64) -> V
 
 /// A keyed digest of a row's content, to tell a re-import of the same row from a different row under an
 /// already used id without storing the content (keyed, so it cannot be tested against guessed names).
-fn row_digest(keys: &Keys, cells: &Cells) -> String {
+/// Two layers like every stored digest: the content under the pseudonym key, re-keyed with the register
+/// key, so that a reporter's key tests no guess of a row against it either.
+fn row_digest(keys: &Keys, register: &RegisterKey, cells: &Cells) -> String {
     let mut pairs: Vec<(&str, &str)> = cells
         .columns
         .iter()
@@ -303,7 +306,9 @@ fn row_digest(keys: &Keys, cells: &Cells) -> String {
         mac.update(v.as_bytes());
         mac.update(b"\x1e");
     }
-    hex::encode(mac.finalize().into_bytes())
+    let mut layer1 = [0u8; 32];
+    layer1.copy_from_slice(&mac.finalize().into_bytes());
+    register.rekey(DigestKind::Row, &Pseudonym::from_bytes(layer1)).to_hex()
 }
 
 /// Where a rejected row goes: a CSV (or JSON lines) file written beside the final name and renamed into
@@ -422,6 +427,7 @@ fn rejects_path(opts: &ImportOptions, input: &Path, several: bool) -> PathBuf {
 /// State of one import run across its files.
 struct Run<'a> {
     keys: &'a Keys,
+    register: &'a RegisterKey,
     vault: Option<Vault>,
     opts: &'a ImportOptions,
     /// Reporter id → type, as registered; one reporter has one type.
@@ -457,8 +463,13 @@ impl Store {
                 Some(Vault::new(keys.vault().map_err(StoreError::from)?))
             }
         };
+        // Every kind stores digests (signals their row digests): the register must be on two layers and
+        // the pseudonym and register keys its own.
+        self.check_digest_keys(keys).await?;
+        let register = keys.register().map_err(StoreError::from)?;
         let mut run = Run {
             keys,
+            register,
             vault,
             opts,
             reporters: HashMap::new(),
@@ -513,7 +524,8 @@ impl Run<'_> {
         let mut reader = RowReader::open(path, allowed, required)
             .map_err(|error| ImportError::File { file: file.clone(), error })?;
         progress.start(crate::source::file_len(path), &file);
-        let ctx = ParseContext { today: self.opts.today, pseudonym_key: &self.keys.pseudonym };
+        let (keys, register) = (self.keys, self.register);
+        let ctx = ParseContext { today: self.opts.today, pseudonym_key: &keys.pseudonym, register_key: register };
         let mut summary = FileSummary { file: file.clone(), ..Default::default() };
         let mut rejects = match self.opts.on_error {
             OnError::Reject => {
@@ -556,7 +568,7 @@ impl Run<'_> {
                         Kind::Events => Event::parse(cells, &ctx).map(|e| Parsed::Event(Box::new(e))),
                         Kind::Signals => Signal::parse(cells, &ctx).map(|s| Parsed::Signal(Box::new(s))),
                     };
-                    result.map(|p| (p, row_digest(self.keys, cells))).map_err(|RowErrors(errs)| {
+                    result.map(|p| (p, row_digest(keys, register, cells))).map_err(|RowErrors(errs)| {
                         errs.into_iter().map(|e| (Some(e.field.to_string()), e.rule)).collect()
                     })
                 }

@@ -11,6 +11,7 @@ mod error;
 pub mod extract;
 pub mod import;
 pub mod keys;
+pub mod layers;
 pub mod linkage;
 pub mod source;
 mod sql;
@@ -59,34 +60,78 @@ impl Store {
         Ok(Store { db: Db::open(url).await? })
     }
 
-    /// Ties the database to the vault key on first use (stores a key check value), and from then on
-    /// refuses any other key. Returns whether this call initialised it.
+    /// Ties the database to the key file on first use (stores a check value of each key in `meta`),
+    /// and from then on refuses any other key, naming it. Returns whether this call tied the vault key.
+    /// A register still on single-layer digests (see [`layers`]) is tied by its vault key only until
+    /// `zicht key migrate` ties the other two.
     pub async fn init_keys(&self, keys: &Keys) -> Result<bool, StoreError> {
+        let created = self.check_vault_key(keys).await?;
+        if self.layer_scheme().await? == layers::SCHEME {
+            self.tie_digest_keys(keys).await?;
+        }
+        Ok(created)
+    }
+
+    /// Fails unless the key file's vault key is the one this database was initialised with (ties it
+    /// on first use). Returns whether this call tied it.
+    pub async fn check_vault_key(&self, keys: &Keys) -> Result<bool, StoreError> {
         let vault = vault::Vault::new(keys.vault()?);
+        self.tie(
+            "vault_key_check",
+            vault.key_check(),
+            |check| vault.verifies(check),
+            KeyError::WrongVaultKey { path: keys.path.clone() },
+        )
+        .await
+    }
+
+    /// Fails unless the register is on two-layer digests and the key file's pseudonym and register keys
+    /// are the register's (tied on first use). Every command that reads or writes digests calls it.
+    pub async fn check_digest_keys(&self, keys: &Keys) -> Result<(), StoreError> {
+        self.require_current_scheme().await?;
+        self.tie_digest_keys(keys).await
+    }
+
+    /// All three keys: [`Store::check_vault_key`] and [`Store::check_digest_keys`].
+    pub async fn check_keys(&self, keys: &Keys) -> Result<(), StoreError> {
+        self.check_vault_key(keys).await?;
+        self.check_digest_keys(keys).await
+    }
+
+    async fn tie_digest_keys(&self, keys: &Keys) -> Result<(), StoreError> {
+        let p = keys::pseudonym_key_check(&keys.pseudonym);
+        self.tie("pseudonym_key_check", p.clone(), |c| c == p, KeyError::WrongPseudonymKey { path: keys.path.clone() })
+            .await?;
+        let r = keys::register_key_check(keys.register()?);
+        self.tie("register_key_check", r.clone(), |c| c == r, KeyError::WrongRegisterKey { path: keys.path.clone() })
+            .await?;
+        Ok(())
+    }
+
+    /// Stores `value` under `name` in `meta` if absent (returns true); else checks it.
+    async fn tie(
+        &self,
+        name: &str,
+        value: String,
+        verifies: impl Fn(&str) -> bool,
+        wrong: KeyError,
+    ) -> Result<bool, StoreError> {
         let existing =
-            sqlx::query("SELECT value FROM meta WHERE key = 'vault_key_check'").fetch_optional(&self.db.pool).await?;
+            sqlx::query("SELECT value FROM meta WHERE key = $1").bind(name).fetch_optional(&self.db.pool).await?;
         match existing {
             Some(row) => {
                 let check: String = row.try_get(0)?;
-                if vault.verifies(&check) {
-                    Ok(false)
-                } else {
-                    Err(KeyError::WrongVaultKey { path: keys.path.clone() }.into())
-                }
+                if verifies(&check) { Ok(false) } else { Err(wrong.into()) }
             }
             None => {
-                sqlx::query("INSERT INTO meta (key, value) VALUES ('vault_key_check', $1)")
-                    .bind(vault.key_check())
+                sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2)")
+                    .bind(name)
+                    .bind(value)
                     .execute(&self.db.pool)
                     .await?;
                 Ok(true)
             }
         }
-    }
-
-    /// Fails unless the key file's vault key is the one this database was initialised with.
-    pub async fn check_vault_key(&self, keys: &Keys) -> Result<(), StoreError> {
-        self.init_keys(keys).await.map(|_| ())
     }
 
     /// How many rows each table holds.

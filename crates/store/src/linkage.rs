@@ -74,7 +74,7 @@ impl Store {
         actor: &str,
         purpose: &str,
     ) -> Result<Vec<LinkRecord>, StoreError> {
-        self.check_vault_key(keys).await?;
+        self.check_keys(keys).await?;
         let vault = Vault::new(keys.vault()?);
         let mut tx = self.db.pool.begin().await?;
         let mut out = Vec::new();

@@ -18,7 +18,7 @@ pub struct DbArgs {
 /// `--key-file`: the vault and pseudonym keys.
 #[derive(Debug, Clone, Args)]
 pub struct KeyArgs {
-    /// Key file (vault key and pseudonym key; mode 0600). `zicht init` creates it.
+    /// Key file (vault, pseudonym and register key; mode 0600). `zicht init` creates it.
     #[arg(long, env = "ZICHT_KEY_FILE", default_value = "zicht.key")]
     pub key_file: PathBuf,
 }
@@ -53,7 +53,7 @@ pub fn load_keys(args: &KeyArgs) -> anyhow::Result<zicht_store::Keys> {
 pub fn classify(e: zicht_store::StoreError) -> anyhow::Error {
     use zicht_store::StoreError as E;
     match e {
-        E::Key(_) | E::BadUrl(_) | E::Connect(_) => crate::exit::bad_input(e.to_string()),
+        E::Key(_) | E::BadUrl(_) | E::Connect(_) | E::NeedsMigration => crate::exit::bad_input(e.to_string()),
         other => anyhow::Error::new(other),
     }
 }

@@ -24,14 +24,18 @@ pub fn run(args: InitArgs) -> anyhow::Result<()> {
         super::common::load_keys(&args.keys)?
     };
     let rt = runtime()?;
-    let initialised = rt.block_on(async {
+    let (initialised, scheme) = rt.block_on(async {
         let store = zicht_store::Store::open(&args.db.db).await.map_err(classify)?;
-        store.init_keys(&keys).await.map_err(classify)
+        let initialised = store.init_keys(&keys).await.map_err(classify)?;
+        anyhow::Ok((initialised, store.layer_scheme().await.map_err(classify)?))
     })?;
+    if scheme < zicht_store::layers::SCHEME {
+        eprintln!("this register stores single-layer pseudonyms: run `zicht key migrate` before importing or linking");
+    }
     if args.json {
         println!(
             "{}",
-            serde_json::json!({"key_file": args.keys.key_file, "key_file_created": created_key, "database_initialised": initialised})
+            serde_json::json!({"key_file": args.keys.key_file, "key_file_created": created_key, "database_initialised": initialised, "pseudonym_layers": scheme})
         );
     } else {
         if created_key {

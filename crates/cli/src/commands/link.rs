@@ -183,6 +183,9 @@ pub async fn link_store(
     cancel: &AtomicBool,
 ) -> anyhow::Result<RunSummary> {
     let records = store.linkage_records(keys, actor, "record linkage: reports and follow-up to persons").await?;
+    // Identified records' match keys and birth-date keys are computed here from the vault, in the same
+    // two layers as import stores a statistical report's (checked by linkage_records).
+    let layers = keys.layers()?;
     let spec = spec();
     let mut builder = RecordsBuilder::new(&spec);
     let columns = spec.columns();
@@ -204,20 +207,20 @@ pub async fn link_store(
         // identity. It is compared only where one side has no plain birth date (a fallback), so a
         // statistical report that has it does not also offer its bare birth year.
         let birth_date_key = match (identity, r.birth_date_key.as_deref()) {
-            (Some(i), _) => i.birth_date.map(|b| zicht_model::pseudonym::birth_date_key(&keys.pseudonym, b).to_hex()),
+            (Some(i), _) => i.birth_date.map(|b| layers.birth_date_key(b).to_hex()),
             (None, stored) => stored.map(str::to_string),
         };
         // Match keys: a statistical report's from import; an identified record's from its identity.
         // Reports imported before key (c) existed keep two keys.
         let match_keys: Vec<String> = match (identity, r.match_keys.as_deref()) {
-            (Some(i), _) => zicht_model::pseudonym::match_keys(
-                &keys.pseudonym,
-                i.given_names.as_deref().unwrap_or(""),
-                i.family_name.as_deref().unwrap_or(""),
-                i.birth_date,
-            )
-            .map(|k| k.iter().map(|p| p.to_hex()).collect())
-            .unwrap_or_default(),
+            (Some(i), _) => layers
+                .match_keys(
+                    i.given_names.as_deref().unwrap_or(""),
+                    i.family_name.as_deref().unwrap_or(""),
+                    i.birth_date,
+                )
+                .map(|k| k.iter().map(|p| p.to_hex()).collect())
+                .unwrap_or_default(),
             (None, Some(stored)) => stored.split_whitespace().map(str::to_string).collect(),
             (None, None) => Vec::new(),
         };
@@ -332,7 +335,7 @@ pub fn run(args: LinkArgs) -> anyhow::Result<()> {
     let cancel = cancel_on_ctrl_c(&rt);
     let summary = rt.block_on(async {
         let store = Store::open(&args.db.db).await.map_err(classify)?;
-        store.check_vault_key(&keys).await.map_err(classify)?;
+        store.check_keys(&keys).await.map_err(classify)?;
         let review = args.review.as_deref().map(|p| (p, args.review_from));
         link_store(&store, &keys, &args.actor.actor(), args.threshold, review, &zicht_link::NoProgress, &cancel).await
     })?;

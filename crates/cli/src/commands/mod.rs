@@ -8,6 +8,7 @@ pub mod cox;
 pub mod demo;
 pub mod import;
 pub mod init;
+pub mod key;
 pub mod link;
 pub mod matching;
 pub mod monitor;
