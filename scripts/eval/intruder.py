@@ -826,6 +826,10 @@ def self_test_cases():
     bad = json.loads(json.dumps(rel_1))
     bad["tables"][0]["cells"][0][0]["value"] = 21.0
     cases.append(("numbers that do not add up", [("bad", bad)], set(), True))
+    # 4b. ... and a hidden cell that would have to be negative (an infeasible component).
+    neg = json.loads(json.dumps(rel_2))
+    neg["tables"][0]["cells"][0][1]["value"] = 60.0  # A 2020 shown 60 > A's period total 53
+    cases.append(("a hidden cell that would have to be negative", [("neg", neg)], set(), True))
     # 5. Public edition: a cycle pinned within rounding windows.
     m5 = [[3, 2, 20], [1, 40, 15], [30, 25, 12]]
     t, r = _two_way("cycle", "reports", "m", ["A", "B", "C"], "year", ["2019", "2020", "2021"], m5,
