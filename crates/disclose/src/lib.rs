@@ -43,7 +43,8 @@ pub struct Policy {
     pub rounding_base: Option<i64>,
     /// ε of the discrete Laplace noise per table, as a rational `numerator / 1000`; `None`: no noise.
     pub epsilon_milli: Option<u64>,
-    /// Seed of the noise (published noise must be reproducible by the publisher, not the reader).
+    /// Seed of the noise: never published (with it anyone could regenerate and remove the noise).
+    #[serde(skip, default)]
     pub seed: u64,
 }
 

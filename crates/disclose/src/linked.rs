@@ -222,6 +222,48 @@ impl Release {
             .collect()
     }
 
+    /// Adds what readers know from another release (`other`, its cells' windows `known` and its
+    /// stated zeros): its relations and its cells, by key, latent where this release has no such
+    /// cell. A window that this release's true count lies outside of (the data changed between
+    /// releases) is not added; those keys are returned, for the publisher to decide.
+    pub fn learn(&mut self, other: &Release, known: &[Option<(i64, i64)>]) -> Vec<String> {
+        let mut map = Vec::with_capacity(other.len());
+        let mut existed = Vec::with_capacity(other.len());
+        for d in &other.defs {
+            existed.push(self.id(&d.key).is_some());
+            let id = match self.id(&d.key) {
+                Some(id) => id,
+                None => {
+                    // Its true count is unknown here: a placeholder that only costs and the initial
+                    // pattern read, never the audit.
+                    let v = known.get(map.len()).copied().flatten().map_or(0, |w| w.0);
+                    self.add(&d.key, v, false, 1).expect("a new key")
+                }
+            };
+            map.push(id);
+        }
+        for r in &other.relations {
+            let parts: Vec<CellId> = r.parts.iter().map(|&p| map[p]).collect();
+            self.published_relation(map[r.total], &parts);
+        }
+        let mut changed = Vec::new();
+        for (i, d) in other.defs.iter().enumerate() {
+            let Some((lo, hi)) = known.get(i).copied().flatten() else { continue };
+            let id = map[i];
+            let t = self.defs[id].truth;
+            if existed[i] && !(lo..=hi).contains(&t) {
+                changed.push(d.key.clone());
+                continue;
+            }
+            if d.stated && lo == hi {
+                self.state_as(id, lo);
+            } else {
+                self.known_range(id, lo, hi);
+            }
+        }
+        changed
+    }
+
     /// The id of a key.
     pub fn id(&self, key: &str) -> Option<CellId> {
         self.index.get(key).copied()

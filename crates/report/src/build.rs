@@ -435,8 +435,30 @@ impl Ctx<'_> {
     }
 
     /// Protects the whole release and turns the pending tables into published ones.
-    fn finish(self) -> Result<(Vec<Table>, AuditSummary, crate::ReleaseModel), ReportError> {
+    fn finish(
+        mut self,
+        earlier: &[crate::verify::JsonMonitor],
+    ) -> Result<(Vec<Table>, AuditSummary, crate::ReleaseModel), ReportError> {
         let policy = self.policy;
+        let mut start: Vec<bool> = (0..self.release.len())
+            .map(|i| self.release.is_printed(i) && self.release.truth(i) < policy.threshold)
+            .collect();
+        if !earlier.is_empty() {
+            let mut problems = Vec::new();
+            let read = crate::verify::read_releases(earlier, &mut problems);
+            let changed = self.release.learn(&read.model, &read.known);
+            if let Some(k) = changed.first() {
+                return Err(ReportError::Changed { count: changed.len(), first: k.clone() });
+            }
+            start.resize(self.release.len(), false);
+            for k in &read.hidden {
+                if let Some(id) = self.release.id(k)
+                    && self.release.is_printed(id)
+                {
+                    start[id] = true;
+                }
+            }
+        }
         let window = move |v: i64| match policy.rounding_base {
             Some(b) => {
                 let s = round(v, Some(b));
@@ -444,7 +466,7 @@ impl Ctx<'_> {
             }
             None => (v, v),
         };
-        let pattern = self.release.protect(&window)?;
+        let pattern = self.release.protect_from(start, &window)?;
         let publish = |id: CellId| -> Option<f64> {
             (!pattern.hidden[id]).then(|| round(self.release.truth(id), policy.rounding_base) as f64)
         };
@@ -1144,7 +1166,7 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
     for k in ["m.alerts", "m.survival", "m.mse", "m.persons"] {
         notes.push(t(lang, k));
     }
-    let (tables, audit, model) = c.finish()?;
+    let (tables, audit, model) = c.finish(&opts.earlier)?;
     let figures = crate::html::figures(&tables, lang)?;
     Ok(Monitor {
         schema: SCHEMA.into(),
@@ -1381,8 +1403,14 @@ mod tests {
     #[test]
     fn an_empty_period_is_an_error() {
         let x = Extract { reports: vec![report("sexual", None, Some(30))], ..Default::default() };
-        let opts =
-            Options { from: Some(2000), to: Some(2001), lang: Lang::En, policy: Policy::internal(), truth: None };
+        let opts = Options {
+            from: Some(2000),
+            to: Some(2001),
+            lang: Lang::En,
+            policy: Policy::internal(),
+            truth: None,
+            earlier: vec![],
+        };
         assert!(matches!(build(&x, &opts), Err(ReportError::Empty { .. })));
     }
 }

@@ -39,6 +39,11 @@ pub enum ReportError {
     Json(#[from] serde_json::Error),
     #[error("chart: {0}")]
     Chart(String),
+    #[error(
+        "{count} counts published by an earlier release have changed since (first: `{first}`): the difference would \
+         reveal the late reports; publish the earlier period again as a revision, or leave the earlier release out"
+    )]
+    Changed { count: usize, first: String },
     #[error("no reports in {from}–{to}")]
     Empty { from: i32, to: i32 },
 }
@@ -53,6 +58,9 @@ pub struct Options {
     pub policy: Policy,
     /// The simulator's truth, for the validation block.
     pub truth: Option<Truth>,
+    /// Earlier releases (their `monitor.json`) to protect this one against jointly: everything
+    /// they published is known to the intruder, and what they hid stays hidden.
+    pub earlier: Vec<verify::JsonMonitor>,
 }
 
 /// One protected table with its metadata.

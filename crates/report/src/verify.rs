@@ -46,7 +46,7 @@ fn read_err(path: &Path, detail: impl std::fmt::Display) -> VerifyError {
     VerifyError::Read { path: path.display().to_string(), detail: detail.to_string() }
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize)]
 struct JsonTable {
     id: String,
     #[serde(default)]
@@ -56,7 +56,7 @@ struct JsonTable {
 }
 
 /// What the checker reads of a `monitor.json`.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct JsonMonitor {
     edition: String,
     tables: Vec<JsonTable>,
@@ -89,6 +89,25 @@ fn finding(table: &str, row: usize, column: usize, rule: &str, detail: String) -
 /// not add up) are a finding too.
 pub fn audit_releases(monitors: &[JsonMonitor]) -> Vec<Finding> {
     let mut out = Vec::new();
+    let read = read_releases(monitors, &mut out);
+    let (r, known) = (read.model, read.known);
+    audit_read(&r, &known, &mut out);
+    out
+}
+
+/// What readers know from published releases: a model whose relations and stated zeros are the
+/// files' and the release definition's (true counts unknown: all 0), a window per cell, and the keys
+/// hidden somewhere.
+#[derive(Debug)]
+pub struct ReadReleases {
+    pub model: Release,
+    pub known: Vec<Option<(i64, i64)>>,
+    pub hidden: Vec<String>,
+}
+
+/// Reads the knowledge of `monitors` (see [`audit_releases`]); problems of layout go to `out`.
+pub fn read_releases(monitors: &[JsonMonitor], out: &mut Vec<Finding>) -> ReadReleases {
+    let mut hidden_keys = Vec::new();
     let mut r = Release::new();
     let mut known: Vec<Option<(i64, i64)>> = Vec::new();
     let cell = |r: &mut Release, known: &mut Vec<Option<(i64, i64)>>, key: &str| -> CellId {
@@ -155,6 +174,8 @@ pub fn audit_releases(monitors: &[JsonMonitor]) -> Vec<Finding> {
                         if let Some(v) = c.value {
                             let (lo, hi) = window(v as i64);
                             meet(&mut known, id, lo.max(10), hi);
+                        } else {
+                            hidden_keys.push(k.clone());
                         }
                     } else if c.value.is_some() {
                         match c.base {
@@ -209,6 +230,10 @@ pub fn audit_releases(monitors: &[JsonMonitor]) -> Vec<Finding> {
         }
     }
     known.resize(r.len(), None);
+    ReadReleases { model: r, known, hidden: hidden_keys }
+}
+
+fn audit_read(r: &Release, known: &[Option<(i64, i64)>], out: &mut Vec<Finding>) {
     let mut k = Vec::with_capacity(r.len());
     for (id, w) in known.iter().enumerate() {
         match *w {
@@ -241,7 +266,6 @@ pub fn audit_releases(monitors: &[JsonMonitor]) -> Vec<Finding> {
         }
         Err(e) => out.push(finding("", 0, 0, "additivity", format!("the published numbers cannot all be true: {e}"))),
     }
-    out
 }
 
 fn flag_of_mark(s: &str) -> Option<Flag> {

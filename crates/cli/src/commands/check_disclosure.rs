@@ -6,18 +6,22 @@ use clap::Args as ClapArgs;
 
 #[derive(Debug, ClapArgs)]
 #[command(
-    after_help = "Example:\n  zicht check-disclosure monitor/\n\nRe-reads DIR/monitor.json and DIR/monitor.xlsx and fails (exit 1) on any count below 10, a\npercentage or estimate on a base below 50, a hidden cell that totals reveal, or (public edition) a\ncount that is not a multiple of 5."
+    after_help = "Example:\n  zicht check-disclosure monitor-2023/ --with monitor-2022/\n\nRe-reads DIR/monitor.json and DIR/monitor.xlsx and fails (exit 1) on any count below 10, a\npercentage or estimate on a base below 50, a mark that tells a bound, or (public edition) a count\nthat is not a multiple of 5; then solves the intruder's linear programs over every published number\n(of DIR and of every --with release) and fails on any hidden count that they narrow to a small range."
 )]
 pub struct Args {
     /// Directory holding monitor.json and monitor.xlsx
     pub dir: PathBuf,
+    /// An earlier release (its directory) to audit jointly with DIR
+    #[arg(long = "with", value_name = "DIR")]
+    pub with: Vec<PathBuf>,
     /// Print the result as JSON on stdout
     #[arg(long)]
     pub json: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let s = zicht_report::verify::verify(&args.dir).map_err(|e| crate::exit::bad_input(e.to_string()))?;
+    let with: Vec<&std::path::Path> = args.with.iter().map(PathBuf::as_path).collect();
+    let s = zicht_report::verify::verify_with(&args.dir, &with).map_err(|e| crate::exit::bad_input(e.to_string()))?;
     if args.json {
         println!("{}", serde_json::to_string(&s)?);
     } else {

@@ -11,7 +11,7 @@ use super::common::{classify, runtime};
 
 #[derive(Debug, Clone, ClapArgs)]
 #[command(
-    after_help = "Example:\n  zicht monitor --db sqlite://zicht.db --out monitor --lang nl\n  zicht monitor --out public --edition public --epsilon 1.0 --from 2016 --to 2022\n\nWrites DIR/report.html, DIR/monitor.xlsx and DIR/monitor.json (docs/monitor-json.md), then runs\nthe disclosure checker on the written files (as `zicht check-disclosure DIR` does)."
+    after_help = "Example:\n  zicht monitor --db sqlite://zicht.db --out monitor --lang nl\n  zicht monitor --out public-2023 --edition public --previous public-2022\n\nWrites DIR/report.html, DIR/monitor.xlsx and DIR/monitor.json (docs/monitor-json.md), then runs\nthe disclosure checker on the written files (as `zicht check-disclosure DIR` does)."
 )]
 pub struct Args {
     /// Database URL (sqlite://FILE or postgres://...)
@@ -32,12 +32,16 @@ pub struct Args {
     /// internal (suppression) or public (also rounding to base 5, optional noise)
     #[arg(long, default_value = "internal", value_parser = ["internal", "public"])]
     pub edition: String,
-    /// Public edition: add discrete Laplace noise with this ε per table (0.001–100)
-    #[arg(long, value_name = "EPSILON")]
+    /// Withdrawn: noise drawn afresh per table and release averages away; refused with the reason
+    #[arg(long, value_name = "EPSILON", hide = true)]
     pub epsilon: Option<f64>,
-    /// Seed of the noise
-    #[arg(long, default_value_t = 1)]
+    /// Withdrawn with --epsilon
+    #[arg(long, default_value_t = 1, hide = true)]
     pub noise_seed: u64,
+    /// An earlier release (its DIR with monitor.json) whose period overlaps this one: protect this
+    /// release jointly with it, so that no difference between the two reveals a small count
+    #[arg(long, value_name = "DIR")]
+    pub previous: Vec<PathBuf>,
     /// The simulator's truth directory (DIR/truth of `zicht simulate`): adds a validation block
     #[arg(long, value_name = "DIR")]
     pub truth: Option<PathBuf>,
@@ -59,6 +63,7 @@ impl Args {
             epsilon: None,
             noise_seed: 1,
             truth: None,
+            previous: Vec::new(),
             json: false,
         }
     }
@@ -90,8 +95,16 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
             }
             zicht_disclose::Policy::internal()
         }
-        "public" => zicht_disclose::Policy::public(args.epsilon, args.noise_seed)
-            .map_err(|e| crate::exit::bad_input(format!("--epsilon: {e}")))?,
+        "public" => {
+            if args.epsilon.is_some() {
+                return Err(crate::exit::bad_input(
+                    "--epsilon: noise is withdrawn: noise drawn afresh per table and per release averages away over \
+                     releases, and a published seed lets anyone remove it. The public edition is protected by \
+                     rounding to base 5 under the release-wide suppression audit (docs/privacy.md)",
+                ));
+            }
+            zicht_disclose::Policy::public(None, 0).map_err(|e| crate::exit::bad_input(e.to_string()))?
+        }
         other => return Err(crate::exit::bad_input(format!("--edition: `{other}` is not internal or public"))),
     };
     if let (Some(f), Some(t)) = (args.from, args.to)
@@ -108,14 +121,22 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
         let store = zicht_store::Store::open(&args.db).await.map_err(classify)?;
         store.extract().await.map_err(classify)
     })?;
-    let opts = Options { from: args.from, to: args.to, lang, policy, truth };
+    let earlier = args
+        .previous
+        .iter()
+        .map(|d| zicht_report::verify::JsonMonitor::read(d).map_err(|e| crate::exit::bad_input(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let opts = Options { from: args.from, to: args.to, lang, policy, truth, earlier };
     let monitor = match zicht_report::build(&extract, &opts) {
         Ok(m) => m,
-        Err(e @ zicht_report::ReportError::Empty { .. }) => return Err(crate::exit::bad_input(e.to_string())),
+        Err(e @ (zicht_report::ReportError::Empty { .. } | zicht_report::ReportError::Changed { .. })) => {
+            return Err(crate::exit::bad_input(e.to_string()));
+        }
         Err(e) => return Err(e).context("building the monitor"),
     };
     zicht_report::write(&monitor, &args.out).context("writing the monitor")?;
-    let check = zicht_report::verify::verify(&args.out).context("re-reading the written monitor")?;
+    let earlier: Vec<&Path> = args.previous.iter().map(PathBuf::as_path).collect();
+    let check = zicht_report::verify::verify_with(&args.out, &earlier).context("re-reading the written monitor")?;
     if let Some(f) = check.findings.first() {
         anyhow::bail!(
             "disclosure check failed on the written files ({} findings); first: {} table {} row {} column {}: {} ({})",
