@@ -38,6 +38,12 @@ pub const PROTECT_UP_TO: i64 = 9;
 /// Upper bound given to integer variables (no published count comes near it).
 const BIG: i32 = 100_000_000;
 
+/// A cell's feasible range for the intruder: `(lo, hi)`, `hi` `None` when unbounded.
+pub type Range = (i64, Option<i64>);
+
+/// The cells an audit finds under-protected, with their ranges.
+pub type Failing = Vec<(CellId, Range)>;
+
 /// `total = Σ parts`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Relation {
@@ -470,10 +476,7 @@ impl Release {
     /// Audits what a reader knows (`known`, one entry per cell): the feasible range of every cell
     /// not known exactly. Returns the cells the rule of [`Release::protects`] fails, with their
     /// ranges, and the narrowest range of a cell that could be small.
-    pub fn audit_knowledge(
-        &self,
-        known: &[Known],
-    ) -> Result<(Vec<(CellId, (i64, Option<i64>))>, usize, Option<i64>), LinkedError> {
+    pub fn audit_knowledge(&self, known: &[Known]) -> Result<(Failing, usize, Option<i64>), LinkedError> {
         let mut failing = Vec::new();
         let mut narrowest: Option<i64> = None;
         let judged = self.judged(known);
@@ -496,7 +499,7 @@ impl Release {
         &self,
         hidden: &[bool],
         shown: &dyn Fn(i64) -> (i64, i64),
-    ) -> Result<(Vec<(CellId, (i64, Option<i64>))>, AuditSummary), LinkedError> {
+    ) -> Result<(Failing, AuditSummary), LinkedError> {
         let known = self.knowledge(hidden, shown);
         let (failing, audited, narrowest) = self.audit_knowledge(&known)?;
         let primary =

@@ -53,6 +53,10 @@ fn list_of(reporter_type: &str) -> &'static str {
     }
 }
 
+/// A "missing" column of the quality table: column code, the attribute whose unknown class it
+/// counts, and the test.
+type Missing = (&'static str, &'static str, fn(&ReportRow) -> bool);
+
 /// A registration table: id, attribute, category codes, and the category of a report.
 type Breakdown = (&'static str, &'static str, &'static [&'static str], fn(&ReportRow) -> &str);
 
@@ -1049,7 +1053,7 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
 
     // 7. Data quality per reporter type: each "missing" column counts the same reports as the
     // "unknown" column of a registration table, so its column sum is that table's period total.
-    let missing: [(&str, &str, fn(&ReportRow) -> bool); 5] = [
+    let missing: [Missing; 5] = [
         ("missing_sex", "sex", |r| sex(r) == "unknown"),
         ("missing_birth_year", "birth_year", |r| r.birth_year.is_none()),
         ("missing_nationality", "nationality", |r| nationality(r) == "unknown"),

@@ -194,13 +194,13 @@ pub fn read_releases(monitors: &[JsonMonitor], out: &mut Vec<Finding>) -> ReadRe
             if margins && unit == Unit::Count && ids.len() >= 2 {
                 let nr = ids.len();
                 let nc = ids[0].len();
-                for i in 0..nr {
-                    if let Some(row) = ids[i].iter().copied().collect::<Option<Vec<_>>>() {
+                for line in &ids {
+                    if let Some(row) = line.iter().copied().collect::<Option<Vec<_>>>() {
                         r.published_relation(row[nc - 1], &row[..nc - 1]);
                     }
                 }
                 for j in 0..nc {
-                    if let Some(col) = (0..nr).map(|i| ids[i][j]).collect::<Option<Vec<_>>>() {
+                    if let Some(col) = ids.iter().map(|line| line[j]).collect::<Option<Vec<_>>>() {
                         r.published_relation(col[nr - 1], &col[..nr - 1]);
                     }
                 }
