@@ -247,7 +247,13 @@ def add_release(m: Model, mon: dict, label: str, extra: bool = True, skip: froze
         if t["keys"][r["row"]][r["column"]] != b:
             m.doubts.append(f"{label}: ratio {n}/{b}: cell key is {t['keys'][r['row']][r['column']]}")
         where = f"{label}:{r['table']}[{t['rows'][r['row']]}, {t['columns'][r['column']]}]"
-        if cell.get("flag") == "shown" and cell.get("value") is not None:
+        if cell.get("flag") == "shown" and cell.get("value") is not None and rb and cell.get("base") is not None:
+            # Public edition (docs/monitor-json.md): the percentage is of the rounded counts, so
+            # with the printed (rounded) base it gives the rounded numerator, and the numerator
+            # lies within rounding of it.
+            nr = round(float(cell["value"]) * cell["base"] / 100.0 / rb) * rb
+            m.bound(n, max(0, nr - rb // 2), nr + rb // 2, f"ratio {cell['value']}% of rounded counts at {where}")
+        elif cell.get("flag") == "shown" and cell.get("value") is not None:
             p = frac(cell["value"])
             lo_p, hi_p = p - Fraction(1, 20), p + Fraction(1, 20)
             d = math.lcm(lo_p.denominator, hi_p.denominator)

@@ -208,6 +208,40 @@ impl Release {
         self.relations.push(r);
     }
 
+    /// Closes the stated facts under the relations: a cell whose relation has every other cell
+    /// stated is stated too (the slack between two empty categories is an empty count, not a
+    /// secret). Run before protecting or auditing.
+    pub fn close_stated(&mut self) {
+        let value = |d: &Def| d.known.map_or(d.truth, |k| k.0);
+        loop {
+            let mut changed = false;
+            for k in 0..self.relations.len() {
+                let r = self.relations[k].clone();
+                let cells: Vec<CellId> = r.parts.iter().copied().chain(std::iter::once(r.total)).collect();
+                let open: Vec<CellId> = cells.iter().copied().filter(|&c| !self.defs[c].stated).collect();
+                // Parts of a stated zero are zeros (counts are not negative).
+                if self.defs[r.total].stated && value(&self.defs[r.total]) == 0 && !open.is_empty() {
+                    for c in open {
+                        self.state_as(c, 0);
+                    }
+                    changed = true;
+                    continue;
+                }
+                if open.len() != 1 {
+                    continue;
+                }
+                let c = open[0];
+                let parts: i64 = r.parts.iter().filter(|&&p| p != c).map(|&p| value(&self.defs[p])).sum();
+                let v = if c == r.total { parts } else { value(&self.defs[r.total]) - parts };
+                self.state_as(c, v);
+                changed = true;
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
     /// The exact facts the publisher states on purpose (known zeros), as `(key, lo, hi)`.
     pub fn stated(&self) -> Vec<(String, i64, i64)> {
         self.defs
@@ -349,6 +383,12 @@ impl Release {
         (cells.into_iter().collect(), rels.into_iter().collect())
     }
 
+    /// Whether what the reader knows of a cell alone proves it is not small: its range lies inside
+    /// its window, so a window starting above 9 needs no programme (most shown cells).
+    fn surely_large(known: &[Known], c: CellId) -> bool {
+        matches!(known[c], Known::Range(lo, _) if lo > PROTECT_UP_TO)
+    }
+
     /// The intruder's feasible range of `target`: min and max over whole numbers ≥ 0 satisfying
     /// every relation and everything known. `hi` is `None` when unbounded.
     pub fn range_of(&self, target: CellId, known: &[Known]) -> Result<(i64, Option<i64>), LinkedError> {
@@ -481,6 +521,9 @@ impl Release {
         let mut narrowest: Option<i64> = None;
         let judged = self.judged(known);
         for &c in &judged {
+            if Self::surely_large(known, c) {
+                continue;
+            }
             let r = self.range_of(c, known)?;
             if r.0 <= PROTECT_UP_TO
                 && let Some(h) = r.1
@@ -532,7 +575,6 @@ impl Release {
         shown: &dyn Fn(i64) -> (i64, i64),
     ) -> Result<Pattern, LinkedError> {
         hidden.resize(self.defs.len(), false);
-        let trace = std::env::var_os("ZICHT_TRACE_PROTECT").is_some();
         // Hiding a cell widens every range, which can take a cell that was provably ≥ 10 below 10
         // without reaching 0: so passes repeat until one changes nothing. Each change hides one
         // more printed cell, so this ends.
@@ -540,6 +582,9 @@ impl Release {
             let mut changed = false;
             let known = self.knowledge(&hidden, shown);
             for c in self.judged(&known) {
+                if Self::surely_large(&known, c) {
+                    continue;
+                }
                 loop {
                     let known = self.knowledge(&hidden, shown);
                     let r = self.range_of(c, &known)?;
@@ -547,14 +592,6 @@ impl Release {
                         break;
                     }
                     let pick = self.complement(c, r, &hidden, shown)?;
-                    if trace {
-                        eprintln!(
-                            "{} (truth {}) range {r:?}: hide {:?}",
-                            self.defs[c].key,
-                            self.defs[c].truth,
-                            pick.map(|p| (&self.defs[p].key, self.defs[p].truth))
-                        );
-                    }
                     let Some(pick) = pick else {
                         return Err(LinkedError::Unprotectable { key: self.defs[c].key.clone() });
                     };
@@ -586,24 +623,45 @@ impl Release {
         if self.defs[target].printed && !hidden[target] {
             return Ok(Some(target));
         }
-        let (cells, rels) = self.component(target, &known);
-        let mut cand: BTreeSet<CellId> = BTreeSet::new();
-        for &k in &rels {
-            let r = &self.relations[k];
-            for &o in r.parts.iter().chain(std::iter::once(&r.total)) {
-                if self.defs[o].printed && !hidden[o] {
-                    cand.insert(o);
+        // Candidates by distance from the target in the relation graph (hops through relations
+        // over cells the reader does not know exactly), then by cost: a cell that shares a
+        // relation with the target first. In the public edition no shown cell is known exactly,
+        // so the component spans the release and cost alone would pick unrelated small cells.
+        let (_, rels) = self.component(target, &known);
+        let in_comp: BTreeSet<usize> = rels.into_iter().collect();
+        let mut dist: HashMap<CellId, usize> = HashMap::from([(target, 0)]);
+        let mut frontier = vec![target];
+        let mut seen_rel: BTreeSet<usize> = BTreeSet::new();
+        let mut rel_order: Vec<usize> = Vec::new();
+        let mut level = 0;
+        while !frontier.is_empty() && level < 6 {
+            level += 1;
+            let mut next = Vec::new();
+            for c in frontier {
+                for &k in &self.by_cell[c] {
+                    if !in_comp.contains(&k) || !seen_rel.insert(k) {
+                        continue;
+                    }
+                    rel_order.push(k);
+                    let r = &self.relations[k];
+                    for &o in r.parts.iter().chain(std::iter::once(&r.total)) {
+                        if let std::collections::hash_map::Entry::Vacant(e) = dist.entry(o) {
+                            e.insert(level);
+                            next.push(o);
+                        }
+                    }
                 }
             }
+            frontier = next;
         }
-        let _ = cells;
         let cost = |c: CellId| (self.defs[c].truth.max(0) + 1).saturating_mul(self.defs[c].weight);
-        let mut cand: Vec<CellId> = cand.into_iter().collect();
-        cand.sort_by_key(|&c| (cost(c), c));
+        let mut cand: Vec<CellId> =
+            dist.keys().copied().filter(|&o| o != target && self.defs[o].printed && !hidden[o]).collect();
+        cand.sort_by_key(|&c| (dist[&c], cost(c), c));
         let before = Self::deficit(range);
         let mut best: Option<(CellId, f64)> = None;
         let mut trial = hidden.to_vec();
-        for &c in cand.iter().take(16) {
+        for &c in cand.iter().take(24) {
             trial[c] = true;
             let k = self.knowledge(&trial, shown);
             let r = self.range_of(target, &k)?;
@@ -616,7 +674,42 @@ impl Release {
                 best = Some((c, gain));
             }
         }
-        Ok(best.map(|(c, _)| c).or_else(|| cand.first().copied()))
+        if let Some((c, _)) = best {
+            return Ok(Some(c));
+        }
+        // No single cell widens the range: the target is pinned by several relations at once (a
+        // line and a column, say, or a second table over the same counts), each of which must get
+        // a complement. First the nearest relation that determines one of its cells (all others
+        // shown: "total minus the visible cells"), at its cheapest shown cell.
+        for &k in &rel_order {
+            let r = &self.relations[k];
+            let members: Vec<CellId> = r.parts.iter().copied().chain(std::iter::once(r.total)).collect();
+            let open =
+                members.iter().filter(|&&o| !self.defs[o].stated && (hidden[o] || !self.defs[o].printed)).count();
+            if open == 1
+                && let Some(c) = members
+                    .iter()
+                    .copied()
+                    .filter(|&o| self.defs[o].printed && !hidden[o])
+                    .min_by_key(|&o| (cost(o), o))
+            {
+                return Ok(Some(c));
+            }
+        }
+        // Else the relation of the target that is most nearly determined (fewest unknown cells).
+        let mut pinning: Option<(usize, i64, CellId)> = None;
+        for &k in &self.by_cell[target] {
+            let r = &self.relations[k];
+            let members: Vec<CellId> = r.parts.iter().copied().chain(std::iter::once(r.total)).collect();
+            let unknown = members.iter().filter(|&&o| o != target && (hidden[o] || !self.defs[o].printed)).count();
+            let shown_cells = members.iter().copied().filter(|&o| o != target && self.defs[o].printed && !hidden[o]);
+            if let Some(c) = shown_cells.min_by_key(|&o| (cost(o), o))
+                && pinning.is_none_or(|(u, co, _)| (unknown, cost(c)) < (u, co))
+            {
+                pinning = Some((unknown, cost(c), c));
+            }
+        }
+        Ok(pinning.map(|p| p.2).or_else(|| cand.first().copied()))
     }
 }
 

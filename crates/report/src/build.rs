@@ -444,6 +444,20 @@ impl Ctx<'_> {
         earlier: &[crate::verify::JsonMonitor],
     ) -> Result<(Vec<Table>, AuditSummary, crate::ReleaseModel), ReportError> {
         let policy = self.policy;
+        // The rules are public: a shown ratio's base is at least 50 (also when the base is hidden),
+        // a ratio marked n<50 has a base below 50.
+        for p in &self.tables {
+            for c in p.cells.iter().flatten() {
+                if let Pending::Share { base: Some(b), rule, .. } = *c {
+                    match rule {
+                        Flag::Shown => self.release.known_range(b, policy.min_base, i64::MAX / 4),
+                        Flag::SmallBase => self.release.known_range(b, 0, policy.min_base - 1),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        self.release.close_stated();
         let mut start: Vec<bool> = (0..self.release.len())
             .map(|i| self.release.is_printed(i) && self.release.truth(i) < policy.threshold)
             .collect();
@@ -455,6 +469,7 @@ impl Ctx<'_> {
                 return Err(ReportError::Changed { count: changed.len(), first: k.clone() });
             }
             start.resize(self.release.len(), false);
+            self.release.close_stated();
             for k in &read.hidden {
                 if let Some(id) = self.release.id(k)
                     && self.release.is_printed(id)

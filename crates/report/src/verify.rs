@@ -186,6 +186,8 @@ pub fn read_releases(monitors: &[JsonMonitor], out: &mut Vec<Finding>) -> ReadRe
                             None if c.base_suppressed => meet(&mut known, id, 50, i64::MAX / 4),
                             None => {}
                         }
+                    } else if c.flag == Flag::SmallBase {
+                        meet(&mut known, id, 0, 49);
                     }
                 }
                 ids.push(rid);
@@ -222,14 +224,20 @@ pub fn read_releases(monitors: &[JsonMonitor], out: &mut Vec<Finding>) -> ReadRe
             let Some(t) = m.tables.iter().find(|t| t.id == q.table) else { continue };
             let Some(c) = t.grid.cells.get(q.row).and_then(|r| r.get(q.column)) else { continue };
             let (Some(p), Some(b)) = (c.value, c.base) else { continue };
-            let (blo, bhi) = window(b);
             let n = cell(&mut r, &mut known, &q.numerator);
-            let lo = ((p - 0.05) * blo as f64 / 100.0).ceil() as i64;
-            let hi = ((p + 0.05) * bhi as f64 / 100.0).floor() as i64;
+            let (lo, hi) = if public {
+                // The public edition's percentage is of the rounded counts: it gives the rounded
+                // numerator, and that its window.
+                let rounded = zicht_disclose::round((p * b as f64 / 100.0).round() as i64, Some(5));
+                window(rounded)
+            } else {
+                (((p - 0.05) * b as f64 / 100.0).ceil() as i64, ((p + 0.05) * b as f64 / 100.0).floor() as i64)
+            };
             meet(&mut known, n, lo.max(0), hi);
         }
     }
     known.resize(r.len(), None);
+    r.close_stated();
     ReadReleases { model: r, known, hidden: hidden_keys }
 }
 

@@ -1,5 +1,5 @@
 //! `monitor.xlsx`: one sheet per table (title, definition, unit, totals, header, rows), numbers as
-//! numbers, hidden cells as their mark (`<10`, `x`, `n<50`, `.`), and a notes sheet. Percentages and
+//! numbers, hidden cells as their mark (`x`, `n<50`, `.`), and a notes sheet. Percentages and
 //! estimates take four columns per column: value, lower, upper, base.
 //!
 //! Layout (read back by [`crate::verify`]): A1 title, A2 definition, A3 `unit: <unit>`, A4
