@@ -506,10 +506,9 @@ impl Release {
 
     /// The cells the audit judges: every cell but those the publisher states exactly on purpose
     /// (a category left out because it is empty, a structural zero).
-    fn judged(&self, known: &[Known]) -> Vec<CellId> {
+    fn judged(&self) -> Vec<CellId> {
         // A cell known exactly is judged too: cheaply (its range is the point), and rightly, since
         // a small count known exactly is exposed whether it was shown or worked out.
-        let _ = known;
         (0..self.defs.len()).filter(|&i| !self.defs[i].stated).collect()
     }
 
@@ -519,7 +518,7 @@ impl Release {
     pub fn audit_knowledge(&self, known: &[Known]) -> Result<(Failing, usize, Option<i64>), LinkedError> {
         let mut failing = Vec::new();
         let mut narrowest: Option<i64> = None;
-        let judged = self.judged(known);
+        let judged = self.judged();
         for &c in &judged {
             if Self::surely_large(known, c) {
                 continue;
@@ -581,7 +580,7 @@ impl Release {
         loop {
             let mut changed = false;
             let known = self.knowledge(&hidden, shown);
-            for c in self.judged(&known) {
+            for c in self.judged() {
                 if Self::surely_large(&known, c) {
                     continue;
                 }
