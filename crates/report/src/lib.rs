@@ -64,7 +64,7 @@ pub struct Options {
 }
 
 /// One protected table with its metadata.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Table {
     pub id: String,
     /// The section it belongs to (message key `s.<section>`).
@@ -74,7 +74,7 @@ pub struct Table {
     pub source: String,
     pub period: String,
     /// Text per row (e.g. the model of an estimate); empty when none.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub row_notes: Vec<String>,
     /// The key of each cell in the release's protection model: a count's own key, or the key of a
     /// ratio's base; `None` where the cell is none of the model's (a model estimate's value).
@@ -109,7 +109,7 @@ pub struct Ratio {
 }
 
 /// A chart drawn from one protected table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Figure {
     pub id: String,
     pub section: String,
@@ -123,7 +123,7 @@ pub struct Figure {
 }
 
 /// One reporter alert (no counts: the level after the change is relative, rounded to 10%).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct AlertRow {
     /// `reporter` or `reporter_type`.
     pub level: String,
@@ -137,7 +137,7 @@ pub struct AlertRow {
 }
 
 /// The monitor: everything the three files say.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Monitor {
     pub schema: String,
     pub title: String,
@@ -158,7 +158,7 @@ pub struct Monitor {
 }
 
 /// The years covered.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, serde::Deserialize)]
 pub struct Period {
     pub from: i32,
     pub to: i32,

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 /// The language of the report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     Nl,

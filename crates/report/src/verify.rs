@@ -344,6 +344,39 @@ pub fn verify_with(dir: &Path, earlier: &[&Path]) -> Result<Summary, VerifyError
             });
         }
     }
+    // The page must say exactly what the JSON says: rendered again from the JSON (tables, charts
+    // and their text alternatives, notes, alerts), it must equal report.html byte for byte, so no
+    // number can be in the page alone (a cell, an alt text, an SVG label, a note).
+    let hp = dir.join("report.html");
+    let html = std::fs::read_to_string(&hp).map_err(|e| read_err(&hp, e))?;
+    let again = serde_json::from_str::<crate::Monitor>(&std::fs::read_to_string(&jp).map_err(|e| read_err(&jp, e))?)
+        .map_err(|e| e.to_string())
+        .and_then(|mut full| {
+            full.figures = crate::html::figures(&full.tables, full.lang).map_err(|e| e.to_string())?;
+            Ok(crate::html::render(&full))
+        });
+    match again {
+        Ok(page) if page == html => {}
+        Ok(page) => {
+            let at = page.bytes().zip(html.bytes()).position(|(a, b)| a != b).unwrap_or(page.len().min(html.len()));
+            s.findings.push(Finding {
+                file: "report.html".into(),
+                table: String::new(),
+                row: 0,
+                column: 0,
+                rule: "html_differs_from_json".into(),
+                detail: format!("the page differs from the page the JSON renders, from byte {at}"),
+            });
+        }
+        Err(e) => s.findings.push(Finding {
+            file: "monitor.json".into(),
+            table: String::new(),
+            row: 0,
+            column: 0,
+            rule: "unreadable".into(),
+            detail: format!("cannot render the page from the JSON: {e}"),
+        }),
+    }
     let xp = dir.join("monitor.xlsx");
     let mut wb: Xlsx<_> = open_workbook(&xp).map_err(|e| read_err(&xp, e))?;
     let names = wb.sheet_names().to_vec();

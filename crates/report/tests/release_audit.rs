@@ -300,7 +300,31 @@ fn the_checker_catches_every_mutation() {
     if !rules(dir.path(), &[]).iter().any(|r| r == "differs_from_json") {
         missed.push("a workbook cell that differs from the JSON".into());
     }
-    assert!(missed.is_empty(), "{} of {} mutations missed:\n{}", missed.len(), mutations.len() + 1, missed.join("\n"));
+    // The page says something the JSON does not: a hidden cell's number in the page only, a
+    // number added to a chart's text alternative, a sentence with a count.
+    let page_mutations: [(&str, fn(&str) -> String); 3] = [
+        ("a hidden cell's value in the page only", |h| h.replacen(">x</abbr>", ">4</abbr>", 1)),
+        ("a number in a chart's text alternative", |h| {
+            let at = h.find("<details><summary>").expect("a figure");
+            let mut out = h.to_string();
+            out.insert_str(at + "<details><summary>".len(), "3 ");
+            out
+        }),
+        ("a sentence with a small count", |h| h.replacen("</h2>", "</h2><p>2 children in GM0301</p>", 1)),
+    ];
+    for (what, mutate) in page_mutations {
+        let dir = tempfile::tempdir().unwrap();
+        write(&m, dir.path()).unwrap();
+        let p = dir.path().join("report.html");
+        let page = std::fs::read_to_string(&p).unwrap();
+        let changed = mutate(&page);
+        assert_ne!(changed, page, "{what}: the mutation must change the page");
+        std::fs::write(&p, changed).unwrap();
+        if !rules(dir.path(), &[]).iter().any(|r| r == "html_differs_from_json") {
+            missed.push(format!("{what}: expected `html_differs_from_json`"));
+        }
+    }
+    assert!(missed.is_empty(), "{} of {} mutations missed:\n{}", missed.len(), mutations.len() + 4, missed.join("\n"));
 }
 
 /// Last year's release and this year's: the difference of their period totals gives 2022's small
