@@ -302,7 +302,8 @@ fn the_checker_catches_every_mutation() {
     }
     // The page says something the JSON does not: a hidden cell's number in the page only, a
     // number added to a chart's text alternative, a sentence with a count.
-    let page_mutations: [(&str, fn(&str) -> String); 3] = [
+    type PageMutation = (&'static str, fn(&str) -> String);
+    let page_mutations: [PageMutation; 3] = [
         ("a hidden cell's value in the page only", |h| h.replacen(">x</abbr>", ">4</abbr>", 1)),
         ("a number in a chart's text alternative", |h| {
             let at = h.find("<details><summary>").expect("a figure");
