@@ -319,6 +319,22 @@ struct Rejects {
     out: RejectsOut,
 }
 
+/// Creates (or truncates) `path` readable and writable by its owner only.
+fn private_file(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        o.mode(0o600);
+        let f = o.open(path)?;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        Ok(f)
+    }
+    #[cfg(not(unix))]
+    o.open(path)
+}
+
 enum RejectsOut {
     Csv(Box<csv::Writer<std::fs::File>>),
     Json(std::io::BufWriter<std::fs::File>),
@@ -331,7 +347,9 @@ impl Rejects {
             reason: e.to_string(),
         };
         let tmp = path.with_extension("partial");
-        let f = std::fs::File::create(&tmp).map_err(|e| err(&e))?;
+        // Rejected rows hold identities in plain text: the file is the owner's only (0600), whatever
+        // the umask, also when a stale `.partial` of another mode is in the way.
+        let f = private_file(&tmp).map_err(|e| err(&e))?;
         let out = match format {
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(f);

@@ -53,7 +53,25 @@ async fn in_child() {
         batch_size: 100,
     };
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/reports.csv");
-    store.import(&keys, &[examples], &o, &NoProgress, &AtomicBool::new(false)).await.unwrap();
+    store.import(&keys, &[examples.clone()], &o, &NoProgress, &AtomicBool::new(false)).await.unwrap();
+    // A rejected row's file holds a plain-text identity: 0600 too (issue 25, item 2).
+    let text = std::fs::read_to_string(&examples).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let cols: Vec<&str> = header.split(',').collect();
+    let first: Vec<String> = lines.next().unwrap().split(',').map(str::to_string).collect();
+    assert_eq!(first.len(), cols.len(), "the example's first row has no quoted comma");
+    let mut bad = first.clone();
+    let at = |name: &str| cols.iter().position(|c| *c == name).unwrap_or_else(|| panic!("column {name}"));
+    bad[at("report_date")] = "2024-13-45".into();
+    bad[at("external_id")] = "REJECT-ME-1".into();
+    let input = dir.path().join("bad.csv");
+    std::fs::write(&input, format!("{header}\n{}\n", bad.join(","))).unwrap();
+    let rejects = dir.path().join("bad.rejects.csv");
+    let r = ImportOptions { on_error: OnError::Reject, rejects: Some(rejects.clone()), ..o.clone() };
+    store.import(&keys, &[input], &r, &NoProgress, &AtomicBool::new(false)).await.unwrap();
+    assert!(std::fs::read_to_string(&rejects).unwrap().contains("REJECT-ME-1"), "the row was rejected");
+    assert_eq!(mode(&rejects), 0o600, "rejects file at umask 000");
     // While the store is open, all three files exist.
     for name in ["zicht.db", "zicht.db-wal", "zicht.db-shm", "zicht.key"] {
         assert_eq!(mode(&dir.path().join(name)), 0o600, "{name} at umask 000");
