@@ -53,7 +53,7 @@ async fn in_child() {
         batch_size: 100,
     };
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/reports.csv");
-    store.import(&keys, &[examples.clone()], &o, &NoProgress, &AtomicBool::new(false)).await.unwrap();
+    store.import(&keys, std::slice::from_ref(&examples), &o, &NoProgress, &AtomicBool::new(false)).await.unwrap();
     // A rejected row's file holds a plain-text identity: 0600 too (issue 25, item 2).
     let text = std::fs::read_to_string(&examples).unwrap();
     let mut lines = text.lines();
