@@ -19,6 +19,19 @@ pub struct AuditEntry<'a> {
     pub purpose: &'a str,
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actor_and_purpose_must_be_plain_non_empty_text() {
+        assert!(check_field("actor", "registrar J. de Vries").is_ok());
+        for bad in ["", "   ", "a\nb", "tab\there", "x\u{7}", &"y".repeat(201)] {
+            assert!(matches!(check_field("actor", bad), Err(StoreError::AuditField { field: "actor", .. })), "{bad:?}");
+        }
+    }
+}
+
 fn entry_hash(prev: &str, seq: i64, at: &str, e: &AuditEntry<'_>) -> String {
     let canonical = serde_json::json!([seq, at, e.actor, e.action, e.subject, e.purpose]).to_string();
     let mut h = Sha256::new();
@@ -28,8 +41,26 @@ fn entry_hash(prev: &str, seq: i64, at: &str, e: &AuditEntry<'_>) -> String {
     hex::encode(h.finalize())
 }
 
+/// The rule an actor or a purpose must meet: not empty, no control characters (a newline would let
+/// one entry pass for two in any line-based reading of the log), at most 200 characters.
+pub fn check_field(field: &'static str, value: &str) -> Result<(), StoreError> {
+    let rule = if value.trim().is_empty() {
+        "is empty"
+    } else if value.chars().any(char::is_control) {
+        "holds a control character (newline, tab, …)"
+    } else if value.chars().count() > 200 {
+        "is longer than 200 characters"
+    } else {
+        return Ok(());
+    };
+    Err(StoreError::AuditField { field, rule })
+}
+
 /// Appends an entry inside the caller's transaction (so the log and the change commit together).
+/// Refuses an empty actor or purpose, or one with control characters ([`check_field`]).
 pub async fn append(conn: &mut AnyConnection, e: &AuditEntry<'_>) -> Result<i64, StoreError> {
+    check_field("actor", e.actor)?;
+    check_field("purpose", e.purpose)?;
     let last =
         sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *conn).await?;
     let (seq, prev) = match last {

@@ -21,6 +21,8 @@ pub enum StoreError {
         "this register still stores single-layer pseudonyms (written before two-layer pseudonyms): run `zicht key migrate` once, with the register's key file, before importing or linking"
     )]
     NeedsMigration,
+    #[error("audit log: {field} {rule} (give --{field} a short text, e.g. --{field} \"name of the registrar\")")]
+    AuditField { field: &'static str, rule: &'static str },
 }
 
 impl StoreError {

@@ -311,3 +311,28 @@ async fn vault_reads_are_audited_and_the_chain_detects_an_edit() {
         assert_eq!(v.broken_at.map(|b| b.0), Some(2), "{}", db.label);
     }
 }
+
+/// An empty actor or purpose, or one with a newline, is refused and nothing is imported (issue 25,
+/// item 6); the message names the field and the rule.
+#[tokio::test]
+async fn an_empty_or_multi_line_actor_or_purpose_is_refused_and_nothing_is_written() {
+    for db in common::databases().await {
+        let (store, keys) = setup(&db).await;
+        let f = write(db.dir.path(), "r.csv", format!("{HEADER}\n{GOOD1}\n"));
+        for (actor, purpose) in [("", "test"), ("test", " "), ("a\nb", "test"), ("test", "why\r\nseq 9")] {
+            let mut o = opts(Kind::Reports, OnError::Abort, None);
+            o.actor = actor.into();
+            o.purpose = purpose.into();
+            let e = import(&store, &keys, std::slice::from_ref(&f), &o).await.unwrap_err();
+            let msg = e.to_string();
+            assert!(
+                msg.contains("audit log") && (msg.contains("actor") || msg.contains("purpose")),
+                "{}: {msg}",
+                db.label
+            );
+            assert_eq!(store.counts().await.unwrap().reports, 0, "{}: nothing imported", db.label);
+        }
+        let ok = import(&store, &keys, &[f], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap();
+        assert_eq!(ok[0].inserted, 1, "{}", db.label);
+    }
+}
