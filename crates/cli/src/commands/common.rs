@@ -60,15 +60,39 @@ pub fn classify(e: zicht_store::StoreError) -> anyhow::Error {
     }
 }
 
-/// A flag that Ctrl-C sets, for work that can stop cleanly.
+/// A flag that Ctrl-C (SIGINT) or SIGTERM sets, for work that can stop cleanly: SIGTERM is what
+/// systemd, docker and Kubernetes send, and must leave no half-written file behind either.
 pub fn cancel_on_ctrl_c(rt: &tokio::runtime::Runtime) -> Arc<AtomicBool> {
     let flag = Arc::new(AtomicBool::new(false));
     let f = flag.clone();
+    // The SIGTERM handler is installed here, before the work starts, not when the task first runs.
+    #[cfg(unix)]
+    let terminate = {
+        let _in_runtime = rt.enter();
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok()
+    };
     rt.spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\ninterrupted: stopping cleanly, nothing of the unfinished step is kept");
-            f.store(true, Ordering::Relaxed);
+        #[cfg(unix)]
+        let term = async {
+            match terminate {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => {
+                if r.is_err() {
+                    return;
+                }
+            }
+            () = term => {}
         }
+        eprintln!("\ninterrupted: stopping cleanly, nothing of the unfinished step is kept");
+        f.store(true, Ordering::Relaxed);
     });
     flag
 }
