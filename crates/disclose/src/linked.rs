@@ -51,6 +51,13 @@ pub struct Relation {
     pub parts: Vec<CellId>,
 }
 
+impl Relation {
+    /// Every cell of the relation: the parts, then the total.
+    pub fn cells(&self) -> impl Iterator<Item = CellId> + '_ {
+        self.parts.iter().copied().chain(std::iter::once(self.total))
+    }
+}
+
 /// What the reader learns of a cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Known {
@@ -202,7 +209,7 @@ impl Release {
             return;
         }
         let k = self.relations.len();
-        for &c in r.parts.iter().chain(std::iter::once(&r.total)) {
+        for c in r.cells() {
             self.by_cell[c].push(k);
         }
         self.relations.push(r);
@@ -217,8 +224,7 @@ impl Release {
             let mut changed = false;
             for k in 0..self.relations.len() {
                 let r = self.relations[k].clone();
-                let cells: Vec<CellId> = r.parts.iter().copied().chain(std::iter::once(r.total)).collect();
-                let open: Vec<CellId> = cells.iter().copied().filter(|&c| !self.defs[c].stated).collect();
+                let open: Vec<CellId> = r.cells().filter(|&c| !self.defs[c].stated).collect();
                 // Parts of a stated zero are zeros (counts are not negative).
                 if self.defs[r.total].stated && value(&self.defs[r.total]) == 0 && !open.is_empty() {
                     for c in open {
@@ -269,14 +275,17 @@ impl Release {
     pub fn learn(&mut self, other: &Release, known: &[Option<(i64, i64)>]) -> Vec<String> {
         let mut map = Vec::with_capacity(other.len());
         let mut existed = Vec::with_capacity(other.len());
-        for d in &other.defs {
-            existed.push(self.id(&d.key).is_some());
+        for (i, d) in other.defs.iter().enumerate() {
             let id = match self.id(&d.key) {
-                Some(id) => id,
+                Some(id) => {
+                    existed.push(true);
+                    id
+                }
                 None => {
+                    existed.push(false);
                     // Its true count is unknown here: a placeholder that only costs and the initial
                     // pattern read, never the audit.
-                    let v = known.get(map.len()).copied().flatten().map_or(0, |w| w.0);
+                    let v = known.get(i).copied().flatten().map_or(0, |w| w.0);
                     self.add(&d.key, v, false, 1).expect("a new key")
                 }
             };
@@ -329,10 +338,6 @@ impl Release {
         self.defs.is_empty()
     }
 
-    pub fn relations(&self) -> &[Relation] {
-        &self.relations
-    }
-
     /// What the reader knows of each cell under `hidden`, given how shown counts are published
     /// (`shown(truth)` → the published window; exact: `(v, v)`).
     pub fn knowledge(&self, hidden: &[bool], shown: &dyn Fn(i64) -> (i64, i64)) -> Vec<Known> {
@@ -372,8 +377,7 @@ impl Release {
                 if !rels.insert(k) {
                     continue;
                 }
-                let r = &self.relations[k];
-                for &o in r.parts.iter().chain(std::iter::once(&r.total)) {
+                for o in self.relations[k].cells() {
                     if !exact(o) && cells.insert(o) {
                         stack.push(o);
                     }
@@ -391,7 +395,7 @@ impl Release {
 
     /// The intruder's feasible range of `target`: min and max over whole numbers ≥ 0 satisfying
     /// every relation and everything known. `hi` is `None` when unbounded.
-    pub fn range_of(&self, target: CellId, known: &[Known]) -> Result<(i64, Option<i64>), LinkedError> {
+    pub fn range_of(&self, target: CellId, known: &[Known]) -> Result<Range, LinkedError> {
         if let Known::Range(a, b) = known[target]
             && a == b
         {
@@ -492,12 +496,12 @@ impl Release {
     /// Whether a range protects a cell: it lies wholly at the threshold or above (the cell is not
     /// small, whatever it is), or it contains the whole of `[0, 9]`. The rule needs no true value,
     /// so the checker applies it to a published release exactly as the publisher does.
-    pub fn protects(range: (i64, Option<i64>)) -> bool {
+    pub fn protects(range: Range) -> bool {
         range.0 > PROTECT_UP_TO || (range.0 <= 0 && range.1.is_none_or(|h| h >= PROTECT_UP_TO))
     }
 
     /// How far a range is from protecting: the part of `[0, 9]` it misses (0 when protected).
-    fn deficit(range: (i64, Option<i64>)) -> i64 {
+    fn deficit(range: Range) -> i64 {
         if Self::protects(range) {
             return 0;
         }
@@ -590,7 +594,7 @@ impl Release {
                     if Self::protects(r) {
                         break;
                     }
-                    let pick = self.complement(c, r, &hidden, shown)?;
+                    let pick = self.complement(c, r, &known, &hidden, shown)?;
                     let Some(pick) = pick else {
                         return Err(LinkedError::Unprotectable { key: self.defs[c].key.clone() });
                     };
@@ -609,15 +613,16 @@ impl Release {
         Ok(Pattern { hidden, audit })
     }
 
-    /// The complementary cell to hide next for `target`, whose range is `range`.
+    /// The complementary cell to hide next for `target`, whose range under `known` (what the
+    /// reader knows with `hidden` hidden) is `range`.
     fn complement(
         &self,
         target: CellId,
-        range: (i64, Option<i64>),
+        range: Range,
+        known: &[Known],
         hidden: &[bool],
         shown: &dyn Fn(i64) -> (i64, i64),
     ) -> Result<Option<CellId>, LinkedError> {
-        let known = self.knowledge(hidden, shown);
         // The target itself first, when it is printed and shown.
         if self.defs[target].printed && !hidden[target] {
             return Ok(Some(target));
@@ -626,7 +631,7 @@ impl Release {
         // over cells the reader does not know exactly), then by cost: a cell that shares a
         // relation with the target first. In the public edition no shown cell is known exactly,
         // so the component spans the release and cost alone would pick unrelated small cells.
-        let (_, rels) = self.component(target, &known);
+        let (_, rels) = self.component(target, known);
         let in_comp: BTreeSet<usize> = rels.into_iter().collect();
         let mut dist: HashMap<CellId, usize> = HashMap::from([(target, 0)]);
         let mut frontier = vec![target];
@@ -642,8 +647,7 @@ impl Release {
                         continue;
                     }
                     rel_order.push(k);
-                    let r = &self.relations[k];
-                    for &o in r.parts.iter().chain(std::iter::once(&r.total)) {
+                    for o in self.relations[k].cells() {
                         if let std::collections::hash_map::Entry::Vacant(e) = dist.entry(o) {
                             e.insert(level);
                             next.push(o);
@@ -681,8 +685,7 @@ impl Release {
         // a complement. First the nearest relation that determines one of its cells (all others
         // shown: "total minus the visible cells"), at its cheapest shown cell.
         for &k in &rel_order {
-            let r = &self.relations[k];
-            let members: Vec<CellId> = r.parts.iter().copied().chain(std::iter::once(r.total)).collect();
+            let members: Vec<CellId> = self.relations[k].cells().collect();
             let open =
                 members.iter().filter(|&&o| !self.defs[o].stated && (hidden[o] || !self.defs[o].printed)).count();
             if open == 1
@@ -698,8 +701,7 @@ impl Release {
         // Else the relation of the target that is most nearly determined (fewest unknown cells).
         let mut pinning: Option<(usize, i64, CellId)> = None;
         for &k in &self.by_cell[target] {
-            let r = &self.relations[k];
-            let members: Vec<CellId> = r.parts.iter().copied().chain(std::iter::once(r.total)).collect();
+            let members: Vec<CellId> = self.relations[k].cells().collect();
             let unknown = members.iter().filter(|&&o| o != target && (hidden[o] || !self.defs[o].printed)).count();
             let shown_cells = members.iter().copied().filter(|&o| o != target && self.defs[o].printed && !hidden[o]);
             if let Some(c) = shown_cells.min_by_key(|&o| (cost(o), o))

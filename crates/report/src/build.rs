@@ -170,7 +170,6 @@ enum Pending {
 
 struct PendingTable {
     id: String,
-    keys: Vec<Vec<Option<String>>>,
     section: String,
     unit: Unit,
     totals: bool,
@@ -267,21 +266,9 @@ impl Ctx<'_> {
         cells: Vec<Vec<Pending>>,
         row_notes: Vec<String>,
     ) {
-        let keys = cells
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .map(|c| match c {
-                        Pending::Count(id) => Some(self.release.key(*id).to_string()),
-                        Pending::Share { base, .. } => base.map(|b| self.release.key(b).to_string()),
-                    })
-                    .collect()
-            })
-            .collect();
         debug_assert!(TABLES.iter().any(|t| t.0 == id && t.1 == unit && t.2 == totals), "table {id} not in TABLES");
         self.tables.push(PendingTable {
             id: id.into(),
-            keys,
             section: section.into(),
             unit,
             totals,
@@ -490,7 +477,12 @@ impl Ctx<'_> {
             (!pattern.hidden[id]).then(|| round(self.release.truth(id), policy.rounding_base) as f64)
         };
         let mut out = Vec::with_capacity(self.tables.len());
+        let key_of = |c: &Pending| match *c {
+            Pending::Count(id) => Some(self.release.key(id).to_string()),
+            Pending::Share { base, .. } => base.map(|b| self.release.key(b).to_string()),
+        };
         for p in self.tables {
+            let keys: Vec<Vec<Option<String>>> = p.cells.iter().map(|r| r.iter().map(key_of).collect()).collect();
             let cells: Vec<Vec<Cell>> = p
                 .cells
                 .iter()
@@ -530,7 +522,7 @@ impl Ctx<'_> {
                 source: self.source.clone(),
                 period: self.period.clone(),
                 row_notes: p.row_notes,
-                keys: p.keys,
+                keys,
                 grid: Grid { unit: p.unit, totals: p.totals, rows: p.rows, columns: p.columns, cells },
             });
         }
@@ -828,6 +820,7 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
                     }
                     ci_rows.push(cat(lang, &g.group));
                     let base = base_of.get(&(name, g.group.clone())).copied();
+                    let follow = FollowUp::of(&persons, &rows, by, &g.group);
                     let cells: Vec<Pending> =
                         g.at.iter()
                             .map(|&(t, p, v)| {
@@ -835,8 +828,7 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
                                     let se = v.max(0.0).sqrt();
                                     (round1(100.0 * (p - 1.96 * se).max(0.0)), round1(100.0 * (p + 1.96 * se).min(1.0)))
                                 });
-                                let fr = events_and_at_risk(&persons, &rows, by, &g.group, t);
-                                c.share(p.map(|p| round1(100.0 * p)), iv, base, g.n as i64, Some(fr))
+                                c.share(p.map(|p| round1(100.0 * p)), iv, base, g.n as i64, Some(follow.at(t)))
                             })
                             .collect();
                     if id == "revict" && by != Subgrouping::FormOfExploitation && by != Subgrouping::VictimGroup {
@@ -858,11 +850,11 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
                         }
                         rows_l.push(cat(lang, &g.group));
                         let base = base_of.get(&(*name, g.group.clone())).copied();
+                        let follow = FollowUp::of(&persons, &rows, *by, &g.group);
                         cells.push(
                             g.at.iter()
                                 .map(|&(t, p, _)| {
-                                    let fr = events_and_at_risk(&persons, &rows, *by, &g.group, t);
-                                    c.share(p.map(|p| round1(100.0 * p)), None, base, g.n as i64, Some(fr))
+                                    c.share(p.map(|p| round1(100.0 * p)), None, base, g.n as i64, Some(follow.at(t)))
                                 })
                                 .collect(),
                         );
@@ -1212,23 +1204,36 @@ fn pending_value(p: &Pending) -> Option<f64> {
     }
 }
 
-/// The frequency rule's counts for a step of a curve at `t` years in subgroup `group`: events up to
-/// `t` and persons still followed at `t`.
-fn events_and_at_risk(persons: &[Person], rows: &[CohortRow], by: Subgrouping, group: &str, t: f64) -> (i64, i64) {
-    let mut events = 0;
-    let mut at_risk = 0;
-    for (p, r) in persons.iter().zip(rows) {
-        if by.label(p) != group {
-            continue;
+/// The frequency rule's counts for the steps of one subgroup's curve: events up to `t` years and
+/// persons still followed at `t`, from the subgroup's follow-up times sorted once.
+struct FollowUp {
+    event_times: Vec<f64>,
+    end_times: Vec<f64>,
+}
+
+impl FollowUp {
+    fn of(persons: &[Person], rows: &[CohortRow], by: Subgrouping, group: &str) -> FollowUp {
+        let mut event_times = Vec::new();
+        let mut end_times = Vec::new();
+        for (p, r) in persons.iter().zip(rows) {
+            if by.label(p) == group {
+                end_times.push(r.time);
+                if r.event() {
+                    event_times.push(r.time);
+                }
+            }
         }
-        if r.event() && r.time <= t {
-            events += 1;
-        }
-        if r.time >= t {
-            at_risk += 1;
-        }
+        event_times.sort_by(f64::total_cmp);
+        end_times.sort_by(f64::total_cmp);
+        FollowUp { event_times, end_times }
     }
-    (events, at_risk)
+
+    /// `(events with time ≤ t, persons with time ≥ t)`.
+    fn at(&self, t: f64) -> (i64, i64) {
+        let events = self.event_times.partition_point(|&x| x <= t);
+        let at_risk = self.end_times.len() - self.end_times.partition_point(|&x| x < t);
+        (events as i64, at_risk as i64)
+    }
 }
 
 fn round1(v: f64) -> f64 {
