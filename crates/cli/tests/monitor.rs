@@ -132,32 +132,67 @@ fn a_crafted_leak_is_caught_by_the_checker() {
 }
 
 #[test]
-fn the_public_edition_rounds_to_five_and_refuses_noise() {
-    let (_, db) = fixture();
+fn the_public_edition_is_perturbed_under_the_register_key_and_refuses_noise() {
+    let (dir, db) = fixture();
+    let key = dir.join("m.key");
     let out = tempfile::tempdir().expect("tempdir");
     // Noise drawn afresh per release averages away, and its seed was published: refused, with why.
     let a = zicht()
         .args(["monitor", "--db", db, "--out"])
         .arg(out.path())
-        .args(["--edition", "public", "--epsilon", "1.0"])
+        .args(["--edition", "public", "--epsilon", "1.0", "--key-file"])
+        .arg(&key)
         .assert()
         .code(1);
     assert!(String::from_utf8_lossy(&a.get_output().stderr).contains("averages away"));
-    monitor(out.path(), &["--edition", "public", "--lang", "en"]);
-    let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("monitor.json")).expect("read")).expect("parse");
+    // The perturbation is keyed by the register key: a reporter's key file (no register key) or no
+    // key file at all is refused, naming the file.
+    let reporter = dir.join("reporter.key");
+    let _ = std::fs::remove_file(&reporter);
+    zicht().args(["key", "reporter", "--key-file"]).arg(&key).arg("--out").arg(&reporter).assert().success();
+    for k in [reporter.clone(), dir.join("absent.key")] {
+        let a = zicht()
+            .args(["monitor", "--db", db, "--out"])
+            .arg(out.path())
+            .args(["--edition", "public", "--key-file"])
+            .arg(&k)
+            .assert()
+            .code(1);
+        let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        assert!(err.contains(k.to_str().unwrap()), "{err}");
+    }
+    let key_s = key.to_str().unwrap();
+    monitor(out.path(), &["--edition", "public", "--lang", "en", "--key-file", key_s]);
+    let read = |d: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(d.join("monitor.json")).expect("read")).expect("parse")
+    };
+    let v = read(out.path());
     assert_eq!(v["edition"], "public");
-    let mut counts = 0;
-    for t in v["tables"].as_array().expect("tables").iter().filter(|t| t["unit"] == "count") {
-        for c in t["cells"].as_array().expect("cells").iter().flat_map(|r| r.as_array().expect("row")) {
-            if let Some(x) = c["value"].as_f64() {
-                assert_eq!(x % 5.0, 0.0, "{}: {x}", t["id"]);
-                assert!(x >= 10.0);
+    assert_eq!(v["policy"]["perturbation"], 2, "the noise's bound is published");
+    let internal = tempfile::tempdir().expect("tempdir");
+    monitor(internal.path(), &["--lang", "en"]);
+    let w = read(internal.path());
+    let (mut counts, mut moved) = (0, 0);
+    for (t, u) in v["tables"].as_array().expect("tables").iter().zip(w["tables"].as_array().expect("tables")) {
+        if t["unit"] != "count" {
+            continue;
+        }
+        assert_eq!(t["id"], u["id"]);
+        for (c, d) in t["cells"]
+            .as_array()
+            .expect("cells")
+            .iter()
+            .flat_map(|r| r.as_array().expect("row"))
+            .zip(u["cells"].as_array().expect("cells").iter().flat_map(|r| r.as_array().expect("row")))
+        {
+            if let (Some(x), Some(y)) = (c["value"].as_f64(), d["value"].as_f64()) {
+                assert!(x >= 10.0 && (x - y).abs() <= 2.0, "{}: {x} published for {y}", t["id"]);
                 counts += 1;
+                moved += usize::from(x != y);
             }
         }
     }
-    assert!(counts > 100);
+    assert!(counts > 100 && moved * 4 > counts, "{moved} of {counts} counts perturbed");
 }
 
 #[test]

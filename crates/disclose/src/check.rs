@@ -106,7 +106,8 @@ pub fn audit_cells(grid: &Grid, policy: &Policy) -> Vec<Violation> {
                     // Hidden to protect a small count; shown only because the publisher's rule
                     // guarantees a base of at least 50.
                     None if c.base_suppressed => {}
-                    Some(b) if b >= policy.min_base => {
+                    // A perturbed base may be published up to the noise's bound below its truth.
+                    Some(b) if b >= policy.min_base - policy.perturbation.unwrap_or(0) => {
                         if let Some(r) = policy.rounding_base
                             && b % r != 0
                         {

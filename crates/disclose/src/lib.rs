@@ -23,6 +23,7 @@
 //! The [`check`] module is the independent auditor: it knows nothing of the heuristic and judges a
 //! published grid (as re-read from JSON or XLSX) by the rules alone.
 
+pub mod cellkey;
 pub mod check;
 pub mod linked;
 pub mod noise;
@@ -46,12 +47,39 @@ pub struct Policy {
     /// Seed of the noise: never published (with it anyone could regenerate and remove the noise).
     #[serde(skip, default)]
     pub seed: u64,
+    /// The public edition's cell-key perturbation: its largest noise ([`cellkey::MAX_NOISE`]), public;
+    /// `None`: counts are shown unperturbed (or rounded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub perturbation: Option<i64>,
+    /// The perturbation's key: never published.
+    #[serde(skip, default)]
+    pub cell_key: Option<cellkey::CellKey>,
 }
 
 impl Policy {
     /// The internal edition: suppression and small-base rules only.
     pub fn internal() -> Self {
-        Policy { threshold: 10, min_base: 50, rounding_base: None, epsilon_milli: None, seed: 0 }
+        Policy {
+            threshold: 10,
+            min_base: 50,
+            rounding_base: None,
+            epsilon_milli: None,
+            seed: 0,
+            perturbation: None,
+            cell_key: None,
+        }
+    }
+
+    /// The monitor's public edition: every count (and base) perturbed by the cell-key method
+    /// ([`cellkey`]) under the register's secret `key`, then suppressed and audited like the
+    /// internal edition against the perturbation's windows.
+    pub fn public_perturbed(key: cellkey::CellKey) -> Self {
+        Policy { perturbation: Some(cellkey::MAX_NOISE), cell_key: Some(key), ..Policy::internal() }
+    }
+
+    /// The public edition as a reader of its files knows it (the noise's bound, not its key).
+    pub fn public_as_published() -> Self {
+        Policy { perturbation: Some(cellkey::MAX_NOISE), ..Policy::internal() }
     }
 
     /// The public edition: also rounding to base 5 and, with `epsilon`, discrete Laplace noise.
@@ -61,12 +89,12 @@ impl Policy {
             Some(e) if e.is_finite() && (0.001..=100.0).contains(&e) => Some((e * 1000.0).round() as u64),
             Some(e) => return Err(DiscloseError::Epsilon(e)),
         };
-        Ok(Policy { threshold: 10, min_base: 50, rounding_base: Some(5), epsilon_milli, seed })
+        Ok(Policy { rounding_base: Some(5), epsilon_milli, seed, ..Policy::internal() })
     }
 
     /// The edition's name.
     pub fn edition(&self) -> &'static str {
-        if self.rounding_base.is_some() { "public" } else { "internal" }
+        if self.rounding_base.is_some() || self.perturbation.is_some() { "public" } else { "internal" }
     }
 }
 

@@ -44,6 +44,10 @@ pub type Range = (i64, Option<i64>);
 /// The cells an audit finds under-protected, with their ranges.
 pub type Failing = Vec<(CellId, Range)>;
 
+/// How a shown count is published, as the reader's window on its truth: `(cell, truth) → (lo, hi)`
+/// (exact: `(v, v)`; rounded or perturbed: the values that could have given the published one).
+pub type Shown<'a> = dyn Fn(CellId, i64) -> (i64, i64) + 'a;
+
 /// `total = Σ parts`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Relation {
@@ -340,13 +344,13 @@ impl Release {
 
     /// What the reader knows of each cell under `hidden`, given how shown counts are published
     /// (`shown(truth)` → the published window; exact: `(v, v)`).
-    pub fn knowledge(&self, hidden: &[bool], shown: &dyn Fn(i64) -> (i64, i64)) -> Vec<Known> {
+    pub fn knowledge(&self, hidden: &[bool], shown: &Shown<'_>) -> Vec<Known> {
         self.defs
             .iter()
             .enumerate()
             .map(|(i, d)| {
                 let base = if d.printed && !hidden[i] {
-                    let (lo, hi) = shown(d.truth);
+                    let (lo, hi) = shown(i, d.truth);
                     // A shown count is at least the threshold: the reader knows the rule (a small
                     // count shown by mistake is simply known).
                     if d.truth > PROTECT_UP_TO {
@@ -541,11 +545,7 @@ impl Release {
     }
 
     /// Audits a pattern of the publisher's (see [`Release::audit_knowledge`]).
-    pub fn audit(
-        &self,
-        hidden: &[bool],
-        shown: &dyn Fn(i64) -> (i64, i64),
-    ) -> Result<(Failing, AuditSummary), LinkedError> {
+    pub fn audit(&self, hidden: &[bool], shown: &Shown<'_>) -> Result<(Failing, AuditSummary), LinkedError> {
         let known = self.knowledge(hidden, shown);
         let (failing, audited, narrowest) = self.audit_knowledge(&known)?;
         let primary =
@@ -567,16 +567,12 @@ impl Release {
     /// Hides every printed cell below the threshold, then adds complementary suppressions until
     /// the audit passes; `shown` says how a shown count is published (exact, or the window of its
     /// rounding). Deterministic.
-    pub fn protect(&self, shown: &dyn Fn(i64) -> (i64, i64)) -> Result<Pattern, LinkedError> {
+    pub fn protect(&self, shown: &Shown<'_>) -> Result<Pattern, LinkedError> {
         self.protect_from(self.defs.iter().map(|d| d.printed && d.truth <= PROTECT_UP_TO).collect(), shown)
     }
 
     /// [`Release::protect`] starting from a given pattern (e.g. the cells an earlier release hid).
-    pub fn protect_from(
-        &self,
-        mut hidden: Vec<bool>,
-        shown: &dyn Fn(i64) -> (i64, i64),
-    ) -> Result<Pattern, LinkedError> {
+    pub fn protect_from(&self, mut hidden: Vec<bool>, shown: &Shown<'_>) -> Result<Pattern, LinkedError> {
         hidden.resize(self.defs.len(), false);
         // Hiding a cell widens every range, which can take a cell that was provably ≥ 10 below 10
         // without reaching 0: so passes repeat until one changes nothing. Each change hides one
@@ -621,7 +617,7 @@ impl Release {
         range: Range,
         known: &[Known],
         hidden: &[bool],
-        shown: &dyn Fn(i64) -> (i64, i64),
+        shown: &Shown<'_>,
     ) -> Result<Option<CellId>, LinkedError> {
         // The target itself first, when it is printed and shown.
         if self.defs[target].printed && !hidden[target] {
@@ -718,7 +714,7 @@ impl Release {
 mod tests {
     use super::*;
 
-    fn exact(v: i64) -> (i64, i64) {
+    fn exact(_: CellId, v: i64) -> (i64, i64) {
         (v, v)
     }
 
@@ -843,7 +839,7 @@ mod tests {
         r.relation(t, &[a, b]).unwrap();
         let mut hidden = vec![false; r.len()];
         hidden[a] = true;
-        let window = |v: i64| {
+        let window = |_: CellId, v: i64| {
             let s = crate::round(v, Some(5));
             (s - 2, s + 2)
         };

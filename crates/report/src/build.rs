@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{Datelike, NaiveDate};
 use zicht_disclose::linked::{AuditSummary, CellId, Release};
-use zicht_disclose::{Cell, Flag, Grid, Policy, Unit, round};
+use zicht_disclose::{Cell, Flag, Grid, Policy, Unit, cellkey, round};
 use zicht_stats::alerts::{AlertKind, AlertOptions, detect, seasonal_profile};
 use zicht_stats::mse::{CaptureTable, Method, select};
 use zicht_stats::survival::{
@@ -184,6 +184,28 @@ struct PendingTable {
 const W_CELL: i64 = 1;
 const W_TOTAL: i64 = 5;
 const W_HEADLINE: i64 = 50;
+
+/// The value a count of the model with key `name` and true value `v` is published as: perturbed by
+/// its cell key (the public edition), rounded (an old public policy), or exact.
+pub(crate) fn published(policy: &Policy, name: &str, v: i64) -> i64 {
+    match &policy.cell_key {
+        Some(k) => k.perturb(name, v, policy.threshold),
+        None => round(v, policy.rounding_base),
+    }
+}
+
+/// What a reader learns of the true value `v` of count `name` when it is shown: the window of its
+/// published value.
+fn published_window(policy: &Policy, name: &str, v: i64) -> (i64, i64) {
+    match (&policy.cell_key, policy.rounding_base) {
+        (Some(_), _) => cellkey::window(published(policy, name, v), policy.threshold),
+        (None, Some(b)) => {
+            let s = round(v, Some(b));
+            (s - b / 2, s + b / 2)
+        }
+        (None, None) => (v, v),
+    }
+}
 
 /// A key of the release's model: population, then attributes sorted by name; without a year the
 /// cell covers the whole period (`period=2012-2022`), so releases over other periods never share it
@@ -465,16 +487,11 @@ impl Ctx<'_> {
                 }
             }
         }
-        let window = move |v: i64| match policy.rounding_base {
-            Some(b) => {
-                let s = round(v, Some(b));
-                (s - b / 2, s + b / 2)
-            }
-            None => (v, v),
-        };
+        let release = &self.release;
+        let window = |id: CellId, v: i64| published_window(policy, release.key(id), v);
         let pattern = self.release.protect_from(start, &window)?;
         let publish = |id: CellId| -> Option<f64> {
-            (!pattern.hidden[id]).then(|| round(self.release.truth(id), policy.rounding_base) as f64)
+            (!pattern.hidden[id]).then(|| published(policy, release.key(id), release.truth(id)) as f64)
         };
         let mut out = Vec::with_capacity(self.tables.len());
         let key_of = |c: &Pending| match *c {
@@ -730,19 +747,19 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
         c.relation(base, &ids)?;
         let added = c.latent("minors_added", &[("year", y)], r[4] + r[5])?;
         c.relation(added, &ids[1..])?;
-        // The public edition computes the percentage from the rounded counts (post-processing), so
-        // it says no more than they do.
-        let rb = opts.policy.rounding_base;
-        let (num, den) = (round(r[4] + r[5], rb), round(all, rb));
+        // The public edition computes the percentage from the published (perturbed) counts
+        // (post-processing), so it says no more than they do.
+        let (num, den) =
+            (published(c.policy, c.release.key(added), r[4] + r[5]), published(c.policy, c.release.key(base), all));
         let v = (den > 0).then(|| round1(100.0 * num as f64 / den as f64));
         let cell = c.share(v, None, Some(base), all, Some((r[4] + r[5], r[3])));
         if let (Pending::Share { rule: Flag::Shown, .. }, Some(p)) = (&cell, v) {
-            let (lo, hi) = match rb {
+            let (lo, hi) = if c.policy.edition() == "public" {
+                // The reader gets the published numerator from the published base.
+                published_window(c.policy, c.release.key(added), r[4] + r[5])
+            } else {
                 // p ± 0.05 % of the base.
-                None => {
-                    (((p - 0.05) * all as f64 / 100.0).ceil() as i64, ((p + 0.05) * all as f64 / 100.0).floor() as i64)
-                }
-                Some(b) => (num - b / 2, num + b / 2),
+                (((p - 0.05) * all as f64 / 100.0).ceil() as i64, ((p + 0.05) * all as f64 / 100.0).floor() as i64)
             };
             c.release.known_range(added, lo.max(0), hi);
         }
@@ -767,7 +784,7 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
     );
 
     // 3. Alerts: in the public edition by reporter type only.
-    let alerts = alerts(x, from, to, lang, opts.policy.rounding_base.is_none());
+    let alerts = alerts(x, from, to, lang, opts.policy.edition() == "internal");
 
     // 4. Re-victimisation.
     let end = NaiveDate::from_ymd_opt(to, 12, 31).unwrap_or(NaiveDate::MAX);
@@ -1171,7 +1188,7 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
     }
 
     let mut notes = vec![t(lang, "doc.marks"), t(lang, "m.disclosure")];
-    if opts.policy.rounding_base.is_some() {
+    if opts.policy.edition() == "public" {
         notes.push(t(lang, "m.public"));
     }
     for k in ["m.alerts", "m.survival", "m.mse", "m.persons"] {

@@ -128,7 +128,7 @@ pub fn read_releases(monitors: &[JsonMonitor], out: &mut Vec<Finding>) -> ReadRe
     };
     for m in monitors {
         let public = m.edition == "public";
-        let window = |v: i64| if public { (v - 2, v + 2) } else { (v, v) };
+        let window = |v: i64| if public { zicht_disclose::cellkey::window(v, 10) } else { (v, v) };
         for t in &m.tables {
             let Some(&(_, unit, margins)) = TABLES.iter().find(|d| d.0 == t.id) else {
                 out.push(finding(&t.id, 0, 0, "unknown_table", "not a table of the release definition".into()));
@@ -180,8 +180,9 @@ pub fn read_releases(monitors: &[JsonMonitor], out: &mut Vec<Finding>) -> ReadRe
                     } else if c.value.is_some() {
                         match c.base {
                             Some(b) => {
+                                // A shown ratio's base is at least 50: the rule is public.
                                 let (lo, hi) = window(b);
-                                meet(&mut known, id, lo, hi);
+                                meet(&mut known, id, lo.max(50), hi);
                             }
                             None if c.base_suppressed => meet(&mut known, id, 50, i64::MAX / 4),
                             None => {}
@@ -226,10 +227,9 @@ pub fn read_releases(monitors: &[JsonMonitor], out: &mut Vec<Finding>) -> ReadRe
             let (Some(p), Some(b)) = (c.value, c.base) else { continue };
             let n = cell(&mut r, &mut known, &q.numerator);
             let (lo, hi) = if public {
-                // The public edition's percentage is of the rounded counts: it gives the rounded
-                // numerator, and that its window.
-                let rounded = zicht_disclose::round((p * b as f64 / 100.0).round() as i64, Some(5));
-                window(rounded)
+                // The public edition's percentage is of the perturbed counts: with the printed
+                // base it gives the numerator's published value, and that its window.
+                window((p * b as f64 / 100.0).round() as i64)
             } else {
                 (((p - 0.05) * b as f64 / 100.0).ceil() as i64, ((p + 0.05) * b as f64 / 100.0).floor() as i64)
             };
@@ -296,11 +296,10 @@ pub fn verify(dir: &Path) -> Result<Summary, VerifyError> {
 pub fn verify_with(dir: &Path, earlier: &[&Path]) -> Result<Summary, VerifyError> {
     let jp = dir.join("monitor.json");
     let m = JsonMonitor::read(dir)?;
-    let policy =
-        if m.edition == "public" { Policy::public(None, 0).map_err(|e| read_err(&jp, e))? } else { Policy::internal() };
+    let policy = if m.edition == "public" { Policy::public_as_published() } else { Policy::internal() };
     let mut s = Summary { edition: m.edition.clone(), tables_json: m.tables.len(), ..Default::default() };
     for a in &m.alerts {
-        if policy.rounding_base.is_some() && a.get("level").and_then(|l| l.as_str()) != Some("reporter_type") {
+        if m.edition == "public" && a.get("level").and_then(|l| l.as_str()) != Some("reporter_type") {
             s.findings.push(finding(
                 "alerts",
                 0,

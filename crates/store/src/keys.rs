@@ -223,6 +223,15 @@ impl Keys {
         self.register.as_ref().ok_or(KeyError::MissingRegisterKey { path: self.path.clone() })
     }
 
+    /// The secret of the public edition's cell-key perturbation, derived from the register key under
+    /// its own domain tag (so it is stable for the register's life, held only where the register key
+    /// is, and never the same as any digest or check value).
+    pub fn cell_key_secret(&self) -> Result<[u8; 32], KeyError> {
+        let mut mac = self.register()?.mac();
+        mac.update(b"zicht cell-key perturbation v1\x00");
+        Ok(mac.finalize().into_bytes().into())
+    }
+
     /// Both pseudonym layers, for making stored digests.
     pub fn layers(&self) -> Result<Layers<'_>, KeyError> {
         Ok(Layers { reporters: &self.pseudonym, register: self.register()? })

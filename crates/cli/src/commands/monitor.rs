@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use clap::Args as ClapArgs;
 use zicht_report::{Lang, Options, Truth};
 
-use super::common::{classify, runtime};
+use super::common::{KeyArgs, classify, load_keys, runtime};
 
 #[derive(Debug, Clone, ClapArgs)]
 #[command(
@@ -29,7 +29,7 @@ pub struct Args {
     /// Language of the report: nl or en
     #[arg(long, default_value = "nl", value_parser = ["nl", "en"])]
     pub lang: String,
-    /// internal (suppression) or public (also rounding to base 5, optional noise)
+    /// internal (suppression) or public (also cell-key perturbation; needs the register's --key-file)
     #[arg(long, default_value = "internal", value_parser = ["internal", "public"])]
     pub edition: String,
     /// Withdrawn: noise drawn afresh per table and release averages away; refused with the reason
@@ -42,6 +42,10 @@ pub struct Args {
     /// release jointly with it, so that no difference between the two reveals a small count
     #[arg(long, value_name = "DIR")]
     pub previous: Vec<PathBuf>,
+    /// The register's key file: the public edition's perturbation is keyed by it (a reader without it
+    /// cannot remove the noise)
+    #[command(flatten)]
+    pub keys: KeyArgs,
     /// The simulator's truth directory (DIR/truth of `zicht simulate`): adds a validation block
     #[arg(long, value_name = "DIR")]
     pub truth: Option<PathBuf>,
@@ -63,6 +67,7 @@ impl Args {
             epsilon: None,
             noise_seed: 1,
             truth: None,
+            keys: KeyArgs { key_file: "zicht.key".into() },
             previous: Vec::new(),
             json: false,
         }
@@ -86,6 +91,7 @@ pub struct Summary {
 /// Builds and writes the monitor, then checks the written files. Used by `zicht monitor` and
 /// `zicht demo`.
 pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
+    let rt = runtime()?;
     let lang = Lang::parse(&args.lang)
         .ok_or_else(|| crate::exit::bad_input(format!("--lang: `{}` is not nl or en", args.lang)))?;
     let policy = match args.edition.as_str() {
@@ -100,10 +106,17 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
                 return Err(crate::exit::bad_input(
                     "--epsilon: noise is withdrawn: noise drawn afresh per table and per release averages away over \
                      releases, and a published seed lets anyone remove it. The public edition is protected by \
-                     rounding to base 5 under the release-wide suppression audit (docs/privacy.md)",
+                     cell-key perturbation (the same noise for the same cell in every release) under the \
+                     release-wide suppression audit (docs/privacy.md)",
                 ));
             }
-            zicht_disclose::Policy::public(None, 0).map_err(|e| crate::exit::bad_input(e.to_string()))?
+            let keys = load_keys(&args.keys)?;
+            let secret = keys.cell_key_secret().map_err(|e| crate::exit::bad_input(e.to_string()))?;
+            rt.block_on(async {
+                let store = zicht_store::Store::open(&args.db).await.map_err(classify)?;
+                store.check_digest_keys(&keys).await.map_err(classify)
+            })?;
+            zicht_disclose::Policy::public_perturbed(zicht_disclose::cellkey::CellKey::new(secret))
         }
         other => return Err(crate::exit::bad_input(format!("--edition: `{other}` is not internal or public"))),
     };
@@ -116,7 +129,6 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
         Some(dir) => Some(Truth::read(dir).map_err(|e| crate::exit::bad_input(e.to_string()))?),
         None => None,
     };
-    let rt = runtime()?;
     let extract = rt.block_on(async {
         let store = zicht_store::Store::open(&args.db).await.map_err(classify)?;
         store.extract().await.map_err(classify)
