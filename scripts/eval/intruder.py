@@ -7,9 +7,10 @@ reader who knows tau-ARGUS / sdcTable would: by integer linear programming (scip
 i.e. HiGHS) over everything that is published:
 
   * every count is a whole number >= 0;
-  * a shown count is its printed value (internal edition) or within its rounding window
-    (public edition: printed v is a multiple of `policy.rounding_base`, truth in v-2..v+2), and
-    is at least `policy.threshold` (10);
+  * a shown count is its printed value (internal edition) or within its perturbation window
+    (public edition, `policy.perturbation` = 2: truth t with |v - t| <= 2, t = 10 never moved,
+    t = 11 by at most 1; an older public edition with `policy.rounding_base`: truth in v-2..v+2),
+    and is at least `policy.threshold` (10);
   * a shown percentage/estimate has a base >= `policy.min_base` (50); a shown base is a shown
     count of the base key; a `small_base` flag says the base is < 50;
   * `model.relations` (total = sum of parts), `model.stated` (facts stated as ranges);
@@ -153,10 +154,23 @@ def add_release(m: Model, mon: dict, label: str, extra: bool = True, skip: froze
     thr = int(policy.get("threshold") or 10)
     min_base = int(policy.get("min_base") or 50)
     rb = policy.get("rounding_base")
-    if mon.get("edition") == "public" and not rb:
-        rb = 5
-        m.doubts.append(f"{label}: public edition without policy.rounding_base; assumed 5")
-    half = (int(rb) // 2) if rb else 0  # truth within v-half..v+half
+    noise = policy.get("perturbation")
+    if mon.get("edition") == "public" and not rb and not noise:
+        noise = 2
+        m.doubts.append(f"{label}: public edition without policy.perturbation; assumed 2")
+    half = (int(rb) // 2) if rb else 0  # rounded: truth within v-half..v+half
+
+    def window(v: int, floor: int) -> tuple[int, int]:
+        """The truths that could have been published as v (docs/privacy.md): rounded, or perturbed
+        by the public table (truth `floor` never moves, `floor + 1` by at most 1, larger by at
+        most `noise`; never below `floor`)."""
+        if noise:
+            d = int(noise)
+            ok = [t for t in range(max(v - d, floor), v + d + 1)
+                  if abs(v - t) <= (0 if t == floor else 1 if t == floor + 1 else d)]
+            return (min(ok), max(ok)) if ok else (v, v)
+        return (max(v - half, floor), v + half)
+
     tables = {t["id"]: t for t in mon.get("tables", [])}
 
     # Printed cells.
@@ -177,7 +191,8 @@ def add_release(m: Model, mon: dict, label: str, extra: bool = True, skip: froze
                             m.doubts.append(f"{where}: shown count {v!r} is not a whole number")
                             continue
                         v = int(v)
-                        m.bound(key, max(v - half, thr), v + half, f"shown {v} at {where}")
+                        lo, hi = window(v, thr)
+                        m.bound(key, lo, hi, f"shown {v} at {where}")
                         m.shown[key].append(where)
                     elif flag in ("suppressed", "small_base"):
                         m.hidden[key].append(where)
@@ -185,8 +200,8 @@ def add_release(m: Model, mon: dict, label: str, extra: bool = True, skip: froze
                     if flag == "shown":
                         if cell.get("base") is not None and not cell.get("base_suppressed"):
                             b = int(cell["base"])
-                            m.bound(key, max(b - half, min_base), b + half,
-                                    f"shown base {b} at {where}")
+                            lo, hi = window(b, thr)
+                            m.bound(key, max(lo, min_base), hi, f"shown base {b} at {where}")
                             m.shown[key].append(where + " (base)")
                         else:
                             m.bound(key, min_base, math.inf, f"suppressed base >= {min_base} at {where}")
@@ -247,12 +262,14 @@ def add_release(m: Model, mon: dict, label: str, extra: bool = True, skip: froze
         if t["keys"][r["row"]][r["column"]] != b:
             m.doubts.append(f"{label}: ratio {n}/{b}: cell key is {t['keys'][r['row']][r['column']]}")
         where = f"{label}:{r['table']}[{t['rows'][r['row']]}, {t['columns'][r['column']]}]"
-        if cell.get("flag") == "shown" and cell.get("value") is not None and rb and cell.get("base") is not None:
-            # Public edition (docs/monitor-json.md): the percentage is of the rounded counts, so
-            # with the printed (rounded) base it gives the rounded numerator, and the numerator
-            # lies within rounding of it.
-            nr = round(float(cell["value"]) * cell["base"] / 100.0 / rb) * rb
-            m.bound(n, max(0, nr - rb // 2), nr + rb // 2, f"ratio {cell['value']}% of rounded counts at {where}")
+        if cell.get("flag") == "shown" and cell.get("value") is not None and (rb or noise) and cell.get("base") is not None:
+            # Public edition (docs/monitor-json.md): the percentage is of the published (perturbed
+            # or rounded) counts, so with the printed base it gives the numerator's published
+            # value, and the numerator lies within that value's window.
+            q = float(cell["value"]) * cell["base"] / 100.0
+            nr = round(q / rb) * rb if rb else round(q)
+            lo, hi = window(nr, thr if noise else 0)
+            m.bound(n, max(0, lo), hi, f"ratio {cell['value']}% of published counts at {where}")
         elif cell.get("flag") == "shown" and cell.get("value") is not None:
             p = frac(cell["value"])
             lo_p, hi_p = p - Fraction(1, 20), p + Fraction(1, 20)

@@ -293,3 +293,25 @@ async fn the_report_renders_in_headless_chromium() {
         std::fs::write(docs, &png).expect("write docs screenshot");
     }
 }
+
+#[test]
+fn a_published_release_is_recorded_and_later_releases_are_protected_against_it() {
+    // A copy of the fixture's register, so the recorded history touches no other test.
+    let (dir, _) = fixture();
+    let work = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(dir.join("m.db"), work.path().join("h.db")).expect("copy the register");
+    let db = format!("sqlite://{}", work.path().join("h.db").display());
+    let run = |out: &Path, extra: &[&str]| -> serde_json::Value {
+        let a = zicht().args(["monitor", "--db", &db, "--json", "--out"]).arg(out).args(extra).assert().success();
+        serde_json::from_str(&String::from_utf8_lossy(&a.get_output().stdout)).expect("JSON summary")
+    };
+    let (a, b, c) = (work.path().join("a"), work.path().join("b"), work.path().join("c"));
+    assert_eq!(run(&a, &["--to", "2018", "--publish"])["publication"], 1);
+    // Without --previous, the next year's release is protected jointly with the recorded one.
+    assert_eq!(run(&b, &[])["protected_against"], serde_json::json!([1]));
+    zicht().arg("check-disclosure").arg(&b).arg("--with").arg(&a).assert().success();
+    // Left out, the same release gives small counts away against last year's (so the history matters).
+    assert_eq!(run(&c, &["--leave-out", "1"])["protected_against"], serde_json::json!([]));
+    zicht().arg("check-disclosure").arg(&c).arg("--with").arg(&a).assert().code(1);
+    zicht().args(["monitor", "--db", &db, "--out"]).arg(&c).args(["--leave-out", "9"]).assert().code(1);
+}

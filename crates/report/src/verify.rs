@@ -73,6 +73,17 @@ impl JsonMonitor {
         let text = std::fs::read_to_string(&jp).map_err(|e| read_err(&jp, e))?;
         serde_json::from_str(&text).map_err(|e| read_err(&jp, e))
     }
+
+    /// Parses a `monitor.json` kept elsewhere (the register's publication history), `name` naming it
+    /// in errors.
+    pub fn parse(name: &str, text: &str) -> Result<JsonMonitor, VerifyError> {
+        serde_json::from_str(text).map_err(|e| read_err(Path::new(name), e))
+    }
+
+    /// The release's edition, as its file says.
+    pub fn edition(&self) -> &str {
+        &self.edition
+    }
 }
 
 fn finding(table: &str, row: usize, column: usize, rule: &str, detail: String) -> Finding {
@@ -294,6 +305,13 @@ pub fn verify(dir: &Path) -> Result<Summary, VerifyError> {
 /// Checks the JSON and XLSX in `dir`, auditing the release jointly with the earlier releases in
 /// `earlier` (their `monitor.json`).
 pub fn verify_with(dir: &Path, earlier: &[&Path]) -> Result<Summary, VerifyError> {
+    let earlier = earlier.iter().map(|d| JsonMonitor::read(d)).collect::<Result<Vec<_>, _>>()?;
+    verify_against(dir, earlier)
+}
+
+/// Checks the JSON and XLSX in `dir`, auditing the release jointly with `earlier` releases (read
+/// from files or from the register's publication history).
+pub fn verify_against(dir: &Path, earlier: Vec<JsonMonitor>) -> Result<Summary, VerifyError> {
     let jp = dir.join("monitor.json");
     let m = JsonMonitor::read(dir)?;
     let policy = if m.edition == "public" { Policy::public_as_published() } else { Policy::internal() };
@@ -325,9 +343,7 @@ pub fn verify_with(dir: &Path, earlier: &[&Path]) -> Result<Summary, VerifyError
         }
     }
     let mut all = vec![m];
-    for d in earlier {
-        all.push(JsonMonitor::read(d)?);
-    }
+    all.extend(earlier);
     s.findings.extend(audit_releases(&all));
     let m = all.swap_remove(0);
     for t in &m.tables {

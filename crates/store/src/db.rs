@@ -40,6 +40,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "match keys", include_str!("../migrations/sqlite/0003_match_keys.sql")),
     (4, "birth date key", include_str!("../migrations/sqlite/0004_birth_date_key.sql")),
     (5, "pseudonym layers", include_str!("../migrations/sqlite/0005_pseudonym_layers.sql")),
+    (6, "publications", include_str!("../migrations/sqlite/0006_publications.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/postgres/0001_init.sql")),
@@ -47,6 +48,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "match keys", include_str!("../migrations/postgres/0003_match_keys.sql")),
     (4, "birth date key", include_str!("../migrations/postgres/0004_birth_date_key.sql")),
     (5, "pseudonym layers", include_str!("../migrations/postgres/0005_pseudonym_layers.sql")),
+    (6, "publications", include_str!("../migrations/postgres/0006_publications.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

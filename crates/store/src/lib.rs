@@ -13,6 +13,7 @@ pub mod import;
 pub mod keys;
 pub mod layers;
 pub mod linkage;
+pub mod publications;
 pub mod source;
 mod sql;
 pub mod vault;

@@ -99,3 +99,27 @@ async fn every_migration_file_is_applied() {
         }
     }
 }
+
+/// The publication history is append-only on both backends, and its writes are audited.
+#[tokio::test]
+async fn publications_are_append_only_and_audited() {
+    for db in common::databases().await {
+        let store = Store::open(&db.url).await.unwrap();
+        let id = store.record_publication("public", 2015, 2019, "{}", "cli:test", "publication").await.unwrap();
+        assert_eq!(id, 1);
+        assert_eq!(store.record_publication("internal", 2016, 2020, "{}", "cli:test", "p").await.unwrap(), 2);
+        let p = store.publications().await.unwrap();
+        assert_eq!(p.len(), 2);
+        assert!(p[0].overlaps(2019, 2023) && !p[0].overlaps(2020, 2023));
+        assert_eq!((p[1].edition.as_str(), p[1].from, p[1].to), ("internal", 2016, 2020));
+        assert!(sqlx::query("UPDATE publications SET period_to = 2030").execute(&store.db.pool).await.is_err());
+        assert!(sqlx::query("DELETE FROM publications").execute(&store.db.pool).await.is_err());
+        let n: i64 = sqlx::query("SELECT COUNT(*) FROM audit_log WHERE action = 'publish'")
+            .fetch_one(&store.db.pool)
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(n, 2);
+        assert!(store.record_publication("draft", 2015, 2019, "{}", "cli:test", "p").await.is_err());
+    }
+}

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use clap::Args as ClapArgs;
 use zicht_report::{Lang, Options, Truth};
 
-use super::common::{KeyArgs, classify, load_keys, runtime};
+use super::common::{ActorArgs, KeyArgs, classify, load_keys, runtime};
 
 #[derive(Debug, Clone, ClapArgs)]
 #[command(
@@ -46,6 +46,19 @@ pub struct Args {
     /// cannot remove the noise)
     #[command(flatten)]
     pub keys: KeyArgs,
+    /// Record this release in the register's publication history once it has passed the checker:
+    /// later releases are then protected jointly with it without --previous
+    #[arg(long)]
+    pub publish: bool,
+    /// A recorded release (its id, from an earlier --publish) not to protect this one against, e.g.
+    /// when this release revises it; recorded releases of the edition are used otherwise
+    #[arg(long, value_name = "ID")]
+    pub leave_out: Vec<i64>,
+    /// Why the release is published (audit log, with --publish)
+    #[arg(long, default_value = "publication of the monitor")]
+    pub purpose: String,
+    #[command(flatten)]
+    pub actor: ActorArgs,
     /// The simulator's truth directory (DIR/truth of `zicht simulate`): adds a validation block
     #[arg(long, value_name = "DIR")]
     pub truth: Option<PathBuf>,
@@ -68,6 +81,10 @@ impl Args {
             noise_seed: 1,
             truth: None,
             keys: KeyArgs { key_file: "zicht.key".into() },
+            publish: false,
+            leave_out: Vec::new(),
+            purpose: "publication of the monitor".into(),
+            actor: ActorArgs { actor: None },
             previous: Vec::new(),
             json: false,
         }
@@ -86,6 +103,10 @@ pub struct Summary {
     pub figures: usize,
     pub alerts: Vec<zicht_report::AlertRow>,
     pub cells_checked: usize,
+    /// The recorded releases this one was protected jointly with.
+    pub protected_against: Vec<i64>,
+    /// Its id in the publication history (with --publish).
+    pub publication: Option<i64>,
 }
 
 /// Builds and writes the monitor, then checks the written files. Used by `zicht monitor` and
@@ -129,16 +150,36 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
         Some(dir) => Some(Truth::read(dir).map_err(|e| crate::exit::bad_input(e.to_string()))?),
         None => None,
     };
-    let extract = rt.block_on(async {
+    let public = policy.edition() == "public";
+    let (extract, recorded) = rt.block_on(async {
         let store = zicht_store::Store::open(&args.db).await.map_err(classify)?;
-        store.extract().await.map_err(classify)
+        let x = store.extract().await.map_err(classify)?;
+        let p = store.publications().await.map_err(classify)?;
+        Ok::<_, anyhow::Error>((x, p))
     })?;
-    let earlier = args
-        .previous
+    for id in &args.leave_out {
+        if !recorded.iter().any(|p| p.id == *id) {
+            return Err(crate::exit::bad_input(format!("--leave-out {id}: the register has no publication {id}")));
+        }
+    }
+    // A public release's readers know the public releases; an internal release's readers know both.
+    let (lo, hi) = (args.from.unwrap_or(i32::MIN), args.to.unwrap_or(i32::MAX));
+    let against: Vec<&zicht_store::publications::Publication> = recorded
         .iter()
-        .map(|d| zicht_report::verify::JsonMonitor::read(d).map_err(|e| crate::exit::bad_input(e.to_string())))
-        .collect::<Result<Vec<_>, _>>()?;
-    let opts = Options { from: args.from, to: args.to, lang, policy, truth, earlier };
+        .filter(|p| !args.leave_out.contains(&p.id) && (!public || p.edition == "public") && p.overlaps(lo, hi))
+        .collect();
+    let mut earlier = Vec::with_capacity(against.len() + args.previous.len());
+    for p in &against {
+        let name = format!("publication {} ({} {}-{})", p.id, p.edition, p.from, p.to);
+        earlier.push(
+            zicht_report::verify::JsonMonitor::parse(&name, &p.monitor_json)
+                .map_err(|e| crate::exit::bad_input(e.to_string()))?,
+        );
+    }
+    for d in &args.previous {
+        earlier.push(zicht_report::verify::JsonMonitor::read(d).map_err(|e| crate::exit::bad_input(e.to_string()))?);
+    }
+    let opts = Options { from: args.from, to: args.to, lang, policy, truth, earlier: earlier.clone() };
     let monitor = match zicht_report::build(&extract, &opts) {
         Ok(m) => m,
         Err(e @ (zicht_report::ReportError::Empty { .. } | zicht_report::ReportError::Changed { .. })) => {
@@ -147,8 +188,7 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
         Err(e) => return Err(e).context("building the monitor"),
     };
     zicht_report::write(&monitor, &args.out).context("writing the monitor")?;
-    let earlier: Vec<&Path> = args.previous.iter().map(PathBuf::as_path).collect();
-    let check = zicht_report::verify::verify_with(&args.out, &earlier).context("re-reading the written monitor")?;
+    let check = zicht_report::verify::verify_against(&args.out, earlier).context("re-reading the written monitor")?;
     if let Some(f) = check.findings.first() {
         anyhow::bail!(
             "disclosure check failed on the written files ({} findings); first: {} table {} row {} column {}: {} ({})",
@@ -161,6 +201,26 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
             f.detail
         );
     }
+    let publication = if args.publish {
+        let json = std::fs::read_to_string(args.out.join("monitor.json")).context("re-reading monitor.json")?;
+        let id = rt.block_on(async {
+            let store = zicht_store::Store::open(&args.db).await.map_err(classify)?;
+            store
+                .record_publication(
+                    &monitor.edition,
+                    monitor.period.from,
+                    monitor.period.to,
+                    &json,
+                    &args.actor.actor(),
+                    &args.purpose,
+                )
+                .await
+                .map_err(classify)
+        })?;
+        Some(id)
+    } else {
+        None
+    };
     Ok(Summary {
         out: args.out.clone(),
         files: vec!["report.html".into(), "monitor.xlsx".into(), "monitor.json".into()],
@@ -171,6 +231,8 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
         figures: monitor.figures.len(),
         alerts: monitor.alerts.clone(),
         cells_checked: check.cells,
+        protected_against: against.iter().map(|p| p.id).collect(),
+        publication,
     })
 }
 
@@ -191,6 +253,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
         for a in &s.alerts {
             eprintln!("  alert: {} {} from {} (signalled {})", a.subject, a.kind, a.start, a.signalled);
+        }
+        if !s.protected_against.is_empty() {
+            let ids: Vec<String> = s.protected_against.iter().map(|i| i.to_string()).collect();
+            eprintln!("protected jointly with the recorded publications {}", ids.join(", "));
+        }
+        if let Some(id) = s.publication {
+            eprintln!("recorded as publication {id}: later releases will be protected jointly with it");
         }
         eprintln!("open {}", s.out.join("report.html").display());
     }
