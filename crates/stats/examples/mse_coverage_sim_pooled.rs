@@ -125,7 +125,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let wanted: Option<Vec<String>> = args.get(3).map(|s| s.split(',').map(str::to_string).collect());
     let designs: Vec<Design> =
         DESIGNS.iter().copied().filter(|d| wanted.as_ref().is_none_or(|w| w.iter().any(|x| x == d.name))).collect();
-    // Per design: (covered boot, covered BA, ratio sum, width sum, cells, max add-up error, level 2010-15 sum, time)
+    // Per design: covered (bootstrap), covered (B&A), Σ estimate/truth, Σ width/truth, cells, largest
+    // add-up error, 2010-15 levels (estimate, truth) per seed, seconds.
+    #[allow(clippy::type_complexity)]
     let mut acc: Vec<(usize, usize, f64, f64, usize, f64, Vec<f64>, Vec<f64>, f64)> =
         designs.iter().map(|_| (0, 0, 0.0, 0.0, 0, 0.0, Vec::new(), Vec::new(), 0.0)).collect();
     for seed in first..first + seeds {

@@ -396,10 +396,8 @@ fn design(table: &PooledTable, terms: &[Term]) -> Design {
             }
         }
     }
-    let (cols, removed): (Vec<(usize, Col)>, Vec<(usize, Col)>) =
-        all.iter().copied().enumerate().partition(|(j, _)| margin[*j] > 0.0);
-    let cols: Vec<Col> = cols.into_iter().map(|x| x.1).collect();
-    let removed: Vec<Col> = removed.into_iter().map(|x| x.1).collect();
+    let cols: Vec<Col> = all.iter().zip(&margin).filter(|(_, m)| **m > 0.0).map(|(c, _)| *c).collect();
+    let removed: Vec<Col> = all.iter().zip(&margin).filter(|(_, m)| **m <= 0.0).map(|(c, _)| *c).collect();
     let mut d = Design {
         strata: strata.clone(),
         row_s: Vec::new(),
@@ -439,7 +437,7 @@ fn cholesky(a: &mut [f64], p: usize) -> Option<()> {
         for m in 0..j {
             s -= a[j * p + m] * a[j * p + m];
         }
-        if !(s > 1e-10 * orig.abs().max(1e-300)) {
+        if s.is_nan() || s <= 1e-10 * orig.abs().max(1e-300) {
             return None;
         }
         let l = s.sqrt();
@@ -749,6 +747,7 @@ fn scores(table: &PooledTable, des: &Design, mu: &[f64], cands: &[Term]) -> Vec<
     let mut ymargin = vec![0.0; m];
     let mut mumargin = vec![0.0; m];
     let mut cols: Vec<usize> = Vec::with_capacity(64);
+    #[allow(clippy::needless_range_loop)] // r indexes the design's row arrays together
     for r in 0..des.y.len() {
         let s = des.row_s[r] as usize;
         let lv = &table.strata[des.strata[s]];
@@ -794,7 +793,7 @@ fn scores(table: &PooledTable, des: &Design, mu: &[f64], cands: &[Term]) -> Vec<
         return Vec::new();
     }
     let mut out = Vec::with_capacity(cands.len());
-    for ci in 0..cands.len() {
+    for (ci, &df) in dfs.iter().enumerate() {
         let idx: Vec<usize> = (0..m).filter(|&e| owner[e] == ci).collect();
         let kept: Vec<usize> = idx.iter().copied().filter(|&e| ymargin[e] > 0.0).collect();
         let gain_removed: f64 = idx.iter().filter(|&&e| ymargin[e] == 0.0).map(|&e| 2.0 * mumargin[e]).sum();
@@ -817,7 +816,7 @@ fn scores(table: &PooledTable, des: &Design, mu: &[f64], cands: &[Term]) -> Vec<
                 stat += uk.iter().zip(&x).map(|(a, b)| a * b).sum::<f64>();
             }
         }
-        out.push((stat, dfs[ci]));
+        out.push((stat, df));
     }
     out
 }
