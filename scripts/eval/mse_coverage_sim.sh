@@ -14,3 +14,7 @@ nice "$bin" mechanisms 50 20000
 echo "== coverage"
 nice /usr/bin/time -f "%e s wall, %U s user, %M KB max RSS" \
   "$bin" coverage "${1:-200}" "${2:-200}" "${3:-2016}" "${4:-1}" "${5:-1}"
+
+# Pooled covariate MSE (issue 14): 5 seeds x 2010-2022, 40 bootstrap replicates, three designs.
+cargo build --release -p zicht-stats --example mse_coverage_sim_pooled
+nice /usr/bin/time -v ./target/release/examples/mse_coverage_sim_pooled 5 40 1 fwd-aic-ext,pairs+aic-ext,fwd-aic

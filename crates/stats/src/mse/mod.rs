@@ -39,6 +39,7 @@ mod check;
 mod fit;
 mod glm;
 mod model;
+pub mod pooled;
 mod profile;
 mod select;
 pub mod stratified;
