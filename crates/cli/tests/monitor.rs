@@ -296,11 +296,22 @@ async fn the_report_renders_in_headless_chromium() {
 
 #[test]
 fn a_published_release_is_recorded_and_later_releases_are_protected_against_it() {
-    // A copy of the fixture's register, so the recorded history touches no other test.
+    // A register of its own from the fixture's simulated files (a copy of the shared database could
+    // catch it mid-write), so the recorded history touches no other test.
     let (dir, _) = fixture();
     let work = tempfile::tempdir().expect("tempdir");
-    std::fs::copy(dir.join("m.db"), work.path().join("h.db")).expect("copy the register");
     let db = format!("sqlite://{}", work.path().join("h.db").display());
+    let key = work.path().join("h.key");
+    zicht().args(["init", "--db", &db, "--key-file"]).arg(&key).assert().success();
+    for kind in ["reports", "events", "signals"] {
+        zicht()
+            .args(["import", "--db", &db, "--key-file"])
+            .arg(&key)
+            .arg(kind)
+            .arg(dir.join(format!("sim/{kind}.csv")))
+            .assert()
+            .success();
+    }
     let run = |out: &Path, extra: &[&str]| -> serde_json::Value {
         let a = zicht().args(["monitor", "--db", &db, "--json", "--out"]).arg(out).args(extra).assert().success();
         serde_json::from_str(&String::from_utf8_lossy(&a.get_output().stdout)).expect("JSON summary")
