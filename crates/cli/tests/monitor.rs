@@ -25,20 +25,25 @@ fn fixture() -> &'static (PathBuf, String) {
             .args(["--seed", "5", "--from", "2015", "--to", "2019", "--scale", "0.3", "--decoy-events", "1000"])
             .assert()
             .success();
-        let db = format!("sqlite://{}", dir.join("m.db").display());
-        let key = dir.join("m.key");
-        zicht().args(["init", "--db", &db, "--key-file"]).arg(&key).assert().success();
-        for kind in ["reports", "events", "signals"] {
-            zicht()
-                .args(["import", "--db", &db, "--key-file"])
-                .arg(&key)
-                .arg(kind)
-                .arg(sim.join(format!("{kind}.csv")))
-                .assert()
-                .success();
-        }
+        let db = register(&sim, &dir.join("m.db"), &dir.join("m.key"));
         (dir, db)
     })
+}
+
+/// A register at `db_file` with key file `key`, holding the simulated files in `sim`; its URL.
+fn register(sim: &Path, db_file: &Path, key: &Path) -> String {
+    let db = format!("sqlite://{}", db_file.display());
+    zicht().args(["init", "--db", &db, "--key-file"]).arg(key).assert().success();
+    for kind in ["reports", "events", "signals"] {
+        zicht()
+            .args(["import", "--db", &db, "--key-file"])
+            .arg(key)
+            .arg(kind)
+            .arg(sim.join(format!("{kind}.csv")))
+            .assert()
+            .success();
+    }
+    db
 }
 
 fn monitor(out: &Path, extra: &[&str]) -> serde_json::Value {
@@ -300,18 +305,7 @@ fn a_published_release_is_recorded_and_later_releases_are_protected_against_it()
     // catch it mid-write), so the recorded history touches no other test.
     let (dir, _) = fixture();
     let work = tempfile::tempdir().expect("tempdir");
-    let db = format!("sqlite://{}", work.path().join("h.db").display());
-    let key = work.path().join("h.key");
-    zicht().args(["init", "--db", &db, "--key-file"]).arg(&key).assert().success();
-    for kind in ["reports", "events", "signals"] {
-        zicht()
-            .args(["import", "--db", &db, "--key-file"])
-            .arg(&key)
-            .arg(kind)
-            .arg(dir.join(format!("sim/{kind}.csv")))
-            .assert()
-            .success();
-    }
+    let db = register(&dir.join("sim"), &work.path().join("h.db"), &work.path().join("h.key"));
     let run = |out: &Path, extra: &[&str]| -> serde_json::Value {
         let a = zicht().args(["monitor", "--db", &db, "--json", "--out"]).arg(out).args(extra).assert().success();
         serde_json::from_str(&String::from_utf8_lossy(&a.get_output().stdout)).expect("JSON summary")
