@@ -26,8 +26,7 @@ pub const MAX_NOISE: i64 = 2;
 /// by at most one down; from `t + 2` on the row is (0.1, 0.2, 0.4, 0.2, 0.1), variance 1.2.
 pub fn row(v: i64, threshold: i64) -> [f64; 5] {
     match v - threshold {
-        d if d < 0 => [0.0, 0.0, 1.0, 0.0, 0.0],
-        0 => [0.0, 0.0, 1.0, 0.0, 0.0],
+        d if d <= 0 => [0.0, 0.0, 1.0, 0.0, 0.0],
         1 => [0.0, 0.25, 0.5, 0.25, 0.0],
         _ => [0.1, 0.2, 0.4, 0.2, 0.1],
     }

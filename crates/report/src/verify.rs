@@ -71,18 +71,13 @@ impl JsonMonitor {
     pub fn read(dir: &Path) -> Result<JsonMonitor, VerifyError> {
         let jp = dir.join("monitor.json");
         let text = std::fs::read_to_string(&jp).map_err(|e| read_err(&jp, e))?;
-        serde_json::from_str(&text).map_err(|e| read_err(&jp, e))
+        Self::parse(&jp, &text)
     }
 
-    /// Parses a `monitor.json` kept elsewhere (the register's publication history), `name` naming it
-    /// in errors.
-    pub fn parse(name: &str, text: &str) -> Result<JsonMonitor, VerifyError> {
-        serde_json::from_str(text).map_err(|e| read_err(Path::new(name), e))
-    }
-
-    /// The release's edition, as its file says.
-    pub fn edition(&self) -> &str {
-        &self.edition
+    /// Parses a `monitor.json` read from `origin` (a file, or the register's publication history),
+    /// which errors name.
+    pub fn parse(origin: &Path, text: &str) -> Result<JsonMonitor, VerifyError> {
+        serde_json::from_str(text).map_err(|e| read_err(origin, e))
     }
 }
 

@@ -115,6 +115,7 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
     let rt = runtime()?;
     let lang = Lang::parse(&args.lang)
         .ok_or_else(|| crate::exit::bad_input(format!("--lang: `{}` is not nl or en", args.lang)))?;
+    let store = rt.block_on(zicht_store::Store::open(&args.db)).map_err(classify)?;
     let policy = match args.edition.as_str() {
         "internal" => {
             if args.epsilon.is_some() {
@@ -133,10 +134,7 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
             }
             let keys = load_keys(&args.keys)?;
             let secret = keys.cell_key_secret().map_err(|e| crate::exit::bad_input(e.to_string()))?;
-            rt.block_on(async {
-                let store = zicht_store::Store::open(&args.db).await.map_err(classify)?;
-                store.check_digest_keys(&keys).await.map_err(classify)
-            })?;
+            rt.block_on(store.check_digest_keys(&keys)).map_err(classify)?;
             zicht_disclose::Policy::public_perturbed(zicht_disclose::cellkey::CellKey::new(secret))
         }
         other => return Err(crate::exit::bad_input(format!("--edition: `{other}` is not internal or public"))),
@@ -151,12 +149,9 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
         None => None,
     };
     let public = policy.edition() == "public";
-    let (extract, recorded) = rt.block_on(async {
-        let store = zicht_store::Store::open(&args.db).await.map_err(classify)?;
-        let x = store.extract().await.map_err(classify)?;
-        let p = store.publications().await.map_err(classify)?;
-        Ok::<_, anyhow::Error>((x, p))
-    })?;
+    let (extract, recorded) = rt
+        .block_on(async { Ok::<_, zicht_store::StoreError>((store.extract().await?, store.publications().await?)) })
+        .map_err(classify)?;
     for id in &args.leave_out {
         if !recorded.iter().any(|p| p.id == *id) {
             return Err(crate::exit::bad_input(format!("--leave-out {id}: the register has no publication {id}")));
@@ -170,16 +165,16 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
         .collect();
     let mut earlier = Vec::with_capacity(against.len() + args.previous.len());
     for p in &against {
-        let name = format!("publication {} ({} {}-{})", p.id, p.edition, p.from, p.to);
+        let origin = PathBuf::from(format!("publication {} ({} {}-{})", p.id, p.edition, p.from, p.to));
         earlier.push(
-            zicht_report::verify::JsonMonitor::parse(&name, &p.monitor_json)
+            zicht_report::verify::JsonMonitor::parse(&origin, &p.monitor_json)
                 .map_err(|e| crate::exit::bad_input(e.to_string()))?,
         );
     }
     for d in &args.previous {
         earlier.push(zicht_report::verify::JsonMonitor::read(d).map_err(|e| crate::exit::bad_input(e.to_string()))?);
     }
-    let opts = Options { from: args.from, to: args.to, lang, policy, truth, earlier: earlier.clone() };
+    let opts = Options { from: args.from, to: args.to, lang, policy, truth, earlier };
     let monitor = match zicht_report::build(&extract, &opts) {
         Ok(m) => m,
         Err(e @ (zicht_report::ReportError::Empty { .. } | zicht_report::ReportError::Changed { .. })) => {
@@ -188,7 +183,8 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
         Err(e) => return Err(e).context("building the monitor"),
     };
     zicht_report::write(&monitor, &args.out).context("writing the monitor")?;
-    let check = zicht_report::verify::verify_against(&args.out, earlier).context("re-reading the written monitor")?;
+    let check =
+        zicht_report::verify::verify_against(&args.out, opts.earlier).context("re-reading the written monitor")?;
     if let Some(f) = check.findings.first() {
         anyhow::bail!(
             "disclosure check failed on the written files ({} findings); first: {} table {} row {} column {}: {} ({})",
@@ -203,20 +199,16 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
     }
     let publication = if args.publish {
         let json = std::fs::read_to_string(args.out.join("monitor.json")).context("re-reading monitor.json")?;
-        let id = rt.block_on(async {
-            let store = zicht_store::Store::open(&args.db).await.map_err(classify)?;
-            store
-                .record_publication(
-                    &monitor.edition,
-                    monitor.period.from,
-                    monitor.period.to,
-                    &json,
-                    &args.actor.actor(),
-                    &args.purpose,
-                )
-                .await
-                .map_err(classify)
-        })?;
+        let id = rt
+            .block_on(store.record_publication(
+                &monitor.edition,
+                monitor.period.from,
+                monitor.period.to,
+                &json,
+                &args.actor.actor(),
+                &args.purpose,
+            ))
+            .map_err(classify)?;
         Some(id)
     } else {
         None
