@@ -320,3 +320,42 @@ fn a_published_release_is_recorded_and_later_releases_are_protected_against_it()
     zicht().arg("check-disclosure").arg(&c).arg("--with").arg(&a).assert().code(1);
     zicht().args(["monitor", "--db", &db, "--out"]).arg(&c).args(["--leave-out", "9"]).assert().code(1);
 }
+
+#[cfg(unix)]
+#[test]
+fn outputs_replace_planted_symlinks_are_the_owners_only_and_only_the_public_edition_may_be_shared() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::symlink_metadata(p).expect("written").permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).expect("out");
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "keep").expect("victim");
+    for f in ["report.html", "monitor.json", "monitor.xlsx"] {
+        std::os::unix::fs::symlink(&victim, out.join(f)).expect("planted link");
+    }
+    monitor(&out, &["--lang", "en"]);
+    assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "keep");
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .expect("out")
+        .map(|e| e.expect("entry").file_name().into_string().expect("name"))
+        .collect();
+    names.sort();
+    assert_eq!(names, ["monitor.json", "monitor.xlsx", "report.html"], "no staging folder is left");
+    for f in &names {
+        assert!(std::fs::symlink_metadata(out.join(f)).expect(f).is_file(), "{f}");
+        assert_eq!(mode(&out.join(f)), 0o600, "{f}");
+    }
+    // A folder the monitor creates is 0700; the internal edition may not be shared.
+    let fresh = dir.path().join("fresh/monitor");
+    monitor(&fresh, &[]);
+    assert_eq!(mode(&fresh), 0o700);
+    let (_, db) = fixture();
+    zicht()
+        .args(["monitor", "--db", db, "--readable-by-all", "--out"])
+        .arg(dir.path().join("shared"))
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("public edition"));
+    assert!(!dir.path().join("shared").exists());
+}

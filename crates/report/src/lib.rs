@@ -17,6 +17,7 @@ use std::path::Path;
 
 use serde::Serialize;
 use zicht_disclose::{Grid, Policy};
+pub use zicht_output::{Access, Staged};
 
 pub use build::{TABLES, build};
 pub use messages::Lang;
@@ -31,6 +32,8 @@ pub enum ReportError {
     Linked(#[from] zicht_disclose::linked::LinkedError),
     #[error("{path}: {source}")]
     Io { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Output(#[from] zicht_output::OutputError),
     #[error("truth file {path}: {detail}")]
     Truth { path: String, detail: String },
     #[error("writing monitor.xlsx: {0}")]
@@ -167,18 +170,20 @@ pub struct Period {
 /// The JSON schema identifier of `monitor.json`.
 pub const SCHEMA: &str = "zicht-monitor/1";
 
-/// Writes `report.html`, `monitor.xlsx` and `monitor.json` into `dir` (created if missing).
-pub fn write(monitor: &Monitor, dir: &Path) -> Result<(), ReportError> {
-    let io = |path: &Path| {
-        let path = path.display().to_string();
-        move |source| ReportError::Io { path, source }
-    };
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
+/// Writes `report.html`, `monitor.xlsx` and `monitor.json` into a staging folder inside `dir` (created,
+/// 0700, if missing), to be checked there and then committed whole ([`zicht_output::Staged`]): a crash
+/// never leaves a part of a file, nor this run's files beside the previous run's.
+pub fn stage(monitor: &Monitor, dir: &Path, access: Access) -> Result<Staged, ReportError> {
+    let staged = Staged::create(dir, access)?;
     let json = serde_json::to_string_pretty(monitor)?;
-    let p = dir.join("monitor.json");
-    std::fs::write(&p, json + "\n").map_err(io(&p))?;
-    let p = dir.join("report.html");
-    std::fs::write(&p, html::render(monitor)).map_err(io(&p))?;
-    xlsx::write(monitor, &dir.join("monitor.xlsx"))?;
+    staged.write("monitor.json", (json + "\n").as_bytes())?;
+    staged.write("report.html", html::render(monitor).as_bytes())?;
+    staged.write("monitor.xlsx", &xlsx::render(monitor)?)?;
+    Ok(staged)
+}
+
+/// [`stage`] and commit in one.
+pub fn write(monitor: &Monitor, dir: &Path, access: Access) -> Result<(), ReportError> {
+    stage(monitor, dir, access)?.commit()?;
     Ok(())
 }

@@ -5,8 +5,6 @@
 //! Layout (read back by [`crate::verify`]): A1 title, A2 definition, A3 `unit: <unit>`, A4
 //! `totals: yes|no`, A5 period and source, row 7 the header, data from row 8.
 
-use std::path::Path;
-
 use rust_xlsxwriter::{Format, Workbook};
 use zicht_disclose::{Flag, Unit};
 
@@ -29,7 +27,8 @@ pub fn sheet_name(id: &str) -> String {
     id.chars().take(31).collect()
 }
 
-pub fn write(m: &Monitor, path: &Path) -> Result<(), ReportError> {
+/// The workbook's bytes (written whole by the caller).
+pub fn render(m: &Monitor) -> Result<Vec<u8>, ReportError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let title = Format::new().set_bold().set_font_size(14);
@@ -118,6 +117,5 @@ pub fn write(m: &Monitor, path: &Path) -> Result<(), ReportError> {
         )?;
         r += 1;
     }
-    wb.save(path)?;
-    Ok(())
+    Ok(wb.save_to_buffer()?)
 }

@@ -81,7 +81,7 @@ fn options(to: i32, public: bool) -> Options {
 
 fn publish(dir: &Path, opts: &Options) -> zicht_report::Monitor {
     let m = build(&extract(), opts).expect("the release builds");
-    write(&m, dir).expect("the release is written");
+    write(&m, dir, zicht_report::Access::Private).expect("the release is written");
     m
 }
 
@@ -284,7 +284,7 @@ fn the_checker_catches_every_mutation() {
     let mut missed = Vec::new();
     for (what, rule, mutate) in &mutations {
         let dir = tempfile::tempdir().unwrap();
-        write(&m, dir.path()).unwrap();
+        write(&m, dir.path(), zicht_report::Access::Private).unwrap();
         let mut v = original.clone();
         mutate(&mut v);
         write_json(dir.path(), &v);
@@ -298,7 +298,7 @@ fn the_checker_catches_every_mutation() {
     let mut changed = m.clone();
     let t = changed.tables.iter_mut().find(|t| t.id == "reg_by_sex").unwrap();
     t.grid.cells[0][0].value = t.grid.cells[0][0].value.map(|v| v + 5.0);
-    write(&changed, dir.path()).unwrap();
+    write(&changed, dir.path(), zicht_report::Access::Private).unwrap();
     write_json(dir.path(), &original);
     if !rules(dir.path(), &[]).iter().any(|r| r == "differs_from_json") {
         missed.push("a workbook cell that differs from the JSON".into());
@@ -318,7 +318,7 @@ fn the_checker_catches_every_mutation() {
     ];
     for (what, mutate) in page_mutations {
         let dir = tempfile::tempdir().unwrap();
-        write(&m, dir.path()).unwrap();
+        write(&m, dir.path(), zicht_report::Access::Private).unwrap();
         let p = dir.path().join("report.html");
         let page = std::fs::read_to_string(&p).unwrap();
         let changed = mutate(&page);

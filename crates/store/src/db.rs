@@ -65,6 +65,25 @@ fn migrator(backend: Backend) -> Migrator {
     )
 }
 
+/// The files of a register's database on this host (a SQLite file with its `-wal` and `-shm`; none for
+/// PostgreSQL or an in-memory database): paths no output may be written to.
+pub fn database_files(url: &str) -> Vec<std::path::PathBuf> {
+    match Backend::of_url(url) {
+        Ok(Backend::Sqlite) => match sqlite_file(url) {
+            Ok(Some(f)) => {
+                let with = |suffix: &str| {
+                    let mut s = f.clone().into_os_string();
+                    s.push(suffix);
+                    std::path::PathBuf::from(s)
+                };
+                vec![with("-wal"), with("-shm"), f]
+            }
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
 /// The file of a SQLite URL, or `None` for an in-memory database.
 fn sqlite_file(url: &str) -> Result<Option<std::path::PathBuf>, StoreError> {
     use std::str::FromStr as _;

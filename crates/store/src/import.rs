@@ -17,6 +17,8 @@ use zicht_model::{
     report::join_codes,
 };
 
+use zicht_output::{Access, Output, spreadsheet_safe_bytes};
+
 use crate::audit::{self, AuditEntry};
 use crate::keys::Keys;
 use crate::source::{Cells, FileError, Format, RawContent, RawRow, RowReader};
@@ -111,6 +113,10 @@ pub struct FileSummary {
     pub rejected: u64,
     pub vault_records: u64,
     pub rejects_file: Option<String>,
+    /// Set when the rows were committed but the rejects file could not be put in place: why, and where
+    /// the rejected rows are instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejects_error: Option<String>,
 }
 
 /// Why an import wrote nothing.
@@ -122,8 +128,11 @@ pub enum ImportError {
     Rows { problems: Vec<RowProblem>, total: u64 },
     #[error("cancelled: nothing was imported")]
     Cancelled,
-    #[error("cannot write rejects file {path}: {reason}")]
+    #[error("cannot write rejects file {path}: {reason}; nothing was imported")]
     Rejects { path: String, reason: String },
+    /// An output path the operator gave that zicht will not write (one of the inputs).
+    #[error("{0}; nothing was imported")]
+    Output(zicht_output::OutputError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -311,33 +320,21 @@ fn row_digest(keys: &Keys, register: &RegisterKey, cells: &Cells) -> String {
     register.rekey(DigestKind::Row, &Pseudonym::from_bytes(layer1)).to_hex()
 }
 
-/// Where a rejected row goes: a CSV (or JSON lines) file written beside the final name and renamed into
-/// place only when the import commits.
+/// Where a rejected row goes: a CSV (or JSON lines) file that has no name while it is written (nothing of
+/// it is left after a crash), named when the import is about to commit and renamed into place after.
 struct Rejects {
-    tmp: PathBuf,
     path: PathBuf,
     out: RejectsOut,
 }
 
-/// Creates (or truncates) `path` readable and writable by its owner only.
-fn private_file(path: &std::path::Path) -> std::io::Result<std::fs::File> {
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        o.mode(0o600);
-        let f = o.open(path)?;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        Ok(f)
-    }
-    #[cfg(not(unix))]
-    o.open(path)
+enum RejectsOut {
+    Csv(Box<csv::Writer<Output>>),
+    Json(Output),
 }
 
-enum RejectsOut {
-    Csv(Box<csv::Writer<std::fs::File>>),
-    Json(std::io::BufWriter<std::fs::File>),
+/// A rejects file written whole, waiting for the import to commit.
+struct PreparedRejects {
+    file: zicht_output::Prepared,
 }
 
 impl Rejects {
@@ -346,10 +343,9 @@ impl Rejects {
             path: path.display().to_string(),
             reason: e.to_string(),
         };
-        let tmp = path.with_extension("partial");
         // Rejected rows hold identities in plain text: the file is the owner's only (0600), whatever
-        // the umask, also when a stale `.partial` of another mode is in the way.
-        let f = private_file(&tmp).map_err(|e| err(&e))?;
+        // the umask, and never written through a symlink planted at its name.
+        let f = Output::create(&path, Access::Private).map_err(|e| err(&e))?;
         let out = match format {
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(f);
@@ -359,39 +355,42 @@ impl Rejects {
                 w.write_record(&header).map_err(|e| err(&e))?;
                 RejectsOut::Csv(Box::new(w))
             }
-            Format::JsonLines => RejectsOut::Json(std::io::BufWriter::new(f)),
+            Format::JsonLines => RejectsOut::Json(f),
         };
-        Ok(Rejects { tmp, path, out })
+        Ok(Rejects { path, out })
     }
 
+    /// Writes one rejected row as it came, with its line and reason. CSV cells are made spreadsheet-safe
+    /// (a rejects file is opened in a spreadsheet to be corrected); [`RowReader`] undoes that on import.
     fn write(&mut self, columns: &[String], raw: &RawRow, reason: &str) -> Result<(), ImportError> {
         let line = raw.line.to_string();
         let path = self.path.display().to_string();
         let err = |e: &dyn std::fmt::Display| ImportError::Rejects { path: path.clone(), reason: e.to_string() };
+        let safe = |b: &[u8]| spreadsheet_safe_bytes(b).into_owned();
         match (&mut self.out, &raw.content) {
             (RejectsOut::Csv(w), RawContent::Cells(cells)) => {
-                let mut rec: Vec<&[u8]> = columns
+                let mut rec: Vec<Vec<u8>> = columns
                     .iter()
                     .zip(&cells.values)
                     .filter(|(c, _)| !crate::source::REJECT_COLUMNS.contains(&c.as_str()))
-                    .map(|(_, v)| v.as_bytes())
+                    .map(|(_, v)| safe(v.as_bytes()))
                     .collect();
-                rec.push(line.as_bytes());
-                rec.push(reason.as_bytes());
+                rec.push(line.into_bytes());
+                rec.push(safe(reason.as_bytes()));
                 w.write_record(rec).map_err(|e| err(&e))
             }
             (RejectsOut::Csv(w), RawContent::Unreadable { raw: fields, .. }) => {
-                let mut rec: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
+                let mut rec: Vec<Vec<u8>> = fields.iter().map(|f| safe(f)).collect();
                 rec.resize(
                     columns
                         .iter()
                         .filter(|c| !crate::source::REJECT_COLUMNS.contains(&c.as_str()))
                         .count()
                         .max(rec.len()),
-                    b"",
+                    Vec::new(),
                 );
-                rec.push(line.as_bytes());
-                rec.push(reason.as_bytes());
+                rec.push(line.into_bytes());
+                rec.push(safe(reason.as_bytes()));
                 w.write_record(rec).map_err(|e| err(&e))
             }
             (RejectsOut::Json(w), content) => {
@@ -416,29 +415,68 @@ impl Rejects {
         }
     }
 
-    fn commit(self) -> Result<String, ImportError> {
-        let path = self.path.display().to_string();
-        let err = |e: &dyn std::fmt::Display| ImportError::Rejects { path: path.clone(), reason: e.to_string() };
-        match self.out {
-            RejectsOut::Csv(mut w) => w.flush().map_err(|e| err(&e))?,
-            RejectsOut::Json(mut w) => w.flush().map_err(|e| err(&e))?,
-        }
-        std::fs::rename(&self.tmp, &self.path).map_err(|e| err(&e))?;
-        Ok(path)
-    }
-
-    fn discard(self) {
-        let _ = std::fs::remove_file(&self.tmp);
+    /// Writes the file whole under a hidden name beside its target: before the import commits, so that
+    /// a failure here still rolls the import back.
+    fn prepare(self) -> Result<PreparedRejects, ImportError> {
+        let path = self.path;
+        let err = |e: &dyn std::fmt::Display| ImportError::Rejects {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        let out = match self.out {
+            RejectsOut::Csv(w) => w.into_inner().map_err(|e| err(&e.error()))?,
+            RejectsOut::Json(o) => o,
+        };
+        let file = out.prepare().map_err(|e| err(&e))?;
+        Ok(PreparedRejects { file })
     }
 }
 
-fn rejects_path(opts: &ImportOptions, input: &Path, several: bool) -> PathBuf {
-    let ext = input.extension().and_then(|e| e.to_str()).unwrap_or("csv");
-    let name = format!("{}.rejects.{ext}", input.file_stem().and_then(|s| s.to_str()).unwrap_or("input"));
-    match &opts.rejects {
-        Some(p) if several => p.join(name),
-        Some(p) => p.clone(),
-        None => input.with_file_name(name),
+impl PreparedRejects {
+    /// Puts the file in place after the import has committed. The rows are then in no other file, so
+    /// when the rename fails they stay under the hidden name that the error gives.
+    fn commit(self) -> Result<String, String> {
+        self.file
+            .commit_or_keep()
+            .map(|p| p.display().to_string())
+            .map_err(|(e, kept)| format!("{e}; the rejected rows are in {}", kept.display()))
+    }
+}
+
+/// The rejects file of every input, decided before anything is read: beside each input as
+/// `NAME.rejects.EXT`, or the file `--rejects` names (one input), or in the folder it names (several).
+/// Inputs that share a name get `NAME.2.rejects.EXT`, `NAME.3…`, so that no file's rejected rows replace
+/// another's; a rejects path that is one of the inputs is refused.
+fn rejects_paths(opts: &ImportOptions, inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
+    let several = inputs.len() > 1;
+    let mut taken: Vec<PathBuf> = Vec::new();
+    let mut out = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let ext = input.extension().and_then(|e| e.to_str()).unwrap_or("csv");
+        let stem = input.file_stem().and_then(|s| s.to_str()).unwrap_or("input");
+        let at = |name: String| match &opts.rejects {
+            Some(p) if several => p.join(name),
+            Some(p) => p.clone(),
+            None => input.with_file_name(name),
+        };
+        let mut path = at(format!("{stem}.rejects.{ext}"));
+        let mut n = 1;
+        while taken.iter().any(|t| same_path(t, &path)) {
+            n += 1;
+            path = at(format!("{stem}.{n}.rejects.{ext}"));
+        }
+        let all: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+        zicht_output::refuse_input(&path, &all).map_err(ImportError::Output)?;
+        taken.push(path.clone());
+        out.push(path);
+    }
+    Ok(out)
+}
+
+fn same_path(a: &Path, b: &Path) -> bool {
+    match (std::path::absolute(a), std::path::absolute(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
     }
 }
 
@@ -498,30 +536,42 @@ impl Store {
         for row in sqlx::query("SELECT id, reporter_type FROM reporters").fetch_all(&self.db.pool).await? {
             run.reporters.insert(row.try_get(0)?, row.try_get(1)?);
         }
+        let rejects_at = match opts.on_error {
+            OnError::Reject => rejects_paths(opts, files)?,
+            OnError::Abort => Vec::new(),
+        };
         let mut tx = self.db.pool.begin().await?;
         let mut summaries = Vec::new();
         let mut rejects_files = Vec::new();
         let outcome: Result<(), ImportError> = async {
-            for path in files {
-                let (summary, rejects) = run.import_file(&mut tx, path, files.len() > 1, progress, cancel).await?;
+            for (i, path) in files.iter().enumerate() {
+                let (summary, rejects) = run.import_file(&mut tx, path, rejects_at.get(i), progress, cancel).await?;
                 summaries.push(summary);
                 rejects_files.extend(rejects);
             }
             Ok(())
         }
         .await;
-        if let Err(e) = outcome {
-            tx.rollback().await.ok();
-            rejects_files.into_iter().for_each(Rejects::discard);
-            return Err(e);
-        }
+        // Dropped rejects files vanish: they never had a name.
+        let prepared =
+            outcome.and_then(|()| rejects_files.into_iter().map(Rejects::prepare).collect::<Result<Vec<_>, _>>());
+        let prepared = match prepared {
+            Ok(p) => p,
+            Err(e) => {
+                tx.rollback().await.ok();
+                return Err(e);
+            }
+        };
         if run.problem_count > 0 && opts.on_error == OnError::Abort {
             tx.rollback().await.ok();
             return Err(ImportError::Rows { problems: run.problems, total: run.problem_count });
         }
         tx.commit().await?;
-        for (summary, rejects) in summaries.iter_mut().zip(rejects_files) {
-            summary.rejects_file = Some(rejects.commit()?);
+        for (summary, rejects) in summaries.iter_mut().zip(prepared) {
+            match rejects.commit() {
+                Ok(path) => summary.rejects_file = Some(path),
+                Err(why) => summary.rejects_error = Some(why),
+            }
         }
         Ok(summaries)
     }
@@ -532,7 +582,7 @@ impl Run<'_> {
         &mut self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         path: &Path,
-        several: bool,
+        rejects_at: Option<&PathBuf>,
         progress: &dyn Progress,
         cancel: &AtomicBool,
     ) -> Result<(FileSummary, Option<Rejects>), ImportError> {
@@ -545,11 +595,9 @@ impl Run<'_> {
         let (keys, register) = (self.keys, self.register);
         let ctx = ParseContext { today: self.opts.today, pseudonym_key: &keys.pseudonym, register_key: register };
         let mut summary = FileSummary { file: file.clone(), ..Default::default() };
-        let mut rejects = match self.opts.on_error {
-            OnError::Reject => {
-                Some(Rejects::create(rejects_path(self.opts, path, several), reader.format, &reader.columns)?)
-            }
-            OnError::Abort => None,
+        let mut rejects = match rejects_at {
+            Some(at) => Some(Rejects::create(at.clone(), reader.format, &reader.columns)?),
+            None => None,
         };
         let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let import_id: i64 = sqlx::query(
@@ -569,9 +617,6 @@ impl Run<'_> {
         let mut last_byte = 0;
         while let Some(next) = reader.next_row() {
             if cancel.load(Ordering::Relaxed) {
-                if let Some(r) = rejects {
-                    r.discard();
-                }
                 return Err(ImportError::Cancelled);
             }
             let raw = next.map_err(|error| ImportError::File { file: file.clone(), error })?;

@@ -18,7 +18,7 @@ pub mod source;
 mod sql;
 pub mod vault;
 
-pub use db::{Backend, DEFAULT_URL, Db};
+pub use db::{Backend, DEFAULT_URL, Db, database_files};
 pub use error::StoreError;
 pub use keys::{KeyError, Keys, VaultKey};
 

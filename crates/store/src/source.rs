@@ -27,7 +27,8 @@ impl Format {
 }
 
 /// Columns a rejects file adds; import accepts and ignores them, so that a corrected rejects file can be
-/// imported as it is.
+/// imported as it is. A CSV with `reject_reason` is a rejects file: its cells were made spreadsheet-safe
+/// ([`zicht_output::spreadsheet_safe`]) and are read back as they were given.
 pub const REJECT_COLUMNS: [&str; 2] = ["reject_line", "reject_reason"];
 
 /// One row of an input file.
@@ -88,8 +89,13 @@ impl std::fmt::Debug for RowReader {
 }
 
 enum Inner {
-    Csv(csv::Reader<Box<dyn Read>>, csv::ByteRecord, Arc<Mutex<LineIndex>>),
-    Json { lines: Box<dyn BufRead>, line: u64, bytes: u64 },
+    /// The reader, its record buffer, line numbers, and whether it reads a rejects file.
+    Csv(csv::Reader<Box<dyn Read>>, csv::ByteRecord, Arc<Mutex<LineIndex>>, bool),
+    Json {
+        lines: Box<dyn BufRead>,
+        line: u64,
+        bytes: u64,
+    },
 }
 
 impl RowReader {
@@ -133,7 +139,12 @@ impl RowReader {
                     columns.push(name);
                 }
                 check_columns(&columns, allowed, required)?;
-                Ok(RowReader { inner: Inner::Csv(rdr, csv::ByteRecord::new(), lines), columns: columns.into(), format })
+                let rejects_file = columns.iter().any(|c| c == REJECT_COLUMNS[1]);
+                Ok(RowReader {
+                    inner: Inner::Csv(rdr, csv::ByteRecord::new(), lines, rejects_file),
+                    columns: columns.into(),
+                    format,
+                })
             }
             Format::JsonLines => {
                 let columns: Vec<String> =
@@ -148,7 +159,7 @@ impl RowReader {
     pub fn next_row(&mut self) -> Option<Result<RawRow, FileError>> {
         let columns = self.columns.clone();
         match &mut self.inner {
-            Inner::Csv(rdr, rec, lines) => {
+            Inner::Csv(rdr, rec, lines, rejects_file) => {
                 let before = rdr.position().byte();
                 let line_at = |byte: u64| lines.lock().map(|mut l| l.line_at(byte)).unwrap_or(0);
                 match rdr.read_byte_record(rec) {
@@ -169,6 +180,9 @@ impl RowReader {
                         let mut values = Vec::with_capacity(rec.len());
                         for (i, field) in rec.iter().enumerate() {
                             match std::str::from_utf8(field) {
+                                Ok(s) if *rejects_file => {
+                                    values.push(zicht_output::from_spreadsheet_safe(s).to_string())
+                                }
                                 Ok(s) => values.push(s.to_string()),
                                 Err(_) => {
                                     let content = RawContent::Unreadable {

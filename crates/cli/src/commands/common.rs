@@ -1,6 +1,6 @@
 //! Options and plumbing shared by the database commands.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -125,4 +125,13 @@ impl zicht_store::Progress for Bar {
     fn finish(&self) {
         self.0.finish_and_clear();
     }
+}
+
+/// Refuses an output path that is one of the register's own files (its database with WAL and SHM, its
+/// key file): `--review zicht.db` would replace the register with a CSV.
+pub fn refuse_register_files(flag: &str, out: &Path, db_url: &str, key_file: &Path) -> anyhow::Result<()> {
+    let mut own = zicht_store::database_files(db_url);
+    own.push(key_file.to_path_buf());
+    let own: Vec<&Path> = own.iter().map(PathBuf::as_path).collect();
+    zicht_output::refuse_input(out, &own).map_err(|e| crate::exit::bad_input(format!("{flag}: {e}")))
 }

@@ -72,9 +72,11 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
         today: chrono::Local::now().date_naive(),
         batch_size: 500,
     };
+    if let Some(rejects) = &args.rejects {
+        super::common::refuse_register_files("--rejects", rejects, &args.db.db, &args.keys.key_file)?;
+    }
     if let (Some(dir), true) = (&args.rejects, args.files.len() > 1) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| bad_input(format!("cannot create rejects directory {}: {e}", dir.display())))?;
+        zicht_output::create_dir(dir).map_err(|e| bad_input(format!("--rejects: {e}")))?;
     }
     let rt = runtime()?;
     let cancel = cancel_on_ctrl_c(&rt);
@@ -84,6 +86,7 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
         store.import(&keys, &args.files, &opts, &bar, &cancel).await.map_err(|e| match e {
             ImportError::Store(s) => classify(s),
             e @ (ImportError::Cancelled | ImportError::Rejects { .. }) => anyhow::Error::new(e),
+            e @ ImportError::Output(_) => bad_input(format!("the rejects file: {e}")),
             ImportError::Rows { problems, total } => {
                 let mut msg = format!("{total} bad row(s) in the input; nothing was imported (use --on-error reject to import the good rows)");
                 for p in &problems {
@@ -115,6 +118,12 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
                 s.rejects_file.as_ref().filter(|_| s.rejected > 0).map(|f| format!(" (see {f})")).unwrap_or_default()
             );
         }
+    }
+    // The rows are committed: say so, and where the rejected rows are, rather than "nothing imported".
+    let lost: Vec<String> =
+        summaries.iter().filter_map(|s| s.rejects_error.as_ref().map(|e| format!("{}: {e}", s.file))).collect();
+    if !lost.is_empty() {
+        anyhow::bail!("the good rows were imported, but a rejects file could not be put in place: {}", lost.join("; "));
     }
     Ok(())
 }

@@ -330,6 +330,9 @@ pub fn run(args: LinkArgs) -> anyhow::Result<()> {
             args.review_from, args.threshold
         )));
     }
+    if let Some(review) = &args.review {
+        super::common::refuse_register_files("--review", review, &args.db.db, &args.keys.key_file)?;
+    }
     let keys = load_keys(&args.keys)?;
     let rt = runtime()?;
     let cancel = cancel_on_ctrl_c(&rt);

@@ -4,10 +4,12 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
+
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
+use zicht_output::{Access, Output};
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -164,6 +166,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             args.review_from, args.threshold
         )));
     }
+    refuse_writing_inputs(&args)?;
     let comparisons = parse_compare(&args.compare)?;
     let blocking = if args.block.is_empty() {
         comparisons.iter().map(|c| BlockingRule { columns: vec![c.column.clone()] }).collect()
@@ -222,7 +225,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         _ => (model::train(&spec, &records, &ctl).map_err(|e| link_error(e, &args))?, true),
     };
     if trained && let Some(path) = &args.model {
-        std::fs::write(path, model.to_json()?).with_context(|| format!("writing {}", path.display()))?;
+        zicht_output::write(path, model.to_json()?.as_bytes(), Access::Private)?;
     }
 
     let floor = if args.review.is_some() { args.review_from } else { args.threshold };
@@ -261,12 +264,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             };
             let components = cluster::connected_components(records.len(), above.iter().map(|p| (p.a, p.b)));
             let c = cluster::stable_ids(&records.ids, &components, &previous);
-            let mut w = BufWriter::new(File::create(path).with_context(|| format!("creating {}", path.display()))?);
+            let mut w = Output::create(path, Access::Private)?;
             writeln!(w, "id,cluster")?;
             for (id, cl) in records.ids.iter().zip(&c.cluster) {
                 writeln!(w, "{},{cl}", csv_field(id))?;
             }
-            w.flush()?;
+            w.commit()?;
             Some(c)
         }
         None => None,
@@ -500,7 +503,7 @@ pub(crate) fn write_pairs<'a>(
     ids: &[String],
     pairs: impl Iterator<Item = &'a predict::ScoredPair>,
 ) -> anyhow::Result<()> {
-    let mut w = BufWriter::new(File::create(path).with_context(|| format!("creating {}", path.display()))?);
+    let mut w = Output::create(path, Access::Private)?;
     writeln!(w, "id_l,id_r,match_probability,match_weight")?;
     for p in pairs {
         writeln!(
@@ -512,11 +515,37 @@ pub(crate) fn write_pairs<'a>(
             p.weight
         )?;
     }
-    w.flush()?;
+    w.commit()?;
     Ok(())
 }
 
-/// Quotes a CSV field when needed.
+/// A CSV field a spreadsheet shows as text ([`zicht_output::spreadsheet_safe`]), quoted when needed.
 fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")).into() } else { s.into() }
+    let s = zicht_output::spreadsheet_safe(s);
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")).into() } else { s }
+}
+
+/// Refuses an output path that is an input (`--out b.csv` with `b.csv` as the right file would replace
+/// it) or another output of the same run.
+fn refuse_writing_inputs(args: &Args) -> anyhow::Result<()> {
+    let mut inputs: Vec<&Path> = vec![&args.left];
+    inputs.extend(args.right.as_deref());
+    inputs.extend(args.previous_clusters.as_deref());
+    let model_read = args.model.as_deref().filter(|p| p.exists());
+    inputs.extend(model_read);
+    let mut outputs: Vec<(&str, &Path)> = vec![("--out", &args.out)];
+    outputs.extend(args.clusters.as_deref().map(|p| ("--clusters", p)));
+    outputs.extend(args.review.as_deref().map(|p| ("--review", p)));
+    if model_read.is_none() {
+        outputs.extend(args.model.as_deref().map(|p| ("--model", p)));
+    }
+    for (i, (flag, out)) in outputs.iter().enumerate() {
+        zicht_output::refuse_input(out, &inputs).map_err(|e| bad_input(format!("{flag}: {e}")))?;
+        if let Some((other, _)) =
+            outputs[..i].iter().find(|(_, o)| std::path::absolute(o).ok() == std::path::absolute(out).ok())
+        {
+            return Err(bad_input(format!("{flag} {}: is also {other}; give each output its own path", out.display())));
+        }
+    }
+    Ok(())
 }

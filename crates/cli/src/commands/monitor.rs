@@ -62,6 +62,10 @@ pub struct Args {
     /// The simulator's truth directory (DIR/truth of `zicht simulate`): adds a validation block
     #[arg(long, value_name = "DIR")]
     pub truth: Option<PathBuf>,
+    /// Make the written files readable by other users (0644; public edition only). Without it every
+    /// file is its owner's only (0600) and a created DIR is 0700
+    #[arg(long)]
+    pub readable_by_all: bool,
     /// Print a JSON summary on stdout
     #[arg(long)]
     pub json: bool,
@@ -86,6 +90,7 @@ impl Args {
             purpose: "publication of the monitor".into(),
             actor: ActorArgs { actor: None },
             previous: Vec::new(),
+            readable_by_all: false,
             json: false,
         }
     }
@@ -149,6 +154,12 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
         None => None,
     };
     let public = policy.edition() == "public";
+    if args.readable_by_all && !public {
+        return Err(crate::exit::bad_input(
+            "--readable-by-all: only the public edition may be readable by other users; the internal edition \
+             shows counts per organisation and stays its owner's (0600)",
+        ));
+    }
     let (extract, recorded) = rt
         .block_on(async { Ok::<_, zicht_store::StoreError>((store.extract().await?, store.publications().await?)) })
         .map_err(classify)?;
@@ -182,9 +193,12 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
         }
         Err(e) => return Err(e).context("building the monitor"),
     };
-    zicht_report::write(&monitor, &args.out).context("writing the monitor")?;
+    // Written into a staging folder inside DIR, checked there, and only then renamed into place: a
+    // release that fails the checker, or a crash, leaves DIR as it was.
+    let access = if args.readable_by_all { zicht_report::Access::Public } else { zicht_report::Access::Private };
+    let staged = zicht_report::stage(&monitor, &args.out, access).context("writing the monitor")?;
     let check =
-        zicht_report::verify::verify_against(&args.out, opts.earlier).context("re-reading the written monitor")?;
+        zicht_report::verify::verify_against(staged.path(), opts.earlier).context("re-reading the written monitor")?;
     if let Some(f) = check.findings.first() {
         anyhow::bail!(
             "disclosure check failed on the written files ({} findings); first: {} table {} row {} column {}: {} ({})",
@@ -198,7 +212,7 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
         );
     }
     let publication = if args.publish {
-        let json = std::fs::read_to_string(args.out.join("monitor.json")).context("re-reading monitor.json")?;
+        let json = std::fs::read_to_string(staged.path().join("monitor.json")).context("re-reading monitor.json")?;
         let id = rt
             .block_on(store.record_publication(
                 &monitor.edition,
@@ -213,6 +227,7 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
     } else {
         None
     };
+    staged.commit().context("writing the monitor")?;
     Ok(Summary {
         out: args.out.clone(),
         files: vec!["report.html".into(), "monitor.xlsx".into(), "monitor.json".into()],

@@ -30,6 +30,7 @@ pub struct PseudonymiseArgs {
 const DROPPED: [&str; 3] = ["given_names", "family_name", "birth_date"];
 
 pub fn run(args: PseudonymiseArgs) -> anyhow::Result<()> {
+    zicht_output::refuse_input(&args.out, &[&args.input]).map_err(|e| bad_input(format!("--out: {e}")))?;
     let keys = load_keys(&args.keys)?;
     let name = args.input.display().to_string();
     let mut rdr = csv::Reader::from_path(&args.input).map_err(|e| bad_input(format!("{name}: {e}")))?;
@@ -49,8 +50,9 @@ pub fn run(args: PseudonymiseArgs) -> anyhow::Result<()> {
     }
     let birth_year = col("birth_year");
     let keep: Vec<usize> = (0..header.len()).filter(|i| !DROPPED.contains(&header[*i].as_str())).collect();
-    let tmp = args.out.with_extension("partial");
-    let mut out = csv::Writer::from_path(&tmp).map_err(|e| bad_input(format!("{}: {e}", args.out.display())))?;
+    // The output has no name until it is whole: an error or a crash leaves nothing (an unfinished file
+    // would still hold the rows' other columns).
+    let mut out = csv::Writer::from_writer(zicht_output::Output::create(&args.out, zicht_output::Access::Private)?);
     let mut out_header: Vec<&str> = keep.iter().map(|i| header[*i].as_str()).collect();
     if birth_year.is_none() {
         out_header.push("birth_year");
@@ -59,18 +61,12 @@ pub fn run(args: PseudonymiseArgs) -> anyhow::Result<()> {
     out.write_record(&out_header)?;
     let mut rows = 0u64;
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            bad_input(format!("{name}: {e}"))
-        })?;
+        let rec = rec.map_err(|e| bad_input(format!("{name}: {e}")))?;
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         let get = |i: Option<usize>| i.and_then(|i| rec.get(i)).map(str::trim).unwrap_or("");
         let date = match get(birth) {
             "" => None,
-            d => Some(parse_date(d).map_err(|rule| {
-                let _ = std::fs::remove_file(&tmp);
-                bad_input(format!("{name}:{line}: column birth_date: {rule}"))
-            })?),
+            d => Some(parse_date(d).map_err(|rule| bad_input(format!("{name}:{line}: column birth_date: {rule}")))?),
         };
         let p = Pseudonym::of(&keys.pseudonym, get(given), get(family), date);
         let mut fields: Vec<String> = keep.iter().map(|i| rec.get(*i).unwrap_or("").to_string()).collect();
@@ -85,8 +81,7 @@ pub fn run(args: PseudonymiseArgs) -> anyhow::Result<()> {
         out.write_record(&fields)?;
         rows += 1;
     }
-    out.flush()?;
-    std::fs::rename(&tmp, &args.out)?;
+    out.into_inner().map_err(|e| anyhow::anyhow!("writing {}: {}", args.out.display(), e.error()))?.commit()?;
     eprintln!("{rows} rows pseudonymised into {} (names and birth dates removed)", args.out.display());
     Ok(())
 }
