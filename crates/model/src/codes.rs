@@ -4,12 +4,14 @@
 
 use std::fmt;
 
-/// A code that is not in its list.
+/// A code that is not in its list. It carries what the value looks like, never the value: a name or a
+/// birth date typed into a code column must not reach a log or a rejects file's reason column.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {list} code {value:?} (allowed: {allowed})")]
+#[error("not a {list} code: {looks} (allowed: {allowed})")]
 pub struct UnknownCode {
     pub list: &'static str,
-    pub value: String,
+    /// [`crate::row::describe`] of the value.
+    pub looks: String,
     pub allowed: String,
 }
 
@@ -45,7 +47,7 @@ macro_rules! code_list {
                 $(if t.eq_ignore_ascii_case($code) { return Ok($name::$variant); })+
                 Err(UnknownCode {
                     list: $list,
-                    value: t.chars().take(40).collect(),
+                    looks: $crate::row::describe(t),
                     allowed: [$($code),+].join(", "),
                 })
             }

@@ -35,9 +35,10 @@ pub const HOME_COUNTRY: Country = Country(*b"NL");
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Country([u8; 2]);
 
-/// A string that is not an assigned ISO 3166-1 alpha-2 code.
+/// A string that is not an assigned ISO 3166-1 alpha-2 code; it holds [`crate::row::describe`] of the
+/// value, not the value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not an ISO 3166-1 alpha-2 country code")]
+#[error("not an ISO 3166-1 alpha-2 country code: {0}")]
 pub struct UnknownCountry(pub String);
 
 /// The three nationality groups of the victim monitor.
@@ -60,7 +61,7 @@ impl Country {
                 return Ok(Country(code));
             }
         }
-        Err(UnknownCountry(t.chars().take(40).collect()))
+        Err(UnknownCountry(crate::row::describe(t)))
     }
 
     /// The code, upper case.

@@ -3,10 +3,11 @@
 
 use chrono::NaiveDate;
 
+use crate::bounds;
 use crate::codes::*;
 use crate::country::Country;
 use crate::identity::Identity;
-use crate::pseudonym::Pseudonym;
+use crate::pseudonym::{Pseudonym, known_name};
 use crate::report::{Exploitation, ParseContext};
 use crate::row::*;
 
@@ -50,10 +51,8 @@ impl Event {
         let source = c.text_id(row, "source", 64);
         let external_id = c.text_id(row, "external_id", 128);
         let event_date = c.parsed(row, "event_date", parse_date);
-        if let Some(d) = event_date
-            && d > ctx.today
-        {
-            c.fail("event_date", format!("{d} is in the future"));
+        if let Some(rule) = event_date.and_then(|d| bounds::record_date_rule(d, ctx.today)) {
+            c.fail("event_date", rule);
         }
         let kind = c.parsed(row, "kind", EventKind::parse);
         let crime_category = c.optional(row, "crime_category", CrimeCategory::parse);
@@ -68,13 +67,20 @@ impl Event {
             }
             _ => {}
         }
-        let given_names = c.optional(row, "given_names", |s| bounded_text(s, 200));
-        let family_name = c.optional(row, "family_name", |s| bounded_text(s, 200));
-        let birth_date = c.optional(row, "birth_date", parse_date);
+        // A placeholder (`onbekend`, `-`, `N/A`) is an unknown name, as if the cell were empty.
+        let given_names = c.optional(row, "given_names", |s| bounded_text(s, 200)).filter(|n| known_name(n).is_some());
+        let family_name = c.optional(row, "family_name", |s| bounded_text(s, 200)).filter(|n| known_name(n).is_some());
+        let birth_date = c.optional(row, "birth_date", parse_birth_date);
         if let (Some(b), Some(e)) = (birth_date, event_date)
             && b > e
         {
-            c.fail("birth_date", format!("{b} is after the event date {e}"));
+            c.fail("birth_date", "is after event_date");
+        }
+        if let (Some(b), Some(e)) = (birth_date, event_date)
+            && b <= e
+            && age_on(b, e) > bounds::MAX_AGE
+        {
+            c.fail("birth_date", format!("gives an age above {} at event_date", bounds::MAX_AGE));
         }
         let citizen_number = c.optional(row, "citizen_number", |s| bounded_text(s, 64));
         let pseudonym_in = c.optional(row, "pseudonym", Pseudonym::parse);
@@ -83,7 +89,10 @@ impl Event {
             c.fail("pseudonym", "a record with a name gets its pseudonym from the name; leave the column empty");
         }
         if !has_name && pseudonym_in.is_none() {
-            c.fail("family_name", "a follow-up record needs a name or a pseudonym to be linked");
+            c.fail(
+                "family_name",
+                "a follow-up record needs a name or a pseudonym to be linked (a placeholder such as \"onbekend\" or \"-\" is no name)",
+            );
         }
         let sex = c.optional(row, "sex", Sex::parse);
         let nationality = c.optional(row, "nationality", Country::parse);
@@ -144,10 +153,8 @@ impl Signal {
         let source = c.text_id(row, "source", 64);
         let external_id = c.text_id(row, "external_id", 128);
         let signal_date = c.parsed(row, "signal_date", parse_date);
-        if let Some(d) = signal_date
-            && d > ctx.today
-        {
-            c.fail("signal_date", format!("{d} is in the future"));
+        if let Some(rule) = signal_date.and_then(|d| bounds::record_date_rule(d, ctx.today)) {
+            c.fail("signal_date", rule);
         }
         let channel = c.parsed(row, "channel", Channel::parse);
         let age_band = c.optional(row, "age_band", AgeBand::parse);

@@ -5,6 +5,7 @@
 //! Every value here is made by a `parse` function that enforces the domain's rules, so that an invalid
 //! report cannot exist past intake. No I/O.
 
+pub mod bounds;
 pub mod codes;
 pub mod country;
 pub mod event;

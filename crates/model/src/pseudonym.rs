@@ -140,6 +140,32 @@ impl Layers<'_> {
         self.register.rekey(DigestKind::Pseudonym, layer1)
     }
 
+    /// The stored pseudonym of a statistical report without a known name or a pseudonym: a digest of the
+    /// report's own key under the register's key, so that it is counted as a person of its own and never
+    /// joins another report (two reports of unknown persons are not evidence of one person).
+    pub fn unlinkable(&self, reporter: &str, external_id: &str) -> Pseudonym {
+        let mut mac = self.register.mac();
+        mac.update(b"zicht unlinkable report v1\x00");
+        mac.update(reporter.as_bytes());
+        mac.update(b"\x00");
+        mac.update(external_id.as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(&mac.finalize().into_bytes());
+        Pseudonym(out)
+    }
+
+    /// The stored pseudonyms of identities made of placeholders alone and no birth date (`-`, `onbekend`,
+    /// `onbekend onbekend`, …). Registers imported before placeholders were recognised hold them, and
+    /// linkage must not take one as evidence that two reports are one person.
+    pub fn placeholder_pseudonyms(&self) -> std::collections::HashSet<Pseudonym> {
+        let words = std::iter::once("").chain(PLACEHOLDER_NAMES.iter().copied());
+        words
+            .clone()
+            .flat_map(|a| words.clone().map(move |b| (a, b)))
+            .map(|(a, b)| self.pseudonym(a, b, None))
+            .collect()
+    }
+
     /// The stored match keys of an identity ([`match_keys`], re-keyed).
     pub fn match_keys(
         &self,
@@ -215,6 +241,50 @@ pub const PARTICLES: &[&str] = &[
     "van", "de", "der", "den", "het", "ter", "ten", "te", "von", "zu", "vom", "zum", "le", "la", "les", "du", "des",
     "di", "da", "dos", "das", "del", "della", "al", "el", "bin", "ibn", "bint", "abu",
 ];
+
+/// What registers write when they do not know a name, as the tokens [`name_tokens`] makes of it:
+/// Dutch (`onbekend`, `N.N.` for *nomen nescio*, `n.v.t.`, `geen naam`) and English (`unknown`, `none`,
+/// `no name`), and filler (`xxx`). `N/A` is recognised on its raw form, because its tokens (`na`) are
+/// also a family name.
+pub const PLACEHOLDER_NAMES: &[&str] = &[
+    "onbekend",
+    "unknown",
+    "unk",
+    "nn",
+    "n n",
+    "nvt",
+    "n v t",
+    "geen",
+    "none",
+    "null",
+    "nil",
+    "anoniem",
+    "anonymous",
+    "anon",
+    "noname",
+    "no name",
+    "geen naam",
+    "naam onbekend",
+    "name unknown",
+    "not known",
+    "niet bekend",
+    "nomen nescio",
+    "x",
+    "xx",
+    "xxx",
+    "xxxx",
+];
+
+/// The name, unless it says that the name is not known: a placeholder ([`PLACEHOLDER_NAMES`], `N/A`) or
+/// something that normalises to nothing (`-`, `?`, `.`, zero-width and bidi characters). A placeholder is
+/// "unknown", never a pseudonym input or a linkage key: the pseudonym of `onbekend` is shared by every
+/// person whose name was not known, and would make them one.
+pub fn known_name(name: &str) -> Option<&str> {
+    let tokens = name_tokens(name);
+    let raw: String = name.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect();
+    let placeholder = tokens.is_empty() || raw == "n/a" || PLACEHOLDER_NAMES.contains(&tokens.join(" ").as_str());
+    (!placeholder).then_some(name)
+}
 
 /// The match keys of an identity with a birth date: keyed digests (HMAC-SHA256 under the pseudonym
 /// key, domain-separated from the pseudonym) of coarser renderings of the identity, the hashed

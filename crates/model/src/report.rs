@@ -3,10 +3,11 @@
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
+use crate::bounds;
 use crate::codes::*;
 use crate::country::Country;
 use crate::identity::Identity;
-use crate::pseudonym::{Layers, Pseudonym, PseudonymKey, RegisterKey};
+use crate::pseudonym::{Layers, Pseudonym, PseudonymKey, RegisterKey, known_name};
 use crate::row::*;
 
 /// The columns a reports file may have (docs/formats.md).
@@ -194,18 +195,17 @@ impl Report {
         let reporter_type = c.parsed(row, "reporter_type", ReporterType::parse);
         let external_id = c.text_id(row, "external_id", 128);
         let report_date = c.parsed(row, "report_date", parse_date);
-        if let Some(d) = report_date
-            && d > ctx.today
-        {
-            c.fail("report_date", format!("{d} is in the future"));
+        if let Some(rule) = report_date.and_then(|d| bounds::record_date_rule(d, ctx.today)) {
+            c.fail("report_date", rule);
         }
         let identification = c.parsed(row, "identification", Identification::parse);
         let lawful_basis = c.parsed(row, "lawful_basis", LawfulBasis::parse);
         let guardian_consent = c.optional(row, "guardian_consent", GuardianConsent::parse);
 
-        let given_names = c.optional(row, "given_names", |s| bounded_text(s, 200));
-        let family_name = c.optional(row, "family_name", |s| bounded_text(s, 200));
-        let birth_date = c.optional(row, "birth_date", parse_date);
+        // A placeholder (`onbekend`, `-`, `N/A`) is an unknown name, as if the cell were empty.
+        let given_names = c.optional(row, "given_names", |s| bounded_text(s, 200)).filter(|n| known_name(n).is_some());
+        let family_name = c.optional(row, "family_name", |s| bounded_text(s, 200)).filter(|n| known_name(n).is_some());
+        let birth_date = c.optional(row, "birth_date", parse_birth_date);
         let pseudonym_in = c.optional(row, "pseudonym", Pseudonym::parse);
 
         let attributes = parse_attributes(row, &mut c, report_date, birth_date);
@@ -215,7 +215,10 @@ impl Report {
         match identification {
             Some(Identification::Identified) => {
                 if !has_name {
-                    c.fail("family_name", "an identified report needs a name (given_names or family_name)");
+                    c.fail(
+                        "family_name",
+                        "an identified report needs a name (given_names or family_name; a placeholder such as \"onbekend\" or \"-\" is no name); report a person who cannot be identified as identification=statistical",
+                    );
                 }
                 if pseudonym_in.is_some() {
                     c.fail(
@@ -243,8 +246,6 @@ impl Report {
                             "a statistical report carries no exact birth date: it already has a pseudonym",
                         );
                     }
-                } else if !has_name {
-                    c.fail("pseudonym", "a statistical report needs a pseudonym, or the name from which to compute it");
                 }
             }
             None => {}
@@ -285,6 +286,16 @@ impl Report {
                 Identification::Identified => (Subject::Identified(identity), computed(), None, None),
                 Identification::Statistical => match pseudonym_in {
                     Some(p) => (Subject::Statistical, layers.incoming(&p), None, None),
+                    // No name that is known and no pseudonym: counted, never linked.
+                    None if !has_name => (
+                        Subject::Statistical,
+                        layers.unlinkable(
+                            reporter.as_deref().expect("checked"),
+                            external_id.as_deref().expect("checked"),
+                        ),
+                        None,
+                        None,
+                    ),
                     None => (
                         Subject::Statistical,
                         computed(),
@@ -321,27 +332,37 @@ fn parse_attributes(
     report_date: Option<NaiveDate>,
     birth_date: Option<NaiveDate>,
 ) -> Attributes {
-    let mut birth_year = c.optional(row, "birth_year", |s| parse_int_in(s, 1900, 2200).map(|v| v as i32));
+    let first_year = i64::from(bounds::FIRST_BIRTH_DATE.year());
+    let mut birth_year = c.optional(row, "birth_year", |s| parse_int_in(s, first_year, 9999).map(|v| v as i32));
     let mut age_band = c.optional(row, "age_band", AgeBand::parse);
-    let age_at_start = c.optional(row, "age_at_start", |s| parse_int_in(s, 0, 120).map(|v| v as u32));
+    let age_at_start =
+        c.optional(row, "age_at_start", |s| parse_int_in(s, 0, bounds::MAX_AGE.into()).map(|v| v as u32));
     let mut age_at_report = None;
     if let (Some(b), Some(r)) = (birth_date, report_date) {
         if b > r {
-            c.fail("birth_date", format!("{b} is after the report date {r}"));
+            c.fail("birth_date", "is after report_date");
+        } else if age_on(b, r) > bounds::MAX_AGE {
+            c.fail("birth_date", format!("gives an age above {} at report_date", bounds::MAX_AGE));
         } else {
             age_at_report = Some(age_on(b, r));
         }
     }
     if let Some(b) = birth_date {
         match birth_year {
-            Some(y) if y != b.year() => c.fail("birth_year", format!("{y} does not agree with birth_date {b}")),
+            Some(y) if y != b.year() => c.fail("birth_year", "does not agree with the year of birth_date"),
             _ => birth_year = Some(b.year()),
         }
     }
     if let (Some(y), Some(r)) = (birth_year, report_date)
         && y > r.year()
     {
-        c.fail("birth_year", format!("{y} is after the report year {}", r.year()));
+        c.fail("birth_year", "is after the year of report_date");
+    }
+    if let (Some(y), Some(r)) = (birth_year, report_date)
+        && birth_date.is_none()
+        && r.year() - y > bounds::MAX_AGE as i32 + 1
+    {
+        c.fail("birth_year", format!("gives an age above {} at report_date", bounds::MAX_AGE));
     }
     // The age from a birth year alone is known to within one year.
     let age_range = match (age_at_report, birth_year, report_date) {
@@ -355,7 +376,10 @@ fn parse_attributes(
     if let (Some(band), Some((lo, hi))) = (age_band, age_range) {
         let (blo, bhi) = band.range();
         if hi < blo || lo > bhi {
-            c.fail("age_band", format!("{band} does not agree with the age at the report date ({lo}–{hi})"));
+            c.fail(
+                "age_band",
+                format!("{band} does not agree with the age that birth_date or birth_year gives at report_date"),
+            );
         }
     }
     if let (None, Some((lo, hi))) = (age_band, age_range)
@@ -373,7 +397,7 @@ fn parse_attributes(
     if let (Some(start), Some((_, hi))) = (age_at_start, age_range)
         && start > hi
     {
-        c.fail("age_at_start", format!("{start} is above the age at the report date ({hi})"));
+        c.fail("age_at_start", "is above the age at report_date");
     }
     let unaccompanied_minor = c.optional(row, "unaccompanied_minor", parse_bool);
     if unaccompanied_minor == Some(true) && minor == Some(false) {
@@ -385,7 +409,7 @@ fn parse_attributes(
     }
     let municipality = c.optional(row, "municipality", |s| {
         let ok = s.len() == 6 && s.starts_with("GM") && s[2..].bytes().all(|b| b.is_ascii_digit());
-        if ok { Ok(s.to_string()) } else { Err(format!("{:?} is not a municipality code GM + 4 digits", truncate(s))) }
+        if ok { Ok(s.to_string()) } else { Err(format!("is not a municipality code GM + 4 digits ({})", describe(s))) }
     });
     Attributes {
         sex: c.optional(row, "sex", Sex::parse),

@@ -21,6 +21,31 @@ impl Row for [(&str, &str)] {
     }
 }
 
+/// The JSON type a column takes in a JSON-lines file. Every column also takes a string (parsed like a
+/// CSV cell) and `null` (not known); anything else is refused, so that `"given_names": true` or a date
+/// given as an array is an error rather than a silent `"true"` or `"1987;6;15"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonType {
+    /// A string only.
+    Text,
+    /// `true` / `false`.
+    Bool,
+    /// A whole number.
+    Integer,
+    /// An array of strings (a `;`-separated list in CSV).
+    List,
+}
+
+/// The JSON type of a column of any file kind: the one list of which columns are not text.
+pub fn json_type(column: &str) -> JsonType {
+    match column {
+        "unaccompanied_minor" | "domestic" => JsonType::Bool,
+        "birth_year" | "age_at_start" => JsonType::Integer,
+        "exploitation" | "means_of_control" | "recruitment" => JsonType::List,
+        _ => JsonType::Text,
+    }
+}
+
 /// A broken rule, tied to the column that broke it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {rule}")]
@@ -105,11 +130,30 @@ pub fn bounded_text(s: &str, max: usize) -> Result<String, String> {
 
 /// An ISO 8601 calendar date `YYYY-MM-DD`.
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    let wrong = || {
+        let hint = if looks_day_first(s) { "; it looks like day-month-year, write it as YYYY-MM-DD" } else { "" };
+        format!("is not a valid date in the form YYYY-MM-DD ({}{hint})", describe(s))
+    };
     if s.len() != 10 {
-        return Err(format!("{:?} is not a date in the form YYYY-MM-DD", truncate(s)));
+        return Err(wrong());
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| format!("{:?} is not a valid date in the form YYYY-MM-DD", truncate(s)))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| wrong())
+}
+
+/// A birth date: a date ([`parse_date`]) no earlier than [`crate::bounds::FIRST_BIRTH_DATE`].
+pub fn parse_birth_date(s: &str) -> Result<NaiveDate, String> {
+    let d = parse_date(s)?;
+    crate::bounds::birth_date_rule(d).map_or(Ok(d), Err)
+}
+
+/// `15-06-1987`, `15/6/1987`, `15.06.1987`: the Dutch way of writing a date.
+fn looks_day_first(s: &str) -> bool {
+    let parts: Vec<&str> = s.split(['-', '/', '.']).collect();
+    parts.len() == 3
+        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts[0].len() <= 2
+        && parts[1].len() <= 2
+        && parts[2].len() == 4
 }
 
 /// `true` / `false` (also `1`/`0`, `yes`/`no`, `ja`/`nee`).
@@ -117,15 +161,18 @@ pub fn parse_bool(s: &str) -> Result<bool, String> {
     match s.to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "ja" | "y" | "j" => Ok(true),
         "false" | "0" | "no" | "nee" | "n" => Ok(false),
-        _ => Err(format!("{:?} is not true or false", truncate(s))),
+        _ => Err(format!("is not true or false ({})", describe(s))),
     }
 }
 
 /// A whole number in `lo..=hi`.
 pub fn parse_int_in(s: &str, lo: i64, hi: i64) -> Result<i64, String> {
-    let v: i64 = s.parse().map_err(|_| format!("{:?} is not a whole number", truncate(s)))?;
-    if v < lo || v > hi {
-        return Err(format!("{v} is outside {lo}..={hi}"));
+    let v: i64 = s.parse().map_err(|_| format!("is not a whole number ({})", describe(s)))?;
+    if v < lo {
+        return Err(format!("is below {lo} (allowed: {lo} to {hi})"));
+    }
+    if v > hi {
+        return Err(format!("is above {hi} (allowed: {lo} to {hi})"));
     }
     Ok(v)
 }
@@ -145,9 +192,45 @@ pub fn parse_list<T: PartialEq, E: std::fmt::Display>(
     Ok(out)
 }
 
-/// At most 40 characters of a value for an error message (a 100 kB cell must not flood the output).
-pub fn truncate(s: &str) -> String {
-    if s.chars().count() > 40 { format!("{}…", s.chars().take(40).collect::<String>()) } else { s.to_string() }
+/// What a value looks like, without the value: its length and the kinds of characters in it
+/// (`10 characters: digits, "-"`). Every message about a cell says this instead of echoing it, because
+/// messages reach stderr, logs and the `reject_reason` column, and a value in the wrong column may be a
+/// name, a birth date or a document number. ASCII punctuation is listed by itself (it identifies no one
+/// and is what a fix needs); letters, digits and everything else only by kind.
+pub fn describe(s: &str) -> String {
+    let n = s.chars().count();
+    if n == 0 {
+        return "an empty value".into();
+    }
+    let (mut letters, mut digits, mut spaces, mut other) = (false, false, false, false);
+    let mut punct: Vec<char> = Vec::new();
+    for c in s.chars() {
+        if c.is_alphabetic() {
+            letters = true;
+        } else if c.is_ascii_digit() {
+            digits = true;
+        } else if c == ' ' {
+            spaces = true;
+        } else if c.is_ascii_punctuation() {
+            if !punct.contains(&c) {
+                punct.push(c);
+            }
+        } else {
+            other = true;
+        }
+    }
+    let mut kinds: Vec<String> = Vec::new();
+    for (present, kind) in [(letters, "letters"), (digits, "digits"), (spaces, "spaces")] {
+        if present {
+            kinds.push(kind.into());
+        }
+    }
+    kinds.extend(punct.iter().map(|c| format!("{:?}", c.to_string())));
+    if other {
+        kinds.push("other characters".into());
+    }
+    let unit = if n == 1 { "character" } else { "characters" };
+    format!("{n} {unit}: {}", kinds.join(", "))
 }
 
 /// Whole years between a birth date and a later date.

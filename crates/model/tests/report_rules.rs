@@ -166,3 +166,110 @@ fn events_need_a_category_for_crimes_and_a_name_or_pseudonym() {
     let death = with(with(row, "kind", "death"), "crime_category", "assault");
     assert_eq!(fields(Event::parse(death.as_slice(), &ctx(&key)).unwrap_err()), vec!["crime_category"]);
 }
+
+#[test]
+fn dates_and_ages_outside_the_plausible_bounds_are_refused() {
+    let key = PseudonymKey::from_bytes([1; 32]);
+    let adult = || with(with(base(), "birth_date", "1980-01-01"), "lawful_basis", "legal_obligation");
+    let cases: &[(&str, &str, &str)] = &[
+        ("report_date", "0001-01-01", "report_date"),
+        ("report_date", "1989-12-31", "report_date"),
+        ("birth_date", "1800-06-15", "birth_date"),
+        ("birth_date", "1899-12-31", "birth_date"),
+        ("age_at_start", "121", "age_at_start"),
+    ];
+    for (col, val, field) in cases {
+        let err = Report::parse(with(adult(), col, val).as_slice(), &ctx(&key)).unwrap_err();
+        assert!(fields(err.clone()).contains(field), "{col}={val}: {err}");
+    }
+    // 1900 is allowed, an age of 123 at the report date is not (119 is).
+    let old = with(with(adult(), "birth_date", "1900-06-01"), "report_date", "2024-03-04");
+    let err = Report::parse(old.as_slice(), &ctx(&key)).unwrap_err();
+    assert!(err.to_string().contains("above 120"), "{err}");
+    let stat = with(with(with(adult(), "identification", "statistical"), "birth_date", ""), "birth_year", "1890");
+    assert!(fields(Report::parse(stat.as_slice(), &ctx(&key)).unwrap_err()).contains(&"birth_year"));
+    let ok = with(with(base(), "report_date", "1990-01-01"), "birth_date", "1972-05-05");
+    assert!(Report::parse(ok.as_slice(), &ctx(&key)).is_ok());
+    let ok = with(adult(), "birth_date", "1900-06-01");
+    assert_eq!(Report::parse(ok.as_slice(), &ctx(&key)).unwrap().attributes.age_at_report, Some(119));
+    let event: Vec<(&str, &str)> = vec![
+        ("source", "police-victims"),
+        ("external_id", "e1"),
+        ("event_date", "0001-01-01"),
+        ("kind", "emigration"),
+        ("family_name", "Jansen"),
+    ];
+    assert_eq!(fields(Event::parse(event.as_slice(), &ctx(&key)).unwrap_err()), vec!["event_date"]);
+}
+
+#[test]
+fn placeholder_names_are_unknown_and_such_statistical_reports_are_never_one_person() {
+    let key = PseudonymKey::from_bytes([1; 32]);
+    let placeholders =
+        ["-", "?", ".", "N/A", "n/a", "onbekend", "Onbekend", "unknown", "N.N.", "XXX", "\u{200b}", "\u{202e}", "  "];
+    let mut seen = std::collections::HashSet::new();
+    for (i, p) in placeholders.iter().enumerate() {
+        let id: &'static str = Box::leak(format!("s{i}").into_boxed_str());
+        let row = with(
+            with(
+                with(with(with(base(), "identification", "statistical"), "given_names", p), "family_name", p),
+                "birth_date",
+                "",
+            ),
+            "external_id",
+            id,
+        );
+        let r = Report::parse(row.as_slice(), &ctx(&key)).unwrap_or_else(|e| panic!("{p:?}: {e}"));
+        assert_eq!(r.match_keys, None, "{p:?}");
+        assert_eq!(r.birth_date_key, None, "{p:?}");
+        assert_ne!(r.pseudonym, stored(&key, p, p, None), "{p:?} was used as a name");
+        assert!(seen.insert(r.pseudonym), "{p:?}: two unnamed reports share a pseudonym");
+        // An identified report needs a real name.
+        let ident = with(with(base(), "given_names", p), "family_name", p);
+        assert_eq!(fields(Report::parse(ident.as_slice(), &ctx(&key)).unwrap_err()), vec!["family_name"], "{p:?}");
+    }
+    // Re-importing the same unnamed report gives the same pseudonym (the import recognises it).
+    let row = with(with(base(), "identification", "statistical"), "given_names", "-");
+    let row = with(with(row, "family_name", "onbekend"), "birth_date", "");
+    let a = Report::parse(row.as_slice(), &ctx(&key)).unwrap();
+    let b = Report::parse(row.as_slice(), &ctx(&key)).unwrap();
+    assert_eq!(a.pseudonym, b.pseudonym);
+    // A known part is kept: the family name alone gives the pseudonym.
+    let half = with(with(base(), "given_names", "onbekend"), "birth_date", "2005-07-08");
+    let r = Report::parse(half.as_slice(), &ctx(&key)).unwrap();
+    assert_eq!(r.pseudonym, stored(&key, "", "van der Berg", NaiveDate::from_ymd_opt(2005, 7, 8)));
+    // `Na` is a family name; `N/A` is not.
+    assert_eq!(zicht_model::pseudonym::known_name("Na"), Some("Na"));
+    assert_eq!(zicht_model::pseudonym::known_name("N/A"), None);
+    assert_eq!(zicht_model::pseudonym::known_name("Jan\u{200b}"), Some("Jan\u{200b}"));
+}
+
+#[test]
+fn messages_name_the_column_and_rule_but_never_the_value() {
+    let key = PseudonymKey::from_bytes([1; 32]);
+    let secrets: &[(&str, &str)] = &[
+        ("birth_date", "15-06-1987"),
+        ("birth_date", "1987-06-15x"),
+        ("birth_year", "1990"),
+        ("report_date", "Fatima Jansen"),
+        ("sex", "Fatima"),
+        ("nationality", "Jansen"),
+        ("reporter_type", "Fatima Jansen"),
+        ("municipality", "Dorpsstraat 12"),
+        ("age_at_start", "Fatima"),
+        ("unaccompanied_minor", "Jansen"),
+        ("exploitation", "Fatima"),
+        ("age_band", "Jansen"),
+    ];
+    for (col, val) in secrets {
+        let row = with(with(base(), "birth_date", "1987-06-15"), col, val);
+        let row = with(row, "lawful_basis", "legal_obligation");
+        let err = Report::parse(row.as_slice(), &ctx(&key)).unwrap_err().to_string();
+        assert!(err.contains(col), "{col}: {err}");
+        for secret in [*val, "1987-06-15", "1987", "Fatima", "Jansen", "15-06"] {
+            assert!(!err.contains(secret), "{col}={val:?}: the message echoes {secret:?}: {err}");
+        }
+    }
+    let err = Report::parse(with(base(), "birth_date", "15-06-1987").as_slice(), &ctx(&key)).unwrap_err();
+    assert!(err.to_string().contains("day-month-year"), "{err}");
+}

@@ -777,8 +777,7 @@ impl Run<'_> {
                     summary.unchanged += 1;
                 } else {
                     let rule = format!(
-                        "{owner} already has a different row with external_id {:?} (import never overwrites; send corrections as a new id)",
-                        zicht_model::row::truncate(ext)
+                        "{owner} already has a different row with this external_id (import never overwrites; send corrections as a new id)"
                     );
                     self.reject(summary, rejects, columns, file, &p.raw, vec![(Some("external_id".into()), rule)])?;
                 }

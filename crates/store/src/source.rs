@@ -222,11 +222,27 @@ impl RowReader {
 }
 
 fn check_columns(columns: &[String], allowed: &[&str], required: &[&str]) -> Result<(), FileError> {
+    let known = |c: &str| allowed.contains(&c) || REJECT_COLUMNS.contains(&c);
+    // A file without a header row has its first record where the header belongs: say so, and do not
+    // echo that record, which holds a person's name and birth date.
+    let unknown = columns.iter().filter(|c| !known(c)).count();
+    if columns.len() >= 2 && unknown * 2 > columns.len() {
+        return Err(FileError::Header {
+            column: "(first line)".into(),
+            rule: format!(
+                "is not a header: {unknown} of its {} cells are not column names; the first line must name the columns (see docs/formats.md)",
+                columns.len()
+            ),
+        });
+    }
     for (i, c) in columns.iter().enumerate() {
-        if !allowed.contains(&c.as_str()) && !REJECT_COLUMNS.contains(&c.as_str()) {
+        if !known(c) {
             let near = allowed.iter().min_by_key(|a| strsim_distance(a, c)).filter(|a| strsim_distance(a, c) <= 3);
             let hint = near.map(|n| format!(" (did you mean {n:?}?)")).unwrap_or_default();
-            return Err(FileError::Header { column: c.clone(), rule: format!("is not a known column{hint}") });
+            // A column name is shown as it is; anything else only by what it looks like.
+            let plain = c.len() <= 40 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b"_- ".contains(&b));
+            let column = if plain { c.clone() } else { format!("#{} ({})", i + 1, zicht_model::row::describe(c)) };
+            return Err(FileError::Header { column, rule: format!("is not a known column{hint}") });
         }
         if columns[..i].contains(c) {
             return Err(FileError::Header { column: c.clone(), rule: "appears twice".into() });
@@ -258,25 +274,43 @@ fn strsim_distance(a: &str, b: &str) -> usize {
 }
 
 fn json_cells(text: &[u8], columns: &std::sync::Arc<Vec<String>>) -> RawContent {
+    use zicht_model::row::{JsonType, json_type};
     let unreadable =
         |column: Option<String>, rule: String| RawContent::Unreadable { raw: vec![text.to_vec()], column, rule };
     let Ok(s) = std::str::from_utf8(text) else { return unreadable(None, "is not valid UTF-8".into()) };
-    let obj = match serde_json::from_str::<serde_json::Value>(s) {
-        Ok(serde_json::Value::Object(o)) => o,
-        Ok(_) => return unreadable(None, "is not a JSON object".into()),
-        Err(e) => return unreadable(None, format!("is not valid JSON: {e}")),
+    // serde_json's messages about data ("invalid type: string \"…\"") quote the value, so only the
+    // category and position of a failure are passed on.
+    let fields = match serde_json::from_str::<JsonFields>(s) {
+        Ok(f) => f.0,
+        Err(e) if e.classify() == serde_json::error::Category::Data => {
+            return unreadable(None, "is not a JSON object (one object per line)".into());
+        }
+        Err(e) => return unreadable(None, format!("is not valid JSON (at character {})", e.column())),
     };
-    let mut values = vec![String::new(); columns.len()];
-    for (k, v) in obj {
+    let mut values: Vec<Option<String>> = vec![None; columns.len()];
+    for (k, v) in fields {
         let Some(i) = columns.iter().position(|c| *c == k) else {
             return unreadable(Some(k.chars().take(40).collect()), "is not a known column".into());
         };
-        values[i] = match v {
+        if values[i].is_some() {
+            return unreadable(Some(k), "appears twice in the object (give each column once)".into());
+        }
+        let kind = json_type(&k);
+        let wrong = |got: &str| {
+            let takes = match kind {
+                JsonType::Text => "a string",
+                JsonType::Bool => "true, false or a string",
+                JsonType::Integer => "a whole number or a string",
+                JsonType::List => "an array of strings or a string",
+            };
+            format!("is {got}; this column takes {takes}")
+        };
+        values[i] = Some(match v {
             serde_json::Value::Null => String::new(),
             serde_json::Value::String(s) => s,
-            serde_json::Value::Bool(b) => b.to_string(),
-            serde_json::Value::Number(n) => n.to_string(),
-            serde_json::Value::Array(items) => {
+            serde_json::Value::Bool(b) if kind == JsonType::Bool => b.to_string(),
+            serde_json::Value::Number(n) if kind == JsonType::Integer && n.is_i64() => n.to_string(),
+            serde_json::Value::Array(items) if kind == JsonType::List => {
                 let mut parts = Vec::new();
                 for item in items {
                     match item {
@@ -286,10 +320,40 @@ fn json_cells(text: &[u8], columns: &std::sync::Arc<Vec<String>>) -> RawContent 
                 }
                 parts.join(";")
             }
-            serde_json::Value::Object(_) => return unreadable(Some(k), "is an object, expected a value".into()),
-        };
+            serde_json::Value::Bool(_) => return unreadable(Some(k), wrong("a JSON boolean")),
+            serde_json::Value::Number(_) => return unreadable(Some(k), wrong("a JSON number")),
+            serde_json::Value::Array(_) => return unreadable(Some(k), wrong("a JSON array")),
+            serde_json::Value::Object(_) => return unreadable(Some(k), wrong("a JSON object")),
+        });
     }
-    RawContent::Cells(Cells { columns: columns.clone(), values })
+    RawContent::Cells(Cells {
+        columns: columns.clone(),
+        values: values.into_iter().map(Option::unwrap_or_default).collect(),
+    })
+}
+
+/// The members of one JSON object in their order, duplicates kept (serde_json's own map keeps the last
+/// of two equal keys, and a row must not silently lose a value).
+struct JsonFields(Vec<(String, serde_json::Value)>);
+
+impl<'de> serde::Deserialize<'de> for JsonFields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = JsonFields;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<JsonFields, A::Error> {
+                let mut out = Vec::new();
+                while let Some(entry) = map.next_entry::<String, serde_json::Value>()? {
+                    out.push(entry);
+                }
+                Ok(JsonFields(out))
+            }
+        }
+        d.deserialize_map(Members)
+    }
 }
 
 /// The byte size of a file, for progress.

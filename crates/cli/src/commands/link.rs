@@ -12,7 +12,7 @@ use std::sync::atomic::AtomicBool;
 
 use clap::Args;
 use zicht_link::{BlockingRule, Comparison, Control, FieldKind, LinkSpec, RecordsBuilder};
-use zicht_model::pseudonym::PARTICLES;
+use zicht_model::pseudonym::{PARTICLES, known_name};
 use zicht_store::linkage::{Assignment, LinkRecord, RunSummary, Table};
 use zicht_store::{Keys, Store};
 
@@ -186,6 +186,8 @@ pub async fn link_store(
     // Identified records' match keys and birth-date keys are computed here from the vault, in the same
     // two layers as import stores a statistical report's (checked by linkage_records).
     let layers = keys.layers()?;
+    let placeholders: std::collections::HashSet<String> =
+        layers.placeholder_pseudonyms().iter().map(|p| p.to_hex()).collect();
     let spec = spec();
     let mut builder = RecordsBuilder::new(&spec);
     let columns = spec.columns();
@@ -193,11 +195,12 @@ pub async fn link_store(
     for r in &records {
         let id = record_id(r);
         let identity = r.identity.as_ref();
-        let name = identity.map(|i| {
-            format!("{} {}", i.given_names.as_deref().unwrap_or(""), i.family_name.as_deref().unwrap_or(""))
-                .trim()
-                .to_string()
-        });
+        // Placeholders (`onbekend`, `-`) stored before import recognised them are unknown names here too.
+        let given_names = identity.and_then(|i| i.given_names.as_deref()).and_then(known_name);
+        let family_name = identity.and_then(|i| i.family_name.as_deref()).and_then(known_name);
+        let named = given_names.is_some() || family_name.is_some();
+        let name =
+            identity.map(|_| format!("{} {}", given_names.unwrap_or(""), family_name.unwrap_or("")).trim().to_string());
         let birth_date = identity.and_then(|i| i.birth_date).map(|d| d.to_string());
         let birth_year = r
             .birth_year
@@ -214,18 +217,14 @@ pub async fn link_store(
         // Reports imported before key (c) existed keep two keys.
         let match_keys: Vec<String> = match (identity, r.match_keys.as_deref()) {
             (Some(i), _) => layers
-                .match_keys(
-                    i.given_names.as_deref().unwrap_or(""),
-                    i.family_name.as_deref().unwrap_or(""),
-                    i.birth_date,
-                )
+                .match_keys(given_names.unwrap_or(""), family_name.unwrap_or(""), i.birth_date)
                 .map(|k| k.iter().map(|p| p.to_hex()).collect())
                 .unwrap_or_default(),
             (None, Some(stored)) => stored.split_whitespace().map(str::to_string).collect(),
             (None, None) => Vec::new(),
         };
-        let family = first_token(identity.and_then(|i| i.family_name.as_deref()));
-        let given = first_token(identity.and_then(|i| i.given_names.as_deref()));
+        let family = first_token(family_name);
+        let given = first_token(given_names);
         let family_initial = initial(family.as_deref());
         let given_initial = initial(given.as_deref());
         let report_year = (r.table == Table::Reports).then(|| r.date.get(..4)).flatten();
@@ -238,7 +237,10 @@ pub async fn link_store(
             .iter()
             .map(|c| match c.as_str() {
                 // Without a birth date the pseudonym is of a name alone, which many people share.
-                "pseudonym" => identity.is_none_or(|i| i.birth_date.is_some()).then_some(r.pseudonym.as_str()),
+                // Nor is a pseudonym of placeholders alone, or of an identity without a known name.
+                "pseudonym" => (identity.is_none_or(|i| i.birth_date.is_some() && named)
+                    && !placeholders.contains(&r.pseudonym))
+                .then_some(r.pseudonym.as_str()),
                 "name" => name.as_deref().filter(|n| !n.is_empty()),
                 "birth_date" => birth_date.as_deref(),
                 "birth_date_key" => birth_date_key.as_deref(),

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 use zicht_model::Pseudonym;
-use zicht_model::row::parse_date;
+use zicht_model::pseudonym::known_name;
+use zicht_model::row::parse_birth_date;
 
 use super::common::{KeyArgs, load_keys};
 use crate::exit::bad_input;
@@ -59,16 +60,22 @@ pub fn run(args: PseudonymiseArgs) -> anyhow::Result<()> {
     }
     out_header.push("pseudonym");
     out.write_record(&out_header)?;
-    let mut rows = 0u64;
+    let (mut rows, mut unnamed) = (0u64, 0u64);
     for rec in rdr.records() {
         let rec = rec.map_err(|e| bad_input(format!("{name}: {e}")))?;
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         let get = |i: Option<usize>| i.and_then(|i| rec.get(i)).map(str::trim).unwrap_or("");
         let date = match get(birth) {
             "" => None,
-            d => Some(parse_date(d).map_err(|rule| bad_input(format!("{name}:{line}: column birth_date: {rule}")))?),
+            d => Some(
+                parse_birth_date(d).map_err(|rule| bad_input(format!("{name}:{line}: column birth_date: {rule}")))?,
+            ),
         };
-        let p = Pseudonym::of(&keys.pseudonym, get(given), get(family), date);
+        // A placeholder name (`onbekend`, `-`) is not known: no pseudonym, so the register counts the
+        // report and never links it (the pseudonym of a placeholder is shared by everyone unnamed).
+        let (g, f) = (known_name(get(given)).unwrap_or(""), known_name(get(family)).unwrap_or(""));
+        let p = (!g.is_empty() || !f.is_empty()).then(|| Pseudonym::of(&keys.pseudonym, g, f, date));
+        unnamed += u64::from(p.is_none());
         let mut fields: Vec<String> = keep.iter().map(|i| rec.get(*i).unwrap_or("").to_string()).collect();
         if birth_year.is_none() {
             fields.push(date.map(|d| chrono::Datelike::year(&d).to_string()).unwrap_or_default());
@@ -77,11 +84,16 @@ pub fn run(args: PseudonymiseArgs) -> anyhow::Result<()> {
         {
             fields[pos] = chrono::Datelike::year(&d).to_string();
         }
-        fields.push(p.to_hex());
+        fields.push(p.map(|p| p.to_hex()).unwrap_or_default());
         out.write_record(&fields)?;
         rows += 1;
     }
     out.into_inner().map_err(|e| anyhow::anyhow!("writing {}: {}", args.out.display(), e.error()))?.commit()?;
     eprintln!("{rows} rows pseudonymised into {} (names and birth dates removed)", args.out.display());
+    if unnamed > 0 {
+        eprintln!(
+            "{unnamed} of them have no known name (empty or a placeholder such as \"onbekend\"): no pseudonym; the register counts them and never links them"
+        );
+    }
     Ok(())
 }
