@@ -41,6 +41,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "birth date key", include_str!("../migrations/sqlite/0004_birth_date_key.sql")),
     (5, "pseudonym layers", include_str!("../migrations/sqlite/0005_pseudonym_layers.sql")),
     (6, "publications", include_str!("../migrations/sqlite/0006_publications.sql")),
+    (7, "audit head", include_str!("../migrations/sqlite/0007_audit_head.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/postgres/0001_init.sql")),
@@ -49,6 +50,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "birth date key", include_str!("../migrations/postgres/0004_birth_date_key.sql")),
     (5, "pseudonym layers", include_str!("../migrations/postgres/0005_pseudonym_layers.sql")),
     (6, "publications", include_str!("../migrations/postgres/0006_publications.sql")),
+    (7, "audit head", include_str!("../migrations/postgres/0007_audit_head.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

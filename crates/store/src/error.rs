@@ -23,6 +23,8 @@ pub enum StoreError {
     NeedsMigration,
     #[error("audit log: {field} {rule} (give --{field} a short text, e.g. --{field} \"name of the registrar\")")]
     AuditField { field: &'static str, rule: &'static str },
+    #[error("audit head: {0}")]
+    AuditHead(String),
 }
 
 impl StoreError {

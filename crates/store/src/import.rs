@@ -566,7 +566,7 @@ impl Store {
             tx.rollback().await.ok();
             return Err(ImportError::Rows { problems: run.problems, total: run.problem_count });
         }
-        tx.commit().await?;
+        self.commit_audited(tx).await?;
         for (summary, rejects) in summaries.iter_mut().zip(prepared) {
             match rejects.commit() {
                 Ok(path) => summary.rejects_file = Some(path),

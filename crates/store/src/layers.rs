@@ -187,7 +187,7 @@ impl Store {
             summary.reports, summary.events, summary.signals
         );
         audit::append(&mut tx, &AuditEntry { actor, action: "re-key digests", subject: &subject, purpose }).await?;
-        tx.commit().await?;
+        self.commit_audited(tx).await?;
         Ok(summary)
     }
 

@@ -41,6 +41,8 @@ impl Progress for NoProgress {}
 #[derive(Debug, Clone)]
 pub struct Store {
     pub db: Db,
+    /// Where the audit log's head is written after every commit that appends ([`audit::head_path`]).
+    audit_head: Option<std::path::PathBuf>,
 }
 
 /// Row counts per table, for summaries and tests.
@@ -58,7 +60,28 @@ pub struct Counts {
 impl Store {
     /// Opens (and migrates) the database at `url`.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
-        Ok(Store { db: Db::open(url).await? })
+        Ok(Store { db: Db::open(url).await?, audit_head: None })
+    }
+
+    /// Keeps the audit log's head in `path` (beside the key file: [`audit::head_path`]) from now on, so
+    /// that `zicht audit verify` can tell a cut tail. Every command that appends to the log sets it.
+    pub fn keep_audit_head(mut self, path: std::path::PathBuf) -> Store {
+        self.audit_head = Some(path);
+        self
+    }
+
+    /// Commits a transaction that appended to the audit log, then writes the log's head. The head is
+    /// written after the commit: a crash between the two leaves a head one entry behind, which
+    /// [`audit::check`] reports as such, never as a cut. A head that cannot be written is a warning, not
+    /// an error: the work is committed, and saying otherwise would make an operator do it twice.
+    pub(crate) async fn commit_audited(&self, tx: sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
+        tx.commit().await?;
+        if let Some(path) = &self.audit_head
+            && let Err(e) = audit::write_head(&self.db, path).await
+        {
+            tracing::warn!(error = %e, "the audit head was not updated; `zicht audit verify` will find it behind");
+        }
+        Ok(())
     }
 
     /// Ties the database to the key file on first use (stores a check value of each key in `meta`),
@@ -172,7 +195,7 @@ impl Store {
         let subject = format!("vault record {vault_id}");
         audit::append(&mut tx, &audit::AuditEntry { actor, action: "read identity", subject: &subject, purpose })
             .await?;
-        tx.commit().await?;
+        self.commit_audited(tx).await?;
         Ok(Some(identity))
     }
 }

@@ -125,7 +125,7 @@ impl Store {
             audit::append(&mut tx, &AuditEntry { actor, action: "read identities", subject: &subject, purpose })
                 .await?;
         }
-        tx.commit().await?;
+        self.commit_audited(tx).await?;
         Ok(out)
     }
 
@@ -173,10 +173,21 @@ impl Store {
                 q.execute(&mut *tx).await?;
             }
         }
+        // The run's own audit entry, so that a run whose entry is cut from the log is noticed.
+        let id: i64 =
+            sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 FROM link_runs").fetch_one(&mut *tx).await?.try_get(0)?;
+        let subject = format!(
+            "link run {id}: {} reports and {} events to {} persons ({} new, {} merges, {} splits)",
+            summary.reports, summary.events, summary.persons, summary.new_persons, summary.merges, summary.splits
+        );
+        let purpose = "record linkage: reports and follow-up to persons";
+        let seq =
+            audit::append(&mut tx, &AuditEntry { actor, action: "link persons", subject: &subject, purpose }).await?;
         sqlx::query(
-            "INSERT INTO link_runs (at, actor, method, reports, events, persons, new_persons, merges, splits) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO link_runs (id, at, actor, method, reports, events, persons, new_persons, merges, splits, audit_seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
+        .bind(id)
         .bind(&now)
         .bind(actor)
         .bind(&summary.method)
@@ -186,9 +197,10 @@ impl Store {
         .bind(summary.new_persons)
         .bind(summary.merges)
         .bind(summary.splits)
+        .bind(seq)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
+        self.commit_audited(tx).await?;
         Ok(())
     }
 }

@@ -56,7 +56,7 @@ impl Store {
         .await?;
         let subject = format!("publication {id}: {edition} {from}-{to}");
         audit::append(&mut tx, &AuditEntry { actor, action: "publish", subject: &subject, purpose }).await?;
-        tx.commit().await?;
+        self.commit_audited(tx).await?;
         Ok(id)
     }
 

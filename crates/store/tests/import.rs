@@ -336,3 +336,67 @@ async fn an_empty_or_multi_line_actor_or_purpose_is_refused_and_nothing_is_writt
         assert_eq!(ok[0].inserted, 1, "{}", db.label);
     }
 }
+
+/// Cutting the log's tail (the last entry, the last two, all of them) is told: by the head kept beside
+/// the key file, and, without any head, by imports whose entries are gone. Each entry records the OS user.
+#[tokio::test]
+async fn a_cut_audit_tail_is_detected_by_the_head_beside_the_key_file_and_by_the_imports() {
+    use zicht_store::audit;
+    for db in common::databases().await {
+        let store = Store::open(&db.url).await.unwrap();
+        let keys = common::keys(db.dir.path());
+        store.init_keys(&keys).await.unwrap();
+        let head_file = audit::head_path(&keys.path);
+        assert_eq!(head_file.file_name().unwrap(), "zicht.key.audit-head");
+        let store = store.keep_audit_head(head_file.clone());
+        for (i, row) in [GOOD1, GOOD2].iter().enumerate() {
+            let f = write(db.dir.path(), &format!("r{i}.csv"), format!("{HEADER}\n{row}\n"));
+            import(&store, &keys, &[f], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap();
+        }
+        let (vault_id,): (String,) =
+            sqlx::query_as("SELECT vault_id FROM reports LIMIT 1").fetch_one(&store.db.pool).await.unwrap();
+        store.read_identity(&keys, &vault_id, "registrar:1", "a request for access").await.unwrap();
+        let head = audit::read_head(&head_file).unwrap().expect("the head is written on every append");
+        assert_eq!(head.seq, 3, "{}", db.label);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&head_file).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        let c = audit::check(&store.db, Some(head.clone())).await.unwrap();
+        assert!(c.ok() && c.beyond_head == 0, "{}: {c:?}", db.label);
+        let (user,): (Option<String>,) =
+            sqlx::query_as("SELECT os_user FROM audit_log WHERE seq = 3").fetch_one(&store.db.pool).await.unwrap();
+        assert!(user.is_some_and(|u| u.contains("uid")), "{}", db.label);
+
+        // Someone with a copy of the database goes around the trigger and cuts the tail.
+        let drop = match store.db.backend {
+            zicht_store::Backend::Sqlite => "DROP TRIGGER audit_log_no_delete",
+            zicht_store::Backend::Postgres => "DROP TRIGGER audit_log_no_delete ON audit_log",
+        };
+        sqlx::query(drop).execute(&store.db.pool).await.unwrap();
+        // The last entry (a read of an identity, which no table records): only the head tells.
+        sqlx::query("DELETE FROM audit_log WHERE seq = 3").execute(&store.db.pool).await.unwrap();
+        let c = audit::check(&store.db, Some(head.clone())).await.unwrap();
+        assert!(c.chain.broken_at.is_none(), "{}: the shorter chain still chains", db.label);
+        assert!(!c.ok() && c.problems[0].contains("removed"), "{}: {c:?}", db.label);
+        let c = audit::check(&store.db, None).await.unwrap();
+        assert!(c.ok(), "{}: without a head, a cut read cannot be told: {c:?}", db.label);
+        // The last two: the head, and the second import without its entry.
+        sqlx::query("DELETE FROM audit_log WHERE seq = 2").execute(&store.db.pool).await.unwrap();
+        let c = audit::check(&store.db, None).await.unwrap();
+        assert!(
+            !c.ok() && c.problems.iter().any(|p| p.contains("import(s) have no audit entry")),
+            "{}: {c:?}",
+            db.label
+        );
+        // All of them.
+        sqlx::query("DELETE FROM audit_log").execute(&store.db.pool).await.unwrap();
+        let c = audit::check(&store.db, Some(head.clone())).await.unwrap();
+        assert_eq!(c.problems.len(), 2, "{}: {c:?}", db.label);
+        // A replaced tail: as long as the head, with other content.
+        let other = audit::Head { seq: 0, hash: audit::GENESIS.into() };
+        let c = audit::check(&store.db, Some(other)).await.unwrap();
+        assert!(c.problems.iter().all(|p| !p.contains("removed")), "{}: {c:?}", db.label);
+    }
+}

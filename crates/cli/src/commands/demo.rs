@@ -79,7 +79,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     let url = format!("sqlite://{}", out.join("zicht.db").display());
     let keys = zicht_store::Keys::create(&out.join("zicht.key")).map_err(|e| bad_input(e.to_string()))?;
     let store = rt.block_on(async {
-        let store = zicht_store::Store::open(&url).await?;
+        let store = zicht_store::Store::open(&url).await?.keep_audit_head(zicht_store::audit::head_path(&keys.path));
         store.init_keys(&keys).await?;
         Ok::<_, zicht_store::StoreError>(store)
     })?;
@@ -123,6 +123,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         Lang::En => "en".into(),
     };
     monitor.truth = Some(data.join("truth"));
+    monitor.keys.key_file = out.join("zicht.key");
     let summary = super::monitor::run_monitor(&monitor)?;
     step(&format!("monitor ({} tables, checked)", summary.tables), t);
 

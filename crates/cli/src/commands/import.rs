@@ -82,7 +82,10 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
     let cancel = cancel_on_ctrl_c(&rt);
     let bar = Bar::new(args.json);
     let summaries = rt.block_on(async {
-        let store = zicht_store::Store::open(&args.db.db).await.map_err(classify)?;
+        let store = zicht_store::Store::open(&args.db.db)
+            .await
+            .map_err(classify)?
+            .keep_audit_head(zicht_store::audit::head_path(&keys.path));
         store.import(&keys, &args.files, &opts, &bar, &cancel).await.map_err(|e| match e {
             ImportError::Store(s) => classify(s),
             e @ (ImportError::Cancelled | ImportError::Rejects { .. }) => anyhow::Error::new(e),

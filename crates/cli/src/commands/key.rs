@@ -59,7 +59,10 @@ pub fn run(args: KeyCmd) -> anyhow::Result<()> {
             let mut k = load_keys(&keys)?;
             let rt = runtime()?;
             let s = rt.block_on(async {
-                let store = zicht_store::Store::open(&db.db).await.map_err(classify)?;
+                let store = zicht_store::Store::open(&db.db)
+                    .await
+                    .map_err(classify)?
+                    .keep_audit_head(zicht_store::audit::head_path(&k.path));
                 store.migrate_keys(&mut k, &actor.actor(), &purpose).await.map_err(classify)
             })?;
             if json {

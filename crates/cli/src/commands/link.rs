@@ -339,7 +339,10 @@ pub fn run(args: LinkArgs) -> anyhow::Result<()> {
     let rt = runtime()?;
     let cancel = cancel_on_ctrl_c(&rt);
     let summary = rt.block_on(async {
-        let store = Store::open(&args.db.db).await.map_err(classify)?;
+        let store = Store::open(&args.db.db)
+            .await
+            .map_err(classify)?
+            .keep_audit_head(zicht_store::audit::head_path(&keys.path));
         store.check_keys(&keys).await.map_err(classify)?;
         let review = args.review.as_deref().map(|p| (p, args.review_from));
         link_store(&store, &keys, &args.actor.actor(), args.threshold, review, &zicht_link::NoProgress, &cancel).await

@@ -120,7 +120,10 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
     let rt = runtime()?;
     let lang = Lang::parse(&args.lang)
         .ok_or_else(|| crate::exit::bad_input(format!("--lang: `{}` is not nl or en", args.lang)))?;
-    let store = rt.block_on(zicht_store::Store::open(&args.db)).map_err(classify)?;
+    let store = rt
+        .block_on(zicht_store::Store::open(&args.db))
+        .map_err(classify)?
+        .keep_audit_head(zicht_store::audit::head_path(&args.keys.key_file));
     let policy = match args.edition.as_str() {
         "internal" => {
             if args.epsilon.is_some() {
