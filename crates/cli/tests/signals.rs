@@ -98,3 +98,62 @@ fn rejects_open(pid: u32, dir: &Path) -> bool {
             && name != "big.csv"
     })
 }
+
+/// SIGTERM during `zicht monitor` stops it between steps: no output in DIR, no staging folder left, no
+/// publication recorded.
+#[test]
+fn sigterm_mid_monitor_writes_and_records_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(zicht_bin())
+            .current_dir(dir.path())
+            .env_remove("ZICHT_DB")
+            .env_remove("ZICHT_KEY_FILE")
+            .env("ZICHT_ACTOR", "test")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out
+    };
+    run(&["simulate", "--out", "sim", "--from", "2016", "--to", "2019", "--scale", "0.15"]);
+    run(&["init"]);
+    run(&["import", "reports", "sim/reports.csv"]);
+    run(&["import", "events", "sim/events.csv"]);
+    run(&["link"]);
+    let entries_before = audit_entries(dir.path());
+    let child = std::process::Command::new(zicht_bin())
+        .current_dir(dir.path())
+        .env_remove("ZICHT_DB")
+        .env_remove("ZICHT_KEY_FILE")
+        .env("ZICHT_ACTOR", "test")
+        .args(["monitor", "--out", "out", "--publish"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    let killed = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "the monitor finished before the signal: {stderr}");
+    assert!(stderr.contains("interrupted"), "SIGTERM was not handled: {stderr}");
+    let left: Vec<String> = std::fs::read_dir(dir.path().join("out"))
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned())).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "left in the output folder: {left:?}");
+    assert_eq!(audit_entries(dir.path()), entries_before, "a publication was recorded");
+}
+
+fn audit_entries(dir: &Path) -> u64 {
+    let out = std::process::Command::new(zicht_bin())
+        .current_dir(dir)
+        .env_remove("ZICHT_DB")
+        .env_remove("ZICHT_KEY_FILE")
+        .args(["audit", "verify", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["entries"].as_u64().unwrap()
+}

@@ -574,6 +574,9 @@ fn pos(codes: &[&str], v: &str) -> usize {
     codes.iter().position(|c| *c == v).unwrap_or(codes.len() - 1)
 }
 
+/// The longest period one monitor covers, in years.
+pub const MAX_PERIOD_YEARS: i64 = 100;
+
 /// Builds the monitor.
 pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
     let lang = opts.lang;
@@ -581,6 +584,14 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
     let all_years: BTreeSet<i32> = x.reports.iter().filter_map(report_year).collect();
     let from = opts.from.or(all_years.first().copied()).unwrap_or(2000);
     let to = opts.to.or(all_years.last().copied()).unwrap_or(2000);
+    // The period lies within the data and spans at most a century: `--to 2147483647` must be an error,
+    // not a table of two billion years.
+    if let (Some(&first), Some(&last)) = (all_years.first(), all_years.last())
+        && from <= to
+        && (from < first || to > last || i64::from(to) - i64::from(from) >= MAX_PERIOD_YEARS)
+    {
+        return Err(ReportError::Period { from, to, first, last });
+    }
     let years: Vec<i32> = (from..=to).collect();
     let in_period: Vec<&ReportRow> =
         x.reports.iter().filter(|r| report_year(r).is_some_and(|y| (from..=to).contains(&y))).collect();

@@ -49,6 +49,11 @@ pub enum ReportError {
     Changed { count: usize, first: String },
     #[error("no reports in {from}–{to}")]
     Empty { from: i32, to: i32 },
+    #[error(
+        "the period {from}–{to} reaches outside the register's reports ({first}–{last}) or spans more than \
+         100 years: choose --from and --to within {first}–{last}"
+    )]
+    Period { from: i32, to: i32, first: i32, last: i32 },
 }
 
 /// What to build.

@@ -293,6 +293,35 @@ fn flag_of_mark(s: &str) -> Option<Flag> {
 }
 
 /// Checks the JSON and XLSX in `dir` (see [`verify_with`]).
+/// The most bytes a workbook may inflate to. A monitor's workbook is a few MB; a zip bomb of 3 MB made
+/// the reader use 5 GB.
+pub const MAX_XLSX_INFLATED: u64 = 256 << 20;
+
+/// Inflates every member of the workbook into nothing, counting, and refuses it once the total passes
+/// [`MAX_XLSX_INFLATED`]. The sizes a zip declares may lie, so the bytes themselves are counted.
+fn check_inflated_size(path: &Path) -> Result<(), VerifyError> {
+    check_inflated_within(path, MAX_XLSX_INFLATED)
+}
+
+fn check_inflated_within(path: &Path, limit: u64) -> Result<(), VerifyError> {
+    let file = std::fs::File::open(path).map_err(|e| read_err(path, e))?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| read_err(path, e))?;
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let mut member = zip.by_index(i).map_err(|e| read_err(path, e))?;
+        let room = limit - total;
+        total += std::io::copy(&mut std::io::Read::take(&mut member, room + 1), &mut std::io::sink())
+            .map_err(|e| read_err(path, e))?;
+        if total > limit {
+            return Err(read_err(
+                path,
+                format!("inflates to more than {} KiB (a zip bomb, or not a monitor workbook)", limit >> 10),
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn verify(dir: &Path) -> Result<Summary, VerifyError> {
     verify_with(dir, &[])
 }
@@ -388,6 +417,7 @@ pub fn verify_against(dir: &Path, earlier: Vec<JsonMonitor>) -> Result<Summary, 
         }),
     }
     let xp = dir.join("monitor.xlsx");
+    check_inflated_size(&xp)?;
     let mut wb: Xlsx<_> = open_workbook(&xp).map_err(|e| read_err(&xp, e))?;
     let names = wb.sheet_names().to_vec();
     for t in &m.tables {
@@ -521,4 +551,29 @@ pub fn verify_against(dir: &Path, earlier: Vec<JsonMonitor>) -> Result<Summary, 
         }
     }
     Ok(s)
+}
+
+#[cfg(test)]
+mod inflate_tests {
+    use std::io::Write;
+
+    /// A zip of one member of `n` zero bytes, which deflate shrinks about a thousandfold.
+    fn zeros_zip(path: &std::path::Path, n: usize) {
+        let mut w = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+        let o = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        w.start_file("xl/worksheets/sheet1.xml", o).unwrap();
+        w.write_all(&vec![0u8; n]).unwrap();
+        w.finish().unwrap();
+    }
+
+    #[test]
+    fn a_workbook_that_inflates_past_the_limit_is_refused_before_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("monitor.xlsx");
+        zeros_zip(&p, 4 << 20);
+        assert!(std::fs::metadata(&p).unwrap().len() < 64 << 10, "the bomb is small on disk");
+        let err = super::check_inflated_within(&p, 1 << 20).unwrap_err().to_string();
+        assert!(err.contains("inflates to more than 1024 KiB"), "{err}");
+        assert!(super::check_inflated_within(&p, 8 << 20).is_ok());
+    }
 }

@@ -6,6 +6,7 @@
 //! they log.
 
 pub mod audit;
+pub mod bounded;
 mod db;
 mod error;
 pub mod extract;

@@ -10,6 +10,26 @@ use std::sync::{Arc, Mutex};
 
 use zicht_model::Row;
 
+use crate::bounded::{Bounded, Limits, Mode, TooLong, Tripped};
+
+/// The most bytes one record of an import file may take: a CSV row (quoted line breaks included) or a
+/// JSON line. A report is a few hundred bytes; 1 MiB is thousands of times that, and bounds what one row
+/// can make import hold in memory (`/dev/zero` given as an input stops here, not at a 2 GB allocation).
+/// A longer record stops the file: past it, where the next record starts is a guess.
+pub const MAX_RECORD_BYTES: u64 = 1 << 20;
+
+/// The most bytes one field may take. The longest real value is an address of a few hundred bytes; a
+/// longer field is a rejected row (the column and the limit named), not something for the vault.
+pub const MAX_FIELD_BYTES: usize = 64 << 10;
+
+/// The reader's limits: records are bounded while read; fields are checked per row (so that in reject
+/// mode the row is rejected and the rest of the file still read).
+const LIMITS: Limits = Limits { record: MAX_RECORD_BYTES, field: MAX_RECORD_BYTES };
+
+fn field_rule() -> String {
+    format!("is longer than {} KiB (the limit for one field)", MAX_FIELD_BYTES >> 10)
+}
+
 /// The file formats import reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -63,7 +83,7 @@ impl Row for Cells {
 }
 
 /// A problem with the file as a whole (nothing of it can be imported).
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FileError {
     #[error("cannot open: {0}")]
     Open(String),
@@ -73,6 +93,8 @@ pub enum FileError {
     Header { column: String, rule: String },
     #[error("line {line}: cannot be read: {reason}")]
     Read { line: u64, reason: String },
+    #[error(transparent)]
+    TooLong(#[from] TooLong),
 }
 
 /// Streams the rows of one file.
@@ -89,12 +111,13 @@ impl std::fmt::Debug for RowReader {
 }
 
 enum Inner {
-    /// The reader, its record buffer, line numbers, and whether it reads a rejects file.
-    Csv(csv::Reader<Box<dyn Read>>, csv::ByteRecord, Arc<Mutex<LineIndex>>, bool),
+    /// The reader, its record buffer, line numbers, what stopped it, and whether it reads a rejects file.
+    Csv(csv::Reader<Box<dyn Read>>, csv::ByteRecord, Arc<Mutex<LineIndex>>, Tripped, bool),
     Json {
         lines: Box<dyn BufRead>,
         line: u64,
         bytes: u64,
+        tripped: Tripped,
     },
 }
 
@@ -116,13 +139,20 @@ impl RowReader {
         match format {
             Format::Csv => {
                 let lines = Arc::new(Mutex::new(LineIndex::default()));
-                let counting = LineCounting { inner: BufReader::new(file), index: lines.clone(), pos: 0 };
+                let bounded = Bounded::new(file, Mode::Csv, LIMITS);
+                let tripped = bounded.tripped();
+                let counting = LineCounting { inner: BufReader::new(bounded), index: lines.clone(), pos: 0 };
                 let mut rdr = csv::ReaderBuilder::new()
                     .flexible(true)
                     .has_headers(true)
                     .from_reader(Box::new(counting) as Box<dyn Read>);
-                let header =
-                    rdr.byte_headers().map_err(|e| FileError::Read { line: 1, reason: e.to_string() })?.clone();
+                let header = rdr
+                    .byte_headers()
+                    .map_err(|e| match tripped.get() {
+                        Some(t) => FileError::TooLong(t),
+                        None => FileError::Read { line: 1, reason: e.to_string() },
+                    })?
+                    .clone();
                 if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
                     return Err(FileError::Empty);
                 }
@@ -138,19 +168,22 @@ impl RowReader {
                         .to_ascii_lowercase();
                     columns.push(name);
                 }
+                if let Some((i, _)) = header.iter().enumerate().find(|(_, h)| h.len() > MAX_FIELD_BYTES) {
+                    return Err(FileError::Header { column: format!("#{}", i + 1), rule: field_rule() });
+                }
                 check_columns(&columns, allowed, required)?;
                 let rejects_file = columns.iter().any(|c| c == REJECT_COLUMNS[1]);
-                Ok(RowReader {
-                    inner: Inner::Csv(rdr, csv::ByteRecord::new(), lines, rejects_file),
-                    columns: columns.into(),
-                    format,
-                })
+                let inner = Inner::Csv(rdr, csv::ByteRecord::new(), lines, tripped, rejects_file);
+                Ok(RowReader { inner, columns: columns.into(), format })
             }
             Format::JsonLines => {
                 let columns: Vec<String> =
                     allowed.iter().map(|s| s.to_string()).chain(REJECT_COLUMNS.map(String::from)).collect();
-                let lines: Box<dyn BufRead> = Box::new(BufReader::new(file));
-                Ok(RowReader { inner: Inner::Json { lines, line: 0, bytes: 0 }, columns: columns.into(), format })
+                let bounded = Bounded::new(file, Mode::Lines, LIMITS);
+                let tripped = bounded.tripped();
+                let lines: Box<dyn BufRead> = Box::new(BufReader::new(bounded));
+                let inner = Inner::Json { lines, line: 0, bytes: 0, tripped };
+                Ok(RowReader { inner, columns: columns.into(), format })
             }
         }
     }
@@ -159,12 +192,15 @@ impl RowReader {
     pub fn next_row(&mut self) -> Option<Result<RawRow, FileError>> {
         let columns = self.columns.clone();
         match &mut self.inner {
-            Inner::Csv(rdr, rec, lines, rejects_file) => {
+            Inner::Csv(rdr, rec, lines, tripped, rejects_file) => {
                 let before = rdr.position().byte();
                 let line_at = |byte: u64| lines.lock().map(|mut l| l.line_at(byte)).unwrap_or(0);
                 match rdr.read_byte_record(rec) {
                     Ok(false) => None,
-                    Err(e) => Some(Err(FileError::Read { line: line_at(before), reason: e.to_string() })),
+                    Err(e) => Some(Err(match tripped.get() {
+                        Some(t) => FileError::TooLong(t),
+                        None => FileError::Read { line: line_at(before), reason: e.to_string() },
+                    })),
                     Ok(true) => {
                         let line = line_at(rec.position().map(|p| p.byte()).unwrap_or(before));
                         let end_byte = rdr.position().byte();
@@ -176,6 +212,14 @@ impl RowReader {
                                 end_byte,
                                 content: RawContent::Unreadable { raw: raw(), column: None, rule },
                             }));
+                        }
+                        if let Some(i) = rec.iter().position(|f| f.len() > MAX_FIELD_BYTES) {
+                            let content = RawContent::Unreadable {
+                                raw: raw(),
+                                column: Some(columns[i].clone()),
+                                rule: field_rule(),
+                            };
+                            return Some(Ok(RawRow { line, end_byte, content }));
                         }
                         let mut values = Vec::with_capacity(rec.len());
                         for (i, field) in rec.iter().enumerate() {
@@ -198,11 +242,16 @@ impl RowReader {
                     }
                 }
             }
-            Inner::Json { lines, line, bytes } => loop {
+            Inner::Json { lines, line, bytes, tripped } => loop {
                 let mut buf = Vec::new();
                 match lines.read_until(b'\n', &mut buf) {
                     Ok(0) => return None,
-                    Err(e) => return Some(Err(FileError::Read { line: *line + 1, reason: e.to_string() })),
+                    Err(e) => {
+                        return Some(Err(match tripped.get() {
+                            Some(t) => FileError::TooLong(t),
+                            None => FileError::Read { line: *line + 1, reason: e.to_string() },
+                        }));
+                    }
                     Ok(n) => {
                         *line += 1;
                         *bytes += n as u64;
@@ -325,6 +374,9 @@ fn json_cells(text: &[u8], columns: &std::sync::Arc<Vec<String>>) -> RawContent 
             serde_json::Value::Array(_) => return unreadable(Some(k), wrong("a JSON array")),
             serde_json::Value::Object(_) => return unreadable(Some(k), wrong("a JSON object")),
         });
+        if values[i].as_ref().is_some_and(|v| v.len() > MAX_FIELD_BYTES) {
+            return unreadable(Some(k), field_rule());
+        }
     }
     RawContent::Cells(Cells {
         columns: columns.clone(),
@@ -400,5 +452,81 @@ impl<R: Read> Read for LineCounting<R> {
         }
         self.pos += n as u64;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COLUMNS: &[&str] = &["id", "name"];
+
+    fn reader(format: Format, bytes: impl Read + 'static) -> Result<RowReader, FileError> {
+        RowReader::from_reader(Box::new(bytes), format, COLUMNS, &["id"])
+    }
+
+    fn rows(format: Format, bytes: Vec<u8>) -> Vec<Result<RawRow, FileError>> {
+        let mut r = reader(format, std::io::Cursor::new(bytes)).unwrap();
+        let mut out = Vec::new();
+        while let Some(row) = r.next_row() {
+            let stop = row.is_err(); // the importer stops at a file error too
+            out.push(row);
+            if stop {
+                break;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn an_endless_input_stops_at_the_record_limit() {
+        for format in [Format::Csv, Format::JsonLines] {
+            // /dev/zero: no line end ever
+            let zeros = std::io::repeat(0).take(1 << 34);
+            let err = match reader(format, zeros) {
+                Err(e) => e,
+                Ok(mut r) => r.next_row().unwrap().unwrap_err(),
+            };
+            assert_eq!(err, FileError::TooLong(TooLong::Record { line: 1, limit: MAX_RECORD_BYTES }), "{format:?}");
+            assert!(err.to_string().contains("line 1") && err.to_string().contains("1 MiB"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_record_over_the_limit_names_its_line_and_stops_the_file() {
+        let big = "x".repeat(MAX_RECORD_BYTES as usize + 10);
+        let csv = format!("id,name\n1,a\n2,\"{big}\"\n3,b\n").into_bytes();
+        let got = rows(Format::Csv, csv);
+        assert!(got[0].is_ok());
+        assert_eq!(
+            got[1].as_ref().unwrap_err(),
+            &FileError::TooLong(TooLong::Record { line: 3, limit: MAX_RECORD_BYTES })
+        );
+        let json = format!("{{\"id\":\"1\"}}\n{{\"id\":\"2\",\"name\":\"{big}\"}}\n").into_bytes();
+        let got = rows(Format::JsonLines, json);
+        assert_eq!(
+            got[1].as_ref().unwrap_err(),
+            &FileError::TooLong(TooLong::Record { line: 2, limit: MAX_RECORD_BYTES })
+        );
+    }
+
+    #[test]
+    fn a_field_over_the_limit_is_a_rejected_row_naming_the_column() {
+        let big = "x".repeat(MAX_FIELD_BYTES + 1);
+        let fits = "x".repeat(MAX_FIELD_BYTES);
+        let csv = format!("id,name\n1,{big}\n2,{fits}\n").into_bytes();
+        let json = format!("{{\"id\":\"1\",\"name\":\"{big}\"}}\n{{\"id\":\"2\",\"name\":\"{fits}\"}}\n").into_bytes();
+        for (format, bytes) in [(Format::Csv, csv), (Format::JsonLines, json)] {
+            let got = rows(format, bytes);
+            assert_eq!(got.len(), 2, "{format:?}: the file goes on after the rejected row");
+            match &got[0].as_ref().unwrap().content {
+                RawContent::Unreadable { column, rule, .. } => {
+                    assert_eq!(column.as_deref(), Some("name"));
+                    assert!(rule.contains("64 KiB"), "{rule}");
+                }
+                other => panic!("{format:?}: {other:?}"),
+            }
+            assert!(matches!(got[1].as_ref().unwrap().content, RawContent::Cells(_)), "{format:?}");
+        }
     }
 }

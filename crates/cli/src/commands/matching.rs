@@ -385,11 +385,26 @@ fn parse_compare(items: &[String]) -> anyhow::Result<Vec<Comparison>> {
     Ok(out)
 }
 
+/// The most bytes one record of a file `zicht match` reads may take: a person's row is a few hundred
+/// bytes, 1 MiB is thousands of times that and keeps a wrong file (`/dev/zero`, a binary) from being
+/// buffered whole. Reading stops there, naming the file, line and limit.
+const MAX_RECORD_BYTES: u64 = 1 << 20;
+/// The most bytes one field may take (a name, a date, an address is at most a few hundred).
+const MAX_FIELD_BYTES: u64 = 64 << 10;
+const LIMITS: zicht_store::bounded::Limits =
+    zicht_store::bounded::Limits { record: MAX_RECORD_BYTES, field: MAX_FIELD_BYTES };
+
+/// `file` read with [`LIMITS`].
+fn bounded(file: File) -> zicht_store::bounded::Bounded<File> {
+    zicht_store::bounded::Bounded::new(file, zicht_store::bounded::Mode::Csv, LIMITS)
+}
+
 /// Streams one CSV file into the builder.
 fn read_csv(path: &Path, id_col: &str, spec: &LinkSpec, builder: &mut RecordsBuilder) -> anyhow::Result<()> {
     let file = File::open(path).map_err(|e| bad_input(format!("{}: cannot open: {e}", path.display())))?;
-    let mut rdr =
-        csv::ReaderBuilder::new().flexible(false).from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(std::io::BufReader::with_capacity(1 << 20, bounded(file)));
     let headers = rdr
         .headers()
         .map_err(|e| bad_input(format!("{}: line 1: cannot read the header: {e}", path.display())))?
@@ -474,8 +489,8 @@ fn read_csv(path: &Path, id_col: &str, spec: &LinkSpec, builder: &mut RecordsBui
 }
 
 fn read_previous(path: &Path) -> anyhow::Result<HashMap<String, u64>> {
-    let mut rdr =
-        csv::Reader::from_path(path).map_err(|e| bad_input(format!("{}: cannot open: {e}", path.display())))?;
+    let file = File::open(path).map_err(|e| bad_input(format!("{}: cannot open: {e}", path.display())))?;
+    let mut rdr = csv::Reader::from_reader(bounded(file));
     let headers = rdr.headers().map_err(|e| bad_input(format!("{}: line 1: {e}", path.display())))?.clone();
     let (Some(i), Some(c)) = (headers.iter().position(|h| h == "id"), headers.iter().position(|h| h == "cluster"))
     else {

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use clap::Args as ClapArgs;
 use zicht_report::{Lang, Options, Truth};
 
-use super::common::{ActorArgs, KeyArgs, classify, load_keys, runtime};
+use super::common::{ActorArgs, KeyArgs, cancel_on_ctrl_c, classify, load_keys, runtime};
 
 #[derive(Debug, Clone, ClapArgs)]
 #[command(
@@ -118,12 +118,23 @@ pub struct Summary {
 /// `zicht demo`.
 pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
     let rt = runtime()?;
+    // SIGINT and SIGTERM stop the monitor between its steps: before the files are committed nothing
+    // in DIR changes (the staging folder goes with it), and a publication is recorded only with them.
+    let cancel = cancel_on_ctrl_c(&rt);
+    let stop_if_cancelled = |step: &str| {
+        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            anyhow::bail!("interrupted {step}: nothing was written or recorded");
+        }
+        Ok(())
+    };
     let lang = Lang::parse(&args.lang)
         .ok_or_else(|| crate::exit::bad_input(format!("--lang: `{}` is not nl or en", args.lang)))?;
-    let store = rt
-        .block_on(zicht_store::Store::open(&args.db))
-        .map_err(classify)?
-        .keep_audit_head(zicht_store::audit::head_path(&args.keys.key_file));
+    let mut store = rt.block_on(zicht_store::Store::open(&args.db)).map_err(classify)?;
+    // Recording a publication appends to the audit log: keep its head beside the key file, when there
+    // is one here (the monitor itself reads no key unless it perturbs).
+    if args.keys.key_file.exists() {
+        store = store.keep_audit_head(zicht_store::audit::head_path(&args.keys.key_file));
+    }
     let policy = match args.edition.as_str() {
         "internal" => {
             if args.epsilon.is_some() {
@@ -191,17 +202,24 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
     let opts = Options { from: args.from, to: args.to, lang, policy, truth, earlier };
     let monitor = match zicht_report::build(&extract, &opts) {
         Ok(m) => m,
-        Err(e @ (zicht_report::ReportError::Empty { .. } | zicht_report::ReportError::Changed { .. })) => {
+        Err(
+            e @ (zicht_report::ReportError::Empty { .. }
+            | zicht_report::ReportError::Period { .. }
+            | zicht_report::ReportError::Changed { .. }),
+        ) => {
             return Err(crate::exit::bad_input(e.to_string()));
         }
         Err(e) => return Err(e).context("building the monitor"),
     };
+    stop_if_cancelled("after building the monitor")?;
     // Written into a staging folder inside DIR, checked there, and only then renamed into place: a
     // release that fails the checker, or a crash, leaves DIR as it was.
     let access = if args.readable_by_all { zicht_report::Access::Public } else { zicht_report::Access::Private };
     let staged = zicht_report::stage(&monitor, &args.out, access).context("writing the monitor")?;
+    stop_if_cancelled("after writing the staged files")?;
     let check =
         zicht_report::verify::verify_against(staged.path(), opts.earlier).context("re-reading the written monitor")?;
+    stop_if_cancelled("after checking the staged files")?;
     if let Some(f) = check.findings.first() {
         anyhow::bail!(
             "disclosure check failed on the written files ({} findings); first: {} table {} row {} column {}: {} ({})",

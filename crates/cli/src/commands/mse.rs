@@ -6,6 +6,8 @@ use anyhow::Context;
 use serde_json::{Value, json};
 use zicht_stats::mse::{self, BootstrapOptions, CaptureTable, Method, ModelFit, MseError, Progress, term_name};
 
+use zicht_store::bounded::{Bounded, Limits, Mode};
+
 use crate::exit::bad_input;
 
 /// Model choice on the command line.
@@ -57,6 +59,18 @@ pub struct Args {
     pub json: bool,
 }
 
+/// The most bytes one line of a capture-history table may take. A line is at most a few dozen 0/1
+/// fields and a count (the header: as many list names), so 64 KiB is far beyond any real table and
+/// keeps a wrong file (`/dev/zero`, a dump) from being buffered whole.
+const MAX_RECORD_BYTES: u64 = 64 << 10;
+/// The most bytes one field may take: a list name or a count.
+const MAX_FIELD_BYTES: u64 = 1 << 10;
+const LIMITS: Limits = Limits { record: MAX_RECORD_BYTES, field: MAX_FIELD_BYTES };
+
+/// The most bootstrap replicates: BCa needs about 2,000 for a 95 % interval (Efron & Tibshirani 1993,
+/// §14.3), and each replicate refits the models, so a typo of a few zeros must not start a days-long run.
+const MAX_BOOTSTRAP: usize = 100_000;
+
 struct Bar(indicatif::ProgressBar);
 
 impl Progress for Bar {
@@ -101,8 +115,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.bootstrap == 1 {
         return Err(bad_input("--bootstrap 1: a bootstrap needs at least 2 replicates"));
     }
+    if args.bootstrap > MAX_BOOTSTRAP {
+        return Err(bad_input(format!(
+            "--bootstrap {}: at most {MAX_BOOTSTRAP} replicates (a BCa interval is stable by a few thousand)",
+            args.bootstrap
+        )));
+    }
     let file = std::fs::File::open(path).map_err(|e| bad_input(format!("{}: cannot open: {e}", path.display())))?;
-    let table = CaptureTable::read_csv(std::io::BufReader::new(file)).map_err(|e| user_error(path, e))?;
+    let bounded = Bounded::new(file, Mode::Csv, LIMITS);
+    let tripped = bounded.tripped();
+    let table = CaptureTable::read_csv(std::io::BufReader::new(bounded)).map_err(|e| match tripped.get() {
+        Some(t) => bad_input(format!("{}: {t}", path.display())),
+        None => user_error(path, e),
+    })?;
     let lists = table.lists().to_vec();
     let method = match args.method {
         MethodArg::Stepwise => Method::Stepwise { threshold: args.threshold },

@@ -34,7 +34,14 @@ pub fn run(args: PseudonymiseArgs) -> anyhow::Result<()> {
     zicht_output::refuse_input(&args.out, &[&args.input]).map_err(|e| bad_input(format!("--out: {e}")))?;
     let keys = load_keys(&args.keys)?;
     let name = args.input.display().to_string();
-    let mut rdr = csv::Reader::from_path(&args.input).map_err(|e| bad_input(format!("{name}: {e}")))?;
+    // The import's limits: this reads the same files, before they are imported.
+    let limits = zicht_store::bounded::Limits {
+        record: zicht_store::source::MAX_RECORD_BYTES,
+        field: zicht_store::source::MAX_FIELD_BYTES as u64,
+    };
+    let input = std::fs::File::open(&args.input).map_err(|e| bad_input(format!("{name}: {e}")))?;
+    let mut rdr =
+        csv::Reader::from_reader(zicht_store::bounded::Bounded::new(input, zicht_store::bounded::Mode::Csv, limits));
     let header: Vec<String> = rdr
         .headers()
         .map_err(|e| bad_input(format!("{name}: line 1: {e}")))?

@@ -50,6 +50,16 @@ pub struct Args {
 
 mod fast_csv;
 
+/// The most bytes one record of a survival, cif or cox extract may take. A row is a few numbers and
+/// labels; 1 MiB is thousands of times that, and keeps a wrong file (`/dev/zero`, a binary) from being
+/// buffered whole: reading stops there with the file, line and limit named. The fast path gives up
+/// on such a line, so the `csv` crate's reading reports it.
+pub(super) const MAX_RECORD_BYTES: u64 = 1 << 20;
+/// The most bytes one field may take (a label or a number is a few dozen).
+pub(super) const MAX_FIELD_BYTES: u64 = 64 << 10;
+const LIMITS: zicht_store::bounded::Limits =
+    zicht_store::bounded::Limits { record: MAX_RECORD_BYTES, field: MAX_FIELD_BYTES };
+
 /// The columns a command needs from a CSV file: numbers parsed once into f64 columns, labels kept
 /// as raw bytes (one buffer per column, so ten million rows stay small), with enough to name the
 /// line of any row in messages.
@@ -173,13 +183,16 @@ impl Table {
     /// Reads the file with the `csv` crate, keeping every wanted column as text.
     fn read_csv(path: &Path, wanted: &[&str], labels: &[&str]) -> anyhow::Result<Self> {
         let file = path.display().to_string();
-        let mut rdr = csv::ReaderBuilder::new()
-            .flexible(false)
-            .from_path(path)
-            .map_err(|e| bad_input(format!("{file}: cannot read: {e}")))?;
+        let input = std::fs::File::open(path).map_err(|e| bad_input(format!("{file}: cannot read: {e}")))?;
+        let bounded = zicht_store::bounded::Bounded::new(input, zicht_store::bounded::Mode::Csv, LIMITS);
+        let tripped = bounded.tripped();
+        let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(bounded);
         let header: Vec<String> = rdr
             .headers()
-            .map_err(|e| bad_input(format!("{file}: line 1: bad header: {e}")))?
+            .map_err(|e| match tripped.get() {
+                Some(t) => bad_input(format!("{file}: {t}")),
+                None => bad_input(format!("{file}: line 1: bad header: {e}")),
+            })?
             .iter()
             .map(|s| s.trim().to_string())
             .collect();
@@ -197,7 +210,14 @@ impl Table {
             match rdr.read_byte_record(&mut rec) {
                 Ok(false) => break,
                 Ok(true) => {}
-                Err(e) => return Err(bad_input(format!("{}: {e}", table.file))),
+                Err(e) => {
+                    return Err(match tripped.get() {
+                        Some(t) => {
+                            bad_input(format!("{}: {}", table.file, t.describe(|i| table.header.get(i).cloned())))
+                        }
+                        None => bad_input(format!("{}: {e}", table.file)),
+                    });
+                }
             }
             let line = rec.position().map_or(0, |p| p.line());
             if line != table.line(table.rows) {

@@ -148,8 +148,8 @@ fn blocks<S: Send>(
         if let Some(k) = buf.iter().position(|&b| b == b'\n') {
             break k;
         }
-        if eof {
-            return None;
+        if eof || buf.len() as u64 > super::MAX_RECORD_BYTES {
+            return None; // the csv crate's reading names the limit
         }
         target = target.max(2 * buf.len());
         eof = fill(&mut file, &mut buf, target)?;
@@ -168,10 +168,8 @@ fn blocks<S: Send>(
         } else {
             match buf.iter().rposition(|&b| b == b'\n') {
                 Some(k) => k + 1,
-                None => {
-                    target *= 2; // a line longer than a block
-                    continue;
-                }
+                // a line longer than a block is over the record limit: the csv crate's reading names it
+                None => return None,
             }
         };
         let (parsed, read) = rayon::join(
@@ -335,6 +333,7 @@ fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)], mat: &[usize
         if at(i) == b'\n' || (at(i) == b'\r' && at(i + 1) == b'\n') {
             return false; // a blank line: the csv crate skips it and line numbers shift
         }
+        let line_start = i;
         // every matrix pick is set below (a line without it gives up)
         let base = row_major.len();
         row_major.resize(base + width, 0.0);
@@ -387,6 +386,9 @@ fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)], mat: &[usize
                 (b'\r', true) if at(i + 1) == b'\n' => i += 2,
                 _ => return false,
             }
+        }
+        if (i - line_start) as u64 > super::MAX_FIELD_BYTES {
+            return false; // a field may be over its limit: the csv crate's reading decides and names it
         }
         rows += 1;
     }
@@ -511,6 +513,7 @@ fn count_piece(chunk: &[u8], ncols: usize, tc: usize, ec: usize, scale: usize, g
     let at = |i: usize| if i < n { chunk[i] } else { b'\n' };
     let mut i = 0;
     while i < n {
+        let line_start = i;
         let (mut key, mut ev) = (0usize, 0usize);
         for field in 0..ncols {
             if field == tc {
@@ -564,6 +567,9 @@ fn count_piece(chunk: &[u8], ncols: usize, tc: usize, ec: usize, scale: usize, g
                 (b'\r', true) if at(i + 1) == b'\n' => i += 2,
                 _ => return None,
             }
+        }
+        if (i - line_start) as u64 > super::MAX_FIELD_BYTES {
+            return None; // a field may be over its limit: the csv crate's reading decides and names it
         }
         if key >= grid.len() {
             grid.resize((key + 1).next_power_of_two().min(GRID as usize), [0, 0]);
