@@ -1453,16 +1453,22 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_period_is_an_error() {
-        let x = Extract { reports: vec![report("sexual", None, Some(30))], ..Default::default() };
-        let opts = Options {
-            from: Some(2000),
-            to: Some(2001),
+    fn an_empty_period_or_one_outside_the_data_is_an_error() {
+        let late = ReportRow { report_date: "2022-05-01".into(), ..report("sexual", None, Some(30)) };
+        let x = Extract { reports: vec![report("sexual", None, Some(30)), late], ..Default::default() };
+        let opts = |from, to| Options {
+            from: Some(from),
+            to: Some(to),
             lang: Lang::En,
             policy: Policy::internal(),
             truth: None,
             earlier: vec![],
         };
-        assert!(matches!(build(&x, &opts), Err(ReportError::Empty { .. })));
+        // Within the data (2018–2022) but without reports.
+        assert!(matches!(build(&x, &opts(2019, 2021)), Err(ReportError::Empty { .. })));
+        // Outside the data, or too long: refused before a table of every year is made.
+        for (from, to) in [(2000, 2001), (2017, 2018), (2018, 2023), (2018, i32::MAX), (i32::MIN, 2022)] {
+            assert!(matches!(build(&x, &opts(from, to)), Err(ReportError::Period { .. })), "{from}–{to}");
+        }
     }
 }
