@@ -6,23 +6,17 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-fn zicht_bin() -> std::path::PathBuf {
-    assert_cmd::cargo::cargo_bin("zicht")
+/// The binary, run in `dir` with no register from the environment.
+fn zicht(dir: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("zicht"));
+    c.current_dir(dir).env_remove("ZICHT_DB").env_remove("ZICHT_KEY_FILE").env("ZICHT_ACTOR", "test");
+    c
 }
 
 #[test]
 fn sigterm_mid_import_leaves_no_partial_rejects_file_and_commits_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        std::process::Command::new(zicht_bin())
-            .current_dir(dir.path())
-            .env_remove("ZICHT_DB")
-            .env_remove("ZICHT_KEY_FILE")
-            .env("ZICHT_ACTOR", "test")
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| zicht(dir.path()).args(args).output().unwrap();
     assert!(run(&["init"]).status.success());
     // A large file: one row of the examples again and again under new ids, with a bad row first so
     // the rejects file is opened at once.
@@ -47,11 +41,7 @@ fn sigterm_mid_import_leaves_no_partial_rejects_file_and_commits_nothing() {
         out.push('\n');
     }
     std::fs::write(dir.path().join("big.csv"), out).unwrap();
-    let child = std::process::Command::new(zicht_bin())
-        .current_dir(dir.path())
-        .env_remove("ZICHT_DB")
-        .env_remove("ZICHT_KEY_FILE")
-        .env("ZICHT_ACTOR", "test")
+    let child = zicht(dir.path())
         .args(["import", "reports", "big.csv", "--on-error", "reject", "--rejects", "rej.csv"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -105,14 +95,7 @@ fn rejects_open(pid: u32, dir: &Path) -> bool {
 fn sigterm_mid_monitor_writes_and_records_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
-        let out = std::process::Command::new(zicht_bin())
-            .current_dir(dir.path())
-            .env_remove("ZICHT_DB")
-            .env_remove("ZICHT_KEY_FILE")
-            .env("ZICHT_ACTOR", "test")
-            .args(args)
-            .output()
-            .unwrap();
+        let out = zicht(dir.path()).args(args).output().unwrap();
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         out
     };
@@ -122,11 +105,7 @@ fn sigterm_mid_monitor_writes_and_records_nothing() {
     run(&["import", "events", "sim/events.csv"]);
     run(&["link"]);
     let entries_before = audit_entries(dir.path());
-    let child = std::process::Command::new(zicht_bin())
-        .current_dir(dir.path())
-        .env_remove("ZICHT_DB")
-        .env_remove("ZICHT_KEY_FILE")
-        .env("ZICHT_ACTOR", "test")
+    let child = zicht(dir.path())
         .args(["monitor", "--out", "out", "--publish"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -147,13 +126,7 @@ fn sigterm_mid_monitor_writes_and_records_nothing() {
 }
 
 fn audit_entries(dir: &Path) -> u64 {
-    let out = std::process::Command::new(zicht_bin())
-        .current_dir(dir)
-        .env_remove("ZICHT_DB")
-        .env_remove("ZICHT_KEY_FILE")
-        .args(["audit", "verify", "--json"])
-        .output()
-        .unwrap();
+    let out = zicht(dir).args(["audit", "verify", "--json"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     v["entries"].as_u64().unwrap()
 }

@@ -7,7 +7,6 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use chrono::NaiveDate;
 use zicht_store::import::{FileSummary, ImportError, ImportOptions, Kind, OnError};
 use zicht_store::{Counts, Keys, NoProgress, Store};
 
@@ -18,15 +17,7 @@ const GOOD2: &str =
     "NLA,labour_inspectorate,r2,2021-03-04,identified,legal_obligation,An,Nguyen,1990-01-09,male,VN,labour:hospitality";
 
 fn opts(kind: Kind, on_error: OnError, rejects: Option<PathBuf>) -> ImportOptions {
-    ImportOptions {
-        kind,
-        on_error,
-        rejects,
-        actor: "test".into(),
-        purpose: "test".into(),
-        today: NaiveDate::from_ymd_opt(2024, 6, 1).unwrap(),
-        batch_size: 2,
-    }
+    common::import_options(kind, on_error, rejects, 2)
 }
 
 fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> PathBuf {

@@ -8,7 +8,6 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use chrono::NaiveDate;
 use zicht_model::{EVENT_COLUMNS, REPORT_COLUMNS};
 use zicht_store::import::{ImportOptions, Kind, OnError};
 use zicht_store::{NoProgress, Store};
@@ -17,27 +16,11 @@ use zicht_store::{NoProgress, Store};
 const SECRETS: &[&str] =
     &["Fatima", "Jansen", "1987-06-15", "15-06-1987", "1987", "123456782", "NXR4F5K21", "Dorpsstraat", "06-15"];
 
-fn report(changes: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut row: Vec<(String, String)> = [
-        ("reporter", "POL-AMS"),
-        ("reporter_type", "police"),
-        ("external_id", "r1"),
-        ("report_date", "2020-01-02"),
-        ("identification", "identified"),
-        ("lawful_basis", "legal_obligation"),
-        ("given_names", "Fatima"),
-        ("family_name", "Jansen"),
-        ("birth_date", "1987-06-15"),
-        ("sex", "female"),
-        ("nationality", "NL"),
-        ("exploitation", "sexual"),
-        ("citizen_number", "123456782"),
-        ("document_number", "NXR4F5K21"),
-        ("address", "Dorpsstraat 12"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
+/// A row: `base` with `changes` applied (a change replaces the cell or adds it).
+type Cells = Vec<(String, String)>;
+
+fn row(base: &[(&str, &str)], changes: &[(&str, &str)]) -> Cells {
+    let mut row: Cells = base.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     for (k, v) in changes {
         row.retain(|(c, _)| c != k);
         row.push((k.to_string(), v.to_string()));
@@ -45,32 +28,58 @@ fn report(changes: &[(&str, &str)]) -> Vec<(String, String)> {
     row
 }
 
-fn event(changes: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut row: Vec<(String, String)> = [
-        ("source", "police-victims"),
-        ("external_id", "e1"),
-        ("event_date", "2021-01-02"),
-        ("kind", "victimisation"),
-        ("crime_category", "assault"),
-        ("given_names", "Fatima"),
-        ("family_name", "Jansen"),
-        ("birth_date", "1987-06-15"),
-        ("sex", "female"),
-        ("nationality", "NL"),
-        ("citizen_number", "123456782"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    for (k, v) in changes {
-        row.retain(|(c, _)| c != k);
-        row.push((k.to_string(), v.to_string()));
-    }
-    row
+const REPORT: &[(&str, &str)] = &[
+    ("reporter", "POL-AMS"),
+    ("reporter_type", "police"),
+    ("external_id", "r1"),
+    ("report_date", "2020-01-02"),
+    ("identification", "identified"),
+    ("lawful_basis", "legal_obligation"),
+    ("given_names", "Fatima"),
+    ("family_name", "Jansen"),
+    ("birth_date", "1987-06-15"),
+    ("sex", "female"),
+    ("nationality", "NL"),
+    ("exploitation", "sexual"),
+    ("citizen_number", "123456782"),
+    ("document_number", "NXR4F5K21"),
+    ("address", "Dorpsstraat 12"),
+];
+
+const EVENT: &[(&str, &str)] = &[
+    ("source", "police-victims"),
+    ("external_id", "e1"),
+    ("event_date", "2021-01-02"),
+    ("kind", "victimisation"),
+    ("crime_category", "assault"),
+    ("given_names", "Fatima"),
+    ("family_name", "Jansen"),
+    ("birth_date", "1987-06-15"),
+    ("sex", "female"),
+    ("nationality", "NL"),
+    ("citizen_number", "123456782"),
+];
+
+fn report(changes: &[(&str, &str)]) -> Cells {
+    row(REPORT, changes)
+}
+
+/// One row per case, each under its own external id (`{prefix}{i}`).
+fn numbered(base: &[(&str, &str)], prefix: &str, cases: &[&[(&str, &str)]]) -> Vec<Cells> {
+    cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let id = format!("{prefix}{i}");
+            let mut changes = c.to_vec();
+            changes.push(("external_id", &id));
+            row(base, &changes)
+        })
+        .collect()
 }
 
 /// Rows that each break a rule with an identifying value in or near the broken cell.
-fn bad_reports() -> Vec<Vec<(String, String)>> {
+fn bad_reports() -> Vec<Cells> {
     let cases: &[&[(&str, &str)]] = &[
         &[("birth_date", "15-06-1987")],
         &[("birth_date", "1987-13-15")],
@@ -100,19 +109,10 @@ fn bad_reports() -> Vec<Vec<(String, String)>> {
         &[("family_name", "Jan\u{1b}sen")],
         &[("identification", "statistical")],
     ];
-    cases
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let id = format!("r{i}");
-            let mut changes = c.to_vec();
-            changes.push(("external_id", &id));
-            report(&changes)
-        })
-        .collect()
+    numbered(REPORT, "r", cases)
 }
 
-fn bad_events() -> Vec<Vec<(String, String)>> {
+fn bad_events() -> Vec<Cells> {
     let cases: &[&[(&str, &str)]] = &[
         &[("birth_date", "15-06-1987")],
         &[("birth_date", "2022-06-15")],
@@ -123,19 +123,10 @@ fn bad_events() -> Vec<Vec<(String, String)>> {
         &[("nationality", "Jansen")],
         &[("pseudonym", "123456782")],
     ];
-    cases
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let id = format!("e{i}");
-            let mut changes = c.to_vec();
-            changes.push(("external_id", &id));
-            event(&changes)
-        })
-        .collect()
+    numbered(EVENT, "e", cases)
 }
 
-fn csv_file(dir: &Path, name: &str, columns: &[&str], rows: &[Vec<(String, String)>]) -> PathBuf {
+fn csv_file(dir: &Path, name: &str, columns: &[&str], rows: &[Cells]) -> PathBuf {
     let path = dir.join(name);
     let mut w = csv::Writer::from_path(&path).unwrap();
     w.write_record(columns).unwrap();
@@ -148,7 +139,7 @@ fn csv_file(dir: &Path, name: &str, columns: &[&str], rows: &[Vec<(String, Strin
     path
 }
 
-fn jsonl_file(dir: &Path, name: &str, rows: &[Vec<(String, String)>]) -> PathBuf {
+fn jsonl_file(dir: &Path, name: &str, rows: &[Cells]) -> PathBuf {
     let path = dir.join(name);
     let lines: Vec<String> = rows
         .iter()
@@ -163,15 +154,7 @@ fn jsonl_file(dir: &Path, name: &str, rows: &[Vec<(String, String)>]) -> PathBuf
 }
 
 fn opts(kind: Kind, on_error: OnError, rejects: Option<PathBuf>) -> ImportOptions {
-    ImportOptions {
-        kind,
-        on_error,
-        rejects,
-        actor: "test".into(),
-        purpose: "test".into(),
-        today: NaiveDate::from_ymd_opt(2024, 6, 1).unwrap(),
-        batch_size: 4,
-    }
+    common::import_options(kind, on_error, rejects, 4)
 }
 
 /// Panics if `message` holds a secret or the cell values of `row` that are not codes of the base row.
@@ -219,7 +202,7 @@ async fn no_importer_message_shows_a_cell_value() {
         let sets = [(Kind::Reports, REPORT_COLUMNS, bad_reports()), (Kind::Events, EVENT_COLUMNS, bad_events())];
         for (kind, columns, rows) in &sets {
             for (format, file) in [("csv", "all.csv"), ("jsonl", "all.jsonl")] {
-                let make = |name: &str, rows: &[Vec<(String, String)>]| match format {
+                let make = |name: &str, rows: &[Cells]| match format {
                     "csv" => csv_file(dir, name, columns, rows),
                     _ => jsonl_file(dir, &name.replace(".csv", ".jsonl"), rows),
                 };

@@ -51,6 +51,24 @@ fn rand_bytes() -> [u8; 8] {
     h.finish().to_le_bytes()
 }
 
+/// Import options as the tests use them: actor and purpose `test`, today 2024-06-01, small batches.
+pub fn import_options(
+    kind: zicht_store::import::Kind,
+    on_error: zicht_store::import::OnError,
+    rejects: Option<PathBuf>,
+    batch_size: usize,
+) -> zicht_store::import::ImportOptions {
+    zicht_store::import::ImportOptions {
+        kind,
+        on_error,
+        rejects,
+        actor: "test".into(),
+        purpose: "test".into(),
+        today: chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap(),
+        batch_size,
+    }
+}
+
 /// A fresh key file in `dir`.
 pub fn keys(dir: &Path) -> Keys {
     Keys::create(&dir.join("zicht.key")).unwrap()
