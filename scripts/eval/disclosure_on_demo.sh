@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The intruder's attack on `zicht demo` registers: for each demo folder, the internal and public
 # editions of 2012-2022, last year's release (2012-2021), and this year's release against it with and
-# without --previous (both editions; the public edition needs the register's key file DEMO_DIR/zicht.key); each attacked by `zicht check-disclosure` and by the independent
+# without --previous (both editions; the public edition needs the register's key file DEMO_DIR/demo.key); each attacked by `zicht check-disclosure` and by the independent
 # scripts/eval/intruder.py (scipy's HiGHS, in a virtualenv outside the repository).
 #
 #   scripts/eval/disclosure_on_demo.sh VENV_PYTHON DEMO_DIR...
@@ -12,8 +12,8 @@ cd "$(dirname "$0")/../.."
 py=$1; shift
 z=${ZICHT:-target/release/zicht}
 for d in "$@"; do
-  db="sqlite://$d/zicht.db"
-  key=(--key-file "$d/zicht.key")
+  db="sqlite://$d/demo.db"
+  key=(--key-file "$d/demo.key")
   o=$(mktemp -d)
   for e in internal public; do
     /usr/bin/time -f "  monitor $e: %e s wall, %M KB" "$z" monitor --db "$db" --out "$o/$e" --edition "$e" "${key[@]}" >/dev/null 2>"$o/$e.err"

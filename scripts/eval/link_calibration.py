@@ -20,8 +20,8 @@ import tempfile
 demo = sys.argv[1]
 zicht = sys.argv[2] if len(sys.argv) > 2 else 'target/release/zicht'
 work = tempfile.mkdtemp(prefix='zicht-calibration-')
-shutil.copy(f'{demo}/zicht.db', f'{work}/zicht.db')
-subprocess.run([zicht, 'link', '--db', f'sqlite://{work}/zicht.db', '--key-file', f'{demo}/zicht.key',
+shutil.copy(f'{demo}/demo.db', f'{work}/zicht.db')
+subprocess.run([zicht, 'link', '--db', f'sqlite://{work}/zicht.db', '--key-file', f'{demo}/demo.key',
                 '--threshold', '0.9999999', '--review', f'{work}/pairs.csv', '--review-from', '0.05'],
                check=True, capture_output=True)
 c = sqlite3.connect(f'{work}/zicht.db')

@@ -13,7 +13,7 @@ demo = sys.argv[1]
 zicht = sys.argv[2] if len(sys.argv) > 2 else "target/release/zicht"
 rep_t = {(r['reporter'], r['external_id']): 'T' + r['person_id'] for r in csv.DictReader(open(f'{demo}/data/truth/report_persons.csv'))}
 ev_t = {(r['source'], r['external_id']): ('T' + r['person_id'] if r['person_id'] else None) for r in csv.DictReader(open(f'{demo}/data/truth/event_persons.csv'))}
-src = sqlite3.connect(f'{demo}/zicht.db')
+src = sqlite3.connect(f'{demo}/demo.db')
 rep_z = {(a, b): p for a, b, p in src.execute("select reporter, external_id, person_id from reports")}
 ev_z = {(a, b): p for a, b, p in src.execute("select source, external_id, person_id from events")}
 def majority(pairs):
@@ -24,7 +24,7 @@ z2t = majority((rep_z[k], rep_t[k]) for k in rep_z)   # zicht person -> true per
 t2z = majority((rep_t[k], rep_z[k]) for k in rep_z)   # true person -> zicht person
 def run(name, reps, evs):
     work = tempfile.mkdtemp()
-    shutil.copy(f'{demo}/zicht.db', f'{work}/zicht.db')
+    shutil.copy(f'{demo}/demo.db', f'{work}/zicht.db')
     c = sqlite3.connect(f'{work}/zicht.db'); c.execute("PRAGMA foreign_keys=OFF")
     ids = set(reps.values()) | {v for v in evs.values() if v}
     c.executemany("INSERT OR IGNORE INTO persons (id, created_at) VALUES (?, '2000-01-01')", [(p,) for p in ids])

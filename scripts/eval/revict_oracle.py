@@ -20,7 +20,7 @@ import tempfile
 demo = sys.argv[1]
 zicht = sys.argv[2] if len(sys.argv) > 2 else 'target/release/zicht'
 work = tempfile.mkdtemp(prefix='zicht-oracle-')
-shutil.copy(f'{demo}/zicht.db', f'{work}/zicht.db')
+shutil.copy(f'{demo}/demo.db', f'{work}/zicht.db')
 c = sqlite3.connect(f'{work}/zicht.db')
 c.execute("PRAGMA foreign_keys=OFF")
 reports = {(r['reporter'], r['external_id']): 'T' + r['person_id']
@@ -45,7 +45,7 @@ def revict(db, out):
     return {r: [x['value'] for x in cells][4:] for r, cells in zip(table['rows'], table['cells'])}
 
 
-linked = revict(f'{demo}/zicht.db', f'{work}/linked')
+linked = revict(f'{demo}/demo.db', f'{work}/linked')
 oracle = revict(f'{work}/zicht.db', f'{work}/oracle')
 print(f"{'group':8} {'source':14} 5y    6y    7y")
 for g in ['all', 'minor', 'adult']:

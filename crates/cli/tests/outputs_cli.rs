@@ -170,3 +170,28 @@ fn pseudonymise_refuses_to_write_over_its_input() {
     zicht(dir.path()).args(["pseudonymise", "in.csv", "--out", "in.csv"]).assert().code(1);
     assert_eq!(std::fs::read_to_string(dir.path().join("in.csv")).unwrap(), body);
 }
+
+/// `zicht demo --out .` in a register's own folder used to replace its `zicht.db` and `zicht.key`: the
+/// vault could never be read again. The demo now names its files `demo.db`/`demo.key`, marks the folder
+/// as its own, and refuses a folder with a register it did not make, touching nothing.
+#[test]
+fn demo_refuses_a_folder_that_holds_a_register_it_did_not_make() {
+    let dir = tempfile::tempdir().unwrap();
+    zicht(dir.path()).arg("init").assert().success();
+    let before =
+        (std::fs::read(dir.path().join("zicht.db")).unwrap(), std::fs::read(dir.path().join("zicht.key")).unwrap());
+    zicht(dir.path())
+        .args(["demo", "--out", "."])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("never replaces a register"));
+    let after =
+        (std::fs::read(dir.path().join("zicht.db")).unwrap(), std::fs::read(dir.path().join("zicht.key")).unwrap());
+    assert!(before == after, "the register was touched");
+    assert!(!dir.path().join("data").exists() && !dir.path().join(".zicht-demo").exists());
+    // Demo-named files without the demo's marker are not the demo's either.
+    let other = tempfile::tempdir().unwrap();
+    std::fs::write(other.path().join("demo.key"), "someone's key").unwrap();
+    zicht(other.path()).args(["demo", "--out", "."]).assert().code(1);
+    assert_eq!(std::fs::read_to_string(other.path().join("demo.key")).unwrap(), "someone's key");
+}

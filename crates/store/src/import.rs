@@ -117,6 +117,9 @@ pub struct FileSummary {
     /// the rejected rows are instead.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rejects_error: Option<String>,
+    /// A CSV's field separator when it is not a comma (`semicolon`, `tab`), as found in its header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub separator: Option<String>,
 }
 
 /// Why an import wrote nothing.
@@ -594,7 +597,12 @@ impl Run<'_> {
         progress.start(crate::source::file_len(path), &file);
         let (keys, register) = (self.keys, self.register);
         let ctx = ParseContext { today: self.opts.today, pseudonym_key: &keys.pseudonym, register_key: register };
-        let mut summary = FileSummary { file: file.clone(), ..Default::default() };
+        let separator = match reader.delimiter {
+            b';' => Some("semicolon".to_string()),
+            b'\t' => Some("tab".to_string()),
+            _ => None,
+        };
+        let mut summary = FileSummary { file: file.clone(), separator, ..Default::default() };
         let mut rejects = match rejects_at {
             Some(at) => Some(Rejects::create(at.clone(), reader.format, &reader.columns)?),
             None => None,

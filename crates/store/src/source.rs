@@ -102,6 +102,9 @@ pub struct RowReader {
     inner: Inner,
     pub columns: std::sync::Arc<Vec<String>>,
     pub format: Format,
+    /// The field separator found in a CSV's header line (`,`, `;` or tab): Excel with Dutch settings
+    /// writes `;`.
+    pub delimiter: u8,
 }
 
 impl std::fmt::Debug for RowReader {
@@ -142,10 +145,16 @@ impl RowReader {
                 let bounded = Bounded::new(file, Mode::Csv, LIMITS);
                 let tripped = bounded.tripped();
                 let counting = LineCounting { inner: BufReader::new(bounded), index: lines.clone(), pos: 0 };
+                let mut peek = BufReader::with_capacity(64 << 10, counting);
+                let delimiter = sniff_delimiter(peek.fill_buf().map_err(|e| match tripped.get() {
+                    Some(t) => FileError::TooLong(t),
+                    None => FileError::Read { line: 1, reason: e.to_string() },
+                })?);
                 let mut rdr = csv::ReaderBuilder::new()
                     .flexible(true)
                     .has_headers(true)
-                    .from_reader(Box::new(counting) as Box<dyn Read>);
+                    .delimiter(delimiter)
+                    .from_reader(Box::new(peek) as Box<dyn Read>);
                 let header = rdr
                     .byte_headers()
                     .map_err(|e| match tripped.get() {
@@ -174,7 +183,7 @@ impl RowReader {
                 check_columns(&columns, allowed, required)?;
                 let rejects_file = columns.iter().any(|c| c == REJECT_COLUMNS[1]);
                 let inner = Inner::Csv(rdr, csv::ByteRecord::new(), lines, tripped, rejects_file);
-                Ok(RowReader { inner, columns: columns.into(), format })
+                Ok(RowReader { inner, columns: columns.into(), format, delimiter })
             }
             Format::JsonLines => {
                 let columns: Vec<String> =
@@ -183,7 +192,7 @@ impl RowReader {
                 let tripped = bounded.tripped();
                 let lines: Box<dyn BufRead> = Box::new(BufReader::new(bounded));
                 let inner = Inner::Json { lines, line: 0, bytes: 0, tripped };
-                Ok(RowReader { inner, columns: columns.into(), format })
+                Ok(RowReader { inner, columns: columns.into(), format, delimiter: b',' })
             }
         }
     }
@@ -192,17 +201,23 @@ impl RowReader {
     pub fn next_row(&mut self) -> Option<Result<RawRow, FileError>> {
         let columns = self.columns.clone();
         match &mut self.inner {
-            Inner::Csv(rdr, rec, lines, tripped, rejects_file) => {
+            Inner::Csv(rdr, rec, lines, tripped, rejects_file) => loop {
                 let before = rdr.position().byte();
                 let line_at = |byte: u64| lines.lock().map(|mut l| l.line_at(byte)).unwrap_or(0);
                 match rdr.read_byte_record(rec) {
-                    Ok(false) => None,
-                    Err(e) => Some(Err(match tripped.get() {
-                        Some(t) => FileError::TooLong(t),
-                        None => FileError::Read { line: line_at(before), reason: e.to_string() },
-                    })),
+                    Ok(false) => return None,
+                    Err(e) => {
+                        return Some(Err(match tripped.get() {
+                            Some(t) => FileError::TooLong(t),
+                            None => FileError::Read { line: line_at(before), reason: e.to_string() },
+                        }));
+                    }
                     Ok(true) => {
                         let line = line_at(rec.position().map(|p| p.byte()).unwrap_or(before));
+                        // A row of empty cells (`;;;;`, as Excel leaves below the data) is no row.
+                        if rec.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                            continue;
+                        }
                         let end_byte = rdr.position().byte();
                         let raw = || rec.iter().map(<[u8]>::to_vec).collect::<Vec<_>>();
                         if rec.len() != columns.len() {
@@ -238,10 +253,14 @@ impl RowReader {
                                 }
                             }
                         }
-                        Some(Ok(RawRow { line, end_byte, content: RawContent::Cells(Cells { columns, values }) }))
+                        return Some(Ok(RawRow {
+                            line,
+                            end_byte,
+                            content: RawContent::Cells(Cells { columns, values }),
+                        }));
                     }
                 }
-            }
+            },
             Inner::Json { lines, line, bytes, tripped } => loop {
                 let mut buf = Vec::new();
                 match lines.read_until(b'\n', &mut buf) {
@@ -268,6 +287,24 @@ impl RowReader {
             },
         }
     }
+}
+
+/// The separator of a CSV: whichever of `,` `;` and tab occurs most often outside quotes in its first
+/// line (a comma when none does). The header names no value with a separator in it, so its count of
+/// separators is the number of columns less one.
+pub fn sniff_delimiter(start: &[u8]) -> u8 {
+    let line = start.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for &b in line {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted && let Some(c) = counts.iter_mut().find(|(d, _)| *d == b) {
+            c.1 += 1;
+        }
+    }
+    // The first of the most frequent, so that a tie keeps the comma.
+    counts.iter().fold((b',', 0), |best, &(d, n)| if n > best.1 { (d, n) } else { best }).0
 }
 
 fn check_columns(columns: &[String], allowed: &[&str], required: &[&str]) -> Result<(), FileError> {

@@ -391,3 +391,39 @@ async fn a_cut_audit_tail_is_detected_by_the_head_beside_the_key_file_and_by_the
         assert!(c.problems.iter().all(|p| !p.contains("removed")), "{}: {c:?}", db.label);
     }
 }
+
+/// A CSV as Excel writes it with Dutch settings (`;`), a tab-separated export, and the empty rows Excel
+/// leaves below the data: all import, and the summary says which separator was found (issue 20,
+/// items 1 and 6). A rejected row of a `;` file goes to a rejects file that imports again.
+#[tokio::test]
+async fn semicolon_and_tab_separated_files_import_and_empty_rows_are_skipped() {
+    for db in common::databases().await {
+        let (store, keys) = setup(&db).await;
+        let semi = |line: &str| line.replace(',', ";");
+        let bad = GOOD2.replace("r2", "r9").replace("2021-03-04", "2021-02-30");
+        let f = write(
+            db.dir.path(),
+            "excel.csv",
+            format!("{}\r\n{}\r\n{}\r\n;;;;;;;;;;;\r\n;;;;;;;;;;;\r\n", semi(HEADER), semi(GOOD1), semi(&bad)),
+        );
+        let rejects = db.dir.path().join("rej.csv");
+        let s =
+            import(&store, &keys, &[f], &opts(Kind::Reports, OnError::Reject, Some(rejects.clone()))).await.unwrap();
+        assert_eq!((s[0].rows, s[0].inserted, s[0].rejected), (2, 1, 1), "{}: {s:?}", db.label);
+        assert_eq!(s[0].separator.as_deref(), Some("semicolon"));
+        let fixed = std::fs::read_to_string(&rejects).unwrap().replace("2021-02-30", "2021-02-28");
+        let f2 = write(db.dir.path(), "fixed.csv", fixed);
+        let s = import(&store, &keys, &[f2], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap();
+        assert_eq!(s[0].inserted, 1, "{}", db.label);
+        let tab = |line: &str| line.replace(',', "\t");
+        let f3 =
+            write(db.dir.path(), "export.tsv.csv", format!("{}\n{}\n", tab(HEADER), tab(&GOOD2.replace("r2", "r3"))));
+        let s = import(&store, &keys, &[f3], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap();
+        assert_eq!((s[0].inserted, s[0].separator.as_deref()), (1, Some("tab")), "{}", db.label);
+        // A comma file says nothing about its separator, and a comma inside quotes does not count.
+        let quoted = GOOD1.replace("r1", "r4").replace("Ioana", "\"Ioana; Maria\"");
+        let f4 = write(db.dir.path(), "plain.csv", format!("{HEADER}\n{quoted}\n"));
+        let s = import(&store, &keys, &[f4], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap();
+        assert_eq!((s[0].inserted, s[0].separator.clone()), (1, None), "{}", db.label);
+    }
+}

@@ -20,10 +20,12 @@ pub enum Lang {
 
 #[derive(Debug, Args)]
 #[command(after_help = "Example:\n  zicht demo --out demo-out --seed 7 --lang nl\n\n\
-    Writes DIR/data/ (the simulated register and its truth), DIR/zicht.db and DIR/zicht.key (a fresh\n\
-    register), and the monitor: DIR/report.html, DIR/monitor.xlsx, DIR/monitor.json.")]
+    Writes DIR/data/ (the simulated register and its truth), DIR/demo.db and DIR/demo.key (a fresh\n\
+    register, named so that it is never taken for a real one), and the monitor: DIR/report.html,\n\
+    DIR/monitor.xlsx, DIR/monitor.json. A folder that holds a register the demo did not make is refused.")]
 pub struct DemoArgs {
-    /// Output directory (its demo database and key are replaced)
+    /// Output directory (a demo's database and key there from an earlier run are replaced; a real
+    /// register there is refused, never touched)
     #[arg(long, default_value = "demo-out")]
     pub out: PathBuf,
     /// Seed of the simulation: the same seed gives the same register
@@ -37,9 +39,24 @@ pub struct DemoArgs {
     pub scale: f64,
 }
 
-/// Removes the demo's own database and key from an earlier run (only those files).
+/// The demo's register files, and the marker that says the demo made them.
+const DEMO_DB: &str = "demo.db";
+const DEMO_KEY: &str = "demo.key";
+const MARKER: &str = ".zicht-demo";
+
+/// Refuses a folder that holds a register the demo did not make (a real `zicht.db`/`zicht.key`, or demo
+/// files without the demo's marker), then removes the demo's own database and key of an earlier run.
 fn reset(out: &Path) -> anyhow::Result<()> {
-    for name in ["zicht.db", "zicht.db-wal", "zicht.db-shm", "zicht.key"] {
+    let real: Vec<&str> = ["zicht.db", "zicht.key"].into_iter().filter(|n| out.join(n).exists()).collect();
+    let ours = out.join(MARKER).exists();
+    let unmarked: Vec<&str> = [DEMO_DB, DEMO_KEY].into_iter().filter(|n| !ours && out.join(n).exists()).collect();
+    if let Some(first) = real.iter().chain(&unmarked).next() {
+        return Err(bad_input(format!(
+            "--out {}: holds {first}, a register zicht demo did not make; the demo never replaces a register: choose another --out",
+            out.display()
+        )));
+    }
+    for name in [DEMO_DB, "demo.db-wal", "demo.db-shm", DEMO_KEY, "demo.key.audit-head"] {
         let p = out.join(name);
         if p.exists() {
             std::fs::remove_file(&p).with_context(|| format!("cannot remove {}", p.display()))?;
@@ -53,6 +70,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     let out = &args.out;
     std::fs::create_dir_all(out).map_err(|e| bad_input(format!("--out {}: {e}", out.display())))?;
     reset(out)?;
+    std::fs::write(out.join(MARKER), "made by zicht demo: demo.db and demo.key here are a simulated register\n")
+        .map_err(|e| bad_input(format!("--out {}: {e}", out.display())))?;
     let step = |name: &str, t: Instant| eprintln!("  {name:<28} {:>6.1} s", t.elapsed().as_secs_f64());
     eprintln!("zicht demo: a simulated register, 2012–2022 (seed {})", args.seed);
 
@@ -76,8 +95,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     // 2. A fresh register.
     let rt = runtime()?;
     let cancel = cancel_on_ctrl_c(&rt);
-    let url = format!("sqlite://{}", out.join("zicht.db").display());
-    let keys = zicht_store::Keys::create(&out.join("zicht.key")).map_err(|e| bad_input(e.to_string()))?;
+    let url = format!("sqlite://{}", out.join(DEMO_DB).display());
+    let keys = zicht_store::Keys::create(&out.join(DEMO_KEY)).map_err(|e| bad_input(e.to_string()))?;
     let store = rt.block_on(async {
         let store = zicht_store::Store::open(&url).await?.keep_audit_head(zicht_store::audit::head_path(&keys.path));
         store.init_keys(&keys).await?;
@@ -123,7 +142,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         Lang::En => "en".into(),
     };
     monitor.truth = Some(data.join("truth"));
-    monitor.keys.key_file = out.join("zicht.key");
+    monitor.keys.key_file = out.join(DEMO_KEY);
     let summary = super::monitor::run_monitor(&monitor)?;
     step(&format!("monitor ({} tables, checked)", summary.tables), t);
 
@@ -132,7 +151,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         eprintln!("  {}", out.join(f).display());
     }
     eprintln!("  {}  (the simulated register and its truth)", data.display());
-    eprintln!("  {}  (the register; key in {})", out.join("zicht.db").display(), out.join("zicht.key").display());
+    eprintln!("  {}  (the register; key in {})", out.join(DEMO_DB).display(), out.join(DEMO_KEY).display());
     if !summary.alerts.is_empty() {
         eprintln!("reporter alerts: {}", summary.alerts.len());
     }

@@ -112,8 +112,9 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
             } else {
                 format!("{} inserted", s.inserted)
             };
+            let separated = s.separator.as_ref().map(|d| format!(" ({d}-separated)")).unwrap_or_default();
             eprintln!(
-                "{}: {} rows read; {verdict}; {} unchanged; {} rejected{}",
+                "{}{separated}: {} rows read; {verdict}; {} unchanged; {} rejected{}",
                 s.file,
                 s.rows,
                 s.unchanged,
