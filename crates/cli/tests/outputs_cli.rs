@@ -195,3 +195,39 @@ fn demo_refuses_a_folder_that_holds_a_register_it_did_not_make() {
     zicht(other.path()).args(["demo", "--out", "."]).assert().code(1);
     assert_eq!(std::fs::read_to_string(other.path().join("demo.key")).unwrap(), "someone's key");
 }
+
+/// Commands that read a register refuse a missing one instead of creating it empty (issue 20, item 7):
+/// a typo in --db must not give an empty monitor or import into a register nobody initialised.
+#[test]
+fn commands_that_read_a_register_refuse_a_missing_one_and_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("zicht.key");
+    zicht(dir.path()).args(["init", "--db", "sqlite://other.db"]).assert().success();
+    std::fs::remove_file(dir.path().join("other.db")).unwrap();
+    assert!(key.exists());
+    for args in [
+        vec!["monitor", "--out", "m"],
+        vec!["link"],
+        vec!["audit", "verify"],
+        vec!["import", "reports", "in.csv"],
+        vec!["key", "migrate"],
+    ] {
+        zicht(dir.path())
+            .args(&args)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("no register at").and(predicate::str::contains("zicht init")));
+        assert!(!dir.path().join("zicht.db").exists(), "{args:?} created a register");
+    }
+    // A register closed cleanly (no -wal, no -shm beside it) is a register.
+    zicht(dir.path()).args(["init", "--db", "sqlite://other.db"]).assert().success();
+    let url = format!("sqlite://{}", dir.path().join("other.db").display());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        sqlx::query("PRAGMA journal_mode=DELETE").execute(&pool).await.unwrap();
+        pool.close().await;
+    });
+    assert!(!dir.path().join("other.db-wal").exists());
+    zicht(dir.path()).args(["audit", "verify", "--db", "sqlite://other.db"]).assert().success();
+}

@@ -67,7 +67,7 @@ fn migrator(backend: Backend) -> Migrator {
     )
 }
 
-/// The files of a register's database on this host (a SQLite file with its `-wal` and `-shm`; none for
+/// The files of a register's database on this host (the SQLite file first, then its `-wal` and `-shm`; none for
 /// PostgreSQL or an in-memory database): paths no output may be written to.
 pub fn database_files(url: &str) -> Vec<std::path::PathBuf> {
     match Backend::of_url(url) {
@@ -78,7 +78,7 @@ pub fn database_files(url: &str) -> Vec<std::path::PathBuf> {
                     s.push(suffix);
                     std::path::PathBuf::from(s)
                 };
-                vec![with("-wal"), with("-shm"), f]
+                vec![f.clone(), with("-wal"), with("-shm")]
             }
             _ => Vec::new(),
         },

@@ -25,6 +25,8 @@ pub enum StoreError {
     AuditField { field: &'static str, rule: &'static str },
     #[error("audit head: {0}")]
     AuditHead(String),
+    #[error("no register at {0}: run `zicht init` first (or give --db the register's URL)")]
+    NoRegister(String),
 }
 
 impl StoreError {

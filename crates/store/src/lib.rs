@@ -64,6 +64,17 @@ impl Store {
         Ok(Store { db: Db::open(url).await?, audit_head: None })
     }
 
+    /// Opens a register that exists: a SQLite URL whose file is missing is [`StoreError::NoRegister`],
+    /// not a new empty register (only `zicht init` and `zicht demo` make one).
+    pub async fn open_existing(url: &str) -> Result<Store, StoreError> {
+        if let Some(first) = db::database_files(url).first()
+            && !first.exists()
+        {
+            return Err(StoreError::NoRegister(first.display().to_string()));
+        }
+        Store::open(url).await
+    }
+
     /// Keeps the audit log's head in `path` (beside the key file: [`audit::head_path`]) from now on, so
     /// that `zicht audit verify` can tell a cut tail. Every command that appends to the log sets it.
     pub fn keep_audit_head(mut self, path: std::path::PathBuf) -> Store {

@@ -49,7 +49,7 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
     };
     let rt = runtime()?;
     let c = rt.block_on(async {
-        let store = zicht_store::Store::open(&db.db).await.map_err(classify)?;
+        let store = zicht_store::Store::open_existing(&db.db).await.map_err(classify)?;
         zicht_store::audit::check(&store.db, expected).await.map_err(classify)
     })?;
     let v = &c.chain;

@@ -53,7 +53,7 @@ pub fn load_keys(args: &KeyArgs) -> anyhow::Result<zicht_store::Keys> {
 pub fn classify(e: zicht_store::StoreError) -> anyhow::Error {
     use zicht_store::StoreError as E;
     match e {
-        E::Key(_) | E::BadUrl(_) | E::Connect(_) | E::NeedsMigration | E::AuditField { .. } => {
+        E::Key(_) | E::BadUrl(_) | E::Connect(_) | E::NeedsMigration | E::AuditField { .. } | E::NoRegister(_) => {
             crate::exit::bad_input(e.to_string())
         }
         other => anyhow::Error::new(other),

@@ -82,7 +82,7 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
     let cancel = cancel_on_ctrl_c(&rt);
     let bar = Bar::new(args.json);
     let summaries = rt.block_on(async {
-        let store = zicht_store::Store::open(&args.db.db)
+        let store = zicht_store::Store::open_existing(&args.db.db)
             .await
             .map_err(classify)?
             .keep_audit_head(zicht_store::audit::head_path(&keys.path));

@@ -59,7 +59,7 @@ pub fn run(args: KeyCmd) -> anyhow::Result<()> {
             let mut k = load_keys(&keys)?;
             let rt = runtime()?;
             let s = rt.block_on(async {
-                let store = zicht_store::Store::open(&db.db)
+                let store = zicht_store::Store::open_existing(&db.db)
                     .await
                     .map_err(classify)?
                     .keep_audit_head(zicht_store::audit::head_path(&k.path));

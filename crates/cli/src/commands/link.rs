@@ -339,7 +339,7 @@ pub fn run(args: LinkArgs) -> anyhow::Result<()> {
     let rt = runtime()?;
     let cancel = cancel_on_ctrl_c(&rt);
     let summary = rt.block_on(async {
-        let store = Store::open(&args.db.db)
+        let store = Store::open_existing(&args.db.db)
             .await
             .map_err(classify)?
             .keep_audit_head(zicht_store::audit::head_path(&keys.path));

@@ -129,7 +129,7 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
     };
     let lang = Lang::parse(&args.lang)
         .ok_or_else(|| crate::exit::bad_input(format!("--lang: `{}` is not nl or en", args.lang)))?;
-    let mut store = rt.block_on(zicht_store::Store::open(&args.db)).map_err(classify)?;
+    let mut store = rt.block_on(zicht_store::Store::open_existing(&args.db)).map_err(classify)?;
     // Recording a publication appends to the audit log: keep its head beside the key file, when there
     // is one here (the monitor itself reads no key unless it perturbs).
     if args.keys.key_file.exists() {
