@@ -231,3 +231,26 @@ fn commands_that_read_a_register_refuse_a_missing_one_and_create_nothing() {
     assert!(!dir.path().join("other.db-wal").exists());
     zicht(dir.path()).args(["audit", "verify", "--db", "sqlite://other.db"]).assert().success();
 }
+
+/// `--rejects bad.csv` with two inputs used to make a folder named `bad.csv`; it is refused, naming the
+/// fix, and an import of a header-only file says so instead of "every row was already imported".
+#[test]
+fn a_rejects_file_name_for_several_inputs_is_refused_and_a_header_only_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    zicht(dir.path()).arg("init").assert().success();
+    std::fs::write(dir.path().join("a.csv"), good_and_bad("a")).unwrap();
+    std::fs::write(dir.path().join("b.csv"), good_and_bad("b")).unwrap();
+    zicht(dir.path())
+        .args(["import", "--on-error", "reject", "--rejects", "bad.csv", "reports", "a.csv", "b.csv"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("names a folder"));
+    assert!(!dir.path().join("bad.csv").exists());
+    assert_eq!(count_reports(dir.path()), 0);
+    std::fs::write(dir.path().join("empty.csv"), HEADER).unwrap();
+    zicht(dir.path())
+        .args(["import", "reports", "empty.csv"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("no rows: the file has its header and nothing else"));
+}

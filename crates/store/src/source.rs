@@ -309,6 +309,22 @@ pub fn sniff_delimiter(start: &[u8]) -> u8 {
 
 fn check_columns(columns: &[String], allowed: &[&str], required: &[&str]) -> Result<(), FileError> {
     let known = |c: &str| allowed.contains(&c) || REJECT_COLUMNS.contains(&c);
+    // An events file given to `import reports` (or the like) is said to be one.
+    if columns.iter().any(|c| !known(c)) {
+        let kinds = [
+            ("reports", zicht_model::REPORT_COLUMNS),
+            ("events", zicht_model::EVENT_COLUMNS),
+            ("signals", zicht_model::SIGNAL_COLUMNS),
+        ];
+        let fits =
+            |cols: &[&str]| columns.iter().all(|c| cols.contains(&c.as_str()) || REJECT_COLUMNS.contains(&c.as_str()));
+        if let Some((kind, _)) = kinds.iter().find(|(_, cols)| *cols != allowed && fits(cols)) {
+            return Err(FileError::Header {
+                column: "(header)".into(),
+                rule: format!("these are the columns of a {kind} file: import it with `zicht import {kind}`"),
+            });
+        }
+    }
     // A file without a header row has its first record where the header belongs: say so, and do not
     // echo that record, which holds a person's name and birth date.
     let unknown = columns.iter().filter(|c| !known(c)).count();
@@ -321,15 +337,40 @@ fn check_columns(columns: &[String], allowed: &[&str], required: &[&str]) -> Res
             ),
         });
     }
-    for (i, c) in columns.iter().enumerate() {
-        if !known(c) {
-            let near = allowed.iter().min_by_key(|a| strsim_distance(a, c)).filter(|a| strsim_distance(a, c) <= 3);
-            let hint = near.map(|n| format!(" (did you mean {n:?}?)")).unwrap_or_default();
+    // Every unknown column at once, each with its hint.
+    let unknown: Vec<(String, Option<&str>)> = columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !known(c))
+        .map(|(i, c)| {
             // A column name is shown as it is; anything else only by what it looks like.
             let plain = c.len() <= 40 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b"_- ".contains(&b));
-            let column = if plain { c.clone() } else { format!("#{} ({})", i + 1, zicht_model::row::describe(c)) };
-            return Err(FileError::Header { column, rule: format!("is not a known column{hint}") });
+            let shown = if plain { c.clone() } else { format!("#{} ({})", i + 1, zicht_model::row::describe(c)) };
+            (shown, column_hint(c, allowed))
+        })
+        .collect();
+    let hint = |n: &Option<&str>| n.map(|n| format!(" (did you mean {n:?}?)")).unwrap_or_default();
+    match unknown.as_slice() {
+        [] => {}
+        [(column, near)] => {
+            return Err(FileError::Header {
+                column: column.clone(),
+                rule: format!("is not a known column{}", hint(near)),
+            });
         }
+        many => {
+            // The list is shown quoted, so its hints are not.
+            let listed: Vec<String> = many
+                .iter()
+                .map(|(c, near)| format!("{c}{}", near.map(|n| format!(" (did you mean {n}?)")).unwrap_or_default()))
+                .collect();
+            return Err(FileError::Header {
+                column: listed.join(", "),
+                rule: format!("are not known columns ({} of them; see docs/formats.md)", many.len()),
+            });
+        }
+    }
+    for (i, c) in columns.iter().enumerate() {
         if columns[..i].contains(c) {
             return Err(FileError::Header { column: c.clone(), rule: "appears twice".into() });
         }
@@ -343,6 +384,41 @@ fn check_columns(columns: &[String], allowed: &[&str], required: &[&str]) -> Res
         }
     }
     Ok(())
+}
+
+/// What organisations call a column, Dutch and English, and the register's name for it.
+const COLUMN_SYNONYMS: &[(&str, &str)] = &[
+    ("gender", "sex"),
+    ("geslacht", "sex"),
+    ("voornaam", "given_names"),
+    ("voornamen", "given_names"),
+    ("first_name", "given_names"),
+    ("firstname", "given_names"),
+    ("given_name", "given_names"),
+    ("achternaam", "family_name"),
+    ("familienaam", "family_name"),
+    ("last_name", "family_name"),
+    ("lastname", "family_name"),
+    ("surname", "family_name"),
+    ("geboortedatum", "birth_date"),
+    ("date_of_birth", "birth_date"),
+    ("dob", "birth_date"),
+    ("geboortejaar", "birth_year"),
+    ("nationaliteit", "nationality"),
+    ("gemeente", "municipality"),
+    ("adres", "address"),
+    ("bsn", "citizen_number"),
+    ("melder", "reporter"),
+    ("meldingsdatum", "report_date"),
+];
+
+/// The allowed column an unknown one probably means: a known synonym, or one at most three edits away.
+fn column_hint<'a>(column: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    let synonym = COLUMN_SYNONYMS.iter().find(|(s, _)| *s == column).map(|(_, c)| *c);
+    if let Some(c) = synonym.and_then(|c| allowed.iter().find(|a| **a == c)) {
+        return Some(c);
+    }
+    allowed.iter().copied().min_by_key(|a| strsim_distance(a, column)).filter(|a| strsim_distance(a, column) <= 3)
 }
 
 /// Levenshtein distance, for "did you mean" hints on column names only.

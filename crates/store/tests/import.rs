@@ -427,3 +427,29 @@ async fn semicolon_and_tab_separated_files_import_and_empty_rows_are_skipped() {
         assert_eq!((s[0].inserted, s[0].separator.clone()), (1, None), "{}", db.label);
     }
 }
+
+/// Header mistakes as organisations make them (issue 20, items 6 and 8): every unknown column named at
+/// once, with the register's name for a Dutch or English synonym; an events file given as reports is
+/// said to be one.
+#[tokio::test]
+async fn every_unknown_column_is_named_at_once_and_a_file_of_another_kind_is_recognised() {
+    for db in common::databases().await {
+        let (store, keys) = setup(&db).await;
+        let header = HEADER.replace("sex", "geslacht").replace("given_names", "voornamen") + ",colour";
+        let f = write(db.dir.path(), "dutch.csv", format!("{header}\n{GOOD1},red\n"));
+        let err =
+            import(&store, &keys, &[f], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap_err().to_string();
+        for want in ["geslacht (did you mean sex?)", "voornamen (did you mean given_names?)", "colour", "3 of them"] {
+            assert!(err.contains(want), "{}: {want}: {err}", db.label);
+        }
+        let events = write(
+            db.dir.path(),
+            "events.csv",
+            "source,external_id,event_date,kind,crime_category,family_name\npolice-victims,e1,2021-01-02,victimisation,assault,Jansen\n",
+        );
+        let err =
+            import(&store, &keys, &[events], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap_err().to_string();
+        assert!(err.contains("columns of a events file") || err.contains("zicht import events"), "{}: {err}", db.label);
+        assert_eq!(store.counts().await.unwrap().reports, 0);
+    }
+}

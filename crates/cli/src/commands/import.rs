@@ -76,6 +76,17 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
         super::common::refuse_register_files("--rejects", rejects, &args.db.db, &args.keys.key_file)?;
     }
     if let (Some(dir), true) = (&args.rejects, args.files.len() > 1) {
+        // With several inputs --rejects is a folder; `--rejects bad.csv` made a folder of that name.
+        let file_like = dir
+            .extension()
+            .is_some_and(|e| ["csv", "jsonl", "ndjson", "txt"].contains(&e.to_string_lossy().to_lowercase().as_str()));
+        if file_like && !dir.is_dir() {
+            return Err(bad_input(format!(
+                "--rejects {}: with {} inputs --rejects names a folder (each input gets its NAME.rejects.csv there); give a folder, e.g. --rejects rejects/",
+                dir.display(),
+                args.files.len()
+            )));
+        }
         zicht_output::create_dir(dir).map_err(|e| bad_input(format!("--rejects: {e}")))?;
     }
     let rt = runtime()?;
@@ -107,7 +118,9 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
         println!("{}", serde_json::json!({ "kind": opts.kind.as_str(), "files": summaries }));
     } else {
         for s in &summaries {
-            let verdict = if s.inserted == 0 && s.rejected == 0 {
+            let verdict = if s.rows == 0 {
+                "no rows: the file has its header and nothing else".to_string()
+            } else if s.inserted == 0 && s.rejected == 0 {
                 "nothing new: every row was already imported".to_string()
             } else {
                 format!("{} inserted", s.inserted)
