@@ -120,6 +120,9 @@ pub struct FileSummary {
     /// A CSV's field separator when it is not a comma (`semicolon`, `tab`), as found in its header.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub separator: Option<String>,
+    /// The encoding the file was read in when it is not UTF-8 (`UTF-16LE`, `windows-1252`), as found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
 }
 
 /// Why an import wrote nothing.
@@ -602,7 +605,8 @@ impl Run<'_> {
             b'\t' => Some("tab".to_string()),
             _ => None,
         };
-        let mut summary = FileSummary { file: file.clone(), separator, ..Default::default() };
+        let encoding = (reader.encoding != "UTF-8").then(|| reader.encoding.to_string());
+        let mut summary = FileSummary { file: file.clone(), separator, encoding, ..Default::default() };
         let mut rejects = match rejects_at {
             Some(at) => Some(Rejects::create(at.clone(), reader.format, &reader.columns)?),
             None => None,

@@ -102,6 +102,8 @@ pub struct RowReader {
     inner: Inner,
     pub columns: std::sync::Arc<Vec<String>>,
     pub format: Format,
+    /// The encoding the file was read in (`UTF-8`, `UTF-16LE`, `UTF-16BE`, `windows-1252`).
+    pub encoding: &'static str,
     /// The field separator found in a CSV's header line (`,`, `;` or tab): Excel with Dutch settings
     /// writes `;`.
     pub delimiter: u8,
@@ -128,16 +130,38 @@ impl RowReader {
     /// Opens a file and checks its columns: all of `required` present, none outside `allowed` (plus the
     /// reject columns), none twice. For JSON lines the columns are `allowed`.
     pub fn open(path: &Path, allowed: &[&str], required: &[&str]) -> Result<RowReader, FileError> {
-        let file = File::open(path).map_err(|e| FileError::Open(e.to_string()))?;
-        Self::from_reader(Box::new(file), Format::of_path(path), allowed, required)
+        let mut file = File::open(path).map_err(|e| FileError::Open(e.to_string()))?;
+        let (encoding, start) = sniff_encoding(&mut file).map_err(|e| FileError::Open(e.to_string()))?;
+        // The separator, from the decoded start (the transcoding reader hands its first bytes on a few
+        // at a time, too few to find a header line in).
+        let text = encoding.unwrap_or(encoding_rs::UTF_8).decode(&start).0;
+        let delimiter = sniff_delimiter(text.as_bytes());
+        let utf8 = encoding_rs_io::DecodeReaderBytesBuilder::new()
+            .encoding(encoding)
+            .bom_override(true)
+            .build(std::io::Cursor::new(start).chain(file));
+        let mut reader = Self::read(Box::new(utf8), Format::of_path(path), allowed, required, Some(delimiter))?;
+        reader.encoding = encoding.map_or("UTF-8", |e| e.name());
+        Ok(reader)
     }
 
-    /// As [`RowReader::open`], on any byte stream (in-memory data, fuzzing).
+    /// As [`RowReader::open`], on any byte stream of UTF-8 (in-memory data, fuzzing).
     pub fn from_reader(
         file: Box<dyn Read>,
         format: Format,
         allowed: &[&str],
         required: &[&str],
+    ) -> Result<RowReader, FileError> {
+        Self::read(file, format, allowed, required, None)
+    }
+
+    /// Reads UTF-8 with the given CSV separator, or the one found in the header line.
+    fn read(
+        file: Box<dyn Read>,
+        format: Format,
+        allowed: &[&str],
+        required: &[&str],
+        delimiter: Option<u8>,
     ) -> Result<RowReader, FileError> {
         match format {
             Format::Csv => {
@@ -146,10 +170,13 @@ impl RowReader {
                 let tripped = bounded.tripped();
                 let counting = LineCounting { inner: BufReader::new(bounded), index: lines.clone(), pos: 0 };
                 let mut peek = BufReader::with_capacity(64 << 10, counting);
-                let delimiter = sniff_delimiter(peek.fill_buf().map_err(|e| match tripped.get() {
-                    Some(t) => FileError::TooLong(t),
-                    None => FileError::Read { line: 1, reason: e.to_string() },
-                })?);
+                let delimiter = match delimiter {
+                    Some(d) => d,
+                    None => sniff_delimiter(peek.fill_buf().map_err(|e| match tripped.get() {
+                        Some(t) => FileError::TooLong(t),
+                        None => FileError::Read { line: 1, reason: e.to_string() },
+                    })?),
+                };
                 let mut rdr = csv::ReaderBuilder::new()
                     .flexible(true)
                     .has_headers(true)
@@ -183,7 +210,7 @@ impl RowReader {
                 check_columns(&columns, allowed, required)?;
                 let rejects_file = columns.iter().any(|c| c == REJECT_COLUMNS[1]);
                 let inner = Inner::Csv(rdr, csv::ByteRecord::new(), lines, tripped, rejects_file);
-                Ok(RowReader { inner, columns: columns.into(), format, delimiter })
+                Ok(RowReader { inner, columns: columns.into(), format, delimiter, encoding: "UTF-8" })
             }
             Format::JsonLines => {
                 let columns: Vec<String> =
@@ -192,7 +219,7 @@ impl RowReader {
                 let tripped = bounded.tripped();
                 let lines: Box<dyn BufRead> = Box::new(BufReader::new(bounded));
                 let inner = Inner::Json { lines, line: 0, bytes: 0, tripped };
-                Ok(RowReader { inner, columns: columns.into(), format, delimiter: b',' })
+                Ok(RowReader { inner, columns: columns.into(), format, delimiter: b',', encoding: "UTF-8" })
             }
         }
     }
@@ -247,7 +274,7 @@ impl RowReader {
                                     let content = RawContent::Unreadable {
                                         raw: raw(),
                                         column: Some(columns[i].clone()),
-                                        rule: "is not valid UTF-8".into(),
+                                        rule: "is not valid UTF-8 (the start of the file is; save the whole file as UTF-8)".into(),
                                     };
                                     return Some(Ok(RawRow { line, end_byte, content }));
                                 }
@@ -287,6 +314,30 @@ impl RowReader {
             },
         }
     }
+}
+
+/// How much of a file is looked at to tell its encoding.
+const SNIFF_BYTES: usize = 64 << 10;
+
+/// The encoding of a file, from its first [`SNIFF_BYTES`]: `None` (UTF-8, or whatever its byte-order mark
+/// says: UTF-8 or UTF-16, as Excel's "Unicode text" writes) unless those bytes are not UTF-8 and have no
+/// mark, which is what Excel and older systems write as Windows-1252 (a superset of Latin-1). Returns the
+/// bytes read, to be read again.
+fn sniff_encoding(file: &mut File) -> std::io::Result<(Option<&'static encoding_rs::Encoding>, Vec<u8>)> {
+    let mut start = Vec::with_capacity(SNIFF_BYTES);
+    file.by_ref().take(SNIFF_BYTES as u64).read_to_end(&mut start)?;
+    if start.starts_with(b"\xFF\xFE") {
+        return Ok((Some(encoding_rs::UTF_16LE), start));
+    }
+    if start.starts_with(b"\xFE\xFF") {
+        return Ok((Some(encoding_rs::UTF_16BE), start));
+    }
+    let utf8 = match std::str::from_utf8(&start) {
+        Ok(_) => true,
+        // A character cut off at the end of what was read is still UTF-8.
+        Err(e) => e.error_len().is_none(),
+    };
+    Ok(((!start.starts_with(b"\xEF\xBB\xBF") && !utf8).then_some(encoding_rs::WINDOWS_1252), start))
 }
 
 /// The separator of a CSV: whichever of `,` `;` and tab occurs most often outside quotes in its first

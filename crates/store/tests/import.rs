@@ -96,9 +96,11 @@ fn bad_files() -> Vec<(&'static str, Vec<u8>, &'static str)> {
             "birth_date",
         ),
         (
-            "invalid UTF-8",
+            // Past the first 64 KiB, which decide the encoding (a Latin-1 file from the start is read as
+            // Windows-1252: see `latin1_and_utf16_files_import`).
+            "invalid UTF-8 far into the file",
             {
-                let mut b = format!("{HEADER}\n{GOOD2}\n").into_bytes();
+                let mut b = format!("{HEADER}\n{}", format!("{GOOD2}\n").repeat(800)).into_bytes();
                 b.extend_from_slice(
                     &GOOD1
                         .replace("Ioana", "Io\u{0}na")
@@ -451,5 +453,41 @@ async fn every_unknown_column_is_named_at_once_and_a_file_of_another_kind_is_rec
             import(&store, &keys, &[events], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap_err().to_string();
         assert!(err.contains("columns of a events file") || err.contains("zicht import events"), "{}: {err}", db.label);
         assert_eq!(store.counts().await.unwrap().reports, 0);
+    }
+}
+
+/// Files as Excel and older systems save them (issue 20, item 2): UTF-16 with a byte-order mark and
+/// Windows-1252 (Latin-1) import as they are, and the summary says which encoding was read.
+#[tokio::test]
+async fn latin1_and_utf16_files_import() {
+    for db in common::databases().await {
+        let (store, keys) = setup(&db).await;
+        let row = GOOD1.replace("r1", "r5").replace("Ioana,Popescu", "Zoë,Müller");
+        let text = format!("{HEADER}\r\n{row}\r\n");
+        let (latin1, _, bad) = encoding_rs::WINDOWS_1252.encode(&text);
+        assert!(!bad);
+        let f = write(db.dir.path(), "latin1.csv", latin1.as_ref());
+        let s = import(&store, &keys, &[f], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap();
+        assert_eq!((s[0].inserted, s[0].encoding.as_deref()), (1, Some("windows-1252")), "{}", db.label);
+        let mut utf16 = vec![0xFF, 0xFE];
+        for u in text.replace("r5", "r6").encode_utf16() {
+            utf16.extend_from_slice(&u.to_le_bytes());
+        }
+        let f = write(db.dir.path(), "unicode.csv", utf16);
+        let s = import(&store, &keys, &[f], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap();
+        assert_eq!((s[0].inserted, s[0].encoding.as_deref()), (1, Some("UTF-16LE")), "{}", db.label);
+        // The names arrived as written: the identified report's vault record reads back "Müller".
+        let (vault_id,): (String,) = sqlx::query_as("SELECT vault_id FROM reports WHERE external_id = 'r6'")
+            .fetch_one(&store.db.pool)
+            .await
+            .unwrap();
+        let id = store.read_identity(&keys, &vault_id, "registrar:1", "test of encodings").await.unwrap().unwrap();
+        assert_eq!(id.family_name.as_deref(), Some("Müller"));
+        let (vault_id,): (String,) = sqlx::query_as("SELECT vault_id FROM reports WHERE external_id = 'r5'")
+            .fetch_one(&store.db.pool)
+            .await
+            .unwrap();
+        let id = store.read_identity(&keys, &vault_id, "registrar:1", "test of encodings").await.unwrap().unwrap();
+        assert_eq!(id.given_names.as_deref(), Some("Zoë"));
     }
 }

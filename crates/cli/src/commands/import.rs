@@ -125,7 +125,9 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
             } else {
                 format!("{} inserted", s.inserted)
             };
-            let separated = s.separator.as_ref().map(|d| format!(" ({d}-separated)")).unwrap_or_default();
+            let read_as: Vec<String> =
+                s.separator.iter().map(|d| format!("{d}-separated")).chain(s.encoding.iter().cloned()).collect();
+            let separated = if read_as.is_empty() { String::new() } else { format!(" ({})", read_as.join(", ")) };
             eprintln!(
                 "{}{separated}: {} rows read; {verdict}; {} unchanged; {} rejected{}",
                 s.file,
