@@ -124,3 +124,15 @@ fn help_has_an_example() {
     let out = zicht().args(["mse", "--help"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("zicht mse lists.csv"));
 }
+
+/// The same table saved by Excel with Dutch settings (`;`-separated) gives the same estimate (issue 20,
+/// item 1).
+#[test]
+fn a_semicolon_separated_table_gives_the_same_estimate() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("UKdat_5.csv")).unwrap();
+    let semi = write(&dir, "ukdat5-nl.csv", &text.replace(',', ";"));
+    let v = json_of(&["mse", &semi, "--json"]);
+    assert_eq!(v["observed"], 2744);
+    assert!((v["estimate"].as_f64().unwrap() - 11312.99).abs() < 0.01, "{v}");
+}

@@ -124,7 +124,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let file = std::fs::File::open(path).map_err(|e| bad_input(format!("{}: cannot open: {e}", path.display())))?;
     let bounded = Bounded::new(file, Mode::Csv, LIMITS);
     let tripped = bounded.tripped();
-    let table = CaptureTable::read_csv(std::io::BufReader::new(bounded)).map_err(|e| match tripped.get() {
+    // `;` or tab as well as `,`: the separator is the one the header line uses (as `zicht import` finds it).
+    let mut reader = std::io::BufReader::new(bounded);
+    let separator = match std::io::BufRead::fill_buf(&mut reader) {
+        Ok(start) => zicht_store::source::sniff_delimiter(start),
+        Err(_) => b',',
+    };
+    let table = CaptureTable::read_csv_separated(reader, separator).map_err(|e| match tripped.get() {
         Some(t) => bad_input(format!("{}: {t}", path.display())),
         None => user_error(path, e),
     })?;

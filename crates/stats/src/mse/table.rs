@@ -115,8 +115,18 @@ impl CaptureTable {
     /// listed twice, negative or fractional counts, the all-zero history with a positive count,
     /// fewer than two lists, a table without cases, a list without cases.
     pub fn read_csv<R: Read>(reader: R) -> Result<Self, MseError> {
-        let mut rdr =
-            csv::ReaderBuilder::new().has_headers(true).flexible(true).trim(csv::Trim::All).from_reader(reader);
+        Self::read_csv_separated(reader, b',')
+    }
+
+    /// As [`CaptureTable::read_csv`], with another field separator (`;` as Excel writes with Dutch
+    /// settings, or tab).
+    pub fn read_csv_separated<R: Read>(reader: R, separator: u8) -> Result<Self, MseError> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .delimiter(separator)
+            .from_reader(reader);
         let header = rdr.headers().map_err(|e| MseError::Csv { line: 1, message: e.to_string() })?.clone();
         if header.len() < 3 {
             return Err(MseError::Csv {
