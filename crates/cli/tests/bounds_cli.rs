@@ -72,3 +72,17 @@ fn a_report_dated_in_year_one_is_refused() {
         .code(1)
         .stderr(predicate::str::contains("old.csv:2: column report_date").and(predicate::str::contains("1990-01-01")));
 }
+
+/// A PostgreSQL server that refuses the connection is said to at once, with the cause (issue 20, item
+/// 7): it used to wait the pool's 30 s and then print "pool timed out".
+#[test]
+fn a_refused_postgres_connection_fails_fast_with_its_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    // The pool's 30 s wait ends in the command being killed at 20 s, which fails the test.
+    zicht(dir.path())
+        .args(["audit", "verify", "--db", "postgres://zicht@127.0.0.1:1/none"])
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cannot connect").and(predicate::str::contains("refused")));
+}

@@ -86,6 +86,9 @@ pub fn database_files(url: &str) -> Vec<std::path::PathBuf> {
     }
 }
 
+/// How long a PostgreSQL server may take to accept the first connection.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The file of a SQLite URL, or `None` for an in-memory database.
 fn sqlite_file(url: &str) -> Result<Option<std::path::PathBuf>, StoreError> {
     use std::str::FromStr as _;
@@ -170,6 +173,19 @@ impl Db {
         // write-ahead log again and again. 64 MiB per connection took the import of the demo's 284,630
         // events from 15.9 s to 11.7 s (kernel time 7.6 s to 3.6 s); 256 MiB gained nothing more.
         let sqlite = backend == Backend::Sqlite;
+        if backend == Backend::Postgres {
+            // One connection first, to fail fast with the real cause ("connection refused"): the pool
+            // retries for its acquire timeout (30 s) and then says only "pool timed out".
+            use sqlx::Connection as _;
+            let first = tokio::time::timeout(CONNECT_TIMEOUT, sqlx::AnyConnection::connect(&url)).await;
+            match first {
+                Err(_) => {
+                    return Err(StoreError::Connect(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())));
+                }
+                Ok(Err(e)) => return Err(StoreError::connect(e)),
+                Ok(Ok(conn)) => conn.close().await.map_err(StoreError::connect)?,
+            }
+        }
         let pool = AnyPoolOptions::new()
             .max_connections(max)
             .after_connect(move |conn, _| {
