@@ -254,3 +254,11 @@ fn a_rejects_file_name_for_several_inputs_is_refused_and_a_header_only_file_is_n
         .success()
         .stderr(predicate::str::contains("no rows: the file has its header and nothing else"));
 }
+
+/// `zicht link` on a register without reports is a clear bad-input error (exit 1), not an internal one.
+#[test]
+fn link_on_an_empty_register_says_so_with_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    zicht(dir.path()).arg("init").assert().success();
+    zicht(dir.path()).arg("link").assert().code(1).stderr(predicate::str::contains("no reports to link"));
+}

@@ -344,6 +344,11 @@ pub fn run(args: LinkArgs) -> anyhow::Result<()> {
             .map_err(classify)?
             .keep_audit_head(zicht_store::audit::head_path(&keys.path));
         store.check_keys(&keys).await.map_err(classify)?;
+        if store.counts().await.map_err(classify)?.reports == 0 {
+            return Err(crate::exit::bad_input(
+                "the register has no reports to link: import reports first (`zicht import reports FILE`)",
+            ));
+        }
         let review = args.review.as_deref().map(|p| (p, args.review_from));
         link_store(&store, &keys, &args.actor.actor(), args.threshold, review, &zicht_link::NoProgress, &cancel).await
     })?;
