@@ -38,6 +38,18 @@ pub fn birth_date_rule(b: NaiveDate) -> Option<String> {
     })
 }
 
+/// The rule a birth date breaks against a later record date `on` (the column `on_column`), if any: after
+/// it, or an age above [`MAX_AGE`] at it.
+pub fn birth_on_rule(birth: NaiveDate, on: NaiveDate, on_column: &str) -> Option<String> {
+    if birth > on {
+        Some(format!("is after {on_column}"))
+    } else if crate::row::age_on(birth, on) > MAX_AGE {
+        Some(format!("gives an age above {MAX_AGE} at {on_column}"))
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

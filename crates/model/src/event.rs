@@ -7,7 +7,7 @@ use crate::bounds;
 use crate::codes::*;
 use crate::country::Country;
 use crate::identity::Identity;
-use crate::pseudonym::{Pseudonym, known_name};
+use crate::pseudonym::Pseudonym;
 use crate::report::{Exploitation, ParseContext};
 use crate::row::*;
 
@@ -68,19 +68,13 @@ impl Event {
             _ => {}
         }
         // A placeholder (`onbekend`, `-`, `N/A`) is an unknown name, as if the cell were empty.
-        let given_names = c.optional(row, "given_names", |s| bounded_text(s, 200)).filter(|n| known_name(n).is_some());
-        let family_name = c.optional(row, "family_name", |s| bounded_text(s, 200)).filter(|n| known_name(n).is_some());
+        let given_names = c.name(row, "given_names");
+        let family_name = c.name(row, "family_name");
         let birth_date = c.optional(row, "birth_date", parse_birth_date);
         if let (Some(b), Some(e)) = (birth_date, event_date)
-            && b > e
+            && let Some(rule) = bounds::birth_on_rule(b, e, "event_date")
         {
-            c.fail("birth_date", "is after event_date");
-        }
-        if let (Some(b), Some(e)) = (birth_date, event_date)
-            && b <= e
-            && age_on(b, e) > bounds::MAX_AGE
-        {
-            c.fail("birth_date", format!("gives an age above {} at event_date", bounds::MAX_AGE));
+            c.fail("birth_date", rule);
         }
         let citizen_number = c.optional(row, "citizen_number", |s| bounded_text(s, 64));
         let pseudonym_in = c.optional(row, "pseudonym", Pseudonym::parse);

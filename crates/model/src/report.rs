@@ -7,7 +7,7 @@ use crate::bounds;
 use crate::codes::*;
 use crate::country::Country;
 use crate::identity::Identity;
-use crate::pseudonym::{Layers, Pseudonym, PseudonymKey, RegisterKey, known_name};
+use crate::pseudonym::{Layers, Pseudonym, PseudonymKey, RegisterKey};
 use crate::row::*;
 
 /// The columns a reports file may have (docs/formats.md).
@@ -203,8 +203,8 @@ impl Report {
         let guardian_consent = c.optional(row, "guardian_consent", GuardianConsent::parse);
 
         // A placeholder (`onbekend`, `-`, `N/A`) is an unknown name, as if the cell were empty.
-        let given_names = c.optional(row, "given_names", |s| bounded_text(s, 200)).filter(|n| known_name(n).is_some());
-        let family_name = c.optional(row, "family_name", |s| bounded_text(s, 200)).filter(|n| known_name(n).is_some());
+        let given_names = c.name(row, "given_names");
+        let family_name = c.name(row, "family_name");
         let birth_date = c.optional(row, "birth_date", parse_birth_date);
         let pseudonym_in = c.optional(row, "pseudonym", Pseudonym::parse);
 
@@ -339,12 +339,9 @@ fn parse_attributes(
         c.optional(row, "age_at_start", |s| parse_int_in(s, 0, bounds::MAX_AGE.into()).map(|v| v as u32));
     let mut age_at_report = None;
     if let (Some(b), Some(r)) = (birth_date, report_date) {
-        if b > r {
-            c.fail("birth_date", "is after report_date");
-        } else if age_on(b, r) > bounds::MAX_AGE {
-            c.fail("birth_date", format!("gives an age above {} at report_date", bounds::MAX_AGE));
-        } else {
-            age_at_report = Some(age_on(b, r));
+        match bounds::birth_on_rule(b, r, "report_date") {
+            Some(rule) => c.fail("birth_date", rule),
+            None => age_at_report = Some(age_on(b, r)),
         }
     }
     if let Some(b) = birth_date {

@@ -110,6 +110,12 @@ impl Checker {
         self.optional(row, field, parse)
     }
 
+    /// A name of at most 200 characters, or `None` when the cell is empty or a placeholder (`onbekend`,
+    /// `-`, `N/A`: [`crate::pseudonym::known_name`]), as if it were empty.
+    pub fn name(&mut self, row: &(impl Row + ?Sized), field: &'static str) -> Option<String> {
+        self.optional(row, field, |s| bounded_text(s, 200)).filter(|n| crate::pseudonym::known_name(n).is_some())
+    }
+
     /// An identifier-like text of 1..=max characters without control characters.
     pub fn text_id(&mut self, row: &(impl Row + ?Sized), field: &'static str, max: usize) -> Option<String> {
         self.parsed(row, field, |s| bounded_text(s, max))

@@ -359,7 +359,9 @@ pub fn refuse_input(output: &Path, inputs: &[&Path]) -> Result<(), OutputError> 
     Ok(())
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
+/// Whether two paths name one file: the same device and inode when both exist, else the same absolute
+/// path (an output not yet written).
+pub fn same_file(a: &Path, b: &Path) -> bool {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;

@@ -306,25 +306,28 @@ pub async fn check(db: &Db, expected: Option<Head>) -> Result<Check, StoreError>
         }
     }
     // Work the register's own tables record must have its entry.
-    let entries: Vec<(i64, String, String)> = sqlx::query("SELECT seq, action, subject FROM audit_log")
+    // The imports and linkage runs the log records: import ids from the subjects ("import 7 (…"), and
+    // the sequence numbers of the runs' entries.
+    let (mut imported, mut linked) = (std::collections::HashSet::new(), std::collections::HashSet::new());
+    for r in sqlx::query("SELECT seq, action, subject FROM audit_log WHERE action IN ('import', 'link persons')")
         .fetch_all(&db.pool)
         .await?
-        .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-        .collect::<Result<_, sqlx::Error>>()?;
+    {
+        let (seq, action, subject): (i64, String, String) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+        if action == "link persons" {
+            linked.insert(seq);
+        } else if let Some(id) = subject.strip_prefix("import ").and_then(|t| t.split(' ').next()?.parse::<i64>().ok())
+        {
+            imported.insert(id);
+        }
+    }
     let imports: Vec<i64> = sqlx::query("SELECT id FROM imports WHERE inserted > 0 ORDER BY id")
         .fetch_all(&db.pool)
         .await?
         .iter()
         .map(|r| r.try_get(0))
         .collect::<Result<_, _>>()?;
-    let missing: Vec<i64> = imports
-        .into_iter()
-        .filter(|id| {
-            let prefix = format!("import {id} (");
-            !entries.iter().any(|(_, a, s)| a == "import" && s.starts_with(&prefix))
-        })
-        .collect();
+    let missing: Vec<i64> = imports.into_iter().filter(|id| !imported.contains(id)).collect();
     if !missing.is_empty() {
         problems.push(format!("{} import(s) have no audit entry (import ids {})", missing.len(), list(&missing)));
     }
@@ -337,7 +340,7 @@ pub async fn check(db: &Db, expected: Option<Head>) -> Result<Check, StoreError>
     let first_audited = runs.iter().position(|(_, s)| s.is_some()).unwrap_or(runs.len());
     let missing: Vec<i64> = runs[first_audited..]
         .iter()
-        .filter(|(_, seq)| !seq.is_some_and(|q| entries.iter().any(|(s, a, _)| *s == q && a == "link persons")))
+        .filter(|(_, seq)| !seq.is_some_and(|q| linked.contains(&q)))
         .map(|(id, _)| *id)
         .collect();
     if !missing.is_empty() {

@@ -455,6 +455,7 @@ impl PreparedRejects {
 /// another's; a rejects path that is one of the inputs is refused.
 fn rejects_paths(opts: &ImportOptions, inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
     let several = inputs.len() > 1;
+    let all: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
     let mut taken: Vec<PathBuf> = Vec::new();
     let mut out = Vec::with_capacity(inputs.len());
     for input in inputs {
@@ -467,23 +468,15 @@ fn rejects_paths(opts: &ImportOptions, inputs: &[PathBuf]) -> Result<Vec<PathBuf
         };
         let mut path = at(format!("{stem}.rejects.{ext}"));
         let mut n = 1;
-        while taken.iter().any(|t| same_path(t, &path)) {
+        while taken.iter().any(|t| zicht_output::same_file(t, &path)) {
             n += 1;
             path = at(format!("{stem}.{n}.rejects.{ext}"));
         }
-        let all: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
         zicht_output::refuse_input(&path, &all).map_err(ImportError::Output)?;
         taken.push(path.clone());
         out.push(path);
     }
     Ok(out)
-}
-
-fn same_path(a: &Path, b: &Path) -> bool {
-    match (std::path::absolute(a), std::path::absolute(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
 }
 
 /// State of one import run across its files.

@@ -22,6 +22,10 @@ pub const MAX_RECORD_BYTES: u64 = 1 << 20;
 /// longer field is a rejected row (the column and the limit named), not something for the vault.
 pub const MAX_FIELD_BYTES: usize = 64 << 10;
 
+/// The limits of any file of rows about people or records, for the readers outside import that read
+/// them (`pseudonymise`, `match`, the survival commands): what import allows, record and field.
+pub const ROW_FILE_LIMITS: Limits = Limits { record: MAX_RECORD_BYTES, field: MAX_FIELD_BYTES as u64 };
+
 /// The reader's limits: records are bounded while read; fields are checked per row (so that in reject
 /// mode the row is rejected and the rest of the file still read).
 const LIMITS: Limits = Limits { record: MAX_RECORD_BYTES, field: MAX_RECORD_BYTES };
@@ -172,23 +176,14 @@ impl RowReader {
                 let mut peek = BufReader::with_capacity(64 << 10, counting);
                 let delimiter = match delimiter {
                     Some(d) => d,
-                    None => sniff_delimiter(peek.fill_buf().map_err(|e| match tripped.get() {
-                        Some(t) => FileError::TooLong(t),
-                        None => FileError::Read { line: 1, reason: e.to_string() },
-                    })?),
+                    None => sniff_delimiter(peek.fill_buf().map_err(|e| read_error(&tripped, 1, e))?),
                 };
                 let mut rdr = csv::ReaderBuilder::new()
                     .flexible(true)
                     .has_headers(true)
                     .delimiter(delimiter)
                     .from_reader(Box::new(peek) as Box<dyn Read>);
-                let header = rdr
-                    .byte_headers()
-                    .map_err(|e| match tripped.get() {
-                        Some(t) => FileError::TooLong(t),
-                        None => FileError::Read { line: 1, reason: e.to_string() },
-                    })?
-                    .clone();
+                let header = rdr.byte_headers().map_err(|e| read_error(&tripped, 1, e))?.clone();
                 if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
                     return Err(FileError::Empty);
                 }
@@ -234,10 +229,7 @@ impl RowReader {
                 match rdr.read_byte_record(rec) {
                     Ok(false) => return None,
                     Err(e) => {
-                        return Some(Err(match tripped.get() {
-                            Some(t) => FileError::TooLong(t),
-                            None => FileError::Read { line: line_at(before), reason: e.to_string() },
-                        }));
+                        return Some(Err(read_error(tripped, line_at(before), e)));
                     }
                     Ok(true) => {
                         let line = line_at(rec.position().map(|p| p.byte()).unwrap_or(before));
@@ -293,10 +285,7 @@ impl RowReader {
                 match lines.read_until(b'\n', &mut buf) {
                     Ok(0) => return None,
                     Err(e) => {
-                        return Some(Err(match tripped.get() {
-                            Some(t) => FileError::TooLong(t),
-                            None => FileError::Read { line: *line + 1, reason: e.to_string() },
-                        }));
+                        return Some(Err(read_error(tripped, *line + 1, e)));
                     }
                     Ok(n) => {
                         *line += 1;
@@ -313,6 +302,15 @@ impl RowReader {
                 }
             },
         }
+    }
+}
+
+/// A failed read at `line`: the limit that stopped the bounded reader, if one did (the parser in between
+/// rewords its error), or the error itself.
+fn read_error(tripped: &Tripped, line: u64, e: impl std::fmt::Display) -> FileError {
+    match tripped.get() {
+        Some(t) => FileError::TooLong(t),
+        None => FileError::Read { line, reason: e.to_string() },
     }
 }
 

@@ -385,18 +385,10 @@ fn parse_compare(items: &[String]) -> anyhow::Result<Vec<Comparison>> {
     Ok(out)
 }
 
-/// The most bytes one record of a file `zicht match` reads may take: a person's row is a few hundred
-/// bytes, 1 MiB is thousands of times that and keeps a wrong file (`/dev/zero`, a binary) from being
-/// buffered whole. Reading stops there, naming the file, line and limit.
-const MAX_RECORD_BYTES: u64 = 1 << 20;
-/// The most bytes one field may take (a name, a date, an address is at most a few hundred).
-const MAX_FIELD_BYTES: u64 = 64 << 10;
-const LIMITS: zicht_store::bounded::Limits =
-    zicht_store::bounded::Limits { record: MAX_RECORD_BYTES, field: MAX_FIELD_BYTES };
-
-/// `file` read with [`LIMITS`].
+/// `file` read with the limits of a file of rows about people ([`zicht_store::source::ROW_FILE_LIMITS`]):
+/// a wrong file (`/dev/zero`, a binary) is not buffered whole, and reading stops naming file, line and limit.
 fn bounded(file: File) -> zicht_store::bounded::Bounded<File> {
-    zicht_store::bounded::Bounded::new(file, zicht_store::bounded::Mode::Csv, LIMITS)
+    zicht_store::bounded::Bounded::new(file, zicht_store::bounded::Mode::Csv, zicht_store::source::ROW_FILE_LIMITS)
 }
 
 /// Streams one CSV file into the builder.
@@ -556,9 +548,7 @@ fn refuse_writing_inputs(args: &Args) -> anyhow::Result<()> {
     }
     for (i, (flag, out)) in outputs.iter().enumerate() {
         zicht_output::refuse_input(out, &inputs).map_err(|e| bad_input(format!("{flag}: {e}")))?;
-        if let Some((other, _)) =
-            outputs[..i].iter().find(|(_, o)| std::path::absolute(o).ok() == std::path::absolute(out).ok())
-        {
+        if let Some((other, _)) = outputs[..i].iter().find(|(_, o)| zicht_output::same_file(o, out)) {
             return Err(bad_input(format!("{flag} {}: is also {other}; give each output its own path", out.display())));
         }
     }

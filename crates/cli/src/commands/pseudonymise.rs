@@ -35,11 +35,8 @@ pub fn run(args: PseudonymiseArgs) -> anyhow::Result<()> {
     let keys = load_keys(&args.keys)?;
     let name = args.input.display().to_string();
     // The import's limits: this reads the same files, before they are imported.
-    let limits = zicht_store::bounded::Limits {
-        record: zicht_store::source::MAX_RECORD_BYTES,
-        field: zicht_store::source::MAX_FIELD_BYTES as u64,
-    };
     let input = std::fs::File::open(&args.input).map_err(|e| bad_input(format!("{name}: {e}")))?;
+    let limits = zicht_store::source::ROW_FILE_LIMITS;
     let mut rdr =
         csv::Reader::from_reader(zicht_store::bounded::Bounded::new(input, zicht_store::bounded::Mode::Csv, limits));
     let header: Vec<String> = rdr

@@ -50,15 +50,11 @@ pub struct Args {
 
 mod fast_csv;
 
-/// The most bytes one record of a survival, cif or cox extract may take. A row is a few numbers and
-/// labels; 1 MiB is thousands of times that, and keeps a wrong file (`/dev/zero`, a binary) from being
-/// buffered whole: reading stops there with the file, line and limit named. The fast path gives up
-/// on such a line, so the `csv` crate's reading reports it.
-pub(super) const MAX_RECORD_BYTES: u64 = 1 << 20;
-/// The most bytes one field may take (a label or a number is a few dozen).
-pub(super) const MAX_FIELD_BYTES: u64 = 64 << 10;
-const LIMITS: zicht_store::bounded::Limits =
-    zicht_store::bounded::Limits { record: MAX_RECORD_BYTES, field: MAX_FIELD_BYTES };
+/// The limits of a survival, cif or cox extract: those of any file of rows
+/// ([`zicht_store::source::ROW_FILE_LIMITS`]), so that a wrong file (`/dev/zero`, a binary) is not
+/// buffered whole and reading stops with the file, line and limit named. The fast path gives up on a
+/// line over them, so the `csv` crate's reading reports it.
+const LIMITS: zicht_store::bounded::Limits = zicht_store::source::ROW_FILE_LIMITS;
 
 /// The columns a command needs from a CSV file: numbers parsed once into f64 columns, labels kept
 /// as raw bytes (one buffer per column, so ten million rows stay small), with enough to name the

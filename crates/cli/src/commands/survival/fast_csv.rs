@@ -148,7 +148,7 @@ fn blocks<S: Send>(
         if let Some(k) = buf.iter().position(|&b| b == b'\n') {
             break k;
         }
-        if eof || buf.len() as u64 > super::MAX_RECORD_BYTES {
+        if eof || buf.len() as u64 > super::LIMITS.record {
             return None; // the csv crate's reading names the limit
         }
         target = target.max(2 * buf.len());
@@ -387,7 +387,7 @@ fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)], mat: &[usize
                 _ => return false,
             }
         }
-        if (i - line_start) as u64 > super::MAX_FIELD_BYTES {
+        if (i - line_start) as u64 > super::LIMITS.field {
             return false; // a field may be over its limit: the csv crate's reading decides and names it
         }
         rows += 1;
@@ -568,7 +568,7 @@ fn count_piece(chunk: &[u8], ncols: usize, tc: usize, ec: usize, scale: usize, g
                 _ => return None,
             }
         }
-        if (i - line_start) as u64 > super::MAX_FIELD_BYTES {
+        if (i - line_start) as u64 > super::LIMITS.field {
             return None; // a field may be over its limit: the csv crate's reading decides and names it
         }
         if key >= grid.len() {
