@@ -7,9 +7,11 @@ use std::fmt;
 /// A code that is not in its list. It carries what the value looks like, never the value: a name or a
 /// birth date typed into a code column must not reach a log or a rejects file's reason column.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not a {list} code: {looks} (allowed: {allowed})")]
+#[error("not a {list} code: {looks} ({}allowed: {allowed})", .hint.map(|h| format!("did you mean {h}? ")).unwrap_or_default())]
 pub struct UnknownCode {
     pub list: &'static str,
+    /// The code the value probably meant ([`crate::hint::code`]).
+    pub hint: Option<&'static str>,
     /// [`crate::row::describe`] of the value.
     pub looks: String,
     pub allowed: String,
@@ -47,6 +49,7 @@ macro_rules! code_list {
                 $(if t.eq_ignore_ascii_case($code) { return Ok($name::$variant); })+
                 Err(UnknownCode {
                     list: $list,
+                    hint: $crate::hint::code($list, t, &[$($code),+]),
                     looks: $crate::row::describe(t),
                     allowed: [$($code),+].join(", "),
                 })

@@ -38,8 +38,8 @@ pub struct Country([u8; 2]);
 /// A string that is not an assigned ISO 3166-1 alpha-2 code; it holds [`crate::row::describe`] of the
 /// value, not the value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not an ISO 3166-1 alpha-2 country code: {0}")]
-pub struct UnknownCountry(pub String);
+#[error("not an ISO 3166-1 alpha-2 country code: {}{}", .0, .1.map(|c| format!(" (did you mean {c}?)")).unwrap_or_default())]
+pub struct UnknownCountry(pub String, pub Option<&'static str>);
 
 /// The three nationality groups of the victim monitor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -61,7 +61,7 @@ impl Country {
                 return Ok(Country(code));
             }
         }
-        Err(UnknownCountry(crate::row::describe(t)))
+        Err(UnknownCountry(crate::row::describe(t), crate::hint::country(t)))
     }
 
     /// The code, upper case.

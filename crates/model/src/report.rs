@@ -406,7 +406,11 @@ fn parse_attributes(
     }
     let municipality = c.optional(row, "municipality", |s| {
         let ok = s.len() == 6 && s.starts_with("GM") && s[2..].bytes().all(|b| b.is_ascii_digit());
-        if ok { Ok(s.to_string()) } else { Err(format!("is not a municipality code GM + 4 digits ({})", describe(s))) }
+        if ok {
+            return Ok(s.to_string());
+        }
+        let hint = crate::hint::municipality_code(s).map(|h| format!("; {h}")).unwrap_or_default();
+        Err(format!("is not a municipality code GM + 4 digits ({}{hint})", describe(s)))
     });
     Attributes {
         sex: c.optional(row, "sex", Sex::parse),

@@ -137,7 +137,7 @@ pub fn bounded_text(s: &str, max: usize) -> Result<String, String> {
 /// An ISO 8601 calendar date `YYYY-MM-DD`.
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
     let wrong = || {
-        let hint = if looks_day_first(s) { "; it looks like day-month-year, write it as YYYY-MM-DD" } else { "" };
+        let hint = crate::hint::date(s).map(|h| format!("; {h}")).unwrap_or_default();
         format!("is not a valid date in the form YYYY-MM-DD ({}{hint})", describe(s))
     };
     if s.len() != 10 {
@@ -150,16 +150,6 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
 pub fn parse_birth_date(s: &str) -> Result<NaiveDate, String> {
     let d = parse_date(s)?;
     crate::bounds::birth_date_rule(d).map_or(Ok(d), Err)
-}
-
-/// `15-06-1987`, `15/6/1987`, `15.06.1987`: the Dutch way of writing a date.
-fn looks_day_first(s: &str) -> bool {
-    let parts: Vec<&str> = s.split(['-', '/', '.']).collect();
-    parts.len() == 3
-        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-        && parts[0].len() <= 2
-        && parts[1].len() <= 2
-        && parts[2].len() == 4
 }
 
 /// `true` / `false` (also `1`/`0`, `yes`/`no`, `ja`/`nee`).

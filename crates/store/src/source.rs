@@ -461,27 +461,14 @@ const COLUMN_SYNONYMS: &[(&str, &str)] = &[
     ("meldingsdatum", "report_date"),
 ];
 
-/// The allowed column an unknown one probably means: a known synonym, or one at most three edits away.
+/// The allowed column an unknown one probably means: a known synonym, or the nearest
+/// ([`zicht_model::hint::nearest`]).
 fn column_hint<'a>(column: &str, allowed: &[&'a str]) -> Option<&'a str> {
     let synonym = COLUMN_SYNONYMS.iter().find(|(s, _)| *s == column).map(|(_, c)| *c);
     if let Some(c) = synonym.and_then(|c| allowed.iter().find(|a| **a == c)) {
         return Some(c);
     }
-    allowed.iter().copied().min_by_key(|a| strsim_distance(a, column)).filter(|a| strsim_distance(a, column) <= 3)
-}
-
-/// Levenshtein distance, for "did you mean" hints on column names only.
-fn strsim_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    zicht_model::hint::nearest(column, allowed.iter().copied())
 }
 
 fn json_cells(text: &[u8], columns: &std::sync::Arc<Vec<String>>) -> RawContent {

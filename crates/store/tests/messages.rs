@@ -301,3 +301,36 @@ async fn json_lines_refuse_duplicate_keys_and_wrong_types() {
         }
     }
 }
+
+/// A value an organisation nearly got right is refused with what it meant (issue 20 item 6): a
+/// municipality by name or by a merged-away name gets its CBS code, a Dutch code word its code, a
+/// day-first or Excel serial date the form to write, an alpha-3 country its alpha-2 code.
+#[tokio::test]
+async fn refusals_say_what_was_meant() {
+    for db in common::databases().await {
+        let store = Store::open(&db.url).await.unwrap();
+        let keys = common::keys(db.dir.path());
+        store.init_keys(&keys).await.unwrap();
+        let cases: &[(&[(&str, &str)], &[&str])] = &[
+            (&[("municipality", "Amsterdam")], &["GM0363"]),
+            (&[("municipality", "'s-Gravenhage")], &["GM0518"]),
+            (&[("municipality", "Weesp")], &["until 2022", "Amsterdam, GM0363"]),
+            (&[("municipality", "363")], &["write it as GM0363"]),
+            (&[("sex", "vrouw")], &["did you mean female?"]),
+            (&[("reporter_type", "Politie")], &["did you mean police?"]),
+            (&[("nationality", "NGA")], &["did you mean NG?"]),
+            (&[("report_date", "05-03-2024")], &["day-month-year"]),
+            (&[("report_date", "45356")], &["Excel day number"]),
+        ];
+        for (i, (change, want)) in cases.iter().enumerate() {
+            let row = row(REPORT, change);
+            let f = csv_file(db.dir.path(), &format!("h{i}.csv"), REPORT_COLUMNS, &[row]);
+            let o = opts(Kind::Reports, OnError::Abort, None);
+            let err = store.import(&keys, &[f], &o, &NoProgress, &AtomicBool::new(false)).await.unwrap_err();
+            let err = err.to_string();
+            for w in *want {
+                assert!(err.contains(w), "{}: {change:?}: wants {w:?}: {err}", db.label);
+            }
+        }
+    }
+}

@@ -278,11 +278,11 @@ impl Table {
                 }
                 match std::str::from_utf8(v).ok().and_then(|s| s.parse::<f64>().ok()) {
                     Some(x) if x.is_finite() => Ok(x),
-                    _ => Err(bad_input(format!(
-                        "{}: '{}' is not a finite number",
-                        self.where_(i, name),
-                        String::from_utf8_lossy(v)
-                    ))),
+                    _ => {
+                        let text = String::from_utf8_lossy(v);
+                        let hint = zicht_model::hint::decimal(&text).map(|h| format!(" ({h})")).unwrap_or_default();
+                        Err(bad_input(format!("{}: '{text}' is not a finite number{hint}", self.where_(i, name))))
+                    }
                 }
             })
             .collect::<anyhow::Result<Vec<f64>>>()
