@@ -293,33 +293,17 @@ fn flag_of_mark(s: &str) -> Option<Flag> {
 }
 
 /// Checks the JSON and XLSX in `dir` (see [`verify_with`]).
-/// The most bytes a workbook may inflate to. A monitor's workbook is a few MB; a zip bomb of 3 MB made
-/// the reader use 5 GB.
-pub const MAX_XLSX_INFLATED: u64 = 256 << 20;
+/// The most bytes a workbook may inflate to ([`zicht_store::workbook::MAX_INFLATED`]).
+pub const MAX_XLSX_INFLATED: u64 = zicht_store::workbook::MAX_INFLATED;
 
-/// Inflates every member of the workbook into nothing, counting, and refuses it once the total passes
-/// [`MAX_XLSX_INFLATED`]. The sizes a zip declares may lie, so the bytes themselves are counted.
 fn check_inflated_size(path: &Path) -> Result<(), VerifyError> {
     check_inflated_within(path, MAX_XLSX_INFLATED)
 }
 
+/// The workbook, read with the importer's zip-bomb check.
 fn check_inflated_within(path: &Path, limit: u64) -> Result<(), VerifyError> {
     let file = std::fs::File::open(path).map_err(|e| read_err(path, e))?;
-    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| read_err(path, e))?;
-    let mut total = 0u64;
-    for i in 0..zip.len() {
-        let mut member = zip.by_index(i).map_err(|e| read_err(path, e))?;
-        let room = limit - total;
-        total += std::io::copy(&mut std::io::Read::take(&mut member, room + 1), &mut std::io::sink())
-            .map_err(|e| read_err(path, e))?;
-        if total > limit {
-            return Err(read_err(
-                path,
-                format!("inflates to more than {} KiB (a zip bomb, or not a monitor workbook)", limit >> 10),
-            ));
-        }
-    }
-    Ok(())
+    zicht_store::workbook::check_inflated_within(std::io::BufReader::new(file), limit).map_err(|e| read_err(path, e))
 }
 
 pub fn verify(dir: &Path) -> Result<Summary, VerifyError> {

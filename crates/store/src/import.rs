@@ -21,7 +21,7 @@ use zicht_output::{Access, Output, spreadsheet_safe_bytes};
 
 use crate::audit::{self, AuditEntry};
 use crate::keys::Keys;
-use crate::source::{Cells, FileError, Format, RawContent, RawRow, RowReader};
+use crate::source::{Cells, Encoding, FileError, Format, RawContent, RawRow, RowReader};
 use crate::sql::{Val, insert_rows, opt_bool, opt_int, opt_text, text};
 use crate::vault::{Sealed, Vault};
 use crate::{Progress, Store, StoreError};
@@ -83,6 +83,8 @@ pub struct ImportOptions {
     pub today: NaiveDate,
     /// Rows per database batch.
     pub batch_size: usize,
+    /// The encoding of the input files ([`Encoding::Auto`]: found from each file).
+    pub encoding: Encoding,
 }
 
 /// One rule broken by one row.
@@ -123,6 +125,9 @@ pub struct FileSummary {
     /// The encoding the file was read in when it is not UTF-8 (`UTF-16LE`, `windows-1252`), as found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<String>,
+    /// The sheet read, for a workbook (its first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
 }
 
 /// Why an import wrote nothing.
@@ -353,7 +358,7 @@ impl Rejects {
         // the umask, and never written through a symlink planted at its name.
         let f = Output::create(&path, Access::Private).map_err(|e| err(&e))?;
         let out = match format {
-            Format::Csv => {
+            Format::Csv | Format::Workbook => {
                 let mut w = csv::Writer::from_writer(f);
                 let mut header: Vec<&str> =
                     columns.iter().map(String::as_str).filter(|c| !crate::source::REJECT_COLUMNS.contains(c)).collect();
@@ -459,7 +464,11 @@ fn rejects_paths(opts: &ImportOptions, inputs: &[PathBuf]) -> Result<Vec<PathBuf
     let mut taken: Vec<PathBuf> = Vec::new();
     let mut out = Vec::with_capacity(inputs.len());
     for input in inputs {
-        let ext = input.extension().and_then(|e| e.to_str()).unwrap_or("csv");
+        // A workbook's rejected rows are written as CSV (its cells are read as CSV text).
+        let ext = match Format::of_path(input) {
+            Format::Workbook => "csv",
+            _ => input.extension().and_then(|e| e.to_str()).unwrap_or("csv"),
+        };
         let stem = input.file_stem().and_then(|s| s.to_str()).unwrap_or("input");
         let at = |name: String| match &opts.rejects {
             Some(p) if several => p.join(name),
@@ -588,7 +597,7 @@ impl Run<'_> {
         let file = path.display().to_string();
         let kind = self.opts.kind;
         let (allowed, required) = kind.columns();
-        let mut reader = RowReader::open(path, allowed, required)
+        let mut reader = RowReader::open(path, self.opts.encoding, allowed, required)
             .map_err(|error| ImportError::File { file: file.clone(), error })?;
         progress.start(crate::source::file_len(path), &file);
         let (keys, register) = (self.keys, self.register);
@@ -599,7 +608,8 @@ impl Run<'_> {
             _ => None,
         };
         let encoding = (reader.encoding != "UTF-8").then(|| reader.encoding.to_string());
-        let mut summary = FileSummary { file: file.clone(), separator, encoding, ..Default::default() };
+        let sheet = reader.sheet.clone();
+        let mut summary = FileSummary { file: file.clone(), separator, encoding, sheet, ..Default::default() };
         let mut rejects = match rejects_at {
             Some(at) => Some(Rejects::create(at.clone(), reader.format, &reader.columns)?),
             None => None,

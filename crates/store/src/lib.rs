@@ -18,6 +18,7 @@ pub mod publications;
 pub mod source;
 mod sql;
 pub mod vault;
+pub mod workbook;
 
 pub use db::{Backend, DEFAULT_URL, Db, database_files};
 pub use error::StoreError;

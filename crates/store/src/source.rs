@@ -4,7 +4,7 @@
 //! raw content, so that nothing is silently dropped.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Cursor, Read};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -39,15 +39,146 @@ fn field_rule() -> String {
 pub enum Format {
     Csv,
     JsonLines,
+    /// A workbook's first sheet ([`crate::workbook`]), read as the CSV it would be saved as.
+    Workbook,
 }
 
 impl Format {
     pub fn of_path(path: &Path) -> Format {
         match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
             Some("jsonl" | "ndjson") => Format::JsonLines,
+            Some(e) if crate::workbook::EXTENSIONS.contains(&e) => Format::Workbook,
             _ => Format::Csv,
         }
     }
+}
+
+/// The character encoding of a text file: found from its start ([`Encoding::Auto`]) or as `--encoding`
+/// says, for a file the guess gets wrong (a Windows-1252 file whose first 64 KiB are plain ASCII).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encoding {
+    #[default]
+    Auto,
+    Utf8,
+    Utf16Le,
+    Utf16Be,
+    Windows1252,
+}
+
+impl Encoding {
+    /// The names `--encoding` takes, in the order of [`Encoding::parse`].
+    pub const NAMES: [&str; 5] = ["auto", "utf-8", "utf-16le", "utf-16be", "windows-1252"];
+
+    pub fn parse(s: &str) -> Option<Encoding> {
+        let all = [Encoding::Auto, Encoding::Utf8, Encoding::Utf16Le, Encoding::Utf16Be, Encoding::Windows1252];
+        let s = s.trim().to_ascii_lowercase();
+        let s = match s.as_str() {
+            "utf8" => "utf-8",
+            "latin-1" | "latin1" | "iso-8859-1" | "cp1252" => "windows-1252",
+            other => other,
+        };
+        Self::NAMES.iter().position(|n| *n == s).map(|i| all[i])
+    }
+
+    fn fixed(self) -> Option<&'static encoding_rs::Encoding> {
+        match self {
+            Encoding::Auto => None,
+            Encoding::Utf8 => Some(encoding_rs::UTF_8),
+            Encoding::Utf16Le => Some(encoding_rs::UTF_16LE),
+            Encoding::Utf16Be => Some(encoding_rs::UTF_16BE),
+            Encoding::Windows1252 => Some(encoding_rs::WINDOWS_1252),
+        }
+    }
+}
+
+/// A file of rows opened for reading as UTF-8 CSV, whatever it was on disk: a CSV in any of the
+/// [`Encoding`]s and separators, or a workbook's first sheet.
+pub struct Table {
+    /// UTF-8 text, bounded by the limits it was opened with.
+    pub reader: Box<dyn Read>,
+    /// What stopped the bounded reader, if anything did.
+    pub tripped: Tripped,
+    /// The field separator (`,`, `;` or tab); always `,` for a workbook.
+    pub delimiter: u8,
+    /// The encoding the file was read in (`UTF-8`, `UTF-16LE`, `UTF-16BE`, `windows-1252`).
+    pub encoding: &'static str,
+    /// The sheet read, for a workbook.
+    pub sheet: Option<String>,
+    /// A workbook's cells that hold an error value: by line, the 1-based column and the error.
+    pub cell_errors: CellErrors,
+}
+
+impl std::fmt::Debug for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Table({}, {:?}, {:?})", self.encoding, self.delimiter as char, self.sheet)
+    }
+}
+
+impl Table {
+    /// Whether the file is plain UTF-8 CSV with commas, which a reader may parse straight from disk.
+    pub fn is_plain_csv(&self) -> bool {
+        self.sheet.is_none() && self.encoding == "UTF-8" && self.delimiter == b','
+    }
+}
+
+/// A workbook's cells that hold an error value (`#N/A`, `#DIV/0!`): by line, the 1-based column of the
+/// first in the row and the error as the spreadsheet shows it.
+pub type CellErrors = std::collections::BTreeMap<u64, (usize, String)>;
+
+/// The first error cell on `line` (any line with `None`) as a message, for commands that refuse a table
+/// with one: the line and column, and what to do.
+pub fn refuse_cell_error(errors: &CellErrors, line: Option<u64>, header: &[String]) -> Result<(), FileError> {
+    let found = match line {
+        Some(l) => errors.get_key_value(&l),
+        None => errors.iter().next(),
+    };
+    match found {
+        None => Ok(()),
+        Some((&line, (column, error))) => Err(FileError::Read {
+            line,
+            reason: format!(
+                "column {:?} {}",
+                header.get(column - 1).map_or("?", String::as_str),
+                cell_error_rule(error)
+            ),
+        }),
+    }
+}
+
+fn cell_error_rule(error: &str) -> String {
+    format!("holds the spreadsheet error {error}, not a value: correct its formula or clear the cell")
+}
+
+/// Opens a file of rows (CSV in any [`Encoding`], or a workbook) as UTF-8 CSV, with `limits`.
+pub fn open_table(path: &Path, encoding: Encoding, limits: Limits) -> Result<Table, FileError> {
+    let (reader, encoding, delimiter, sheet, cell_errors) = open_text(path, encoding, Format::of_path(path))?;
+    let bounded = Bounded::new(reader, Mode::Csv, limits);
+    let tripped = bounded.tripped();
+    Ok(Table { reader: Box::new(bounded), tripped, delimiter, encoding, sheet, cell_errors })
+}
+
+/// What [`open_text`] gives: UTF-8, its encoding on disk, the CSV separator, the sheet, error cells.
+type Opened = (Box<dyn Read>, &'static str, u8, Option<String>, CellErrors);
+
+/// The file as UTF-8: decoded from the encoding found or given, or a workbook's first sheet as CSV.
+fn open_text(path: &Path, encoding: Encoding, format: Format) -> Result<Opened, FileError> {
+    if format == Format::Workbook {
+        let sheet = crate::workbook::read_path(path).map_err(FileError::Open)?;
+        return Ok((Box::new(Cursor::new(sheet.csv)), "UTF-8", b',', Some(sheet.name), sheet.errors));
+    }
+    let mut file = File::open(path).map_err(|e| FileError::Open(e.to_string()))?;
+    let (found, start) = sniff_encoding(&mut file).map_err(|e| FileError::Open(e.to_string()))?;
+    let chosen = encoding.fixed().or(found);
+    // The separator, from the decoded start (the transcoding reader hands its first bytes on a few
+    // at a time, too few to find a header line in).
+    let text = chosen.unwrap_or(encoding_rs::UTF_8).decode(&start).0;
+    let delimiter = sniff_delimiter(text.as_bytes());
+    let utf8 = encoding_rs_io::DecodeReaderBytesBuilder::new()
+        .encoding(chosen)
+        // A byte-order mark wins over a guess, not over what the user said.
+        .bom_override(encoding == Encoding::Auto)
+        .build(Cursor::new(start).chain(file));
+    Ok((Box::new(utf8), chosen.map_or("UTF-8", |e| e.name()), delimiter, None, Default::default()))
 }
 
 /// Columns a rejects file adds; import accepts and ignores them, so that a corrected rejects file can be
@@ -111,6 +242,10 @@ pub struct RowReader {
     /// The field separator found in a CSV's header line (`,`, `;` or tab): Excel with Dutch settings
     /// writes `;`.
     pub delimiter: u8,
+    /// The sheet read, for a workbook.
+    pub sheet: Option<String>,
+    /// A workbook's error cells, by line: their rows are rejected.
+    cell_errors: CellErrors,
 }
 
 impl std::fmt::Debug for RowReader {
@@ -133,19 +268,14 @@ enum Inner {
 impl RowReader {
     /// Opens a file and checks its columns: all of `required` present, none outside `allowed` (plus the
     /// reject columns), none twice. For JSON lines the columns are `allowed`.
-    pub fn open(path: &Path, allowed: &[&str], required: &[&str]) -> Result<RowReader, FileError> {
-        let mut file = File::open(path).map_err(|e| FileError::Open(e.to_string()))?;
-        let (encoding, start) = sniff_encoding(&mut file).map_err(|e| FileError::Open(e.to_string()))?;
-        // The separator, from the decoded start (the transcoding reader hands its first bytes on a few
-        // at a time, too few to find a header line in).
-        let text = encoding.unwrap_or(encoding_rs::UTF_8).decode(&start).0;
-        let delimiter = sniff_delimiter(text.as_bytes());
-        let utf8 = encoding_rs_io::DecodeReaderBytesBuilder::new()
-            .encoding(encoding)
-            .bom_override(true)
-            .build(std::io::Cursor::new(start).chain(file));
-        let mut reader = Self::read(Box::new(utf8), Format::of_path(path), allowed, required, Some(delimiter))?;
-        reader.encoding = encoding.map_or("UTF-8", |e| e.name());
+    pub fn open(path: &Path, encoding: Encoding, allowed: &[&str], required: &[&str]) -> Result<RowReader, FileError> {
+        let format = Format::of_path(path);
+        let (text, encoding, delimiter, sheet, cell_errors) = open_text(path, encoding, format)?;
+        let format = if format == Format::Workbook { Format::Csv } else { format };
+        let mut reader = Self::read(text, format, allowed, required, Some(delimiter))?;
+        reader.encoding = encoding;
+        reader.sheet = sheet;
+        reader.cell_errors = cell_errors;
         Ok(reader)
     }
 
@@ -168,7 +298,7 @@ impl RowReader {
         delimiter: Option<u8>,
     ) -> Result<RowReader, FileError> {
         match format {
-            Format::Csv => {
+            Format::Csv | Format::Workbook => {
                 let lines = Arc::new(Mutex::new(LineIndex::default()));
                 let bounded = Bounded::new(file, Mode::Csv, LIMITS);
                 let tripped = bounded.tripped();
@@ -205,7 +335,16 @@ impl RowReader {
                 check_columns(&columns, allowed, required)?;
                 let rejects_file = columns.iter().any(|c| c == REJECT_COLUMNS[1]);
                 let inner = Inner::Csv(rdr, csv::ByteRecord::new(), lines, tripped, rejects_file);
-                Ok(RowReader { inner, columns: columns.into(), format, delimiter, encoding: "UTF-8" })
+                let (sheet, cell_errors) = (None, Default::default());
+                Ok(RowReader {
+                    inner,
+                    columns: columns.into(),
+                    format,
+                    delimiter,
+                    encoding: "UTF-8",
+                    sheet,
+                    cell_errors,
+                })
             }
             Format::JsonLines => {
                 let columns: Vec<String> =
@@ -214,7 +353,16 @@ impl RowReader {
                 let tripped = bounded.tripped();
                 let lines: Box<dyn BufRead> = Box::new(BufReader::new(bounded));
                 let inner = Inner::Json { lines, line: 0, bytes: 0, tripped };
-                Ok(RowReader { inner, columns: columns.into(), format, delimiter: b',', encoding: "UTF-8" })
+                let (sheet, cell_errors) = (None, Default::default());
+                Ok(RowReader {
+                    inner,
+                    columns: columns.into(),
+                    format,
+                    delimiter: b',',
+                    encoding: "UTF-8",
+                    sheet,
+                    cell_errors,
+                })
             }
         }
     }
@@ -222,6 +370,7 @@ impl RowReader {
     /// The next row, `None` at the end of the file.
     pub fn next_row(&mut self) -> Option<Result<RawRow, FileError>> {
         let columns = self.columns.clone();
+        let cell_errors = &self.cell_errors;
         match &mut self.inner {
             Inner::Csv(rdr, rec, lines, tripped, rejects_file) => loop {
                 let before = rdr.position().byte();
@@ -247,6 +396,14 @@ impl RowReader {
                                 content: RawContent::Unreadable { raw: raw(), column: None, rule },
                             }));
                         }
+                        if let Some((c, e)) = cell_errors.get(&line) {
+                            let content = RawContent::Unreadable {
+                                raw: raw(),
+                                column: columns.get(c - 1).cloned(),
+                                rule: cell_error_rule(e),
+                            };
+                            return Some(Ok(RawRow { line, end_byte, content }));
+                        }
                         if let Some(i) = rec.iter().position(|f| f.len() > MAX_FIELD_BYTES) {
                             let content = RawContent::Unreadable {
                                 raw: raw(),
@@ -266,7 +423,7 @@ impl RowReader {
                                     let content = RawContent::Unreadable {
                                         raw: raw(),
                                         column: Some(columns[i].clone()),
-                                        rule: "is not valid UTF-8 (the start of the file is; save the whole file as UTF-8)".into(),
+                                        rule: "is not valid UTF-8 (the start of the file is): save the whole file as UTF-8, or give its encoding, e.g. --encoding windows-1252".into(),
                                     };
                                     return Some(Ok(RawRow { line, end_byte, content }));
                                 }

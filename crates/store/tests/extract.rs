@@ -33,6 +33,7 @@ async fn extract_is_the_same_on_both_backends() {
                 purpose: "test".into(),
                 today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
                 batch_size: 100,
+                encoding: Default::default(),
             };
             store.import(&keys, &[examples(file)], &o, &NoProgress, &AtomicBool::new(false)).await.unwrap();
         }

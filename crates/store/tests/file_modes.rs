@@ -51,6 +51,7 @@ async fn in_child() {
         purpose: "test".into(),
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
         batch_size: 100,
+        encoding: Default::default(),
     };
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/reports.csv");
     store.import(&keys, std::slice::from_ref(&examples), &o, &NoProgress, &AtomicBool::new(false)).await.unwrap();

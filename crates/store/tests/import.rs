@@ -489,5 +489,71 @@ async fn latin1_and_utf16_files_import() {
             .unwrap();
         let id = store.read_identity(&keys, &vault_id, "registrar:1", "test of encodings").await.unwrap().unwrap();
         assert_eq!(id.given_names.as_deref(), Some("Zoë"));
+        // A Windows-1252 file whose first 64 KiB are plain ASCII reads as UTF-8 until its first `ü`,
+        // which is refused with what to do; `--encoding windows-1252` reads it whole.
+        let mut text = format!("{HEADER}\r\n");
+        for i in 0..700 {
+            text += &format!("{}\r\n", GOOD2.replace("r2", &format!("a{i}")));
+        }
+        text += &format!("{}\r\n", GOOD1.replace("r1", "a-last").replace("Popescu", "Müller"));
+        let late = write(db.dir.path(), "late.csv", encoding_rs::WINDOWS_1252.encode(&text).0.as_ref());
+        let err = import(&store, &keys, std::slice::from_ref(&late), &opts(Kind::Reports, OnError::Abort, None))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":702: column family_name") && err.contains("not valid UTF-8"), "{}: {err}", db.label);
+        let o = ImportOptions {
+            encoding: zicht_store::source::Encoding::Windows1252,
+            ..opts(Kind::Reports, OnError::Abort, None)
+        };
+        let s = import(&store, &keys, &[late], &o).await.unwrap();
+        assert_eq!((s[0].inserted, s[0].encoding.as_deref()), (701, Some("windows-1252")), "{}", db.label);
+    }
+}
+
+/// Workbooks as organisations send them (issue 20), written by openpyxl and LibreOffice's format through
+/// odfpy (`scripts/reference/workbook_fixtures.py`), not by zicht: the first sheet is read; date cells
+/// arrive as `YYYY-MM-DD` and number cells as integers; blank and formatted-but-empty rows are skipped;
+/// an error cell rejects its row naming the sheet row and column; the rejects file is CSV and re-imports.
+#[tokio::test]
+async fn xlsx_and_ods_workbooks_import_as_their_first_sheet() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/workbooks");
+    for db in common::databases().await {
+        let (store, keys) = setup(&db).await;
+        let xlsx = db.dir.path().join("Meldingen 2023.xlsx");
+        std::fs::copy(fixtures.join("reports.xlsx"), &xlsx).unwrap();
+        let err = import(&store, &keys, std::slice::from_ref(&xlsx), &opts(Kind::Reports, OnError::Abort, None))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":5: column sex") && err.contains("#N/A"), "{}: {err}", db.label);
+        assert!(!err.contains("Popescu"), "{err}");
+        let s = import(&store, &keys, std::slice::from_ref(&xlsx), &opts(Kind::Reports, OnError::Reject, None))
+            .await
+            .unwrap();
+        assert_eq!((s[0].rows, s[0].inserted, s[0].rejected), (3, 2, 1), "{}: {s:?}", db.label);
+        assert_eq!(s[0].sheet.as_deref(), Some("Meldingen"));
+        let rejects = PathBuf::from(s[0].rejects_file.clone().unwrap());
+        assert_eq!(rejects, db.dir.path().join("Meldingen 2023.rejects.csv"));
+        let text = std::fs::read_to_string(&rejects).unwrap();
+        assert!(text.contains("2024-01-02") && text.contains(",5,"), "the row as read, at its sheet row: {text}");
+        let (date, year): (String, Option<i64>) =
+            sqlx::query_as("SELECT report_date, birth_year FROM reports WHERE external_id = 'x1'")
+                .fetch_one(&store.db.pool)
+                .await
+                .unwrap();
+        assert_eq!((date.as_str(), year), ("2023-03-05", Some(1998)), "{}", db.label);
+        let fixed = write(db.dir.path(), "fixed.csv", text.replace(",#N/A,", ",female,").replace(",,RO", ",female,RO"));
+        let s = import(&store, &keys, &[fixed], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap();
+        assert_eq!(s[0].inserted, 1, "{}: the corrected rejects file imports", db.label);
+        let ods = db.dir.path().join("meldingen.ods");
+        std::fs::copy(fixtures.join("reports.ods"), &ods).unwrap();
+        let s = import(&store, &keys, &[ods], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap();
+        assert_eq!((s[0].inserted, s[0].sheet.as_deref()), (2, Some("Meldingen")), "{}: {s:?}", db.label);
+        let (date,): (String,) = sqlx::query_as("SELECT report_date FROM reports WHERE external_id = 'o2'")
+            .fetch_one(&store.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(date, "2023-11-30");
     }
 }

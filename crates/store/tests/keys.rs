@@ -33,6 +33,7 @@ fn opts() -> ImportOptions {
         purpose: "test".into(),
         today: NaiveDate::from_ymd_opt(2024, 6, 1).unwrap(),
         batch_size: 2,
+        encoding: Default::default(),
     }
 }
 

@@ -311,7 +311,8 @@ async fn refusals_say_what_was_meant() {
         let store = Store::open(&db.url).await.unwrap();
         let keys = common::keys(db.dir.path());
         store.init_keys(&keys).await.unwrap();
-        let cases: &[(&[(&str, &str)], &[&str])] = &[
+        type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+        let cases: &[Case] = &[
             (&[("municipality", "Amsterdam")], &["GM0363"]),
             (&[("municipality", "'s-Gravenhage")], &["GM0518"]),
             (&[("municipality", "Weesp")], &["until 2022", "Amsterdam, GM0363"]),

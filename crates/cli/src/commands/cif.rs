@@ -16,8 +16,10 @@ The cause column holds 0 for censored and a positive integer per cause (e.g. 1 =
 2 = emigrated, 3 = died). Without --at the curve is listed at every event time of each cause."
 )]
 pub struct Args {
-    /// CSV file with a header row.
+    /// CSV file with a header row (`,` `;` or tab), or a workbook (.xlsx, .ods: its first sheet).
     pub data: PathBuf,
+    #[command(flatten)]
+    pub encoding: super::common::EncodingArgs,
     /// Column with the follow-up time (>= 0).
     #[arg(long)]
     pub time: String,
@@ -67,7 +69,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut wanted = vec![args.time.as_str(), args.cause.as_str()];
     wanted.extend(args.group.as_deref());
     let labels: Vec<&str> = args.group.iter().map(String::as_str).collect();
-    let table = Table::read(&args.data, &wanted, &labels)?;
+    let table = Table::read(&args.data, &args.encoding, &wanted, &labels)?;
     let time = table.times(&args.time)?;
     let cause: Vec<u32> = table
         .codes(

@@ -135,3 +135,27 @@ pub fn refuse_register_files(flag: &str, out: &Path, db_url: &str, key_file: &Pa
     let own: Vec<&Path> = own.iter().map(PathBuf::as_path).collect();
     zicht_output::refuse_input(out, &own).map_err(|e| crate::exit::bad_input(format!("{flag}: {e}")))
 }
+
+/// `--encoding`: the character encoding of input text files.
+#[derive(Debug, Clone, Args)]
+pub struct EncodingArgs {
+    /// Encoding of the input files: auto (UTF-8 with or without BOM, UTF-16 by its BOM, else Windows-1252), utf-8, utf-16le, utf-16be, windows-1252. Workbooks (.xlsx, .ods) need none
+    #[arg(long, default_value = "auto", value_parser = parse_encoding)]
+    pub encoding: zicht_store::source::Encoding,
+}
+
+fn parse_encoding(s: &str) -> Result<zicht_store::source::Encoding, String> {
+    zicht_store::source::Encoding::parse(s)
+        .ok_or_else(|| format!("one of {}", zicht_store::source::Encoding::NAMES.join(", ")))
+}
+
+/// Opens a table for an analysis command (CSV in any encoding or separator, or a workbook), bounded by
+/// `limits`; errors name the file.
+pub fn open_table(
+    path: &Path,
+    encoding: &EncodingArgs,
+    limits: zicht_store::bounded::Limits,
+) -> anyhow::Result<zicht_store::source::Table> {
+    zicht_store::source::open_table(path, encoding.encoding, limits)
+        .map_err(|e| crate::exit::bad_input(format!("{}: {e}", path.display())))
+}

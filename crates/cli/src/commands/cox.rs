@@ -17,8 +17,10 @@ entry and recurrent events are rows of one person; use --cluster with --robust f
 Covariates must be numeric (code categories as 0/1 columns)."
 )]
 pub struct Args {
-    /// CSV file with a header row.
+    /// CSV file with a header row (`,` `;` or tab), or a workbook (.xlsx, .ods: its first sheet).
     pub data: PathBuf,
+    #[command(flatten)]
+    pub encoding: super::common::EncodingArgs,
     /// Column with the (stop) time of each row.
     #[arg(long)]
     pub time: String,
@@ -91,7 +93,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         [Some(&args.time), Some(&args.event), args.start.as_ref(), args.strata.as_ref(), args.cluster.as_ref()];
     let distinct = covs.iter().enumerate().all(|(j, c)| !covs[..j].contains(c))
         && !others.iter().flatten().any(|o| covs.contains(&o.as_str()));
-    let (table, rows) = Table::read_with_rows(&args.data, &wanted, &labels, if distinct { &covs } else { &[] })?;
+    let (table, rows) =
+        Table::read_with_rows(&args.data, &args.encoding, &wanted, &labels, if distinct { &covs } else { &[] })?;
     let stop = table.times(&args.time)?;
     let start = args.start.as_deref().map(|c| table.times(c)).transpose()?;
     let event = table.events(&args.event)?;

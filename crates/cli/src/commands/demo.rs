@@ -115,6 +115,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
             purpose: "demonstration on simulated data".into(),
             today: chrono::Local::now().date_naive(),
             batch_size: 1000,
+            encoding: Default::default(),
         };
         let s = rt.block_on(store.import(&keys, &[data.join(file)], &opts, &bar, &cancel))?;
         step(&format!("import {} ({} rows)", kind.as_str(), s[0].inserted), t);

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use zicht_store::import::{ImportError, ImportOptions, Kind, OnError};
 
-use super::common::{ActorArgs, Bar, DbArgs, KeyArgs, cancel_on_ctrl_c, classify, load_keys, runtime};
+use super::common::{ActorArgs, Bar, DbArgs, EncodingArgs, KeyArgs, cancel_on_ctrl_c, classify, load_keys, runtime};
 use crate::exit::bad_input;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -34,10 +34,12 @@ pub struct ImportArgs {
     pub keys: KeyArgs,
     #[command(flatten)]
     pub actor: ActorArgs,
+    #[command(flatten)]
+    pub encoding: EncodingArgs,
     /// What the files hold
     #[arg(value_enum)]
     pub kind: KindArg,
-    /// CSV (header row) or JSON-lines (.jsonl/.ndjson) files, imported in one transaction
+    /// CSV (header row; `,` `;` or tab), workbooks (.xlsx .xlsm .xlsb .xls .ods: the first sheet) or JSON-lines (.jsonl/.ndjson) files, imported in one transaction
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// What to do with bad rows
@@ -71,6 +73,7 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
         purpose: args.purpose.clone(),
         today: chrono::Local::now().date_naive(),
         batch_size: 500,
+        encoding: args.encoding.encoding,
     };
     if let Some(rejects) = &args.rejects {
         super::common::refuse_register_files("--rejects", rejects, &args.db.db, &args.keys.key_file)?;
@@ -125,8 +128,13 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
             } else {
                 format!("{} inserted", s.inserted)
             };
-            let read_as: Vec<String> =
-                s.separator.iter().map(|d| format!("{d}-separated")).chain(s.encoding.iter().cloned()).collect();
+            let read_as: Vec<String> = s
+                .sheet
+                .iter()
+                .map(|n| format!("sheet {n:?}"))
+                .chain(s.separator.iter().map(|d| format!("{d}-separated")))
+                .chain(s.encoding.iter().cloned())
+                .collect();
             let separated = if read_as.is_empty() { String::new() } else { format!(" ({})", read_as.join(", ")) };
             eprintln!(
                 "{}{separated}: {} rows read; {verdict}; {} unchanged; {} rejected{}",

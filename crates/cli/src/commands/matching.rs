@@ -2,8 +2,8 @@
 //! `zicht-link` (u from random pairs, m by EM, λ from the training rules), write scored pairs
 //! and, optionally, clusters with stable ids.
 
+use super::common::EncodingArgs;
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -47,6 +47,8 @@ pub struct Args {
     /// Second CSV file: link LEFT to RIGHT instead of deduplicating LEFT.
     #[arg(value_name = "RIGHT.csv")]
     pub right: Option<PathBuf>,
+    #[command(flatten)]
+    pub encoding: EncodingArgs,
     /// Column holding the record id (unique within each file).
     #[arg(long, value_name = "COL")]
     pub id: String,
@@ -194,10 +196,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     spec.prior_by = args.prior_by.clone();
 
     let mut builder = RecordsBuilder::new(&spec);
-    read_csv(&args.left, &args.id, &spec, &mut builder)?;
+    read_csv(&args.left, &args.encoding, &args.id, &spec, &mut builder)?;
     if let Some(right) = &args.right {
         builder.start_right();
-        read_csv(right, &args.id, &spec, &mut builder)?;
+        read_csv(right, &args.encoding, &args.id, &spec, &mut builder)?;
     }
     let records = builder.finish().map_err(|e| bad_input(format!("{}: {e}", inputs(&args))))?;
 
@@ -259,7 +261,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 }
             }
             let previous = match &args.previous_clusters {
-                Some(p) => read_previous(p)?,
+                Some(p) => read_previous(p, &args.encoding)?,
                 None => HashMap::new(),
             };
             let components = cluster::connected_components(records.len(), above.iter().map(|p| (p.a, p.b)));
@@ -385,25 +387,38 @@ fn parse_compare(items: &[String]) -> anyhow::Result<Vec<Comparison>> {
     Ok(out)
 }
 
-/// `file` read with the limits of a file of rows about people ([`zicht_store::source::ROW_FILE_LIMITS`]):
-/// a wrong file (`/dev/zero`, a binary) is not buffered whole, and reading stops naming file, line and limit.
-fn bounded(file: File) -> zicht_store::bounded::Bounded<File> {
-    zicht_store::bounded::Bounded::new(file, zicht_store::bounded::Mode::Csv, zicht_store::source::ROW_FILE_LIMITS)
+/// `path` opened as every file of rows about people is: any encoding or separator, or a workbook, with
+/// the limits of [`zicht_store::source::ROW_FILE_LIMITS`] (a wrong file, `/dev/zero` or a binary, is not
+/// buffered whole, and reading stops naming file, line and limit).
+fn open(path: &Path, encoding: &EncodingArgs) -> anyhow::Result<zicht_store::source::Table> {
+    super::common::open_table(path, encoding, zicht_store::source::ROW_FILE_LIMITS)
 }
 
-/// Streams one CSV file into the builder.
-fn read_csv(path: &Path, id_col: &str, spec: &LinkSpec, builder: &mut RecordsBuilder) -> anyhow::Result<()> {
-    let file = File::open(path).map_err(|e| bad_input(format!("{}: cannot open: {e}", path.display())))?;
+/// Streams one file of records into the builder.
+fn read_csv(
+    path: &Path,
+    encoding: &EncodingArgs,
+    id_col: &str,
+    spec: &LinkSpec,
+    builder: &mut RecordsBuilder,
+) -> anyhow::Result<()> {
+    let source = open(path, encoding)?;
+    let cell_errors = source.cell_errors;
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(false)
-        .from_reader(std::io::BufReader::with_capacity(1 << 20, bounded(file)));
-    let headers = rdr
+        .delimiter(source.delimiter)
+        .from_reader(std::io::BufReader::with_capacity(1 << 20, source.reader));
+    let mut headers = rdr
         .headers()
         .map_err(|e| bad_input(format!("{}: line 1: cannot read the header: {e}", path.display())))?
         .clone();
+    headers = headers.iter().map(|h| h.trim_start_matches('\u{feff}').trim()).collect();
     if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
         return Err(bad_input(format!("{}: the file is empty (no header line)", path.display())));
     }
+    let names: Vec<String> = headers.iter().map(str::to_string).collect();
+    zicht_store::source::refuse_cell_error(&cell_errors, None, &names)
+        .map_err(|e| bad_input(format!("{}: {e}", path.display())))?;
     let find = |name: &str| headers.iter().position(|h| h.trim() == name);
     let id = find(id_col).ok_or_else(|| {
         bad_input(format!("{}: line 1: id column {id_col:?} (--id) is not in the header", path.display()))
@@ -443,6 +458,8 @@ fn read_csv(path: &Path, id_col: &str, spec: &LinkSpec, builder: &mut RecordsBui
                     done = true;
                     break;
                 }
+                // A row of empty cells (`,,,`, as Excel leaves below the data) is no record.
+                Ok(true) if batch[filled].iter().all(|f| f.trim().is_empty()) => {}
                 Ok(true) => filled += 1,
                 Err(e) => {
                     let line = e.position().map_or(0, |p| p.line());
@@ -480,9 +497,9 @@ fn read_csv(path: &Path, id_col: &str, spec: &LinkSpec, builder: &mut RecordsBui
     Ok(())
 }
 
-fn read_previous(path: &Path) -> anyhow::Result<HashMap<String, u64>> {
-    let file = File::open(path).map_err(|e| bad_input(format!("{}: cannot open: {e}", path.display())))?;
-    let mut rdr = csv::Reader::from_reader(bounded(file));
+fn read_previous(path: &Path, encoding: &EncodingArgs) -> anyhow::Result<HashMap<String, u64>> {
+    let source = open(path, encoding)?;
+    let mut rdr = csv::ReaderBuilder::new().delimiter(source.delimiter).from_reader(source.reader);
     let headers = rdr.headers().map_err(|e| bad_input(format!("{}: line 1: {e}", path.display())))?.clone();
     let (Some(i), Some(c)) = (headers.iter().position(|h| h == "id"), headers.iter().position(|h| h == "cluster"))
     else {

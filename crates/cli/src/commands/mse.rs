@@ -6,7 +6,7 @@ use anyhow::Context;
 use serde_json::{Value, json};
 use zicht_stats::mse::{self, BootstrapOptions, CaptureTable, Method, ModelFit, MseError, Progress, term_name};
 
-use zicht_store::bounded::{Bounded, Limits, Mode};
+use zicht_store::bounded::Limits;
 
 use crate::exit::bad_input;
 
@@ -37,8 +37,10 @@ empty_terms, ci_lognormal, bootstrap, models_evaluated}. `models` is the stepwis
 models of an exhaustive search. Without a finite estimate (no MLE, not identifiable, lists that never \
 overlap) estimate and ci are null and `note` says why.")]
 pub struct Args {
-    /// Capture-history table (CSV): 0/1 list columns, then a count column.
+    /// Capture-history table (CSV with `,` `;` or tab, or a workbook's first sheet): 0/1 list columns, then a count column.
     pub table: PathBuf,
+    #[command(flatten)]
+    pub encoding: super::common::EncodingArgs,
     /// How to choose the log-linear model.
     #[arg(long, value_enum, default_value_t = MethodArg::Stepwise)]
     pub method: MethodArg,
@@ -121,15 +123,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             args.bootstrap
         )));
     }
-    let file = std::fs::File::open(path).map_err(|e| bad_input(format!("{}: cannot open: {e}", path.display())))?;
-    let bounded = Bounded::new(file, Mode::Csv, LIMITS);
-    let tripped = bounded.tripped();
-    // `;` or tab as well as `,`: the separator is the one the header line uses (as `zicht import` finds it).
-    let mut reader = std::io::BufReader::new(bounded);
-    let separator = match std::io::BufRead::fill_buf(&mut reader) {
-        Ok(start) => zicht_store::source::sniff_delimiter(start),
-        Err(_) => b',',
-    };
+    // `;` or tab as well as `,`, any encoding, or a workbook: read as `zicht import` reads its files.
+    let source = super::common::open_table(path, &args.encoding, LIMITS)?;
+    let tripped = source.tripped.clone();
+    // The list names are the header; the error's column is named by number until it is read.
+    let numbers: Vec<String> =
+        (1..=source.cell_errors.values().map(|(c, _)| *c).max().unwrap_or(0)).map(|c| format!("#{c}")).collect();
+    zicht_store::source::refuse_cell_error(&source.cell_errors, None, &numbers)
+        .map_err(|e| bad_input(format!("{}: {e}", path.display())))?;
+    let (reader, separator) = (std::io::BufReader::new(source.reader), source.delimiter);
     let table = CaptureTable::read_csv_separated(reader, separator).map_err(|e| match tripped.get() {
         Some(t) => bad_input(format!("{}: {t}", path.display())),
         None => user_error(path, e),

@@ -21,7 +21,9 @@ use crate::exit::bad_input;
 pub struct PseudonymiseArgs {
     #[command(flatten)]
     pub keys: KeyArgs,
-    /// Input CSV with given_names, family_name and (optionally) birth_date columns
+    #[command(flatten)]
+    pub encoding: super::common::EncodingArgs,
+    /// Input CSV (`,` `;` or tab) or workbook (first sheet) with given_names, family_name and (optionally) birth_date columns
     pub input: PathBuf,
     /// Output CSV
     #[arg(long)]
@@ -35,10 +37,9 @@ pub fn run(args: PseudonymiseArgs) -> anyhow::Result<()> {
     let keys = load_keys(&args.keys)?;
     let name = args.input.display().to_string();
     // The import's limits: this reads the same files, before they are imported.
-    let input = std::fs::File::open(&args.input).map_err(|e| bad_input(format!("{name}: {e}")))?;
-    let limits = zicht_store::source::ROW_FILE_LIMITS;
-    let mut rdr =
-        csv::Reader::from_reader(zicht_store::bounded::Bounded::new(input, zicht_store::bounded::Mode::Csv, limits));
+    let source = super::common::open_table(&args.input, &args.encoding, zicht_store::source::ROW_FILE_LIMITS)?;
+    let cell_errors = source.cell_errors;
+    let mut rdr = csv::ReaderBuilder::new().delimiter(source.delimiter).from_reader(source.reader);
     let header: Vec<String> = rdr
         .headers()
         .map_err(|e| bad_input(format!("{name}: line 1: {e}")))?
@@ -64,10 +65,17 @@ pub fn run(args: PseudonymiseArgs) -> anyhow::Result<()> {
     }
     out_header.push("pseudonym");
     out.write_record(&out_header)?;
+    // The output is CSV with commas whatever the input's separator.
     let (mut rows, mut unnamed) = (0u64, 0u64);
     for rec in rdr.records() {
         let rec = rec.map_err(|e| bad_input(format!("{name}: {e}")))?;
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
+        // A row of empty cells (`;;;`, as Excel leaves below the data) is no row.
+        if rec.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        zicht_store::source::refuse_cell_error(&cell_errors, Some(line), &header)
+            .map_err(|e| bad_input(format!("{name}: {e}")))?;
         let get = |i: Option<usize>| i.and_then(|i| rec.get(i)).map(str::trim).unwrap_or("");
         let date = match get(birth) {
             "" => None,

@@ -23,8 +23,10 @@ Greenwood standard error of S(t); intervals are pointwise (default log-log, as R
 conf.type). Undefined values (e.g. the interval once S reaches 0) are null in --json."
 )]
 pub struct Args {
-    /// CSV file with a header row.
+    /// CSV file with a header row (`,` `;` or tab), or a workbook (.xlsx, .ods: its first sheet).
     pub data: PathBuf,
+    #[command(flatten)]
+    pub encoding: super::common::EncodingArgs,
     /// Column with the follow-up time (>= 0).
     #[arg(long)]
     pub time: String,
@@ -109,8 +111,13 @@ impl Table {
     /// Reads the named columns of the file (all must exist); errors name the file and line.
     /// `labels` (a subset of `wanted`) are the columns used as categories (groups, strata,
     /// clusters): their text is kept as written.
-    pub fn read(path: &Path, wanted: &[&str], labels: &[&str]) -> anyhow::Result<Self> {
-        Ok(Self::read_with_rows(path, wanted, labels, &[])?.0)
+    pub fn read(
+        path: &Path,
+        encoding: &super::common::EncodingArgs,
+        wanted: &[&str],
+        labels: &[&str],
+    ) -> anyhow::Result<Self> {
+        Ok(Self::read_with_rows(path, encoding, wanted, labels, &[])?.0)
     }
 
     /// [`Table::read`], and the numeric columns `matrix` (a subset of `wanted`, distinct, no
@@ -118,14 +125,18 @@ impl Table {
     /// the table does not hold them, and [`Table::rows_of`] hands the matrix on.
     pub fn read_with_rows(
         path: &Path,
+        encoding: &super::common::EncodingArgs,
         wanted: &[&str],
         labels: &[&str],
         matrix: &[&str],
     ) -> anyhow::Result<(Self, Option<Vec<f64>>)> {
-        if let Some(t) = Self::read_fast(path, wanted, labels, matrix) {
+        let source = super::common::open_table(path, encoding, LIMITS)?;
+        if source.is_plain_csv()
+            && let Some(t) = Self::read_fast(path, wanted, labels, matrix)
+        {
             return Ok(t);
         }
-        Ok((Self::read_csv(path, wanted, labels)?, None))
+        Ok((Self::read_csv(path, source, wanted, labels)?, None))
     }
 
     /// The numeric columns `names` as a row-major matrix: `read` when [`Table::read_with_rows`]
@@ -177,12 +188,16 @@ impl Table {
     }
 
     /// Reads the file with the `csv` crate, keeping every wanted column as text.
-    fn read_csv(path: &Path, wanted: &[&str], labels: &[&str]) -> anyhow::Result<Self> {
+    fn read_csv(
+        path: &Path,
+        source: zicht_store::source::Table,
+        wanted: &[&str],
+        labels: &[&str],
+    ) -> anyhow::Result<Self> {
         let file = path.display().to_string();
-        let input = std::fs::File::open(path).map_err(|e| bad_input(format!("{file}: cannot read: {e}")))?;
-        let bounded = zicht_store::bounded::Bounded::new(input, zicht_store::bounded::Mode::Csv, LIMITS);
-        let tripped = bounded.tripped();
-        let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(bounded);
+        let tripped = source.tripped.clone();
+        let cell_errors = source.cell_errors.clone();
+        let mut rdr = csv::ReaderBuilder::new().flexible(false).delimiter(source.delimiter).from_reader(source.reader);
         let header: Vec<String> = rdr
             .headers()
             .map_err(|e| match tripped.get() {
@@ -190,7 +205,8 @@ impl Table {
                 None => bad_input(format!("{file}: line 1: bad header: {e}")),
             })?
             .iter()
-            .map(|s| s.trim().to_string())
+            .enumerate()
+            .map(|(i, s)| if i == 0 { s.trim_start_matches('\u{feff}') } else { s }.trim().to_string())
             .collect();
         let mut table = Self::new(path, wanted, labels, header);
         let mut picks: Vec<(usize, String)> = Vec::new();
@@ -216,6 +232,12 @@ impl Table {
                 }
             }
             let line = rec.position().map_or(0, |p| p.line());
+            // A row of empty cells (`,,,`, as Excel leaves below the data) is no row.
+            if rec.iter().all(|f| f.trim_ascii().is_empty()) {
+                continue;
+            }
+            zicht_store::source::refuse_cell_error(&cell_errors, Some(line), &table.header)
+                .map_err(|e| bad_input(format!("{}: {e}", table.file)))?;
             if line != table.line(table.rows) {
                 table.line_marks.push((table.rows, line));
             }
@@ -235,11 +257,14 @@ impl Table {
     }
 
     /// The same columns read again by the `csv` crate, for the exact message of an error the
-    /// fast path's numbers cannot name (e.g. the text of a bad code).
+    /// fast path's numbers cannot name (e.g. the text of a bad code). Only the fast path's tables are
+    /// read again, and it reads plain UTF-8 only.
     fn reread(&self) -> anyhow::Result<Self> {
         let wanted: Vec<&str> = self.wanted.iter().map(String::as_str).collect();
         let labels: Vec<&str> = self.labels.iter().map(String::as_str).collect();
-        Self::read_csv(&self.path, &wanted, &labels)
+        let source = zicht_store::source::open_table(&self.path, Default::default(), LIMITS)
+            .map_err(|e| bad_input(format!("{}: {e}", self.file)))?;
+        Self::read_csv(&self.path, source, &wanted, &labels)
     }
 
     /// The line of data row `i` (0-based) in the file.
@@ -468,7 +493,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     wanted.extend(args.group.as_deref());
     wanted.extend(args.strata.as_deref());
     let labels: Vec<&str> = args.group.iter().chain(&args.strata).map(String::as_str).collect();
-    let table = Table::read(&args.data, &wanted, &labels)?;
+    let table = Table::read(&args.data, &args.encoding, &wanted, &labels)?;
     let time = table.times(&args.time)?;
     let strata = args.strata.as_deref().map(|c| table.categories(c)).transpose()?.map(|x| x.0);
     let event = table.events(&args.event)?;

@@ -127,7 +127,13 @@ impl CaptureTable {
             .trim(csv::Trim::All)
             .delimiter(separator)
             .from_reader(reader);
-        let header = rdr.headers().map_err(|e| MseError::Csv { line: 1, message: e.to_string() })?.clone();
+        let mut header = rdr.headers().map_err(|e| MseError::Csv { line: 1, message: e.to_string() })?.clone();
+        // A byte-order mark is not part of the first list's name.
+        if header.get(0).is_some_and(|h| h.starts_with('\u{feff}')) {
+            let names: Vec<String> =
+                header.iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_string()).collect();
+            header = csv::StringRecord::from(names);
+        }
         if header.len() < 3 {
             return Err(MseError::Csv {
                 line: 1,
@@ -158,6 +164,10 @@ impl CaptureTable {
             let record = record
                 .map_err(|e| MseError::Csv { line: e.position().map_or(0, |p| p.line()), message: e.to_string() })?;
             let line = record.position().map_or(0, |p| p.line());
+            // A row of empty cells (`;;;`, as Excel leaves below the data) is no row.
+            if record.iter().all(str::is_empty) {
+                continue;
+            }
             if record.len() != k + 1 {
                 return Err(MseError::Csv {
                     line,

@@ -66,6 +66,7 @@ pub fn import_options(
         purpose: "test".into(),
         today: chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap(),
         batch_size,
+        encoding: Default::default(),
     }
 }
 
