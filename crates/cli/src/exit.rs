@@ -22,13 +22,18 @@ pub fn bad_input(msg: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(BadInput(msg.into()))
 }
 
-/// Prints the whole error chain on stderr and returns the contract's exit code.
+/// Prints the whole error chain on stderr and returns the contract's exit code. A table reader's error
+/// ([`zicht_table::TableError`]) is always the input's.
 pub fn finish(result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
-            if err.chain().any(|e| e.is::<BadInput>()) { ExitCode::from(1) } else { ExitCode::from(2) }
+            if err.chain().any(|e| e.is::<BadInput>() || e.is::<zicht_table::TableError>()) {
+                ExitCode::from(1)
+            } else {
+                ExitCode::from(2)
+            }
         }
     }
 }

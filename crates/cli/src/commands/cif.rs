@@ -69,7 +69,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut wanted = vec![args.time.as_str(), args.cause.as_str()];
     wanted.extend(args.group.as_deref());
     let labels: Vec<&str> = args.group.iter().map(String::as_str).collect();
-    let table = Table::read(&args.data, &args.encoding, &wanted, &labels)?;
+    let table = Table::read(&args.data, args.encoding.encoding, &wanted, &labels)?;
     let time = table.times(&args.time)?;
     let cause: Vec<u32> = table
         .codes(
@@ -114,7 +114,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             eprintln!("warning: {}: group '{label}' has no events: its cumulative incidence stays 0", table.file);
             Vec::new()
         } else {
-            cumulative_incidence(&t, &c).map_err(|e| table.lib_error(e))?
+            cumulative_incidence(&t, &c).map_err(|e| super::survival::lib_error(&table, e))?
         };
         for &k in &all_causes {
             let curve = curves.iter().find(|cv| cv.cause == k);
@@ -126,7 +126,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     .at
                     .iter()
                     .map(|&a| {
-                        let p = cv.at(a).map_err(|e| table.lib_error(e))?;
+                        let p = cv.at(a).map_err(|e| super::survival::lib_error(&table, e))?;
                         Ok(Point { time: a, cif: p.cif, variance: p.variance })
                     })
                     .collect::<anyhow::Result<_>>()?,
@@ -136,7 +136,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     if labels.len() > 1 {
-        let tests = gray_test(&time, &cause, &group).map_err(|e| table.lib_error(e))?;
+        let tests = gray_test(&time, &cause, &group).map_err(|e| super::survival::lib_error(&table, e))?;
         out.gray = tests.into_iter().map(|t| Gray { cause: t.cause, stat: t.stat, df: t.df, p: t.p }).collect();
     }
     if args.json {

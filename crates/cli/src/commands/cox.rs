@@ -93,8 +93,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         [Some(&args.time), Some(&args.event), args.start.as_ref(), args.strata.as_ref(), args.cluster.as_ref()];
     let distinct = covs.iter().enumerate().all(|(j, c)| !covs[..j].contains(c))
         && !others.iter().flatten().any(|o| covs.contains(&o.as_str()));
-    let (table, rows) =
-        Table::read_with_rows(&args.data, &args.encoding, &wanted, &labels, if distinct { &covs } else { &[] })?;
+    let (table, rows) = Table::read_with_rows(
+        &args.data,
+        args.encoding.encoding,
+        &wanted,
+        &labels,
+        if distinct { &covs } else { &[] },
+    )?;
     let stop = table.times(&args.time)?;
     let start = args.start.as_deref().map(|c| table.times(c)).transpose()?;
     let event = table.events(&args.event)?;
@@ -119,7 +124,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         cluster: cluster.as_deref(),
     };
     let opts = CoxOptions { ties, robust: args.robust || args.cluster.is_some(), ..CoxOptions::default() };
-    let fit = cox_ph_row_major(&input, x, &opts, &NoProgress).map_err(|e| table.lib_error(e))?;
+    let fit = cox_ph_row_major(&input, x, &opts, &NoProgress).map_err(|e| super::survival::lib_error(&table, e))?;
     let se = fit.robust_se.clone().unwrap_or_else(|| fit.se.clone());
     let z = fit.z();
     let p = fit.p_values();

@@ -148,7 +148,7 @@ fn blocks<S: Send>(
         if let Some(k) = buf.iter().position(|&b| b == b'\n') {
             break k;
         }
-        if eof || buf.len() as u64 > super::LIMITS.record {
+        if eof || buf.len() as u64 > crate::LIMITS.record {
             return None; // the csv crate's reading names the limit
         }
         target = target.max(2 * buf.len());
@@ -387,7 +387,7 @@ fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)], mat: &[usize
                 _ => return false,
             }
         }
-        if (i - line_start) as u64 > super::LIMITS.field {
+        if (i - line_start) as u64 > crate::LIMITS.field {
             return false; // a field may be over its limit: the csv crate's reading decides and names it
         }
         rows += 1;
@@ -399,7 +399,7 @@ fn parse_chunk(chunk: &[u8], ncols: usize, picks: &[(usize, Kind)], mat: &[usize
 /// Kaplan–Meier input counted while reading: the distinct times in increasing order with their
 /// numbers of events and censorings.
 #[derive(Debug)]
-pub(super) struct Counts {
+pub struct Counts {
     pub time: Vec<f64>,
     pub n_event: Vec<f64>,
     pub n_censor: Vec<f64>,
@@ -415,7 +415,7 @@ const GRID: u64 = 1 << 22;
 /// single pass with no sort, and the time is rebuilt exactly: index / 10^scale is the same
 /// correctly rounded division as [`number`] does on the written digits. `None` otherwise (the
 /// caller then reads the columns).
-pub(super) fn km_counts(path: &Path, time: &str, event: &str) -> Option<Counts> {
+pub(crate) fn km_counts(path: &Path, time: &str, event: &str) -> Option<Counts> {
     struct State {
         ncols: usize,
         tc: usize,
@@ -568,7 +568,7 @@ fn count_piece(chunk: &[u8], ncols: usize, tc: usize, ec: usize, scale: usize, g
                 _ => return None,
             }
         }
-        if (i - line_start) as u64 > super::LIMITS.field {
+        if (i - line_start) as u64 > crate::LIMITS.field {
             return None; // a field may be over its limit: the csv crate's reading decides and names it
         }
         if key >= grid.len() {
