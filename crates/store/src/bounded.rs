@@ -30,7 +30,7 @@ pub struct Limits {
 /// A record or field over its limit: where it starts, and the limit.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TooLong {
-    #[error("line {line}: the record is longer than {} (the limit for one record; is this the right file?)", bytes(*.limit))]
+    #[error("line {line}: the record is longer than {} (the limit for one record): is this the right file, or does a quote (\") opened on this line never close?", bytes(*.limit))]
     Record { line: u64, limit: u64 },
     #[error("line {line}, field {field}: longer than {} (the limit for one field)", bytes(*.limit))]
     Field {

@@ -416,7 +416,7 @@ impl Rejects {
                     }
                     RawContent::Unreadable { raw, .. } => {
                         let text = raw.first().map(|r| String::from_utf8_lossy(r).into_owned()).unwrap_or_default();
-                        obj.insert("original".into(), text.into());
+                        obj.insert(crate::source::REJECT_ORIGINAL.into(), text.into());
                     }
                 }
                 obj.insert("reject_line".into(), raw.line.into());

@@ -186,6 +186,9 @@ fn open_text(path: &Path, encoding: Encoding, format: Format) -> Result<Opened, 
 /// ([`zicht_output::spreadsheet_safe`]) and are read back as they were given.
 pub const REJECT_COLUMNS: [&str; 2] = ["reject_line", "reject_reason"];
 
+/// The key under which a JSON-lines rejects file keeps a line that could not be read as a JSON object.
+pub const REJECT_ORIGINAL: &str = "original";
+
 /// One row of an input file.
 #[derive(Debug, Clone)]
 pub struct RawRow {
@@ -389,11 +392,24 @@ impl RowReader {
                         let end_byte = rdr.position().byte();
                         let raw = || rec.iter().map(<[u8]>::to_vec).collect::<Vec<_>>();
                         if rec.len() != columns.len() {
-                            let rule = format!("has {} fields, the header has {}", rec.len(), columns.len());
+                            // A quote never closed runs to the end of the file: the row is short, and
+                            // its last field holds the rows after it (a line break, then separators).
+                            let last = rec.len().saturating_sub(1);
+                            let delimiter = self.delimiter;
+                            let unclosed = rec.len() < columns.len()
+                                && rec.get(last).is_some_and(|f| {
+                                    f.iter().position(|&b| b == b'\n').is_some_and(|nl| f[nl..].contains(&delimiter))
+                                });
+                            let (column, rule) = if unclosed {
+                                let rule = "opens a quote (\") that is never closed, so the rest of the file was read as this one field: close the quote or remove it";
+                                (columns.get(last).cloned(), rule.to_string())
+                            } else {
+                                (None, format!("has {} fields, the header has {}", rec.len(), columns.len()))
+                            };
                             return Some(Ok(RawRow {
                                 line,
                                 end_byte,
-                                content: RawContent::Unreadable { raw: raw(), column: None, rule },
+                                content: RawContent::Unreadable { raw: raw(), column, rule },
                             }));
                         }
                         if let Some((c, e)) = cell_errors.get(&line) {
@@ -644,13 +660,18 @@ fn json_cells(text: &[u8], columns: &std::sync::Arc<Vec<String>>) -> RawContent 
     };
     let mut values: Vec<Option<String>> = vec![None; columns.len()];
     for (k, v) in fields {
+        if k == REJECT_ORIGINAL {
+            let rule = "holds the line of a row that could not be read at all: replace it by the row's columns";
+            return unreadable(Some(k), rule.into());
+        }
         let Some(i) = columns.iter().position(|c| *c == k) else {
             return unreadable(Some(k.chars().take(40).collect()), "is not a known column".into());
         };
         if values[i].is_some() {
             return unreadable(Some(k), "appears twice in the object (give each column once)".into());
         }
-        let kind = json_type(&k);
+        // A rejects file's line number is a JSON number.
+        let kind = if k == REJECT_COLUMNS[0] { JsonType::Integer } else { json_type(&k) };
         let wrong = |got: &str| {
             let takes = match kind {
                 JsonType::Text => "a string",

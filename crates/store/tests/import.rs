@@ -557,3 +557,48 @@ async fn xlsx_and_ods_workbooks_import_as_their_first_sheet() {
         assert_eq!(date, "2023-11-30");
     }
 }
+
+/// A JSON-lines rejects file re-imports as a CSV one does (issue 20, item 8): corrected, its rows import
+/// (the line number it adds is a JSON number); a line that could not be read at all is kept as
+/// `original` and refused with what to do, not as an unknown column.
+#[tokio::test]
+async fn a_json_lines_rejects_file_reimports() {
+    for db in common::databases().await {
+        let (store, keys) = setup(&db).await;
+        let cols: Vec<&str> = HEADER.split(',').collect();
+        let obj = |line: &str| {
+            let m: serde_json::Map<String, serde_json::Value> =
+                cols.iter().zip(line.split(',')).map(|(k, v)| (k.to_string(), v.into())).collect();
+            serde_json::Value::Object(m).to_string()
+        };
+        let bad_date = GOOD1.replace("r1", "j1").replace("2020-01-02", "2020-02-30");
+        let text = format!("{}\n{}\n{{\"reporter\": \"POL\n", obj(&GOOD2.replace("r2", "j2")), obj(&bad_date));
+        let f = write(db.dir.path(), "in.jsonl", text);
+        let s = import(&store, &keys, &[f], &opts(Kind::Reports, OnError::Reject, None)).await.unwrap();
+        assert_eq!((s[0].inserted, s[0].rejected), (1, 2), "{}: {s:?}", db.label);
+        let rejects = PathBuf::from(s[0].rejects_file.clone().unwrap());
+        let fixed = std::fs::read_to_string(&rejects).unwrap().replace("2020-02-30", "2020-02-28");
+        let f2 = write(db.dir.path(), "fixed.jsonl", fixed);
+        let s = import(&store, &keys, &[f2], &opts(Kind::Reports, OnError::Reject, None)).await.unwrap();
+        assert_eq!((s[0].inserted, s[0].rejected), (1, 1), "{}: {s:?}", db.label);
+        let again = std::fs::read_to_string(s[0].rejects_file.as_ref().unwrap()).unwrap();
+        assert!(again.contains("could not be read at all"), "{again}");
+    }
+}
+
+/// An unclosed quote is named as one (issue 20, item 8), with the column it opens in, not reported as
+/// a row with too few fields.
+#[tokio::test]
+async fn an_unclosed_quote_is_named() {
+    for db in common::databases().await {
+        let (store, keys) = setup(&db).await;
+        let open = GOOD2.replace("r2", "q2").replace(",An,", ",\"An,");
+        let f =
+            write(db.dir.path(), "quote.csv", format!("{HEADER}\n{GOOD1}\n{open}\n{}\n", GOOD1.replace("r1", "q3")));
+        let err =
+            import(&store, &keys, &[f], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap_err().to_string();
+        assert!(err.contains(":3:") && err.contains("quote") && err.contains("given_names"), "{}: {err}", db.label);
+        assert!(!err.contains("fields, the header has"), "{err}");
+        assert!(!err.contains("Nguyen") && !err.contains("Ioana"), "{err}");
+    }
+}
