@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use zicht_model::{Event, ParseContext, PseudonymKey, Report, Signal};
+use zicht_model::{Event, ParseContext, PseudonymKey, RegisterKey, Report, Signal};
 use zicht_store::source::{Format, RawContent, RowReader};
 
 fuzz_target!(|data: &[u8]| {
@@ -15,7 +15,9 @@ fuzz_target!(|data: &[u8]| {
         _ => (zicht_model::SIGNAL_COLUMNS, zicht_model::SIGNAL_REQUIRED_COLUMNS),
     };
     let key = PseudonymKey::from_bytes([9; 32]);
-    let ctx = ParseContext { today: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), pseudonym_key: &key };
+    let register = RegisterKey::from_bytes([7; 32]);
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let ctx = ParseContext { today, pseudonym_key: &key, register_key: &register };
     let Ok(mut reader) = RowReader::from_reader(Box::new(std::io::Cursor::new(bytes.to_vec())), format, allowed, required) else {
         return;
     };

@@ -47,7 +47,9 @@ impl Format {
     pub fn of_path(path: &Path) -> Format {
         match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
             Some("jsonl" | "ndjson") => Format::JsonLines,
-            Some(e) if crate::workbook::EXTENSIONS.contains(&e) => Format::Workbook,
+            Some(e) if crate::workbook::EXTENSIONS.contains(&e) || crate::workbook::REFUSED_EXTENSIONS.contains(&e) => {
+                Format::Workbook
+            }
             _ => Format::Csv,
         }
     }

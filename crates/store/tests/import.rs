@@ -555,6 +555,11 @@ async fn xlsx_and_ods_workbooks_import_as_their_first_sheet() {
             .await
             .unwrap();
         assert_eq!(date, "2023-11-30");
+        // The binary formats are refused with what to do.
+        let xls = write(db.dir.path(), "oud.xls", b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1");
+        let err =
+            import(&store, &keys, &[xls], &opts(Kind::Reports, OnError::Abort, None)).await.unwrap_err().to_string();
+        assert!(err.contains("save it as .xlsx"), "{err}");
     }
 }
 
