@@ -3,6 +3,8 @@
 //! on SQLite and on PostgreSQL; `zicht pseudonymise` gives them no pseudonym. (Before, twelve such
 //! reports of different sexes and nationalities became one person.)
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -46,20 +48,6 @@ fn crafted() -> String {
     format!("{HEADER}\n{}\n", rows.join("\n"))
 }
 
-/// A fresh PostgreSQL database on the server of `ZICHT_TEST_PG_URL`, when there is one.
-fn postgres() -> Option<String> {
-    let admin = std::env::var("ZICHT_TEST_PG_URL").ok()?;
-    let name = format!("zicht_ph_{}", std::process::id());
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::AnyPool::connect(&admin).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).execute(&pool).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&pool).await.unwrap();
-    });
-    let (base, _) = admin.rsplit_once('/').unwrap();
-    Some(format!("{base}/{name}"))
-}
-
 fn persons(url: &str) -> HashMap<String, String> {
     tokio::runtime::Runtime::new().unwrap().block_on(async {
         sqlx::any::install_default_drivers();
@@ -83,7 +71,7 @@ fn reports_with_placeholder_names_are_never_one_person() {
     let d = dir.path();
     let sqlite = format!("sqlite://{}", d.join("zicht.db").display());
     let mut dbs = vec![("sqlite", sqlite)];
-    dbs.extend(postgres().map(|u| ("postgres", u)));
+    dbs.extend(common::postgres("zicht_ph").map(|u| ("postgres", u)));
     zicht(d, &dbs[0].1)
         .args(["simulate", "--out", "sim", "--from", "2016", "--to", "2019", "--scale", "0.1"])
         .assert()

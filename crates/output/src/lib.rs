@@ -6,8 +6,8 @@
 //! so a crash or `kill -9` mid-write leaves nothing behind — rejects files hold identities in plain text.
 //! [`Output::prepare`] flushes, syncs and gives the file a hidden name; [`Prepared::commit`] renames it
 //! over the target. A rename replaces a symlink planted at the target instead of writing where it points,
-//! and a reader sees the old file or the new one, never a part. Several files that belong together
-//! (the monitor's three) are all prepared before any is committed.
+//! and a reader sees the old file or the new one, never a part. A folder of files that belong together
+//! (the monitor's three) is a [`Staged`] set, put in place as a whole.
 //!
 //! [`spreadsheet_safe`] and [`from_spreadsheet_safe`] neutralise CSV cells that a spreadsheet would run as
 //! a formula (OWASP, "CSV Injection") and undo exactly that.
@@ -224,24 +224,67 @@ pub fn create_dir(dir: &Path) -> Result<(), OutputError> {
     b.create(dir).map_err(fail(dir, "cannot create the folder"))
 }
 
-/// Files that belong together (the monitor's three), written into a hidden staging folder inside their
-/// target folder, checked there, then renamed into place; dropped, the staging folder goes.
+/// A folder of files that belong together (the monitor's three), written into a hidden staging folder
+/// beside it (`.NAME.zicht-staging.XXXXXX`), checked there, then put in its place as a whole: on Linux
+/// the two folders are swapped in one `renameat2(RENAME_EXCHANGE)`, so that after a crash or `kill -9`
+/// the folder holds the complete previous set or the complete new one, never a mix. Dropped, the staging
+/// folder goes; one left by a killed run is removed by the next run for the same folder.
+///
+/// The folder is replaced whole, so a folder that holds anything but the set's own files is refused
+/// before anything is written: nothing of the user's is ever removed with an old release.
 #[derive(Debug)]
 pub struct Staged {
     target: PathBuf,
     staging: tempfile::TempDir,
     access: Access,
+    removed: Vec<PathBuf>,
 }
 
 impl Staged {
-    /// A staging folder (0700) inside `target`, which is created (0700) if missing.
-    pub fn create(target: &Path, access: Access) -> Result<Staged, OutputError> {
-        create_dir(target)?;
+    /// A staging folder for `target`, a folder that is new, empty, or holds only files named in `names`
+    /// (an earlier set). The new folder is 0700, or keeps the mode of the folder it replaces.
+    pub fn create(target: &Path, access: Access, names: &[&str]) -> Result<Staged, OutputError> {
+        let (parent, name) = split(target)?;
+        create_dir(&parent)?;
+        let mode = match std::fs::metadata(target) {
+            Ok(m) if m.is_dir() => {
+                refuse_foreign(target, names)?;
+                permissions_of(&m)
+            }
+            Ok(_) => {
+                return Err(OutputError {
+                    path: target.to_path_buf(),
+                    what: "cannot write the folder",
+                    source: io::Error::new(io::ErrorKind::AlreadyExists, "a file is in the way"),
+                });
+            }
+            Err(_) => None,
+        };
+        // Staging folders of runs that were killed: they hold outputs only, never register data.
+        let prefix = format!(".{name}.zicht-staging.");
+        let mut removed = Vec::new();
+        for entry in std::fs::read_dir(&parent).map_err(fail(&parent, "cannot read"))?.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&prefix)
+                && entry.file_type().is_ok_and(|t| t.is_dir())
+                && std::fs::remove_dir_all(entry.path()).is_ok()
+            {
+                removed.push(entry.path());
+            }
+        }
         let staging = tempfile::Builder::new()
-            .prefix(".zicht-staging.")
-            .tempdir_in(target)
-            .map_err(fail(target, "cannot create a staging folder in"))?;
-        Ok(Staged { target: target.to_path_buf(), staging, access })
+            .prefix(&prefix)
+            .tempdir_in(&parent)
+            .map_err(fail(target, "cannot create a staging folder beside"))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = mode.unwrap_or(0o700);
+            std::fs::set_permissions(staging.path(), std::fs::Permissions::from_mode(mode))
+                .map_err(fail(staging.path(), "cannot set the mode of"))?;
+        }
+        #[cfg(not(unix))]
+        let _ = mode;
+        Ok(Staged { target: target.to_path_buf(), staging, access, removed })
     }
 
     /// The staging folder, where the files are written and can be read back before they are committed.
@@ -249,32 +292,114 @@ impl Staged {
         self.staging.path()
     }
 
+    /// Staging folders of earlier, killed runs for the same folder that [`Staged::create`] removed.
+    pub fn removed(&self) -> &[PathBuf] {
+        &self.removed
+    }
+
     /// Writes one file of the set into the staging folder.
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
         write(&self.staging.path().join(name), bytes, self.access).map(|_| ())
     }
 
-    /// Renames every staged file into the target folder (each replaces its old file, or a symlink there,
-    /// whole) and removes the staging folder.
+    /// Puts the staged folder in the place of the target folder as a whole and removes the old one.
+    /// Returns the paths of the files, under the target.
     pub fn commit(self) -> Result<Vec<PathBuf>, OutputError> {
-        let staging = self.staging.path();
-        let mut names: Vec<_> = std::fs::read_dir(staging)
-            .map_err(fail(staging, "cannot read"))?
+        let staging = self.staging.path().to_path_buf();
+        let mut names: Vec<_> = std::fs::read_dir(&staging)
+            .map_err(fail(&staging, "cannot read"))?
             .map(|e| e.map(|e| e.file_name()))
             .collect::<Result<_, _>>()
-            .map_err(fail(staging, "cannot read"))?;
+            .map_err(fail(&staging, "cannot read"))?;
         names.sort();
-        let mut done = Vec::with_capacity(names.len());
-        for name in names {
-            let to = self.target.join(&name);
-            std::fs::rename(staging.join(&name), &to).map_err(fail(&to, "cannot rename into place"))?;
-            done.push(to);
-        }
-        if let Ok(d) = File::open(&self.target) {
+        if let Ok(d) = File::open(&staging) {
             let _ = d.sync_all();
         }
-        Ok(done)
+        let replaced = std::fs::symlink_metadata(&self.target).is_ok();
+        // From here the staging folder must not be removed on drop: it is, or is about to be, the target.
+        let staging = self.staging.keep();
+        let result = if replaced { swap(&staging, &self.target) } else { std::fs::rename(&staging, &self.target) };
+        if let Err(e) = result {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(fail(&self.target, "cannot put the new folder in place of")(e));
+        }
+        // The staging path now holds the old set (or nothing).
+        if replaced {
+            let _ = std::fs::remove_dir_all(&staging);
+        }
+        if let Some(parent) = self.target.parent().filter(|p| !p.as_os_str().is_empty())
+            && let Ok(d) = File::open(parent)
+        {
+            let _ = d.sync_all();
+        }
+        Ok(names.into_iter().map(|n| self.target.join(n)).collect())
     }
+}
+
+/// Refuses a folder that holds anything but `names` (and staging folders of an earlier version's runs).
+fn refuse_foreign(dir: &Path, names: &[&str]) -> Result<(), OutputError> {
+    let entries = std::fs::read_dir(dir).map_err(fail(dir, "cannot read"))?;
+    let foreign: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !names.contains(&n.as_str()) && !n.starts_with(".zicht-staging."))
+        .collect();
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&str> = foreign.iter().take(3).map(String::as_str).collect();
+    Err(OutputError {
+        path: dir.to_path_buf(),
+        what: "will not replace the folder",
+        source: io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!(
+                "it holds {} file(s) zicht did not write ({}{}); the folder is replaced as a whole, so give a new or empty folder",
+                foreign.len(),
+                shown.join(", "),
+                if foreign.len() > 3 { ", …" } else { "" }
+            ),
+        ),
+    })
+}
+
+#[cfg(unix)]
+fn permissions_of(m: &std::fs::Metadata) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    Some(m.permissions().mode() & 0o777)
+}
+
+#[cfg(not(unix))]
+fn permissions_of(_: &std::fs::Metadata) -> Option<u32> {
+    None
+}
+
+/// Exchanges two paths in one step (Linux `renameat2(RENAME_EXCHANGE)`).
+#[cfg(target_os = "linux")]
+fn swap(a: &Path, b: &Path) -> io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+        Ok(()) => Ok(()),
+        // A file system without the exchange: two renames, with a moment in which the folder is absent.
+        Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS) => swap_by_renames(a, b),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn swap(a: &Path, b: &Path) -> io::Result<()> {
+    swap_by_renames(a, b)
+}
+
+/// `b` moved aside to a hidden name, `a` renamed to `b`, the old `b` moved to `a`.
+fn swap_by_renames(a: &Path, b: &Path) -> io::Result<()> {
+    let aside = a.with_extension("old");
+    std::fs::rename(b, &aside)?;
+    if let Err(e) = std::fs::rename(a, b) {
+        let _ = std::fs::rename(&aside, b);
+        return Err(e);
+    }
+    std::fs::rename(&aside, a)
 }
 
 /// Writes `bytes` to `target` whole or not at all.
@@ -493,6 +618,8 @@ mod tests {
         assert!(e.contains("choose another output path"), "{e}");
     }
 
+    const SET: &[&str] = &["report.html", "monitor.json"];
+
     #[cfg(unix)]
     #[test]
     fn a_staged_set_appears_whole_and_replaces_planted_links() {
@@ -503,7 +630,7 @@ mod tests {
         std::fs::write(&victim, "keep").unwrap();
         create_dir(&out).unwrap();
         std::os::unix::fs::symlink(&victim, out.join("report.html")).unwrap();
-        let staged = Staged::create(&out, Access::Private).unwrap();
+        let staged = Staged::create(&out, Access::Private, SET).unwrap();
         staged.write("report.html", b"<html>").unwrap();
         staged.write("monitor.json", b"{}").unwrap();
         assert!(!out.join("monitor.json").exists());
@@ -511,13 +638,44 @@ mod tests {
         staged.commit().unwrap();
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
         assert_eq!(std::fs::read_to_string(out.join("report.html")).unwrap(), "<html>");
-        assert_eq!(std::fs::read_dir(&out).unwrap().count(), 2, "the staging folder is gone");
+        assert_eq!(std::fs::read_dir(&out).unwrap().count(), 2);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "the staging folder is gone");
         assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o700);
-        let dropped = Staged::create(&out, Access::Private).unwrap();
+        let dropped = Staged::create(&out, Access::Private, SET).unwrap();
         dropped.write("monitor.json", b"half").unwrap();
         drop(dropped);
         assert_eq!(std::fs::read_to_string(out.join("monitor.json")).unwrap(), "{}");
-        assert_eq!(std::fs::read_dir(&out).unwrap().count(), 2);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    /// The set replaces an earlier one as a whole (an old file the new set lacks goes with it), keeps the
+    /// folder's mode, refuses a folder with files of the user's, and clears a killed run's staging folder.
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_is_replaced_whole_and_only_an_earlier_set() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("monitor");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(out.join("report.html"), "old").unwrap();
+        std::fs::write(out.join("monitor.json"), "old").unwrap();
+        let killed = dir.path().join(".monitor.zicht-staging.abc123");
+        std::fs::create_dir(&killed).unwrap();
+        let staged = Staged::create(&out, Access::Public, SET).unwrap();
+        assert_eq!(staged.removed(), [killed.clone()]);
+        staged.write("report.html", b"new").unwrap();
+        staged.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("report.html")).unwrap(), "new");
+        assert!(!out.join("monitor.json").exists(), "the old set went whole");
+        assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o755);
+        std::fs::write(out.join("notes.txt"), "mine").unwrap();
+        let err = Staged::create(&out, Access::Private, SET).unwrap_err().to_string();
+        assert!(err.contains("notes.txt") && err.contains("new or empty folder"), "{err}");
+        assert_eq!(std::fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+        let home = dir.path().join("file");
+        std::fs::write(&home, "x").unwrap();
+        assert!(Staged::create(&home, Access::Private, SET).is_err());
     }
 
     #[test]

@@ -175,11 +175,14 @@ pub struct Period {
 /// The JSON schema identifier of `monitor.json`.
 pub const SCHEMA: &str = "zicht-monitor/1";
 
-/// Writes `report.html`, `monitor.xlsx` and `monitor.json` into a staging folder inside `dir` (created,
-/// 0700, if missing), to be checked there and then committed whole ([`zicht_output::Staged`]): a crash
-/// never leaves a part of a file, nor this run's files beside the previous run's.
+/// The files of a monitor release, the only ones a release folder may hold.
+pub const RELEASE_FILES: [&str; 3] = ["monitor.json", "report.html", "monitor.xlsx"];
+
+/// Writes `report.html`, `monitor.xlsx` and `monitor.json` into a staging folder beside `dir`, to be
+/// checked there and then put in place of `dir` whole ([`zicht_output::Staged`]): a crash never leaves a
+/// part of a file, nor this run's files beside the previous run's. `dir` must be new, empty or a release.
 pub fn stage(monitor: &Monitor, dir: &Path, access: Access) -> Result<Staged, ReportError> {
-    let staged = Staged::create(dir, access)?;
+    let staged = Staged::create(dir, access, &RELEASE_FILES)?;
     let json = serde_json::to_string_pretty(monitor)?;
     staged.write("monitor.json", (json + "\n").as_bytes())?;
     staged.write("report.html", html::render(monitor).as_bytes())?;

@@ -30,6 +30,12 @@ pub fn sheet_name(id: &str) -> String {
 /// The workbook's bytes (written whole by the caller).
 pub fn render(m: &Monitor) -> Result<Vec<u8>, ReportError> {
     let mut wb = Workbook::new();
+    // The same register gives the same bytes (a release can be checked by its digest, and a folder
+    // after a crash told to be the old release or the new one): the document's date is the end of the
+    // period it reports on, not the moment it was written.
+    let year = u16::try_from(m.period.to).unwrap_or(9999).clamp(1900, 9999);
+    let end = rust_xlsxwriter::ExcelDateTime::from_ymd(year, 12, 31)?;
+    wb.set_properties(&rust_xlsxwriter::DocProperties::new().set_title(m.title.as_str()).set_creation_datetime(&end));
     let bold = Format::new().set_bold();
     let title = Format::new().set_bold().set_font_size(14);
     let mark = Format::new()

@@ -212,10 +212,13 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
         Err(e) => return Err(e).context("building the monitor"),
     };
     stop_if_cancelled("after building the monitor")?;
-    // Written into a staging folder inside DIR, checked there, and only then renamed into place: a
-    // release that fails the checker, or a crash, leaves DIR as it was.
+    // Written into a staging folder beside DIR, checked there, and only then put in place of DIR whole:
+    // a release that fails the checker, or a crash, leaves DIR as it was.
     let access = if args.readable_by_all { zicht_report::Access::Public } else { zicht_report::Access::Private };
     let staged = zicht_report::stage(&monitor, &args.out, access).context("writing the monitor")?;
+    for left in staged.removed() {
+        eprintln!("removed {}: the unfinished output of an interrupted run", left.display());
+    }
     stop_if_cancelled("after writing the staged files")?;
     let check =
         zicht_report::verify::verify_against(staged.path(), opts.earlier).context("re-reading the written monitor")?;
