@@ -21,8 +21,8 @@ pub enum Lang {
 #[derive(Debug, Args)]
 #[command(after_help = "Example:\n  zicht demo --out demo-out --seed 7 --lang nl\n\n\
     Writes DIR/data/ (the simulated register and its truth), DIR/demo.db and DIR/demo.key (a fresh\n\
-    register, named so that it is never taken for a real one), and the monitor: DIR/report.html,\n\
-    DIR/monitor.xlsx, DIR/monitor.json. A folder that holds a register the demo did not make is refused.")]
+    register, named so that it is never taken for a real one), and the monitor in DIR/monitor/:\n\
+    report.html, monitor.xlsx, monitor.json (replaced whole on each run). A folder that holds a register the demo did not make is refused.")]
 pub struct DemoArgs {
     /// Output directory (a demo's database and key there from an earlier run are replaced; a real
     /// register there is refused, never touched)
@@ -137,7 +137,9 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     // 5. The monitor, with the simulator's truth beside it.
     let t = Instant::now();
-    let mut monitor = super::monitor::Args::new(&url, out);
+    // Its own folder: a release folder is replaced whole, and DIR holds the register.
+    let release = out.join("monitor");
+    let mut monitor = super::monitor::Args::new(&url, &release);
     monitor.lang = match args.lang {
         Lang::Nl => "nl".into(),
         Lang::En => "en".into(),
@@ -149,7 +151,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     eprintln!("done in {:.1} s. Look at:", started.elapsed().as_secs_f64());
     for f in ["report.html", "monitor.xlsx", "monitor.json"] {
-        eprintln!("  {}", out.join(f).display());
+        eprintln!("  {}", release.join(f).display());
     }
     eprintln!("  {}  (the simulated register and its truth)", data.display());
     eprintln!("  {}  (the register; key in {})", out.join(DEMO_DB).display(), out.join(DEMO_KEY).display());
