@@ -663,7 +663,7 @@ mod tests {
         let killed = dir.path().join(".monitor.zicht-staging.abc123");
         std::fs::create_dir(&killed).unwrap();
         let staged = Staged::create(&out, Access::Public, SET).unwrap();
-        assert_eq!(staged.removed(), [killed.clone()]);
+        assert_eq!(staged.removed(), std::slice::from_ref(&killed));
         staged.write("report.html", b"new").unwrap();
         staged.commit().unwrap();
         assert_eq!(std::fs::read_to_string(out.join("report.html")).unwrap(), "new");
