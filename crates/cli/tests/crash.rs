@@ -77,12 +77,15 @@ fn kill_after(child: &mut std::process::Child, delay: Duration) -> bool {
 fn kill_9_mid_import_commits_all_or_nothing_and_leaves_no_rejects() {
     const ROWS: usize = 40_000;
     let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let mut dbs = vec![format!("sqlite://{}", d.join("zicht.db").display())];
-    dbs.extend(common::postgres("zicht_k9"));
-    big_file(&d.join("good.csv"), "G", ROWS, false);
-    big_file(&d.join("mixed.csv"), "M", ROWS, true);
-    for db in &dbs {
+    // Each register in its own folder, with its own key file and audit head.
+    let sqlite = dir.path().join("sqlite");
+    let mut dbs = vec![(sqlite.clone(), format!("sqlite://{}", sqlite.join("zicht.db").display()))];
+    dbs.extend(common::postgres("zicht_k9").map(|url| (dir.path().join("postgres"), url)));
+    for (d, db) in &dbs {
+        let d = d.as_path();
+        std::fs::create_dir(d).unwrap();
+        big_file(&d.join("good.csv"), "G", ROWS, false);
+        big_file(&d.join("mixed.csv"), "M", ROWS, true);
         ok(d, db, &["init"]);
         let mut killed = 0;
         // Killed while reading, while writing batches, and (with the later delays) near or after the

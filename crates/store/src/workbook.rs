@@ -115,6 +115,8 @@ fn read_xlsx<RS: Read + Seek>(mut book: calamine::Xlsx<RS>) -> Result<Sheet, Str
         return Err(format!("its first sheet {name:?} is empty: put the rows on the first sheet"));
     }
     cells.sort_by_key(|c| (c.0, c.1));
+    // A damaged file may give a cell twice: the first counts.
+    cells.dedup_by_key(|c| (c.0, c.1));
     Ok(sheet_of(name, cells))
 }
 
@@ -146,8 +148,10 @@ fn read_ods<RS: Read + Seek>(mut book: calamine::Ods<RS>) -> Result<Sheet, Strin
     Ok(sheet_of(name, cells))
 }
 
-/// The CSV of a sheet's non-empty cells, in (row, column) order: one line per sheet row.
+/// The CSV of a sheet's non-empty cells, in (row, column) order: one line per sheet row, every row as
+/// wide as the widest (as a spreadsheet's CSV export writes them), a row without cells an empty line.
 fn sheet_of(name: String, cells: Vec<(u32, u32, String, Option<String>)>) -> Sheet {
+    let width = cells.iter().map(|c| c.1 + 1).max().unwrap_or(0);
     let mut out = Sheet { name, ..Sheet::default() };
     let mut line = 1u64;
     let mut i = 0;
@@ -170,6 +174,10 @@ fn sheet_of(name: String, cells: Vec<(u32, u32, String, Option<String>)>) -> She
             }
             write_field(&mut out.csv, text);
             i += 1;
+        }
+        while col + 1 < width {
+            out.csv.push(b',');
+            col += 1;
         }
         out.csv.push(b'\n');
         line += 1;
@@ -271,7 +279,7 @@ mod tests {
             (3, 1, String::new(), Some("#N/A".to_string())),
         ];
         let sheet = sheet_of("S".into(), cells);
-        assert_eq!(String::from_utf8(sheet.csv).unwrap(), "a,,\"c, d\"\n\n\n,\n");
+        assert_eq!(String::from_utf8(sheet.csv).unwrap(), "a,,\"c, d\"\n\n\n,,\n");
         assert_eq!(sheet.errors.get(&4), Some(&(2, "#N/A".to_string())));
     }
 
@@ -291,7 +299,7 @@ mod tests {
         let err = read_bytes(xlsx(&[(0, 0, "a"), (1_048_575, 16_383, "z")])).unwrap_err();
         assert!(err.contains("column 16384") && err.contains("row 1048576"), "{err}");
         let sheet = read_bytes(xlsx(&[(0, 0, "a"), (999_999, 3, "z")])).unwrap();
-        assert_eq!(sheet.csv.len(), "a\n".len() + 999_998 + ",,,z\n".len());
+        assert_eq!(sheet.csv.len(), "a,,,\n".len() + 999_998 + ",,,z\n".len());
     }
 
     /// Found by `fuzz/fuzz_targets/workbook.rs`: a cell reference whose column overflows calamine's u32
