@@ -34,30 +34,6 @@ fn count(db: &str, sql: &str) -> i64 {
     })
 }
 
-/// `n` reports: the first row of the examples under ids `PREFIX-k`, the first with a bad date when `bad`.
-fn big_file(to: &Path, prefix: &str, n: usize, bad: bool) {
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/reports.csv");
-    let text = std::fs::read_to_string(examples).unwrap();
-    let mut lines = text.lines();
-    let header = lines.next().unwrap();
-    let cols: Vec<&str> = header.split(',').collect();
-    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let id = cols.iter().position(|c| *c == "external_id").unwrap();
-    let date = cols.iter().position(|c| *c == "report_date").unwrap();
-    let mut out = String::from(header);
-    out.push('\n');
-    for k in 0..n {
-        let mut r: Vec<String> = row.iter().map(|s| s.to_string()).collect();
-        r[id] = format!("{prefix}-{k}");
-        if bad && k == 0 {
-            r[date] = "2024-13-45".into();
-        }
-        out.push_str(&r.join(","));
-        out.push('\n');
-    }
-    std::fs::write(to, out).unwrap();
-}
-
 fn names_in(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .map(|d| d.filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned())).collect())
@@ -84,8 +60,8 @@ fn kill_9_mid_import_commits_all_or_nothing_and_leaves_no_rejects() {
     for (d, db) in &dbs {
         let d = d.as_path();
         std::fs::create_dir(d).unwrap();
-        big_file(&d.join("good.csv"), "G", ROWS, false);
-        big_file(&d.join("mixed.csv"), "M", ROWS, true);
+        common::big_reports_file(&d.join("good.csv"), "G", ROWS, false);
+        common::big_reports_file(&d.join("mixed.csv"), "M", ROWS, true);
         ok(d, db, &["init"]);
         let mut killed = 0;
         // Killed while reading, while writing batches, and (with the later delays) near or after the

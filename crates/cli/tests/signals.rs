@@ -3,6 +3,8 @@
 
 #![cfg(target_os = "linux")]
 
+mod common;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -18,29 +20,8 @@ fn sigterm_mid_import_leaves_no_partial_rejects_file_and_commits_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| zicht(dir.path()).args(args).output().unwrap();
     assert!(run(&["init"]).status.success());
-    // A large file: one row of the examples again and again under new ids, with a bad row first so
-    // the rejects file is opened at once.
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/reports.csv");
-    let text = std::fs::read_to_string(examples).unwrap();
-    let mut lines = text.lines();
-    let header = lines.next().unwrap();
-    let cols: Vec<&str> = header.split(',').collect();
-    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
-    assert_eq!(row.len(), cols.len());
-    let id = cols.iter().position(|c| *c == "external_id").unwrap();
-    let date = cols.iter().position(|c| *c == "report_date").unwrap();
-    let mut out = String::from(header);
-    out.push('\n');
-    for k in 0..150_000 {
-        let mut r: Vec<String> = row.iter().map(|s| s.to_string()).collect();
-        r[id] = format!("BIG-{k}");
-        if k == 0 {
-            r[date] = "2024-13-45".into();
-        }
-        out.push_str(&r.join(","));
-        out.push('\n');
-    }
-    std::fs::write(dir.path().join("big.csv"), out).unwrap();
+    // A large file, with a bad row first so the rejects file is opened at once.
+    common::big_reports_file(&dir.path().join("big.csv"), "BIG", 150_000, true);
     let child = zicht(dir.path())
         .args(["import", "reports", "big.csv", "--on-error", "reject", "--rejects", "rej.csv"])
         .stdout(std::process::Stdio::null())
