@@ -135,3 +135,32 @@ fn pseudonymise_gives_placeholders_no_pseudonym_and_never_echoes_a_value() {
         assert!(!stderr.contains(secret), "the message shows {secret:?}: {stderr}");
     }
 }
+
+/// `zicht pseudonymise` removes every direct identifier the register knows (issue 16): a citizen number,
+/// document number or address in the input used to stay in the output, so the "pseudonymised" file
+/// still identified the person and import refused its rows as statistical reports.
+#[test]
+fn pseudonymise_removes_every_direct_identifier() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = format!("sqlite://{}", d.join("zicht.db").display());
+    zicht(d, &db).arg("init").assert().success();
+    zicht(d, &db).args(["key", "reporter", "--out", "reporter.key"]).assert().success();
+    let header = "reporter,reporter_type,external_id,report_date,identification,lawful_basis,guardian_consent,given_names,family_name,birth_date,citizen_number,document_number,address,sex,nationality,exploitation";
+    let row = "ZC-T,care_coordinator,S-1,2020-03-04,statistical,public_task,not_obtainable,Fenna,Kuipers,2004-06-17,123456782,NXR4F5K21,Dorpsstraat 12,female,NL,sexual:prostitution";
+    std::fs::write(d.join("in.csv"), format!("{header}\n{row}\n")).unwrap();
+    let out = zicht(d, &db)
+        .args(["pseudonymise", "in.csv", "--out", "out.csv", "--key-file", "reporter.key"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(d.join("out.csv")).unwrap();
+    for secret in
+        ["Fenna", "Kuipers", "2004-06-17", "123456782", "NXR4F5K21", "Dorpsstraat", "citizen_number", "address"]
+    {
+        assert!(!text.contains(secret), "the output keeps {secret:?}: {text}");
+    }
+    // The output is a statistical report the register accepts as it is.
+    let out = zicht(d, &db).args(["import", "reports", "out.csv"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -115,6 +115,57 @@ impl ReporterType {
     pub fn is_investigative(self) -> bool {
         matches!(self, Self::Police | Self::BorderPolice | Self::LabourInspectorate)
     }
+
+    /// The list of the reporter in the six-list design of the Dutch dark-number studies (van Dijk,
+    /// Cruyff, van der Heijden et al., UNODC research brief 2017): P police, K border police (KMar),
+    /// I labour inspectorate, R regional care coordinators, O residential care and shelters (youth
+    /// care's institutions among them), Z others (guardianship, municipalities, immigration, legal aid,
+    /// help chats, NGOs). The one owner of this mapping: the simulator's truth lists and the monitor's
+    /// estimates both use it.
+    pub fn mse_list(self) -> MseList {
+        match self {
+            Self::Police => MseList::P,
+            Self::BorderPolice => MseList::K,
+            Self::LabourInspectorate => MseList::I,
+            Self::CareCoordinator => MseList::R,
+            Self::Shelter | Self::YouthCare => MseList::O,
+            Self::Guardianship
+            | Self::Municipality
+            | Self::Immigration
+            | Self::LegalAid
+            | Self::HelpChat
+            | Self::Ngo
+            | Self::Other => MseList::Z,
+        }
+    }
+}
+
+/// The six lists of the dark-number studies ([`ReporterType::mse_list`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MseList {
+    P,
+    K,
+    I,
+    R,
+    O,
+    Z,
+}
+
+impl MseList {
+    pub const ALL: [MseList; 6] = [MseList::P, MseList::K, MseList::I, MseList::R, MseList::O, MseList::Z];
+
+    /// The lists' letters, in the order of [`MseList::ALL`].
+    pub const CODES: [&'static str; 6] = ["P", "K", "I", "R", "O", "Z"];
+
+    /// The position of the list in [`MseList::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The list's letter.
+    pub fn code(self) -> &'static str {
+        Self::CODES[self as usize]
+    }
 }
 
 code_list!(

@@ -20,5 +20,8 @@ pub use country::{Country, NationalityGroup};
 pub use event::{EVENT_COLUMNS, EVENT_REQUIRED_COLUMNS, Event, SIGNAL_COLUMNS, SIGNAL_REQUIRED_COLUMNS, Signal};
 pub use identity::Identity;
 pub use pseudonym::{DigestKind, Layers, Pseudonym, PseudonymKey, RegisterKey};
-pub use report::{Attributes, Exploitation, ParseContext, REPORT_COLUMNS, REPORT_REQUIRED_COLUMNS, Report, Subject};
+pub use report::{
+    Attributes, Exploitation, IDENTIFYING_COLUMNS, ParseContext, REPORT_COLUMNS, REPORT_REQUIRED_COLUMNS, Report,
+    Subject,
+};
 pub use row::{FieldError, Row, RowErrors};

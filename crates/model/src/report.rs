@@ -178,7 +178,13 @@ pub struct Report {
     pub attributes: Attributes,
 }
 
+/// Direct identifiers besides the name and birth date: only an identified report carries them.
 const IDENTITY_ONLY: [&str; 3] = ["document_number", "citizen_number", "address"];
+
+/// Every column that identifies a person directly: the name, the birth date and [`IDENTITY_ONLY`].
+/// A statistical report carries none of them; `zicht pseudonymise` removes them all.
+pub const IDENTIFYING_COLUMNS: [&str; 6] =
+    ["given_names", "family_name", "birth_date", IDENTITY_ONLY[0], IDENTITY_ONLY[1], IDENTITY_ONLY[2]];
 
 impl Report {
     pub fn identification(&self) -> Identification {

@@ -38,19 +38,14 @@ const REPORTER_TYPES: [&str; 13] = [
     "other",
 ];
 const CRIMES: [&str; 6] = ["exploitation", "assault", "threat", "sexual_violence", "property", "other"];
-/// The lists of the dark-number studies, by reporter type.
-const LISTS: [&str; 6] = ["P", "K", "I", "R", "O", "Z"];
+/// The lists of the dark-number studies.
+const LISTS: [&str; 6] = zicht_model::MseList::CODES;
 const YEARS_CI: [f64; 7] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0];
 
+/// The dark-number list of a report's reporter type, as the register defines it
+/// ([`zicht_model::ReporterType::mse_list`]); a code the register does not know (none is stored) is Z.
 fn list_of(reporter_type: &str) -> &'static str {
-    match reporter_type {
-        "police" => "P",
-        "border_police" => "K",
-        "labour_inspectorate" => "I",
-        "care_coordinator" => "R",
-        "shelter" | "youth_care" | "guardianship" => "O",
-        _ => "Z",
-    }
+    zicht_model::ReporterType::parse(reporter_type).map_or("Z", |r| r.mse_list().code())
 }
 
 /// A "missing" column of the quality table: column code, the attribute whose unknown class it
@@ -1447,7 +1442,7 @@ mod tests {
         assert_eq!(age(&report("x", None, Some(23))), "23+");
         assert_eq!(age(&report("x", None, None)), "unknown");
         assert_eq!(list_of("youth_care"), "O");
-        assert_eq!(list_of("guardianship"), "O");
+        assert_eq!(list_of("guardianship"), "Z");
         assert_eq!(list_of("ngo"), "Z");
         assert_eq!(month_label(2012, 76), "2018-05");
     }

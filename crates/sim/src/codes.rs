@@ -55,18 +55,10 @@ impl ReporterType {
         }
     }
 
-    /// The list of the six-list capture–recapture design of the Dutch dark-number studies
-    /// (van Dijk, Cruyff, van der Heijden et al., UNODC research brief 2017): P police, K border police,
-    /// I labour inspectorate, R regional care coordinators, O residential care and shelters, Z others.
+    /// The list of the six-list design of the Dutch dark-number studies, as the register defines it
+    /// ([`zicht_model::ReporterType::mse_list`]).
     pub fn list(self) -> MseList {
-        match self {
-            ReporterType::Police => MseList::P,
-            ReporterType::BorderPolice => MseList::K,
-            ReporterType::LabourInspectorate => MseList::I,
-            ReporterType::CareCoordinator => MseList::R,
-            ReporterType::Shelter => MseList::O,
-            _ => MseList::Z,
-        }
+        zicht_model::ReporterType::parse(self.code()).map_or(MseList::Z, |r| r.mse_list())
     }
 
     /// Care and NGO reporters: not obliged to report, and after the GDPR took effect (2018-05-25)
@@ -88,28 +80,7 @@ impl ReporterType {
     }
 }
 
-/// The six lists of the dark-number studies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum MseList {
-    P,
-    K,
-    I,
-    R,
-    O,
-    Z,
-}
-
-impl MseList {
-    pub const ALL: [MseList; 6] = [MseList::P, MseList::K, MseList::I, MseList::R, MseList::O, MseList::Z];
-
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    pub fn code(self) -> &'static str {
-        ["P", "K", "I", "R", "O", "Z"][self as usize]
-    }
-}
+pub use zicht_model::MseList;
 
 /// The four victim groups of the Dutch victim monitor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -285,5 +256,23 @@ mod tests {
         assert_eq!(nationality_group("RO"), "EU");
         assert_eq!(nationality_group("NG"), "non-EU");
         assert_eq!(nationality_group("UA"), "non-EU");
+    }
+}
+
+#[cfg(test)]
+mod list_tests {
+    use super::*;
+
+    /// The simulator's truth lists and the monitor put every reporter type in the same list (the
+    /// simulator had youth care and guardianship in Z while the monitor had them in O).
+    #[test]
+    fn every_reporter_type_is_in_the_registers_list() {
+        for r in ReporterType::ALL {
+            let model = zicht_model::ReporterType::parse(r.code()).expect("a code of the register");
+            assert_eq!(r.list(), model.mse_list(), "{}", r.code());
+        }
+        assert_eq!(ReporterType::YouthCare.list(), MseList::O);
+        assert_eq!(ReporterType::Shelter.list(), MseList::O);
+        assert_eq!(ReporterType::Guardianship.list(), MseList::Z);
     }
 }

@@ -231,8 +231,8 @@ pub fn write_dir(sim: &Simulation, dir: &Path) -> Result<(), SimError> {
         let path = truth_dir.join("lists.csv");
         let mut w = writer(&path)?;
         let e = csv_err(&path);
-        let mut header: Vec<&str> =
-            vec!["person_id", "year", "group", "minor", "sex", "nationality_group", "P", "K", "I", "R", "O", "Z"];
+        let mut header: Vec<&str> = vec!["person_id", "year", "group", "minor", "sex", "nationality_group"];
+        header.extend(crate::codes::MseList::CODES);
         header.extend(ReporterType::ALL.iter().map(|r| r.code()));
         w.write_record(&header).map_err(&e)?;
         for l in &sim.truth.lists {

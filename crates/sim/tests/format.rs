@@ -312,12 +312,13 @@ fn check_truth(dir: &Path) {
                 flagged.insert((l["person_id"].clone(), l["year"].clone(), t.clone()));
             }
         }
-        let z = ["youth_care", "guardianship", "municipality", "immigration", "legal_aid", "ngo", "other"]
-            .iter()
-            .any(|t| l[*t] == "1");
-        assert_eq!(l["Z"] == "1", z, "list Z of person {} in {}", l["person_id"], l["year"]);
-        assert_eq!(l["P"], l["police"]);
-        assert_eq!(l["O"], l["shelter"]);
+        // Each list is on exactly when a reporter type of that list (the register's mapping) is.
+        for list in zicht_model::MseList::ALL {
+            let on = h[12..].iter().any(|t| {
+                l[t.as_str()] == "1" && zicht_model::ReporterType::parse(t).is_ok_and(|r| r.mse_list() == list)
+            });
+            assert_eq!(l[list.code()] == "1", on, "list {} of person {} in {}", list.code(), l["person_id"], l["year"]);
+        }
     }
     assert_eq!(seen, flagged, "truth/lists.csv disagrees with the reports");
     for name in ["population", "lists", "revictimisation", "registered"] {

@@ -34,7 +34,7 @@ use zicht_stats::mse::{
     BootstrapOptions, CaptureTable, Method, Model, NoProgress, bootstrap, pairs, profile_interval, select,
 };
 
-const LISTS: [&str; 6] = ["P", "K", "I", "R", "O", "Z"];
+const LISTS: [&str; 6] = zicht_sim::codes::MseList::CODES;
 const METHOD: Method = Method::Stepwise { threshold: 0.02 };
 
 /// How persons are split into strata.

@@ -140,7 +140,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             statistical_minors: false,
         })?;
         for (di, d) in designs.iter().enumerate() {
-            let lists: Vec<String> = ["P", "K", "I", "R", "O", "Z"].iter().map(|s| s.to_string()).collect();
+            let lists: Vec<String> = zicht_sim::codes::MseList::CODES.iter().map(|s| s.to_string()).collect();
             let mut t = PooledTable::new(lists, factors(d.with_group))?;
             for r in &sim.truth.lists {
                 let mask: u32 = r.lists.iter().enumerate().filter(|(_, on)| **on).map(|(i, _)| 1u32 << i).sum();

@@ -16,7 +16,8 @@ use crate::exit::bad_input;
 #[command(
     after_help = "Example:\n  zicht pseudonymise minors.csv --out minors-statistical.csv --key-file pseudonym.key\n\n\
     Reads given_names, family_name and birth_date, writes the same rows with a pseudonym column instead\n\
-    (birth_year is kept or added). Rows whose identity cannot be read are reported, none written."
+    (birth_year is kept or added) and without any direct identifier (also citizen_number, document_number\n\
+    and address). Rows whose identity cannot be read are reported, none written."
 )]
 pub struct PseudonymiseArgs {
     #[command(flatten)]
@@ -30,7 +31,10 @@ pub struct PseudonymiseArgs {
     pub out: PathBuf,
 }
 
-const DROPPED: [&str; 3] = ["given_names", "family_name", "birth_date"];
+/// Every direct identifier the register knows is removed, not only the name and birth date: a citizen
+/// number, document number or address left in would identify the person as well (and import refuses
+/// them on a statistical report).
+const DROPPED: [&str; 6] = zicht_model::IDENTIFYING_COLUMNS;
 
 pub fn run(args: PseudonymiseArgs) -> anyhow::Result<()> {
     zicht_output::refuse_input(&args.out, &[&args.input]).map_err(|e| bad_input(format!("--out: {e}")))?;
@@ -101,7 +105,10 @@ pub fn run(args: PseudonymiseArgs) -> anyhow::Result<()> {
         rows += 1;
     }
     out.into_inner().map_err(|e| anyhow::anyhow!("writing {}: {}", args.out.display(), e.error()))?.commit()?;
-    eprintln!("{rows} rows pseudonymised into {} (names and birth dates removed)", args.out.display());
+    eprintln!(
+        "{rows} rows pseudonymised into {} (names, birth dates and every other direct identifier removed)",
+        args.out.display()
+    );
     if unnamed > 0 {
         eprintln!(
             "{unnamed} of them have no known name (empty or a placeholder such as \"onbekend\"): no pseudonym; the register counts them and never links them"
