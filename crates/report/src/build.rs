@@ -6,7 +6,6 @@ use chrono::{Datelike, NaiveDate};
 use zicht_disclose::linked::{AuditSummary, CellId, Release};
 use zicht_disclose::{Cell, Flag, Grid, Policy, Unit, cellkey, round};
 use zicht_stats::alerts::{AlertKind, AlertOptions, detect, seasonal_profile};
-use zicht_stats::mse::{CaptureTable, Method, select};
 use zicht_stats::survival::{
     CohortOptions, CohortRow, FollowUpEvent, FollowUpKind, Outcome, Person, Subgrouping, build_cohort,
     incidence_by_subgroup,
@@ -917,9 +916,18 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
         }
     }
 
-    // 5. Dark number per year. The bases are persons of the year (all, with a minor's report, with
-    // an adult's report): cells of the model shared with the persons and care tables, with the
-    // persons seen as both latent.
+    // 5. Dark number per year, from one model over the period (crate::dark). The bases are persons of
+    // the year (all, with a minor's report, with no minor's report): cells of the model shared with the
+    // persons and care tables, with the persons seen as both latent.
+    let dark = crate::dark::estimate(
+        &identified,
+        &years,
+        &LISTS,
+        report_year,
+        |r| age(r) == "minor",
+        list_of,
+        opts.dark_replicates,
+    );
     let mut rows_l = Vec::new();
     let mut cells = Vec::new();
     let mut notes = Vec::new();
@@ -946,38 +954,37 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
         c.relation(all_id, &[mo, ao, both])?;
         c.relation(minor_id, &[mo, both])?;
         c.relation(adult_id, &[ao, both])?;
-        for (stratum, keep, base) in
-            [("all", None, all_id), ("minor", Some(true), minor_id), ("adult", Some(false), adult_id)]
+        // A person with a minor's report in the year counts as a minor, so that the groups add up:
+        // the adult group is the persons with no minor's report (all − minor, known to every reader).
+        for (stratum, base, n) in
+            [("all", all_id, n_all), ("minor", minor_id, count(|k| k.0)), ("adult", ao, count(|k| !k.0 && k.1))]
         {
-            let mut member: BTreeMap<&str, BTreeSet<&'static str>> = BTreeMap::new();
-            for r in identified.iter().filter(|r| report_year(r) == Some(y)) {
-                if keep.is_none() || keep == Some(age(r) == "minor") {
-                    member.entry(r.person.as_str()).or_default().insert(list_of(&r.reporter_type));
-                }
-            }
-            let used: Vec<String> =
-                LISTS.iter().filter(|l| member.values().any(|s| s.contains(*l))).map(|l| l.to_string()).collect();
-            let n = member.len() as i64;
-            let fit = CaptureTable::from_named_memberships(used.clone(), member.values().map(|s| s.iter().copied()))
-                .ok()
-                .and_then(|tab| select(&tab, &Method::Stepwise { threshold: 0.02 }).ok());
-            let (est, iv, model) = match &fit {
-                Some(s) => (s.fit.estimate, s.fit.lognormal_interval(0.95), s.fit.model.describe(&used)),
-                None => (None, None, "-".to_string()),
-            };
+            let e = dark.estimates.get(&(y, stratum));
             rows_l.push(format!("{y} {}", cat(lang, stratum)));
             cells.push(vec![c.share(
-                est.map(|e| e.round()),
-                iv.map(|(a, b)| (a.round(), b.round())),
+                e.map(|e| e.estimate.round()),
+                e.map(|e| (e.interval.0.round(), e.interval.1.round())),
                 Some(base),
                 n,
                 None,
             )]);
-            notes.push(format!("lists {}; model {model}", used.join(" ")));
+            let flags: Vec<String> = e.map(|e| e.flags.iter().map(|f| t(lang, f)).collect()).unwrap_or_default();
+            let why = dark.note.as_deref().map(|n| format!("; {n}")).unwrap_or_default();
+            notes.push(if flags.is_empty() {
+                format!("lists {}{why}", dark.lists.join(" "))
+            } else {
+                format!("lists {}; {}{why}", dark.lists.join(" "), flags.join("; "))
+            });
             if stratum == "all" {
-                dark_all.insert(y, (est.map(f64::round), n, Some(base)));
+                dark_all.insert(y, (e.map(|e| e.estimate.round()), n, Some(base)));
             }
         }
+    }
+    // One model for every row: named once, on the first.
+    if let Some(first) = notes.first_mut()
+        && !dark.model.is_empty()
+    {
+        first.push_str(&format!("; model {}", dark.model));
     }
     c.push("dark", "dark", Unit::Estimate, false, rows_l, vec![t(lang, "col.estimate")], cells, notes);
 
@@ -1458,6 +1465,7 @@ mod tests {
             policy: Policy::internal(),
             truth: None,
             earlier: vec![],
+            dark_replicates: 0,
         };
         // Within the data (2018–2022) but without reports.
         assert!(matches!(build(&x, &opts(2019, 2021)), Err(ReportError::Empty { .. })));
