@@ -484,8 +484,11 @@ impl Ctx<'_> {
         let release = &self.release;
         let window = |id: CellId, v: i64| published_window(policy, release.key(id), v);
         let pattern = self.release.protect_from(start, &window)?;
+        // Only a printed cell is ever published: a latent one (a slack, a cell no table shows) has no
+        // place in the pattern, and its value would reach the reader unprotected.
         let publish = |id: CellId| -> Option<f64> {
-            (!pattern.hidden[id]).then(|| published(policy, release.key(id), release.truth(id)) as f64)
+            (release.is_printed(id) && !pattern.hidden[id])
+                .then(|| published(policy, release.key(id), release.truth(id)) as f64)
         };
         let mut out = Vec::with_capacity(self.tables.len());
         let key_of = |c: &Pending| match *c {
@@ -507,7 +510,7 @@ impl Ctx<'_> {
                             Pending::Share { value, interval, base, base_n, rule } => match (rule, value) {
                                 (Flag::Shown, Some(v)) => {
                                     let (b, hidden) = match base {
-                                        Some(id) => (publish(id).map(|b| b as i64), pattern.hidden[id]),
+                                        Some(id) => (publish(id).map(|b| b as i64), publish(id).is_none()),
                                         None => (Some(round(base_n, policy.rounding_base)), false),
                                     };
                                     Cell {
@@ -949,7 +952,8 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
         let minor_id = c.printed("persons", &[("year", &ys), ("age", "minor")], count(|k| k.0), W_TOTAL)?;
         let adult_id = c.printed("persons", &[("year", &ys), ("age", "adult")], count(|k| k.1), W_TOTAL)?;
         let mo = c.latent("persons", &[("year", &ys), ("age", "minor_only")], count(|k| k.0 && !k.1))?;
-        let ao = c.latent("persons", &[("year", &ys), ("age", "adult_only")], count(|k| !k.0 && k.1))?;
+        // Printed: the base of the adult estimate (persons with no minor's report).
+        let ao = c.printed("persons", &[("year", &ys), ("age", "adult_only")], count(|k| !k.0 && k.1), W_TOTAL)?;
         let both = c.latent("persons", &[("year", &ys), ("age", "minor_and_adult")], count(|k| k.0 && k.1))?;
         c.relation(all_id, &[mo, ao, both])?;
         c.relation(minor_id, &[mo, both])?;
