@@ -950,7 +950,9 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
         let n_all = kinds.len() as i64;
         let all_id = c.printed("persons", &[("year", &ys)], n_all, W_TOTAL)?;
         let minor_id = c.printed("persons", &[("year", &ys), ("age", "minor")], count(|k| k.0), W_TOTAL)?;
-        let adult_id = c.printed("persons", &[("year", &ys), ("age", "adult")], count(|k| k.1), W_TOTAL)?;
+        // Persons with an adult's report: no table prints them since the adult estimate is of the
+        // persons with no minor's report, but readers' facts below still hold of them.
+        let adult_id = c.latent("persons", &[("year", &ys), ("age", "adult")], count(|k| k.1))?;
         let mo = c.latent("persons", &[("year", &ys), ("age", "minor_only")], count(|k| k.0 && !k.1))?;
         // Printed: the base of the adult estimate (persons with no minor's report).
         let ao = c.printed("persons", &[("year", &ys), ("age", "adult_only")], count(|k| !k.0 && k.1), W_TOTAL)?;
