@@ -236,6 +236,9 @@ struct Ctx<'a> {
     release: Release,
     tables: Vec<PendingTable>,
     ratios: Vec<crate::Ratio>,
+    /// What a shown percentage tells of its numerator (a latent cell), by numerator, with the base it
+    /// needs: known only while the base is published ([`Ctx::finish`] drops it when the base is hidden).
+    ratio_known: Vec<(CellId, CellId, i64, i64)>,
 }
 
 impl Ctx<'_> {
@@ -481,9 +484,36 @@ impl Ctx<'_> {
                 }
             }
         }
+        // A percentage tells its numerator only to a reader who has its base: protect as if every base
+        // were shown, and where the pattern hides one, forget what its percentage told and protect
+        // again from that pattern (knowing more is not always safer: a count known exactly to be 63
+        // passes, the same count known to be at least 7 does not).
+        let before: Vec<Option<(i64, i64)>> =
+            self.ratio_known.iter().map(|&(num, ..)| self.release.known_of(num)).collect();
+        for &(num, _, lo, hi) in &self.ratio_known {
+            self.release.known_range(num, lo, hi);
+        }
+        let mut ratio_known: Vec<_> = self.ratio_known.iter().copied().zip(before).collect();
+        let mut pattern = {
+            let release = &self.release;
+            let window = |id: CellId, v: i64| published_window(policy, release.key(id), v);
+            self.release.protect_from(start, &window)?
+        };
+        loop {
+            let (lost, kept): (Vec<_>, Vec<_>) =
+                ratio_known.into_iter().partition(|&((_, base, ..), _)| pattern.hidden[base]);
+            if lost.is_empty() {
+                break;
+            }
+            for &((num, ..), before) in &lost {
+                self.release.restore_known(num, before);
+            }
+            ratio_known = kept;
+            let release = &self.release;
+            let window = |id: CellId, v: i64| published_window(policy, release.key(id), v);
+            pattern = self.release.protect_from(pattern.hidden.clone(), &window)?;
+        }
         let release = &self.release;
-        let window = |id: CellId, v: i64| published_window(policy, release.key(id), v);
-        let pattern = self.release.protect_from(start, &window)?;
         // Only a printed cell is ever published: a latent one (a slack, a cell no table shows) has no
         // place in the pattern, and its value would reach the reader unprotected.
         let publish = |id: CellId| -> Option<f64> {
@@ -606,6 +636,7 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
         release: Release::new(),
         tables: Vec::new(),
         ratios: Vec::new(),
+        ratio_known: Vec::new(),
     };
     let yr = |r: &&ReportRow| report_year(r);
 
@@ -769,7 +800,7 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
                 // p ± 0.05 % of the base.
                 (((p - 0.05) * all as f64 / 100.0).ceil() as i64, ((p + 0.05) * all as f64 / 100.0).floor() as i64)
             };
-            c.release.known_range(added, lo.max(0), hi);
+            c.ratio_known.push((added, base, lo.max(0), hi));
         }
         c.ratios.push(crate::Ratio {
             numerator: c.release.key(added).to_string(),
