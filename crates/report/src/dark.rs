@@ -49,6 +49,16 @@ pub struct DarkNumber {
     pub note: Option<String>,
 }
 
+/// A person in a year: the lists that reported them, whether one report was of a minor, and the sex
+/// and nationality group of the first report that gives them.
+#[derive(Debug, Clone, Default)]
+struct PersonYear<'a> {
+    lists: BTreeSet<&'static str>,
+    minor: bool,
+    sex: Option<&'a str>,
+    nationality: Option<&'a str>,
+}
+
 /// The person-years of `rows` (identified reports of `years`), each with its lists and covariates:
 /// minor when the person has a minor's report that year, sex and nationality group of the first
 /// report that gives them.
@@ -58,15 +68,15 @@ fn person_years<'a>(
     year_of: impl Fn(&ReportRow) -> Option<i32>,
     minor: impl Fn(&ReportRow) -> bool,
     list_of: impl Fn(&str) -> &'static str,
-) -> BTreeMap<(i32, &'a str), (BTreeSet<&'static str>, bool, Option<&'a str>, Option<&'a str>)> {
-    let mut out: BTreeMap<(i32, &str), (BTreeSet<&'static str>, bool, Option<&str>, Option<&str>)> = BTreeMap::new();
+) -> BTreeMap<(i32, &'a str), PersonYear<'a>> {
+    let mut out: BTreeMap<(i32, &str), PersonYear<'a>> = BTreeMap::new();
     for r in rows {
         let Some(y) = year_of(r).filter(|y| years.contains(y)) else { continue };
         let e = out.entry((y, r.person.as_str())).or_default();
-        e.0.insert(list_of(&r.reporter_type));
-        e.1 |= minor(r);
-        e.2 = e.2.or(r.sex.as_deref());
-        e.3 = e.3.or(r.nationality_group.as_deref());
+        e.lists.insert(list_of(&r.reporter_type));
+        e.minor |= minor(r);
+        e.sex = e.sex.or(r.sex.as_deref());
+        e.nationality = e.nationality.or(r.nationality_group.as_deref());
     }
     out
 }
@@ -83,7 +93,7 @@ pub fn estimate(
 ) -> DarkNumber {
     let people = person_years(rows, years, year_of, minor, list_of);
     let used: Vec<&'static str> =
-        lists.iter().copied().filter(|l| people.values().any(|(s, ..)| s.contains(l))).collect();
+        lists.iter().copied().filter(|l| people.values().any(|p| p.lists.contains(l))).collect();
     let mut out = DarkNumber { lists: used.iter().map(|s| s.to_string()).collect(), ..DarkNumber::default() };
     if used.len() < 2 || years.is_empty() {
         out.note = Some(format!("{} list(s) with cases: at least two are needed", used.len()));
@@ -101,13 +111,14 @@ pub fn estimate(
     };
     // Cases per list and year, for the few-cases flag.
     let mut per_list: BTreeMap<(i32, &str), usize> = BTreeMap::new();
-    for (&(y, _), (set, minor, sex, nl)) in &people {
-        let mask: u32 = used.iter().enumerate().filter(|(_, l)| set.contains(*l)).map(|(i, _)| 1 << i).sum();
-        for l in set {
+    for (&(y, _), p) in &people {
+        let mask: u32 = used.iter().enumerate().filter(|(_, l)| p.lists.contains(*l)).map(|(i, _)| 1 << i).sum();
+        for l in &p.lists {
             *per_list.entry((y, l)).or_default() += 1;
         }
         let yi = years.iter().position(|v| *v == y).unwrap_or(0);
-        let levels = [yi, usize::from(!minor), usize::from(*sex != Some("female")), usize::from(*nl != Some("NL"))];
+        let levels =
+            [yi, usize::from(!p.minor), usize::from(p.sex != Some("female")), usize::from(p.nationality != Some("NL"))];
         if table.add(&levels, mask, 1.0).is_err() {
             out.note = Some("the lists cannot be modelled".into());
             return out;
@@ -177,4 +188,70 @@ pub fn estimate(
             .insert((y, stratum), DarkEstimate { observed: avg.observed, estimate: avg.estimate, interval, flags });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(person: String, reporter_type: &str, minor: bool) -> ReportRow {
+        ReportRow {
+            report_date: "2020-05-01".into(),
+            reporter: "X".into(),
+            reporter_type: reporter_type.into(),
+            identification: "identified".into(),
+            sex: Some("female".into()),
+            birth_year: None,
+            age_band: None,
+            age_at_report: Some(if minor { 16 } else { 30 }),
+            minor: Some(minor),
+            age_at_start: None,
+            nationality_group: Some("NL".into()),
+            exploitation: "sexual".into(),
+            domestic: None,
+            municipality: None,
+            person,
+        }
+    }
+
+    fn run(rows: &[ReportRow]) -> DarkNumber {
+        let refs: Vec<&ReportRow> = rows.iter().collect();
+        let list = |t: &str| zicht_model::ReporterType::parse(t).map_or("Z", |r| r.mse_list().code());
+        estimate(&refs, &[2020], &zicht_model::MseList::CODES, |_| Some(2020), |r| r.minor == Some(true), list, 0)
+    }
+
+    /// Two lists of 100 persons with 20 in common: Lincoln–Petersen, 100 · 100 / 20 = 500; minors and
+    /// adults add up to all.
+    #[test]
+    fn two_independent_lists_give_lincoln_petersen() {
+        let mut rows = Vec::new();
+        for i in 0..180 {
+            let p = format!("p{i}");
+            let minor = i % 3 == 0;
+            if i < 100 {
+                rows.push(row(p.clone(), "police", minor));
+            }
+            if i >= 80 {
+                rows.push(row(p, "shelter", minor));
+            }
+        }
+        let d = run(&rows);
+        let all = &d.estimates[&(2020, "all")];
+        assert_eq!(all.observed, 180.0);
+        assert!((all.estimate - 500.0).abs() < 1.0, "{all:?} {}", d.model);
+        let parts = d.estimates[&(2020, "minor")].estimate + d.estimates[&(2020, "adult")].estimate;
+        assert!((parts - all.estimate).abs() < 1e-6, "{parts} vs {}", all.estimate);
+        assert!(all.interval.0 < 500.0 && all.interval.1 > 500.0);
+    }
+
+    /// Lists that never overlap have no finite estimate: said, not a number, never a panic.
+    #[test]
+    fn lists_that_never_overlap_have_no_estimate() {
+        let rows: Vec<ReportRow> =
+            (0..40).map(|i| row(format!("p{i}"), if i < 20 { "police" } else { "shelter" }, false)).collect();
+        let d = run(&rows);
+        assert!(d.estimates.is_empty() && d.note.is_some(), "{d:?}");
+        assert!(run(&[]).note.is_some());
+        assert!(run(&rows[..20]).note.is_some(), "one list");
+    }
 }
