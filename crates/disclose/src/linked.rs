@@ -188,6 +188,17 @@ impl Release {
         });
     }
 
+    /// What the reader is known to know of a cell besides the relations ([`Release::known_range`]).
+    pub fn known_of(&self, id: CellId) -> Option<(i64, i64)> {
+        self.defs[id].known
+    }
+
+    /// Puts back what [`Release::known_of`] gave, for knowledge that turned out not to be the
+    /// reader's (a percentage whose base the pattern hides).
+    pub fn restore_known(&mut self, id: CellId, known: Option<(i64, i64)>) {
+        self.defs[id].known = known;
+    }
+
     /// Declares `total = Σ parts`; refuses a relation the true counts do not satisfy (a wrong
     /// relation would make the audit wrong).
     pub fn relation(&mut self, total: CellId, parts: &[CellId]) -> Result<(), LinkedError> {

@@ -6,7 +6,6 @@ use chrono::{Datelike, NaiveDate};
 use zicht_disclose::linked::{AuditSummary, CellId, Release};
 use zicht_disclose::{Cell, Flag, Grid, Policy, Unit, cellkey, round};
 use zicht_stats::alerts::{AlertKind, AlertOptions, detect, seasonal_profile};
-use zicht_stats::mse::{CaptureTable, Method, select};
 use zicht_stats::survival::{
     CohortOptions, CohortRow, FollowUpEvent, FollowUpKind, Outcome, Person, Subgrouping, build_cohort,
     incidence_by_subgroup,
@@ -237,6 +236,9 @@ struct Ctx<'a> {
     release: Release,
     tables: Vec<PendingTable>,
     ratios: Vec<crate::Ratio>,
+    /// What a shown percentage tells of its numerator (a latent cell), by numerator, with the base it
+    /// needs: known only while the base is published ([`Ctx::finish`] drops it when the base is hidden).
+    ratio_known: Vec<(CellId, CellId, i64, i64)>,
 }
 
 impl Ctx<'_> {
@@ -482,11 +484,41 @@ impl Ctx<'_> {
                 }
             }
         }
+        // A percentage tells its numerator only to a reader who has its base: protect as if every base
+        // were shown, and where the pattern hides one, forget what its percentage told and protect
+        // again from that pattern (knowing more is not always safer: a count known exactly to be 63
+        // passes, the same count known to be at least 7 does not).
+        let before: Vec<Option<(i64, i64)>> =
+            self.ratio_known.iter().map(|&(num, ..)| self.release.known_of(num)).collect();
+        for &(num, _, lo, hi) in &self.ratio_known {
+            self.release.known_range(num, lo, hi);
+        }
+        let mut ratio_known: Vec<_> = self.ratio_known.iter().copied().zip(before).collect();
+        let mut pattern = {
+            let release = &self.release;
+            let window = |id: CellId, v: i64| published_window(policy, release.key(id), v);
+            self.release.protect_from(start, &window)?
+        };
+        loop {
+            let (lost, kept): (Vec<_>, Vec<_>) =
+                ratio_known.into_iter().partition(|&((_, base, ..), _)| pattern.hidden[base]);
+            if lost.is_empty() {
+                break;
+            }
+            for &((num, ..), before) in &lost {
+                self.release.restore_known(num, before);
+            }
+            ratio_known = kept;
+            let release = &self.release;
+            let window = |id: CellId, v: i64| published_window(policy, release.key(id), v);
+            pattern = self.release.protect_from(pattern.hidden.clone(), &window)?;
+        }
         let release = &self.release;
-        let window = |id: CellId, v: i64| published_window(policy, release.key(id), v);
-        let pattern = self.release.protect_from(start, &window)?;
+        // Only a printed cell is ever published: a latent one (a slack, a cell no table shows) has no
+        // place in the pattern, and its value would reach the reader unprotected.
         let publish = |id: CellId| -> Option<f64> {
-            (!pattern.hidden[id]).then(|| published(policy, release.key(id), release.truth(id)) as f64)
+            (release.is_printed(id) && !pattern.hidden[id])
+                .then(|| published(policy, release.key(id), release.truth(id)) as f64)
         };
         let mut out = Vec::with_capacity(self.tables.len());
         let key_of = |c: &Pending| match *c {
@@ -508,7 +540,7 @@ impl Ctx<'_> {
                             Pending::Share { value, interval, base, base_n, rule } => match (rule, value) {
                                 (Flag::Shown, Some(v)) => {
                                     let (b, hidden) = match base {
-                                        Some(id) => (publish(id).map(|b| b as i64), pattern.hidden[id]),
+                                        Some(id) => (publish(id).map(|b| b as i64), publish(id).is_none()),
                                         None => (Some(round(base_n, policy.rounding_base)), false),
                                     };
                                     Cell {
@@ -604,6 +636,7 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
         release: Release::new(),
         tables: Vec::new(),
         ratios: Vec::new(),
+        ratio_known: Vec::new(),
     };
     let yr = |r: &&ReportRow| report_year(r);
 
@@ -767,7 +800,7 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
                 // p ± 0.05 % of the base.
                 (((p - 0.05) * all as f64 / 100.0).ceil() as i64, ((p + 0.05) * all as f64 / 100.0).floor() as i64)
             };
-            c.release.known_range(added, lo.max(0), hi);
+            c.ratio_known.push((added, base, lo.max(0), hi));
         }
         c.ratios.push(crate::Ratio {
             numerator: c.release.key(added).to_string(),
@@ -917,9 +950,18 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
         }
     }
 
-    // 5. Dark number per year. The bases are persons of the year (all, with a minor's report, with
-    // an adult's report): cells of the model shared with the persons and care tables, with the
-    // persons seen as both latent.
+    // 5. Dark number per year, from one model over the period (crate::dark). The bases are persons of
+    // the year (all, with a minor's report, with no minor's report): cells of the model shared with the
+    // persons and care tables, with the persons seen as both latent.
+    let dark = crate::dark::estimate(
+        &identified,
+        &years,
+        &LISTS,
+        report_year,
+        |r| age(r) == "minor",
+        list_of,
+        opts.dark_replicates,
+    );
     let mut rows_l = Vec::new();
     let mut cells = Vec::new();
     let mut notes = Vec::new();
@@ -939,45 +981,47 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
         let n_all = kinds.len() as i64;
         let all_id = c.printed("persons", &[("year", &ys)], n_all, W_TOTAL)?;
         let minor_id = c.printed("persons", &[("year", &ys), ("age", "minor")], count(|k| k.0), W_TOTAL)?;
-        let adult_id = c.printed("persons", &[("year", &ys), ("age", "adult")], count(|k| k.1), W_TOTAL)?;
+        // Persons with an adult's report: no table prints them since the adult estimate is of the
+        // persons with no minor's report, but readers' facts below still hold of them.
+        let adult_id = c.latent("persons", &[("year", &ys), ("age", "adult")], count(|k| k.1))?;
         let mo = c.latent("persons", &[("year", &ys), ("age", "minor_only")], count(|k| k.0 && !k.1))?;
-        let ao = c.latent("persons", &[("year", &ys), ("age", "adult_only")], count(|k| !k.0 && k.1))?;
+        // Printed: the base of the adult estimate (persons with no minor's report).
+        let ao = c.printed("persons", &[("year", &ys), ("age", "adult_only")], count(|k| !k.0 && k.1), W_TOTAL)?;
         let both = c.latent("persons", &[("year", &ys), ("age", "minor_and_adult")], count(|k| k.0 && k.1))?;
         c.relation(all_id, &[mo, ao, both])?;
         c.relation(minor_id, &[mo, both])?;
         c.relation(adult_id, &[ao, both])?;
-        for (stratum, keep, base) in
-            [("all", None, all_id), ("minor", Some(true), minor_id), ("adult", Some(false), adult_id)]
+        // A person with a minor's report in the year counts as a minor, so that the groups add up:
+        // the adult group is the persons with no minor's report (all − minor, known to every reader).
+        for (stratum, base, n) in
+            [("all", all_id, n_all), ("minor", minor_id, count(|k| k.0)), ("adult", ao, count(|k| !k.0 && k.1))]
         {
-            let mut member: BTreeMap<&str, BTreeSet<&'static str>> = BTreeMap::new();
-            for r in identified.iter().filter(|r| report_year(r) == Some(y)) {
-                if keep.is_none() || keep == Some(age(r) == "minor") {
-                    member.entry(r.person.as_str()).or_default().insert(list_of(&r.reporter_type));
-                }
-            }
-            let used: Vec<String> =
-                LISTS.iter().filter(|l| member.values().any(|s| s.contains(*l))).map(|l| l.to_string()).collect();
-            let n = member.len() as i64;
-            let fit = CaptureTable::from_named_memberships(used.clone(), member.values().map(|s| s.iter().copied()))
-                .ok()
-                .and_then(|tab| select(&tab, &Method::Stepwise { threshold: 0.02 }).ok());
-            let (est, iv, model) = match &fit {
-                Some(s) => (s.fit.estimate, s.fit.lognormal_interval(0.95), s.fit.model.describe(&used)),
-                None => (None, None, "-".to_string()),
-            };
+            let e = dark.estimates.get(&(y, stratum));
             rows_l.push(format!("{y} {}", cat(lang, stratum)));
             cells.push(vec![c.share(
-                est.map(|e| e.round()),
-                iv.map(|(a, b)| (a.round(), b.round())),
+                e.map(|e| e.estimate.round()),
+                e.map(|e| (e.interval.0.round(), e.interval.1.round())),
                 Some(base),
                 n,
                 None,
             )]);
-            notes.push(format!("lists {}; model {model}", used.join(" ")));
+            let flags: Vec<String> = e.map(|e| e.flags.iter().map(|f| t(lang, f)).collect()).unwrap_or_default();
+            let why = dark.note.as_deref().map(|n| format!("; {n}")).unwrap_or_default();
+            notes.push(if flags.is_empty() {
+                format!("lists {}{why}", dark.lists.join(" "))
+            } else {
+                format!("lists {}; {}{why}", dark.lists.join(" "), flags.join("; "))
+            });
             if stratum == "all" {
-                dark_all.insert(y, (est.map(f64::round), n, Some(base)));
+                dark_all.insert(y, (e.map(|e| e.estimate.round()), n, Some(base)));
             }
         }
+    }
+    // One model for every row: named once, on the first.
+    if let Some(first) = notes.first_mut()
+        && !dark.model.is_empty()
+    {
+        first.push_str(&format!("; model {}", dark.model));
     }
     c.push("dark", "dark", Unit::Estimate, false, rows_l, vec![t(lang, "col.estimate")], cells, notes);
 
@@ -1458,6 +1502,7 @@ mod tests {
             policy: Policy::internal(),
             truth: None,
             earlier: vec![],
+            dark_replicates: 0,
         };
         // Within the data (2018–2022) but without reports.
         assert!(matches!(build(&x, &opts(2019, 2021)), Err(ReportError::Empty { .. })));

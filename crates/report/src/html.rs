@@ -193,6 +193,8 @@ pub fn figures(tables: &[Table], lang: Lang) -> Result<Vec<Figure>, ReportError>
     }
     if let Some(tab) = find(tables, "dark") {
         let mut est = Series { name: t(lang, "col.estimate"), points: Vec::new() };
+        let mut low = Series { name: t(lang, "col.interval_low"), points: Vec::new() };
+        let mut high = Series { name: t(lang, "col.interval_high"), points: Vec::new() };
         let mut obs = Series { name: t(lang, "col.persons"), points: Vec::new() };
         for (i, row) in tab.grid.rows.iter().enumerate() {
             let parts: Vec<&str> = row.splitn(2, ' ').collect();
@@ -200,10 +202,13 @@ pub fn figures(tables: &[Table], lang: Lang) -> Result<Vec<Figure>, ReportError>
                 let x: f64 = parts[0].parse().unwrap_or(0.0);
                 let c = &tab.grid.cells[i][0];
                 est.points.push((x, c.value));
+                low.points.push((x, c.value.and(c.lower)));
+                high.points.push((x, c.value.and(c.upper)));
                 obs.points.push((x, c.value.and(c.base.map(|b| b as f64))));
             }
         }
-        let s = vec![est, obs];
+        // The interval beside the estimate: the series a reader will quote is never shown without it.
+        let s = vec![est, low, high, obs];
         out.push(Figure {
             id: "f_dark".into(),
             section: tab.section.clone(),

@@ -7,6 +7,7 @@
 //! never show a number the tables hide.
 
 mod build;
+pub mod dark;
 mod html;
 pub mod messages;
 mod truth;
@@ -69,6 +70,9 @@ pub struct Options {
     /// Earlier releases (their `monitor.json`) to protect this one against jointly: everything
     /// they published is known to the intruder, and what they hid stays hidden.
     pub earlier: Vec<verify::JsonMonitor>,
+    /// Bootstrap replicates of the dark number's interval (each repeats the model search); below 2,
+    /// the Burnham–Anderson interval of the model average.
+    pub dark_replicates: usize,
 }
 
 /// One protected table with its metadata.

@@ -76,6 +76,7 @@ fn options(to: i32, public: bool) -> Options {
         policy: if public { Policy::public_perturbed(CellKey::new([7; 32])) } else { Policy::internal() },
         truth: None,
         earlier: vec![],
+        dark_replicates: 0,
     }
 }
 
