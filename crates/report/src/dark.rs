@@ -111,6 +111,9 @@ pub fn estimate(
     };
     // Cases per list and year, for the few-cases flag.
     let mut per_list: BTreeMap<(i32, &str), usize> = BTreeMap::new();
+    // Cases in a canonical order (by covariates and history, not by person id, which is keyed): the
+    // strata's order, and so every floating-point sum of the fit, is the same whatever the key.
+    let mut cases: BTreeMap<([usize; 4], u32), f64> = BTreeMap::new();
     for (&(y, _), p) in &people {
         let mask: u32 = used.iter().enumerate().filter(|(_, l)| p.lists.contains(*l)).map(|(i, _)| 1 << i).sum();
         for l in &p.lists {
@@ -119,7 +122,10 @@ pub fn estimate(
         let yi = years.iter().position(|v| *v == y).unwrap_or(0);
         let levels =
             [yi, usize::from(!p.minor), usize::from(p.sex != Some("female")), usize::from(p.nationality != Some("NL"))];
-        if table.add(&levels, mask, 1.0).is_err() {
+        *cases.entry((levels, mask)).or_default() += 1.0;
+    }
+    for ((levels, mask), n) in cases {
+        if table.add(&levels, mask, n).is_err() {
             out.note = Some("the lists cannot be modelled".into());
             return out;
         }
