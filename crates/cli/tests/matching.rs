@@ -247,3 +247,25 @@ fn prior_by_estimates_a_prior_per_pair_of_sources() {
     febrl_args(&mut cmd).args(["--prior-by", "src", "--out"]).arg(dir.path().join("r.csv"));
     cmd.assert().code(1).stderr(predicate::str::contains("column \"src\" (--prior-by) is not in the header"));
 }
+
+/// A placeholder name (`onbekend`, `-`, `N/A`) is a missing value in `zicht match` as in `zicht link`:
+/// two records whose names are both "onbekend" do not agree on their names.
+#[test]
+fn placeholder_names_are_missing_not_agreeing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = std::fs::read_to_string(febrl("dataset3.csv")).unwrap();
+    text.push_str("ph-1, onbekend, onbekend, 1, a street, , town, 2000, nsw, 19800101, 1111111\n");
+    text.push_str("ph-2, Onbekend, N/A, 2, other street, , city, 3000, vic, 19800101, 2222222\n");
+    let input = write(dir.path(), "with-placeholders.csv", &text);
+    let out = dir.path().join("pairs.csv");
+    let mut cmd = zicht();
+    cmd.arg("match").arg(&input).args(["--explain", "ph-1,ph-2", "--json"]);
+    let assert = febrl_args(&mut cmd).arg("--out").arg(&out).assert().success();
+    let json: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    let fields = json["explanations"][0]["fields"].as_array().unwrap();
+    for name in ["given_name", "surname"] {
+        let f = fields.iter().find(|f| f["column"] == name).unwrap();
+        assert_eq!(f["level"], "null", "{name}: {f}");
+        assert_eq!(f["weight"], 0.0, "{name}: {f}");
+    }
+}

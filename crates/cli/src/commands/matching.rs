@@ -441,6 +441,12 @@ fn read_csv(
             })
         })
         .collect::<anyhow::Result<_>>()?;
+    // Columns compared as names: their placeholders are missing values.
+    let is_name: Vec<bool> = spec
+        .columns()
+        .iter()
+        .map(|c| spec.comparisons.iter().any(|x| &x.column == c && x.kind == zicht_link::FieldKind::Name))
+        .collect();
     // Rows are read in batches whose values are normalised in parallel.
     const BATCH: usize = 32_768;
     // Records are reused from batch to batch, so their buffers are allocated once.
@@ -477,7 +483,18 @@ fn read_csv(
                     path.display()
                 )));
             }
-            rows.push((rid, cols.iter().map(|&c| Some(row[c].trim()).filter(|v| !v.is_empty())).collect()));
+            rows.push((
+                rid,
+                cols.iter()
+                    .zip(&is_name)
+                    .map(|(&c, &name)| {
+                        let v = Some(row[c].trim()).filter(|v| !v.is_empty());
+                        // A placeholder (`onbekend`, `-`, `N/A`) says the name is not known: compared, it
+                        // would make everyone unnamed agree, as `zicht link` never lets it.
+                        if name { v.and_then(zicht_model::pseudonym::known_name) } else { v }
+                    })
+                    .collect(),
+            ));
         }
         builder.push_batch(&rows).map_err(|(k, e)| {
             let line = batch[k].position().map_or(0, |p| p.line());
