@@ -13,8 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use zicht_stats::mse::pooled::{
-    Criterion, Factor, PooledTable, SearchOptions, averaged, bootstrap_pooled, candidates, group_estimate,
-    select_pooled, weights,
+    Criterion, Factor, PooledTable, SearchOptions, averaged, bootstrap_pooled, group_estimate, select_pooled, weights,
 };
 use zicht_store::extract::ReportRow;
 
@@ -130,14 +129,7 @@ pub fn estimate(
             return out;
         }
     }
-    let opts = SearchOptions {
-        criterion: Criterion::Aic,
-        start: Vec::new(),
-        candidates: candidates(&table),
-        tries: 2,
-        max_steps: 60,
-        extensions: true,
-    };
+    let opts = SearchOptions::forward(&table, Criterion::Aic);
     let sel = select_pooled(&table, &opts);
     if !sel.best.is_finite() {
         out.note = Some(sel.best.note.clone().unwrap_or_else(|| "no finite estimate".into()));

@@ -10,7 +10,7 @@
 
 use zicht_stats::mse::CaptureTable;
 use zicht_stats::mse::pooled::{
-    Criterion, Factor, PooledTable, SearchOptions, averaged, bootstrap_pooled, candidates, select_pooled,
+    Criterion, Factor, PooledTable, SearchOptions, averaged, bootstrap_pooled, select_pooled,
 };
 
 const TABLES: [&str; 5] = ["UKdat", "UKdat_5", "Ned", "Ned_5", "Artificial_3"];
@@ -35,14 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 p.add(&[0], mask, n)?;
             }
         }
-        let opts = SearchOptions {
-            criterion: Criterion::Aic,
-            start: Vec::new(),
-            candidates: candidates(&p),
-            tries: 2,
-            max_steps: 60,
-            extensions: true,
-        };
+        let opts = SearchOptions::forward(&p, Criterion::Aic);
         let sel = select_pooled(&p, &opts);
         let all = vec![vec![true; p.n_strata()]];
         let avg = averaged(&p, &sel, Criterion::Aic, &all[0], 0.95);

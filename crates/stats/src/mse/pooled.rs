@@ -687,6 +687,22 @@ pub struct SearchOptions {
     pub extensions: bool,
 }
 
+impl SearchOptions {
+    /// Forward selection by `criterion` from the main-effects model over every candidate of `table`,
+    /// with the hierarchical extensions: the design the monitor publishes (coverage on the simulator
+    /// in `docs/benchmarks.md`).
+    pub fn forward(table: &PooledTable, criterion: Criterion) -> SearchOptions {
+        SearchOptions {
+            criterion,
+            start: Vec::new(),
+            candidates: candidates(table),
+            tries: 2,
+            max_steps: 60,
+            extensions: true,
+        }
+    }
+}
+
 /// The hierarchical extensions of `terms` (see [`SearchOptions::extensions`]).
 fn extensions(table: &PooledTable, terms: &[Term]) -> Vec<Term> {
     let k = table.lists.len();
