@@ -494,25 +494,22 @@ impl Ctx<'_> {
             self.release.known_range(num, lo, hi);
         }
         let mut ratio_known: Vec<_> = self.ratio_known.iter().copied().zip(before).collect();
-        let mut pattern = {
+        let mut hidden = start;
+        let pattern = loop {
             let release = &self.release;
             let window = |id: CellId, v: i64| published_window(policy, release.key(id), v);
-            self.release.protect_from(start, &window)?
-        };
-        loop {
+            let pattern = release.protect_from(hidden, &window)?;
             let (lost, kept): (Vec<_>, Vec<_>) =
                 ratio_known.into_iter().partition(|&((_, base, ..), _)| pattern.hidden[base]);
             if lost.is_empty() {
-                break;
+                break pattern;
             }
             for &((num, ..), before) in &lost {
                 self.release.restore_known(num, before);
             }
             ratio_known = kept;
-            let release = &self.release;
-            let window = |id: CellId, v: i64| published_window(policy, release.key(id), v);
-            pattern = self.release.protect_from(pattern.hidden.clone(), &window)?;
-        }
+            hidden = pattern.hidden;
+        };
         let release = &self.release;
         // Only a printed cell is ever published: a latent one (a slack, a cell no table shows) has no
         // place in the pattern, and its value would reach the reader unprotected.
@@ -1005,13 +1002,10 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
                 n,
                 None,
             )]);
-            let flags: Vec<String> = e.map(|e| e.flags.iter().map(|f| t(lang, f)).collect()).unwrap_or_default();
-            let why = dark.note.as_deref().map(|n| format!("; {n}")).unwrap_or_default();
-            notes.push(if flags.is_empty() {
-                format!("lists {}{why}", dark.lists.join(" "))
-            } else {
-                format!("lists {}; {}{why}", dark.lists.join(" "), flags.join("; "))
-            });
+            // The lists, the estimate's warnings, and why there is none.
+            let flags = e.into_iter().flat_map(|e| e.flags.iter().map(|f| t(lang, f)));
+            let note = std::iter::once(format!("lists {}", dark.lists.join(" "))).chain(flags).chain(dark.note.clone());
+            notes.push(note.collect::<Vec<_>>().join("; "));
             if stratum == "all" {
                 dark_all.insert(y, (e.map(|e| e.estimate.round()), n, Some(base)));
             }

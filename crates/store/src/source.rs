@@ -153,20 +153,42 @@ fn cell_error_rule(error: &str) -> String {
 
 /// Opens a file of rows (CSV in any [`Encoding`], or a workbook) as UTF-8 CSV, with `limits`.
 pub fn open_table(path: &Path, encoding: Encoding, limits: Limits) -> Result<Table, FileError> {
-    let (reader, encoding, delimiter, sheet, cell_errors) = open_text(path, encoding, Format::of_path(path))?;
-    let bounded = Bounded::new(reader, Mode::Csv, limits);
+    let d = open_text(path, encoding, Format::of_path(path))?;
+    let bounded = Bounded::new(d.reader, Mode::Csv, limits);
     let tripped = bounded.tripped();
-    Ok(Table { reader: Box::new(bounded), tripped, delimiter, encoding, sheet, cell_errors })
+    Ok(Table {
+        reader: Box::new(bounded),
+        tripped,
+        delimiter: d.delimiter,
+        encoding: d.encoding,
+        sheet: d.sheet,
+        cell_errors: d.cell_errors,
+    })
 }
 
-/// What [`open_text`] gives: UTF-8, its encoding on disk, the CSV separator, the sheet, error cells.
-type Opened = (Box<dyn Read>, &'static str, u8, Option<String>, CellErrors);
+/// A file as UTF-8 text with no byte-order mark, and what was found on the way ([`open_text`]).
+struct Decoded {
+    reader: Box<dyn Read>,
+    /// The encoding on disk.
+    encoding: &'static str,
+    /// The CSV separator.
+    delimiter: u8,
+    /// The sheet read, for a workbook.
+    sheet: Option<String>,
+    cell_errors: CellErrors,
+}
 
 /// The file as UTF-8: decoded from the encoding found or given, or a workbook's first sheet as CSV.
-fn open_text(path: &Path, encoding: Encoding, format: Format) -> Result<Opened, FileError> {
+fn open_text(path: &Path, encoding: Encoding, format: Format) -> Result<Decoded, FileError> {
     if format == Format::Workbook {
         let sheet = crate::workbook::read_path(path).map_err(FileError::Open)?;
-        return Ok((Box::new(Cursor::new(sheet.csv)), "UTF-8", b',', Some(sheet.name), sheet.errors));
+        return Ok(Decoded {
+            reader: Box::new(Cursor::new(sheet.csv)),
+            encoding: "UTF-8",
+            delimiter: b',',
+            sheet: Some(sheet.name),
+            cell_errors: sheet.errors,
+        });
     }
     let mut file = File::open(path).map_err(|e| FileError::Open(e.to_string()))?;
     let (found, start) = sniff_encoding(&mut file).map_err(|e| FileError::Open(e.to_string()))?;
@@ -177,10 +199,17 @@ fn open_text(path: &Path, encoding: Encoding, format: Format) -> Result<Opened, 
     let delimiter = sniff_delimiter(text.as_bytes());
     let utf8 = encoding_rs_io::DecodeReaderBytesBuilder::new()
         .encoding(chosen)
-        // A byte-order mark wins over a guess, not over what the user said.
+        // A byte-order mark wins over a guess, not over what the user said; readers never see it.
         .bom_override(encoding == Encoding::Auto)
+        .strip_bom(true)
         .build(Cursor::new(start).chain(file));
-    Ok((Box::new(utf8), chosen.map_or("UTF-8", |e| e.name()), delimiter, None, Default::default()))
+    Ok(Decoded {
+        reader: Box::new(utf8),
+        encoding: chosen.map_or("UTF-8", |e| e.name()),
+        delimiter,
+        sheet: None,
+        cell_errors: CellErrors::new(),
+    })
 }
 
 /// Columns a rejects file adds; import accepts and ignores them, so that a corrected rejects file can be
@@ -275,12 +304,12 @@ impl RowReader {
     /// reject columns), none twice. For JSON lines the columns are `allowed`.
     pub fn open(path: &Path, encoding: Encoding, allowed: &[&str], required: &[&str]) -> Result<RowReader, FileError> {
         let format = Format::of_path(path);
-        let (text, encoding, delimiter, sheet, cell_errors) = open_text(path, encoding, format)?;
+        let d = open_text(path, encoding, format)?;
         let format = if format == Format::Workbook { Format::Csv } else { format };
-        let mut reader = Self::read(text, format, allowed, required, Some(delimiter))?;
-        reader.encoding = encoding;
-        reader.sheet = sheet;
-        reader.cell_errors = cell_errors;
+        let mut reader = Self::read(d.reader, format, allowed, required, Some(d.delimiter))?;
+        reader.encoding = d.encoding;
+        reader.sheet = d.sheet;
+        reader.cell_errors = d.cell_errors;
         Ok(reader)
     }
 
@@ -340,15 +369,14 @@ impl RowReader {
                 check_columns(&columns, allowed, required)?;
                 let rejects_file = columns.iter().any(|c| c == REJECT_COLUMNS[1]);
                 let inner = Inner::Csv(rdr, csv::ByteRecord::new(), lines, tripped, rejects_file);
-                let (sheet, cell_errors) = (None, Default::default());
                 Ok(RowReader {
                     inner,
                     columns: columns.into(),
                     format,
                     delimiter,
                     encoding: "UTF-8",
-                    sheet,
-                    cell_errors,
+                    sheet: None,
+                    cell_errors: CellErrors::new(),
                 })
             }
             Format::JsonLines => {
@@ -358,15 +386,14 @@ impl RowReader {
                 let tripped = bounded.tripped();
                 let lines: Box<dyn BufRead> = Box::new(BufReader::new(bounded));
                 let inner = Inner::Json { lines, line: 0, bytes: 0, tripped };
-                let (sheet, cell_errors) = (None, Default::default());
                 Ok(RowReader {
                     inner,
                     columns: columns.into(),
                     format,
                     delimiter: b',',
                     encoding: "UTF-8",
-                    sheet,
-                    cell_errors,
+                    sheet: None,
+                    cell_errors: CellErrors::new(),
                 })
             }
         }

@@ -165,8 +165,7 @@ impl Table {
         labels: &[&str],
     ) -> Result<Self, TableError> {
         let file = path.display().to_string();
-        let tripped = source.tripped.clone();
-        let cell_errors = source.cell_errors.clone();
+        let (tripped, cell_errors) = (source.tripped, source.cell_errors);
         let mut rdr = csv::ReaderBuilder::new().flexible(false).delimiter(source.delimiter).from_reader(source.reader);
         let header: Vec<String> = rdr
             .headers()
@@ -175,8 +174,7 @@ impl Table {
                 None => TableError::new(format!("{file}: line 1: bad header: {e}")),
             })?
             .iter()
-            .enumerate()
-            .map(|(i, s)| if i == 0 { s.trim_start_matches('\u{feff}') } else { s }.trim().to_string())
+            .map(|s| s.trim().to_string())
             .collect();
         let mut table = Self::new(path, wanted, labels, header);
         let mut picks: Vec<(usize, String)> = Vec::new();
@@ -394,6 +392,10 @@ pub use fast_csv::Counts;
 /// Kaplan–Meier input counted while reading, without keeping the rows, for a plain UTF-8 CSV with commas
 /// whose time and event columns the fast path can count; `None` otherwise (read the columns instead).
 pub fn km_counts(path: &Path, encoding: Encoding, time: &str, event: &str) -> Option<Counts> {
+    // A workbook is never plain: decline before reading it (the caller reads it once, for the columns).
+    if zicht_store::source::Format::of_path(path) == zicht_store::source::Format::Workbook {
+        return None;
+    }
     let source = zicht_store::source::open_table(path, encoding, LIMITS).ok()?;
     if !source.is_plain_csv() {
         return None;

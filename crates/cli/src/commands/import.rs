@@ -39,7 +39,7 @@ pub struct ImportArgs {
     /// What the files hold
     #[arg(value_enum)]
     pub kind: KindArg,
-    /// CSV (header row; `,` `;` or tab), workbooks (.xlsx .xlsm .xlsb .xls .ods: the first sheet) or JSON-lines (.jsonl/.ndjson) files, imported in one transaction
+    /// CSV (header row; `,` `;` or tab), workbooks (.xlsx .xlsm .ods: the first sheet; .xls and .xlsb are refused) or JSON-lines (.jsonl/.ndjson) files, imported in one transaction
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// What to do with bad rows

@@ -408,11 +408,10 @@ fn read_csv(
         .flexible(false)
         .delimiter(source.delimiter)
         .from_reader(std::io::BufReader::with_capacity(1 << 20, source.reader));
-    let mut headers = rdr
+    let headers = rdr
         .headers()
         .map_err(|e| bad_input(format!("{}: line 1: cannot read the header: {e}", path.display())))?
         .clone();
-    headers = headers.iter().map(|h| h.trim_start_matches('\u{feff}').trim()).collect();
     if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
         return Err(bad_input(format!("{}: the file is empty (no header line)", path.display())));
     }

@@ -48,7 +48,7 @@ pub fn run(args: PseudonymiseArgs) -> anyhow::Result<()> {
         .headers()
         .map_err(|e| bad_input(format!("{name}: line 1: {e}")))?
         .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase())
+        .map(|h| h.trim().to_ascii_lowercase())
         .collect();
     let col = |c: &str| header.iter().position(|h| h == c);
     let (given, family, birth) = (col("given_names"), col("family_name"), col("birth_date"));

@@ -127,13 +127,7 @@ impl CaptureTable {
             .trim(csv::Trim::All)
             .delimiter(separator)
             .from_reader(reader);
-        let mut header = rdr.headers().map_err(|e| MseError::Csv { line: 1, message: e.to_string() })?.clone();
-        // A byte-order mark is not part of the first list's name.
-        if header.get(0).is_some_and(|h| h.starts_with('\u{feff}')) {
-            let names: Vec<String> =
-                header.iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_string()).collect();
-            header = csv::StringRecord::from(names);
-        }
+        let header = rdr.headers().map_err(|e| MseError::Csv { line: 1, message: e.to_string() })?.clone();
         if header.len() < 3 {
             return Err(MseError::Csv {
                 line: 1,
