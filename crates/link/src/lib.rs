@@ -43,6 +43,7 @@
 pub mod block;
 pub mod cluster;
 pub mod compare;
+pub mod design;
 pub mod eval;
 pub mod hash;
 pub mod model;

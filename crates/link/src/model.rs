@@ -123,6 +123,27 @@ pub struct Model {
     pub comparisons: Vec<ComparisonParams>,
     /// How the model was trained.
     pub training: TrainingReport,
+    /// Per prediction rule, the prior and the non-match distribution of the pairs it scores
+    /// ([`fit_conditional`]); empty: every pair is scored with λ and the random pairs' u.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditional: Vec<RuleParams>,
+}
+
+/// The model within one prediction rule's pairs ([`fit_conditional`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleParams {
+    /// The rule, as `col,col`.
+    pub rule: String,
+    /// Its columns.
+    pub columns: Vec<String>,
+    /// Share of matches among the pairs it scores (those no earlier rule makes).
+    pub lambda: f64,
+    /// u per comparison and level among those pairs (rows of the rule's own columns unused).
+    pub u: Vec<Vec<f64>>,
+    /// Pairs it scores, and the number the fit used.
+    pub pairs: u64,
+    /// Pairs the fit used (all, or whole blocks up to the training maximum).
+    pub used: u64,
 }
 
 impl Model {
@@ -375,11 +396,26 @@ pub(crate) struct Scorer<'a> {
 
 impl<'a> Scorer<'a> {
     pub(crate) fn new(model: &Model, records: &'a Records) -> Result<Self, Error> {
+        Self::for_rule(model, records, None)
+    }
+
+    /// The scorer of the pairs a rule scores: with the rule's [`RuleParams`], Bayes' rule within
+    /// its pairs (prior λ_rule, u of the rule's non-matches, the rule's own columns adding only
+    /// their term-frequency adjustment); without, the global model.
+    pub(crate) fn for_rule(model: &Model, records: &'a Records, rule: Option<&RuleParams>) -> Result<Self, Error> {
         let spec_cols: Vec<SpecCol> =
             model.comparisons.iter().map(|c| (c.column.clone(), c.kind, c.fallback_for.clone())).collect();
         let comparer = Comparer::new(&spec_cols, records)?;
-        let weights: Vec<Vec<f64>> =
-            model.comparisons.iter().map(|c| c.levels.iter().map(|l| (l.m / l.u).log2()).collect()).collect();
+        let weights: Vec<Vec<f64>> = model
+            .comparisons
+            .iter()
+            .enumerate()
+            .map(|(f, c)| match rule {
+                Some(r) if r.columns.contains(&c.column) => vec![0.0; c.levels.len()],
+                Some(r) => c.levels.iter().zip(&r.u[f]).map(|(l, u)| (l.m / u).log2()).collect(),
+                None => c.levels.iter().map(|l| (l.m / l.u).log2()).collect(),
+            })
+            .collect();
         let tf: Vec<Option<Vec<f64>>> = model
             .comparisons
             .iter()
@@ -421,7 +457,12 @@ impl<'a> Scorer<'a> {
             Some(column) => Some(PriorTable::new(column, &model.source_priors, model.prior_weight(), records)?),
             None => None,
         };
-        Ok(Self { comparer, prior: model.prior_weight(), priors, weights, tf, order, rest })
+        let prior = match rule {
+            Some(r) => (r.lambda / (1.0 - r.lambda)).log2(),
+            None => model.prior_weight(),
+        };
+        let priors = if rule.is_some() { None } else { priors };
+        Ok(Self { comparer, prior, priors, weights, tf, order, rest })
     }
 
     /// Match weight of pair (i, j) if it reaches `floor`, else `None`. Fields are compared
@@ -517,6 +558,8 @@ pub struct EmResult {
     pub lambda: f64,
     /// m per field and level (inactive fields unchanged).
     pub m: Vec<Vec<f64>>,
+    /// u per field and level: the fixed u, or with [`em_free_u`] the non-match class's own.
+    pub u: Vec<Vec<f64>>,
     /// Log-likelihood before each iteration and after the last.
     pub log_likelihood: Vec<f64>,
     /// Iterations run.
@@ -538,36 +581,99 @@ pub fn em(
     max_iterations: usize,
     tolerance: f64,
 ) -> EmResult {
+    em_impl(patterns, u, m0, lambda0, active, false, max_iterations, tolerance)
+}
+
+/// [`em`] with u estimated too, as the non-match class of the pairs themselves (Jaro 1989):
+/// within a blocking rule's pairs the non-matches agree on the other fields far more often than
+/// random pairs do (relatives share a family name, a nationality and a municipality; people of
+/// one nationality share given names), so the population's u would leave that excess agreement
+/// for the match class to explain, and EM runs away to a "match" class of look-alikes. Only m
+/// leaves the rule: P(level | match) does not depend on how the pairs were blocked when a
+/// person's recording errors in different fields are independent, P(level | non-match) does.
+pub fn em_free_u(
+    patterns: &[(Vec<u8>, f64)],
+    u0: &[Vec<f64>],
+    m0: &[Vec<f64>],
+    lambda0: f64,
+    active: &[bool],
+    max_iterations: usize,
+    tolerance: f64,
+) -> EmResult {
+    em_impl(patterns, u0, m0, lambda0, active, true, max_iterations, tolerance)
+}
+
+/// EM with m held fixed and λ and u estimated ([`fit_conditional`]).
+fn em_impl_fixed_m(
+    patterns: &[(Vec<u8>, f64)],
+    u0: &[Vec<f64>],
+    m: &[Vec<f64>],
+    lambda0: f64,
+    active: &[bool],
+    max_iterations: usize,
+    tolerance: f64,
+) -> EmResult {
+    em_general(patterns, u0, m, lambda0, active, (false, true), max_iterations, tolerance)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn em_impl(
+    patterns: &[(Vec<u8>, f64)],
+    u0: &[Vec<f64>],
+    m0: &[Vec<f64>],
+    lambda0: f64,
+    active: &[bool],
+    free_u: bool,
+    max_iterations: usize,
+    tolerance: f64,
+) -> EmResult {
+    em_general(patterns, u0, m0, lambda0, active, (true, free_u), max_iterations, tolerance)
+}
+
+/// EM for the two-class model; `(free_m, free_u)` say which of m and u the M step moves.
+#[allow(clippy::too_many_arguments)]
+fn em_general(
+    patterns: &[(Vec<u8>, f64)],
+    u0: &[Vec<f64>],
+    m0: &[Vec<f64>],
+    lambda0: f64,
+    active: &[bool],
+    (free_m, free_u): (bool, bool),
+    max_iterations: usize,
+    tolerance: f64,
+) -> EmResult {
     let mut m: Vec<Vec<f64>> = m0.to_vec();
+    let mut u: Vec<Vec<f64>> = u0.to_vec();
     let mut lambda = lambda0;
     let mut lls = Vec::new();
     let mut converged = false;
     let mut iterations = 0;
-    let log_parts = |m: &Vec<Vec<f64>>, lambda: f64, g: &[u8]| log_parts(m, u, lambda, active, g);
-    let log_likelihood = |m: &Vec<Vec<f64>>, lambda: f64| -> f64 {
+    let log_likelihood = |m: &Vec<Vec<f64>>, u: &Vec<Vec<f64>>, lambda: f64| -> f64 {
         patterns
             .iter()
             .map(|(g, c)| {
-                let (a, b) = log_parts(m, lambda, g);
+                let (a, b) = log_parts(m, u, lambda, active, g);
                 let hi = a.max(b);
                 c * (hi + ((a - hi).exp() + (b - hi).exp()).ln())
             })
             .sum()
     };
     while iterations < max_iterations {
-        lls.push(log_likelihood(&m, lambda));
+        lls.push(log_likelihood(&m, &u, lambda));
         // E step: posterior match probability of each pattern; M step: weighted shares.
         let mut total = 0.0;
         let mut matched = 0.0;
         let mut num: Vec<Vec<f64>> = m.iter().map(|l| vec![0.0; l.len()]).collect();
+        let mut num_u: Vec<Vec<f64>> = u.iter().map(|l| vec![0.0; l.len()]).collect();
         for (g, c) in patterns {
-            let (a, b) = log_parts(&m, lambda, g);
+            let (a, b) = log_parts(&m, &u, lambda, active, g);
             let w = 1.0 / (1.0 + (b - a).exp());
             total += c;
             matched += c * w;
             for (f, &l) in g.iter().enumerate() {
                 if active[f] && l != NULL_LEVEL {
                     num[f][l as usize] += c * w;
+                    num_u[f][l as usize] += c * (1.0 - w);
                 }
             }
         }
@@ -580,11 +686,19 @@ pub fn em(
                 continue;
             }
             let s: f64 = num[f].iter().sum();
-            if s > 0.0 {
+            if free_m && s > 0.0 {
                 for (k, x) in num[f].iter().enumerate() {
-                    let v = x / s;
+                    let v = if free_u { (x / s).max(FLOOR) } else { x / s };
                     change = change.max((v - m[f][k]).abs());
                     m[f][k] = v;
+                }
+            }
+            let s: f64 = num_u[f].iter().sum();
+            if free_u && s > 0.0 {
+                for (k, x) in num_u[f].iter().enumerate() {
+                    let v = (x / s).max(FLOOR);
+                    change = change.max((v - u[f][k]).abs());
+                    u[f][k] = v;
                 }
             }
         }
@@ -594,8 +708,8 @@ pub fn em(
             break;
         }
     }
-    lls.push(log_likelihood(&m, lambda));
-    EmResult { lambda, m, log_likelihood: lls, iterations, converged }
+    lls.push(log_likelihood(&m, &u, lambda));
+    EmResult { lambda, m, u, log_likelihood: lls, iterations, converged }
 }
 
 /// `(ln λ P(g | match), ln (1-λ) P(g | non-match))` of comparison pattern `g` over the
@@ -838,6 +952,37 @@ pub fn rule_patterns(
     Ok((pats, rb.pairs, used))
 }
 
+/// EM on one training rule's patterns ([`em_free_u`]) from several starts — λ of 1 %, 10 % and
+/// 50 % with m halving from the exact level, and u from random pairs — keeping the fit of highest
+/// likelihood whose match class is the agreeing one (McLachlan & Peel 2000, §2.12 on multiple
+/// starts; the class with more agreement is the match class, which fixes the label switch).
+fn train_rule(
+    patterns: &[(Vec<u8>, f64)],
+    u: &[Vec<f64>],
+    m_init: &[Vec<f64>],
+    active: &[bool],
+    spec: &LinkSpec,
+) -> EmResult {
+    let mut best: Option<EmResult> = None;
+    for lambda0 in [0.01, 0.1, 0.5] {
+        let mut res = em_free_u(patterns, u, m_init, lambda0, active, spec.em_max_iterations, spec.em_tolerance);
+        if agreement_weight(&res.u, active) > agreement_weight(&res.m, active) {
+            std::mem::swap(&mut res.m, &mut res.u);
+            res.lambda = 1.0 - res.lambda;
+        }
+        let ll = *res.log_likelihood.last().unwrap_or(&f64::NEG_INFINITY);
+        if best.as_ref().is_none_or(|b| ll > *b.log_likelihood.last().unwrap_or(&f64::NEG_INFINITY) + 1e-9) {
+            best = Some(res);
+        }
+    }
+    best.expect("at least one start")
+}
+
+/// Sum over the active fields of the exact level's probability: which class agrees more.
+fn agreement_weight(p: &[Vec<f64>], active: &[bool]) -> f64 {
+    p.iter().zip(active).filter(|(_, a)| **a).map(|(l, _)| l[0]).sum()
+}
+
 /// Trains a model on `records`: u by random sampling, m by EM per training rule, λ from the
 /// rules' match counts (see the module documentation).
 pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model, Error> {
@@ -874,7 +1019,7 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
         }
         let mut patterns: Vec<(Vec<u8>, f64)> = pats.iter().map(|(&p, &c)| (unpack(p, nf), c as f64)).collect();
         patterns.sort_by(|a, b| a.0.cmp(&b.0));
-        let res = em(&patterns, &u, &m_init, 0.1, &active, spec.em_max_iterations, spec.em_tolerance);
+        let res = train_rule(&patterns, &u, &m_init, &active, spec);
         // The posterior of each pattern, for what EM does not estimate itself: the matches per
         // pair of sources, and the levels of gated fields among matches (below).
         let mut by_source = vec![0.0; 256];
@@ -883,7 +1028,7 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
         keyed.sort_unstable_by_key(|(p, _)| **p);
         for (&p, &c) in keyed {
             let raw = unpack_raw(p, nf);
-            let (a, b) = log_parts(&res.m, &u, res.lambda, &active, &unpack(p, nf));
+            let (a, b) = log_parts(&res.m, &res.u, res.lambda, &active, &unpack(p, nf));
             let w = c as f64 / (1.0 + (b - a).exp());
             by_source[(p >> 120) as usize] += w;
             for (f, &l) in raw.iter().enumerate() {
@@ -977,7 +1122,114 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
         source_priors,
         comparisons,
         training: TrainingReport { u_pairs, rules: reports },
+        conditional: Vec::new(),
     })
+}
+
+/// Fits the model within each prediction rule's pairs (each block its own mixture, as Jaro 1989
+/// and Winkler 1988 fitted blocked pairs): m stays the trained one, λ and u are each rule's own,
+/// by EM on the comparison patterns of all the rule's pairs (whole blocks, sampled beyond the
+/// training maximum). Why: among pairs that agree on a rule's columns the non-matches agree on
+/// the other fields far more often than random pairs do (relatives share a family name, a
+/// municipality and a birth year; people of one nationality share given names and their sex),
+/// so scoring them with the random pairs' u multiplies correlated agreements as if independent
+/// and gives probabilities near 1 to look-alikes. Within the rule only the assumption that
+/// recording errors are independent among matches is left. A pair is then scored by Bayes' rule
+/// within the pairs of the first rule that makes it (`Scorer::for_rule`). Sharing m between
+/// the rules and re-estimating it there was tried and not kept: in large blocks of namesakes
+/// the match class ran away to "same given name" and took m of the birth date to 0.
+pub fn fit_conditional(
+    model: &mut Model,
+    spec: &LinkSpec,
+    records: &Records,
+    plan: &[block::RuleBlocks],
+    ctl: &Control,
+) -> Result<(), Error> {
+    let nf = model.comparisons.len();
+    let cols = spec_cols(spec);
+    let comparer = Comparer::new(&cols, records)?;
+    let link = records.link;
+    // Per rule: its patterns, the fields outside it, its pairs and the pairs used.
+    type RuleFit = (Vec<(Vec<u8>, f64)>, Vec<bool>, u64, u64);
+    let mut rules: Vec<RuleFit> = Vec::new();
+    for (k, rb) in plan.iter().enumerate() {
+        ctl.check()?;
+        // Whole blocks in a seeded random order up to the training maximum of pairs.
+        let mut rng = ChaCha8Rng::seed_from_u64(spec.seed ^ (0x9E37_79B9 + k as u64));
+        let mut order: Vec<usize> = (0..rb.blocks.len()).collect();
+        for i in (1..order.len()).rev() {
+            let j = rng.random_range(0..=i);
+            order.swap(i, j);
+        }
+        let mut chosen = Vec::new();
+        let mut used = 0u64;
+        for b in order {
+            if used >= spec.max_training_pairs {
+                break;
+            }
+            used += rb.blocks[b].pairs(link);
+            chosen.push(b);
+        }
+        ctl.progress.start(&format!("fitting the model within rule {}", rb.rule), used);
+        let (pats, n_used) = chosen
+            .par_iter()
+            .map(|&bi| {
+                let b = &rb.blocks[bi];
+                let mut h: FastMap<u128, u64> = FastMap::default();
+                let mut n = 0u64;
+                if ctl.check().is_err() {
+                    return (h, n);
+                }
+                for row in 0..b.rows(link) {
+                    b.for_each_in_row(link, row, |i, j| {
+                        n += 1;
+                        *h.entry(comparer.training_pattern(i, j)).or_insert(0) += 1;
+                    });
+                }
+                ctl.progress.advance(b.pairs(link));
+                (h, n)
+            })
+            .reduce(
+                || (FastMap::default(), 0),
+                |(mut a, x), (b, y)| {
+                    for (p, c) in b {
+                        *a.entry(p).or_insert(0) += c;
+                    }
+                    (a, x + y)
+                },
+            );
+        ctl.progress.finish();
+        ctl.check()?;
+        let scale_pairs = if used == 0 { 0 } else { (rb.pairs as f64 * n_used as f64 / used as f64) as u64 };
+        let mut patterns: Vec<(Vec<u8>, f64)> = pats.iter().map(|(&p, &c)| (unpack(p, nf), c as f64)).collect();
+        patterns.sort_by(|a, b| a.0.cmp(&b.0));
+        let active: Vec<bool> = model.comparisons.iter().map(|c| !rb.rule.columns.contains(&c.column)).collect();
+        rules.push((patterns, active, scale_pairs, n_used));
+    }
+    let m: Vec<Vec<f64>> = model.comparisons.iter().map(|c| c.levels.iter().map(|l| l.m).collect()).collect();
+    let u0: Vec<Vec<f64>> = model.comparisons.iter().map(|c| c.levels.iter().map(|l| l.u).collect()).collect();
+    let mut us: Vec<Vec<Vec<f64>>> = vec![u0; rules.len()];
+    let mut lambdas = vec![0.1; rules.len()];
+    for (k, (patterns, active, _, _)) in rules.iter().enumerate() {
+        ctl.check()?;
+        let res = em_impl_fixed_m(patterns, &us[k], &m, lambdas[k], active, spec.em_max_iterations, spec.em_tolerance);
+        lambdas[k] = res.lambda;
+        us[k] = res.u;
+    }
+    model.conditional = plan
+        .iter()
+        .zip(rules)
+        .enumerate()
+        .map(|(k, (rb, (_, _, pairs, used)))| RuleParams {
+            rule: rb.rule.to_string(),
+            columns: rb.rule.columns.clone(),
+            lambda: lambdas[k],
+            u: us[k].clone(),
+            pairs,
+            used,
+        })
+        .collect();
+    Ok(())
 }
 
 /// The median of `x` (mean of the middle two for an even count), `None` when empty.

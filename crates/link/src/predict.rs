@@ -82,9 +82,19 @@ pub fn predict_planned(
     let mut pairs = Vec::new();
     let mut rules = Vec::new();
     let mut scored = 0u64;
+    let rule_key: Vec<String> = plan.iter().map(|r| r.rule.to_string()).collect();
     for (k, rb) in plan.iter().enumerate() {
         ctl.check()?;
         let earlier = &plan[..k];
+        let conditional = model.conditional.iter().find(|p| p.rule == rule_key[k]);
+        let own;
+        let scorer = match conditional {
+            Some(p) => {
+                own = Scorer::for_rule(model, records, Some(p))?;
+                &own
+            }
+            None => &scorer,
+        };
         let (kept, n): (Vec<ScoredPair>, u64) = rb
             .blocks
             .par_iter()

@@ -70,6 +70,7 @@ fn hand_model() -> Model {
             },
         ],
         training: TrainingReport::default(),
+        conditional: Vec::new(),
     }
 }
 
@@ -195,6 +196,7 @@ fn hand_model_for(spec: &LinkSpec) -> Model {
             })
             .collect(),
         training: TrainingReport::default(),
+        conditional: Vec::new(),
     }
 }
 
@@ -375,6 +377,7 @@ fn fallback_comparisons_and_day_distances_by_hand() {
             p(FieldKind::Days, &[0.5, 0.2, 0.2, 0.1], &[0.02, 0.04, 0.14, 0.8], "seen", None),
         ],
         training: TrainingReport::default(),
+        conditional: Vec::new(),
     };
     let pred = predict::predict(&model, &spec, &records, 0.0, &Control::default()).unwrap();
     let w: HashMap<(u32, u32), f64> = pred.pairs.iter().map(|p| ((p.a, p.b), p.weight)).collect();

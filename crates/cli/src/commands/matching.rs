@@ -56,13 +56,31 @@ pub struct Args {
     #[arg(long, value_name = "COL:KIND", num_args = 1.., required = true)]
     pub compare: Vec<String>,
     /// Blocking rule: comma-joined columns that must agree exactly (repeat for a union of
-    /// rules). Default: one rule per compared column.
+    /// rules). Default: chosen from the trained model, by the recall among matches each rule
+    /// adds per pair, within --max-pairs (the choice is printed).
     #[arg(long, value_name = "COLS")]
     pub block: Vec<String>,
-    /// Blocking rule for EM training of m (repeatable, as --block). Default: one rule per
-    /// compared column; each rule estimates m for the fields it does not block on.
+    /// Blocking rule for EM training of m (repeatable, as --block); each rule estimates m for the
+    /// fields it does not block on. Default: chosen from the data (the most discriminating
+    /// column, then the smallest rules that leave it free; never a low-cardinality field alone;
+    /// the choice is printed).
     #[arg(long, value_name = "COLS")]
     pub train_block: Vec<String>,
+    /// COL=PRIMARY: compare COL only where PRIMARY is missing on one side or both, as COL repeats
+    /// PRIMARY's evidence (birth_year=birth_date). Comparisons found to be derived from another
+    /// (the year of a date, a prefix, the first name of the given names, a copy) are made so
+    /// without asking; the choice is printed.
+    #[arg(long, value_name = "COL=PRIMARY")]
+    pub fallback: Vec<String>,
+    /// Count a derived comparison as evidence of its own (no automatic --fallback).
+    #[arg(long)]
+    pub keep_derived: bool,
+    /// Fit λ and u within each blocking rule's pairs (m shared) and score each pair within the
+    /// rule that made it: calibrated probabilities where non-matches that share a blocking key
+    /// resemble each other (relatives, namesakes of one nationality). Off by default: on FEBRL
+    /// it costs recall at the default threshold (docs/benchmarks.md).
+    #[arg(long)]
+    pub within_rules: bool,
     /// Match-probability threshold for a pair to count as a match.
     #[arg(long, value_name = "P", default_value_t = zicht_link::DEFAULT_THRESHOLD)]
     pub threshold: f64,
@@ -124,7 +142,21 @@ struct Summary {
     model_trained: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     explanations: Vec<PairExplanation>,
+    design: Design,
     seconds: f64,
+}
+
+/// What `zicht match` chose from the data (empty parts were given by the user).
+#[derive(Debug, Default, Serialize)]
+struct Design {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    derived: Vec<zicht_link::design::Derived>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    training: Vec<zicht_link::design::ChosenRule>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    blocking: Vec<zicht_link::design::ChosenRule>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    blocking_recall: Option<f64>,
 }
 
 /// An explained pair in the `--json` summary.
@@ -169,9 +201,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         )));
     }
     refuse_writing_inputs(&args)?;
-    let comparisons = parse_compare(&args.compare)?;
-    let blocking = if args.block.is_empty() {
-        comparisons.iter().map(|c| BlockingRule { columns: vec![c.column.clone()] }).collect()
+    let mut comparisons = parse_compare(&args.compare)?;
+    apply_fallbacks(&mut comparisons, &args.fallback)?;
+    let auto_blocking = args.block.is_empty();
+    let blocking = if auto_blocking {
+        // Placeholder until the model chooses the rules (the records need only compared columns).
+        comparisons.iter().take(1).map(|c| BlockingRule { columns: vec![c.column.clone()] }).collect()
     } else {
         args.block
             .iter()
@@ -202,6 +237,32 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         read_csv(right, &args.encoding, &args.id, &spec, &mut builder)?;
     }
     let records = builder.finish().map_err(|e| bad_input(format!("{}: {e}", inputs(&args))))?;
+    let mut design = Design::default();
+    if !args.keep_derived {
+        for d in zicht_link::design::derived_comparisons(&spec, &records) {
+            eprintln!(
+                "{} is the {} {} on {:.1} % of {} records: compared only where {} is missing (--keep-derived to count both)",
+                d.column,
+                d.how.trim_end_matches(" of"),
+                d.from,
+                100.0 * d.share,
+                d.records,
+                d.from
+            );
+            if let Some(c) = spec.comparisons.iter_mut().find(|c| c.column == d.column) {
+                c.fallback_for = Some(d.from.clone());
+            }
+            design.derived.push(d);
+        }
+    }
+    if spec.training.is_empty() && !args.model.as_ref().is_some_and(|p| p.exists()) {
+        let chosen = zicht_link::design::training_rules(&spec, &records).map_err(|e| link_error(e, &args))?;
+        for c in &chosen {
+            eprintln!("training rule {} ({} pairs): {}", c.rule, c.pairs, c.reason);
+        }
+        spec.training = chosen.iter().map(|c| c.rule.clone()).collect();
+        design.training = chosen;
+    }
 
     let bar = ProgressBar::new(0);
     bar.set_style(
@@ -215,7 +276,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let ctl = Control { progress: &progress, cancel: &cancel };
 
     // Refuse oversized blocking before any training work.
-    let plan = block::plan(&spec, &records).map_err(|e| link_error(e, &args))?;
+    if !auto_blocking {
+        block::plan(&spec, &records).map_err(|e| link_error(e, &args))?;
+    }
 
     let (model, trained) = match &args.model {
         Some(path) if path.exists() => {
@@ -226,7 +289,32 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         _ => (model::train(&spec, &records, &ctl).map_err(|e| link_error(e, &args))?, true),
     };
-    if trained && let Some(path) = &args.model {
+    let mut model = model;
+    if auto_blocking {
+        let budget = args.max_pairs.min((50 * records.len() as u64).max(5_000_000));
+        let (chosen, recall) =
+            zicht_link::design::prediction_rules(&spec, &records, &model, budget).map_err(|e| link_error(e, &args))?;
+        for c in &chosen {
+            eprintln!("blocking rule {} ({} pairs): {}", c.rule, c.pairs, c.reason);
+        }
+        eprintln!("blocking: estimated recall among matches {recall:.3} (give --block to choose the rules)");
+        spec.blocking = chosen.iter().map(|c| c.rule.clone()).collect();
+        design.blocking = chosen;
+        design.blocking_recall = Some(recall);
+    }
+    let plan = block::plan(&spec, &records).map_err(|e| link_error(e, &args))?;
+    let rules: Vec<String> = plan.iter().map(|r| r.rule.to_string()).collect();
+    let fitted: Vec<&str> = model.conditional.iter().map(|r| r.rule.as_str()).collect();
+    let refit = args.within_rules && fitted != rules.iter().map(String::as_str).collect::<Vec<_>>();
+    if !args.within_rules {
+        model.conditional.clear();
+    }
+    if refit && model.prior_by.is_none() {
+        model::fit_conditional(&mut model, &spec, &records, &plan, &ctl).map_err(|e| link_error(e, &args))?;
+    }
+    if (trained || refit)
+        && let Some(path) = &args.model
+    {
         zicht_output::write(path, model.to_json()?.as_bytes(), Access::Private)?;
     }
 
@@ -324,6 +412,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         source_priors: model.source_priors.clone(),
         model_trained: trained,
         explanations,
+        design,
         seconds: started.elapsed().as_secs_f64(),
     };
     if args.json {
@@ -358,6 +447,26 @@ fn link_error(e: LinkError, args: &Args) -> anyhow::Error {
         }
         other => anyhow::Error::new(other),
     }
+}
+
+/// Applies `--fallback COL=PRIMARY` to the comparisons.
+fn apply_fallbacks(comparisons: &mut [Comparison], items: &[String]) -> anyhow::Result<()> {
+    for item in items {
+        let Some((col, primary)) = item.split_once('=') else {
+            return Err(bad_input(format!("--fallback {item:?}: expected COL=PRIMARY, e.g. birth_year=birth_date")));
+        };
+        let (col, primary) = (col.trim(), primary.trim());
+        if col == primary || !comparisons.iter().any(|c| c.column == primary) {
+            return Err(bad_input(format!(
+                "--fallback {item:?}: {primary:?} must be another compared column (--compare)"
+            )));
+        }
+        let Some(c) = comparisons.iter_mut().find(|c| c.column == col) else {
+            return Err(bad_input(format!("--fallback {item:?}: {col:?} is not a compared column (--compare)")));
+        };
+        c.fallback_for = Some(primary.to_string());
+    }
+    Ok(())
 }
 
 fn parse_compare(items: &[String]) -> anyhow::Result<Vec<Comparison>> {

@@ -1,0 +1,356 @@
+//! A linkage design read from the data, for a user who gives comparisons but no rules
+//! (issue 15): which comparisons are derived from others, which blocking rules train EM, which
+//! rules propose the pairs to score. Every choice comes with its reason, so a command can print
+//! what it chose and why.
+//!
+//! * **Derived comparisons.** A column whose value is, on nearly every record that has both, a
+//!   function of another compared column's value (the year of a birth date, a postcode's
+//!   prefix, the first of the given names, a copy) repeats that column's evidence: agreeing on
+//!   the birth date implies agreeing on the birth year, and counting both doubles the weight of
+//!   one fact. It is made a stand-in ([`crate::Comparison::fallback_for`]): compared only where
+//!   the fuller column is missing.
+//! * **Training rules.** EM needs blocks that hold many matches, are small enough to use whole
+//!   and leave most fields free. A single low-cardinality field (sex, nationality) is never a
+//!   rule on its own: its blocks are nearly all non-matches and EM's "match" class runs away to
+//!   whatever else such pairs share. Chosen greedily: the discriminating single column with the
+//!   fewest pairs, then the rule with the fewest pairs that leaves that column free, until every
+//!   compared column is free in some rule.
+//! * **Prediction rules.** From the trained model: a rule's recall among matches is
+//!   `Π m_exact · P(present)²` over its columns (the same estimate as λ's, [`crate::model`]); the
+//!   union's recall is computed exactly over the agreement states of the columns involved,
+//!   assuming independent fields among matches. Rules are added by recall gained per pair until
+//!   the union reaches 99.5 % or the pair budget is spent (as Splink's guidance to choose rules
+//!   by their pairs and recall, Linacre et al. 2022, here estimated from the model).
+
+use serde::Serialize;
+
+use crate::block::{self, BlockingRule};
+use crate::compare::FieldKind;
+use crate::records::{NULL, Records};
+use crate::{Error, LinkSpec, Model};
+
+/// Share of records (holding both columns) on which the derivation must hold.
+const DERIVED_SHARE: f64 = 0.95;
+/// Fewest records holding both columns before a derivation is believed.
+const DERIVED_MIN_RECORDS: usize = 20;
+/// A single column is discriminating when a random pair agrees on it at most this often (sex,
+/// nationality, a municipality or a birth year are not; names and dates are).
+const DISCRIMINATING_U: f64 = 0.01;
+
+/// A comparison found to be derived from another.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Derived {
+    /// The derived (coarser) column.
+    pub column: String,
+    /// The column it is derived from.
+    pub from: String,
+    /// How: "year of", "month of", "prefix of", "first token of", "copy of".
+    pub how: &'static str,
+    /// Share of records with both values on which the derivation holds.
+    pub share: f64,
+    /// Records with both values.
+    pub records: usize,
+}
+
+/// Comparisons of `spec` derived from another compared column (module documentation). A column
+/// already a stand-in, or one others are derived from, is left alone.
+pub fn derived_comparisons(spec: &LinkSpec, records: &Records) -> Vec<Derived> {
+    let mut out: Vec<Derived> = Vec::new();
+    for b in &spec.comparisons {
+        if b.fallback_for.is_some() {
+            continue;
+        }
+        let Some(bi) = records.column_index(&b.column) else { continue };
+        let mut best: Option<Derived> = None;
+        for a in &spec.comparisons {
+            if a.column == b.column || a.fallback_for.is_some() {
+                continue;
+            }
+            let Some(ai) = records.column_index(&a.column) else { continue };
+            if let Some(d) = derivation(records, ai, bi, a.kind)
+                && best.as_ref().is_none_or(|x| d.share > x.share)
+            {
+                best = Some(Derived { column: b.column.clone(), from: a.column.clone(), ..d });
+            }
+        }
+        if let Some(d) = best {
+            out.push(d);
+        }
+    }
+    // A chain (b from a, a from c) or a pair of copies: keep only derivations from a column that
+    // is not itself derived, the fuller column of two copies being the one with more values.
+    let derived: Vec<String> = out.iter().map(|d| d.column.clone()).collect();
+    out.retain(|d| {
+        !derived.contains(&d.from)
+            || (d.how == "copy of" && {
+                let n = |c: &str| records.column_index(c).map_or(0, |i| records.columns[i].non_null());
+                (n(&d.from), d.from.as_str()) > (n(&d.column), d.column.as_str())
+            })
+    });
+    out
+}
+
+/// Whether column `bi` is a function of column `ai` (of kind `kind`) value by value.
+fn derivation(records: &Records, ai: usize, bi: usize, kind: FieldKind) -> Option<Derived> {
+    let (a, b) = (&records.columns[ai], &records.columns[bi]);
+    let hows: [&'static str; 5] = ["copy of", "year of", "month of", "prefix of", "first token of"];
+    let mut hits = [0usize; 5];
+    let mut both = 0usize;
+    for (&ca, &cb) in a.codes.iter().zip(&b.codes) {
+        if ca == NULL || cb == NULL {
+            continue;
+        }
+        both += 1;
+        let (va, vb) = (a.view(ca), b.view(cb));
+        let (ta, tb) = (va.text, vb.text);
+        if ta == tb {
+            hits[0] += 1;
+        }
+        if let Some(ymd) = va.ymd {
+            let n = std::str::from_utf8(tb).ok().and_then(|t| t.trim().parse::<i64>().ok());
+            if n == Some(i64::from(ymd.y)) {
+                hits[1] += 1;
+            }
+            if n == Some(i64::from(ymd.m)) {
+                hits[2] += 1;
+            }
+        }
+        if matches!(kind, FieldKind::Date | FieldKind::Days) {
+            continue;
+        }
+        if tb.len() < ta.len() && ta.starts_with(tb) {
+            hits[3] += 1;
+        }
+        if ta.split(|&c| c == b' ').next() == Some(tb) && tb.len() < ta.len() {
+            hits[4] += 1;
+        }
+    }
+    if both < DERIVED_MIN_RECORDS {
+        return None;
+    }
+    let (k, &h) = hits.iter().enumerate().max_by_key(|(_, h)| **h)?;
+    let share = h as f64 / both as f64;
+    (share >= DERIVED_SHARE).then(|| Derived {
+        column: String::new(),
+        from: String::new(),
+        how: hows[k],
+        share,
+        records: both,
+    })
+}
+
+/// A rule chosen from the data, with what it costs and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChosenRule {
+    /// The rule.
+    pub rule: BlockingRule,
+    /// Pairs it makes.
+    pub pairs: u64,
+    /// Why it was chosen.
+    pub reason: String,
+}
+
+/// Candidate rules: each compared column alone, and each two compared columns together
+/// (stand-ins left out, as they are missing where their primary is present).
+fn candidates(spec: &LinkSpec, records: &Records) -> Result<Vec<(BlockingRule, u64)>, Error> {
+    let cols: Vec<&str> =
+        spec.comparisons.iter().filter(|c| c.fallback_for.is_none()).map(|c| c.column.as_str()).collect();
+    let mut out = Vec::new();
+    for (i, a) in cols.iter().enumerate() {
+        out.push(BlockingRule::on(&[a]));
+        for b in &cols[i + 1..] {
+            out.push(BlockingRule::on(&[a, b]));
+        }
+    }
+    out.into_iter()
+        .map(|r| {
+            let pairs = block::blocks(&r, records)?.pairs;
+            Ok((r, pairs))
+        })
+        .collect()
+}
+
+/// Training rules chosen from the data (module documentation). Refuses, naming the fields, when
+/// no rule has between 1 and `spec.max_training_pairs × 10` pairs.
+pub fn training_rules(spec: &LinkSpec, records: &Records) -> Result<Vec<ChosenRule>, Error> {
+    let total = records.total_pairs().max(1) as f64;
+    let limit = spec.max_training_pairs.saturating_mul(10);
+    let cands: Vec<(BlockingRule, u64)> =
+        candidates(spec, records)?.into_iter().filter(|(_, p)| *p > 0 && *p <= limit).collect();
+    let discriminating = |r: &BlockingRule, p: u64| r.columns.len() == 1 && (p as f64 / total) <= DISCRIMINATING_U;
+    let compared: Vec<&str> =
+        spec.comparisons.iter().filter(|c| c.fallback_for.is_none()).map(|c| c.column.as_str()).collect();
+    let first = cands.iter().filter(|(r, p)| discriminating(r, *p)).min_by_key(|(r, p)| (*p, r.to_string())).cloned();
+    let mut chosen = match first {
+        Some((rule, pairs)) => vec![ChosenRule {
+            reason: format!(
+                "the most discriminating column: a random pair agrees on it with probability {:.1e}",
+                pairs as f64 / total
+            ),
+            rule,
+            pairs,
+        }],
+        None => {
+            // Small or uniform input: the rule whose pairs are the fewest, said so.
+            let Some((rule, pairs)) = cands.iter().min_by_key(|(r, p)| (*p, r.to_string())).cloned() else {
+                return Err(Error::Spec(format!(
+                    "no blocking rule on {} makes between 1 and {limit} pairs to train on (every value unique, or one value everywhere); give --train-block rules or a --model",
+                    compared.join(", ")
+                )));
+            };
+            vec![ChosenRule {
+                reason: format!(
+                    "no compared column is discriminating (a random pair agrees on each more often than 1 in {:.0}); the rule with the fewest pairs, so m rests on little evidence",
+                    1.0 / DISCRIMINATING_U
+                ),
+                rule,
+                pairs,
+            }]
+        }
+    };
+    while chosen.len() < 3 {
+        let blocked = |c: &str| chosen.iter().all(|r| r.rule.columns.iter().any(|x| x == c));
+        let missing: Vec<&str> = compared.iter().copied().filter(|c| blocked(c)).collect();
+        if missing.is_empty() {
+            break;
+        }
+        let next = cands
+            .iter()
+            .filter(|(r, p)| {
+                !r.columns.iter().any(|c| missing.contains(&c.as_str()))
+                    && !chosen.iter().any(|x| &x.rule == r)
+                    && (r.columns.len() == 2 || discriminating(r, *p))
+            })
+            .min_by_key(|(r, p)| (*p, r.to_string()))
+            .cloned();
+        let Some((rule, pairs)) = next else { break };
+        chosen.push(ChosenRule {
+            reason: format!("the smallest rule that leaves {} free for EM", missing.join(", ")),
+            rule,
+            pairs,
+        });
+    }
+    Ok(chosen)
+}
+
+/// Prediction rules chosen from a trained model (module documentation): at most `budget` pairs
+/// in all, recall among matches estimated from the model.
+pub fn prediction_rules(
+    spec: &LinkSpec,
+    records: &Records,
+    model: &Model,
+    budget: u64,
+) -> Result<(Vec<ChosenRule>, f64), Error> {
+    let n = records.len().max(1) as f64;
+    let agree = |c: &str| -> f64 {
+        let f = model.comparisons.iter().position(|x| x.column == c);
+        let present = records.column_index(c).map_or(0.0, |i| records.columns[i].non_null() as f64 / n);
+        f.map_or(0.0, |f| model.comparisons[f].levels[0].m * present * present)
+    };
+    let cands: Vec<(BlockingRule, u64)> =
+        candidates(spec, records)?.into_iter().filter(|(_, p)| *p > 0 && *p <= budget).collect();
+    let mut chosen: Vec<ChosenRule> = Vec::new();
+    let mut spent = 0u64;
+    let mut recall = 0.0;
+    while recall < 0.995 {
+        let mut best: Option<(f64, f64, &BlockingRule, u64)> = None;
+        for (r, p) in &cands {
+            if spent + p > budget || chosen.iter().any(|c| &c.rule == r) {
+                continue;
+            }
+            let rules: Vec<&BlockingRule> = chosen.iter().map(|c| &c.rule).chain([r]).collect();
+            let with = union_recall(&rules, &agree);
+            let gain = with - recall;
+            if gain <= 1e-4 {
+                continue;
+            }
+            let score = gain / (*p as f64 + n);
+            if best.is_none_or(|(s, _, _, _)| score > s) {
+                best = Some((score, with, r, *p));
+            }
+        }
+        let Some((_, with, rule, pairs)) = best else { break };
+        // A chosen rule on a superset of this rule's columns makes a subset of its pairs.
+        chosen.retain(|c| {
+            let redundant = rule.columns.iter().all(|x| c.rule.columns.contains(x));
+            if redundant {
+                spent -= c.pairs;
+            }
+            !redundant
+        });
+        chosen.push(ChosenRule {
+            reason: format!("raises the estimated recall among matches from {recall:.3} to {with:.3}"),
+            rule: rule.clone(),
+            pairs,
+        });
+        spent += pairs;
+        recall = with;
+    }
+    if chosen.is_empty() {
+        return Err(Error::Spec(format!(
+            "no blocking rule on the compared columns makes at most {budget} pairs; give --block rules"
+        )));
+    }
+    Ok((chosen, recall))
+}
+
+/// P(at least one rule has all its columns agreeing) for independent columns that agree with
+/// probability `agree(column)`: exact over the agreement states of the columns involved.
+fn union_recall(rules: &[&BlockingRule], agree: &impl Fn(&str) -> f64) -> f64 {
+    let mut cols: Vec<&str> = rules.iter().flat_map(|r| r.columns.iter().map(String::as_str)).collect();
+    cols.sort_unstable();
+    cols.dedup();
+    let p: Vec<f64> = cols.iter().map(|c| agree(c)).collect();
+    let masks: Vec<u32> = rules
+        .iter()
+        .map(|r| r.columns.iter().map(|c| 1u32 << cols.iter().position(|x| x == c).expect("listed")).sum())
+        .collect();
+    let mut total = 0.0;
+    for state in 0u32..(1 << cols.len()) {
+        if masks.iter().any(|&m| m & !state == 0) {
+            total += (0..cols.len()).map(|k| if state & (1 << k) != 0 { p[k] } else { 1.0 - p[k] }).product::<f64>();
+        }
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Comparison, RecordsBuilder};
+
+    #[test]
+    fn union_recall_of_overlapping_rules() {
+        let agree = |c: &str| if c == "a" { 0.5 } else { 0.8 };
+        let (a, ab, b) = (BlockingRule::on(&["a"]), BlockingRule::on(&["a", "b"]), BlockingRule::on(&["b"]));
+        assert!((union_recall(&[&a], &agree) - 0.5).abs() < 1e-12);
+        // a ∪ (a, b) is a.
+        assert!((union_recall(&[&a, &ab], &agree) - 0.5).abs() < 1e-12);
+        // a ∪ b = 1 − 0.5 · 0.2.
+        assert!((union_recall(&[&a, &b], &agree) - 0.9).abs() < 1e-12);
+    }
+
+    #[test]
+    fn birth_year_is_derived_from_birth_date_and_sex_is_not() {
+        let spec = LinkSpec::new(
+            vec![
+                Comparison::new("dob", FieldKind::Date),
+                Comparison::new("year", FieldKind::Exact),
+                Comparison::new("sex", FieldKind::Exact),
+            ],
+            vec![BlockingRule::on(&["dob"])],
+        );
+        let mut b = RecordsBuilder::new(&spec);
+        for i in 0..40 {
+            let dob = format!("19{:02}-0{}-1{}", 50 + i, 1 + i % 9, i % 10);
+            let year = if i == 7 { "1999".to_string() } else { format!("19{:02}", 50 + i) };
+            let sex = if i % 2 == 0 { "F" } else { "M" };
+            b.push(&i.to_string(), &[Some(&dob), Some(&year), Some(sex)]).unwrap();
+        }
+        let records = b.finish().unwrap();
+        let d = derived_comparisons(&spec, &records);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!((d[0].column.as_str(), d[0].from.as_str(), d[0].how), ("year", "dob", "year of"));
+        assert!((d[0].share - 39.0 / 40.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Linkage on register-shaped data made independently of zicht-sim (issue 15): zicht match with its
+# defaults (comparisons only), zicht match and Splink with the same hand-picked blocking and
+# training rules. Every scored pair down to 0.01 is evaluated against the generator's person_id:
+# precision, recall and F1 at 0.9 (zicht's default) and 0.5, the best F1 over all thresholds, the
+# expected calibration error (scripts/bench/eval_calibration.py).
+#
+#   scripts/bench/holdout_vs_splink.sh [PERSONS=20000] [MEAN_RECORDS=1.8] [SEED=1]
+#
+# Needs Splink in a virtualenv outside the repository (SPLINK_PY, default /work/venv-link/bin/python).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PERSONS=${1:-20000}
+MEAN=${2:-1.8}
+SEED=${3:-1}
+SPLINK_PY=${SPLINK_PY:-/work/venv-link/bin/python}
+work=$(mktemp -d /tmp/zicht-holdout.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cargo build --release -q -p zicht-cli
+python3 scripts/bench/gen_register_holdout.py --persons "$PERSONS" --mean-records "$MEAN" --seed "$SEED" \
+  --out "$work/h.csv"
+compare=(given_names:name family_name:name birth_date:date birth_year:exact sex:exact nationality:exact
+  municipality:text)
+rules=(--block birth_date --block family_name,nationality --block given_names,family_name
+  --block given_names,birth_year --train-block birth_date --train-block family_name,nationality)
+row() { # name, pairs file, time file
+  local e5 e9
+  e9=$(python3 scripts/bench/eval_calibration.py "$work/h.csv" "$2" --threshold 0.9)
+  e5=$(python3 scripts/bench/eval_calibration.py "$work/h.csv" "$2" --threshold 0.5)
+  python3 - "$1" "$e9" "$e5" "$(cat "$3")" "$PERSONS" "$MEAN" <<'PY'
+import json, sys
+name, e9, e5, t, persons, mean = sys.argv[1:]
+e9, e5 = json.loads(e9), json.loads(e5)
+wall, kb = t.split()
+print(f"| {persons} × {mean} | {name} | {e9['precision']:.3f} | {e9['recall']:.3f} | {e9['f1']:.3f} | "
+      f"{e5['f1']:.3f} | {e9['best_f1']:.3f} | {e9['ece']:.3f} | {e9['ece_above_0_5']:.3f} | {wall} | {int(kb) // 1024} |")
+PY
+}
+echo "| persons × records | tool | P@0.9 | R@0.9 | F1@0.9 | F1@0.5 | best F1 | ECE | ECE ≥0.5 | wall s | peak MiB |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+/usr/bin/time -f "%e %M" -o "$work/t1" target/release/zicht match "$work/h.csv" --id record_id --compare "${compare[@]}" \
+  --threshold 0.01 --out "$work/z_default.csv" 2> "$work/z_default.log"
+row "zicht, defaults" "$work/z_default.csv" "$work/t1"
+/usr/bin/time -f "%e %M" -o "$work/t2" target/release/zicht match "$work/h.csv" --id record_id --compare "${compare[@]}" \
+  "${rules[@]}" --threshold 0.01 --out "$work/z_rules.csv" 2> "$work/z_rules.log"
+row "zicht, hand rules" "$work/z_rules.csv" "$work/t2"
+/usr/bin/time -f "%e %M" -o "$work/t3" "$SPLINK_PY" scripts/bench/splink_holdout.py "$work/h.csv" "$work/s.csv" \
+  --threshold 0.01 > "$work/s.log" 2>&1
+row "Splink $("$SPLINK_PY" -c 'import splink; print(splink.__version__)'), hand rules" "$work/s.csv" "$work/t3"
+sed 's/^/    /' "$work/z_default.log" >&2
