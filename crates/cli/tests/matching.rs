@@ -269,3 +269,87 @@ fn placeholder_names_are_missing_not_agreeing() {
         assert_eq!(f["weight"], 0.0, "{name}: {f}");
     }
 }
+
+/// Without --train-block and --block, `zicht match` chooses its rules from the data and says
+/// which and why; it never trains on a low-cardinality field alone; a birth year beside the
+/// birth date is compared only where the date is missing; the choices are in the summary.
+#[test]
+fn defaults_choose_rules_from_the_data_and_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("id,name,dob,year,sex\n");
+    for p in 0..300 {
+        let dob = format!("{}-{:02}-{:02}", 1950 + p % 50, 1 + p % 12, 1 + p % 28);
+        let year = &dob[..4];
+        let sex = if p % 2 == 0 { "F" } else { "M" };
+        for copy in 0..2 {
+            // Names unlike each other (syllables), one in five recorded once with a typo.
+            let syl = [
+                "ka", "mor", "lin", "tes", "bru", "van", "dij", "sel", "om", "har", "ut", "zeg", "pol", "fin", "rab",
+                "gon", "wes",
+            ];
+            let mut name = format!("{}{}{}", syl[p % 17], syl[(p / 17) % 17], syl[(p * 7 + 3) % 17]);
+            if copy == 1 && p % 5 == 0 {
+                name.push('x');
+            }
+            csv.push_str(&format!("{p}-{copy},{name},{dob},{year},{sex}\n"));
+        }
+        // Someone else born the same day, so that a birth-date block is not all matches.
+        let other = if p % 3 == 0 { "F" } else { "M" };
+        csv.push_str(&format!("{}-0,{},{dob},{year},{other}\n", 1000 + p, ["anna", "piet", "joost", "mila"][p % 4]));
+    }
+    let input = write(dir.path(), "people.csv", &csv);
+    let out = dir.path().join("pairs.csv");
+    let assert = zicht()
+        .arg("match")
+        .arg(&input)
+        .args(["--id", "id", "--compare", "name:name", "dob:date", "year:exact", "sex:exact", "--json", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("year is the year of dob"))
+        .stderr(predicate::str::contains("training rule"))
+        .stderr(predicate::str::contains("blocking: estimated recall"));
+    let summary: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    let design = &summary["design"];
+    assert_eq!(design["derived"][0]["column"], "year");
+    assert_eq!(design["derived"][0]["from"], "dob");
+    let training: Vec<String> = design["training"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let cols: Vec<&str> =
+                r["rule"]["columns"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+            cols.join(",")
+        })
+        .collect();
+    assert!(!training.is_empty());
+    for rule in &training {
+        assert!(rule != "sex" && rule != "year", "a low-cardinality field alone trains EM: {training:?}");
+    }
+    assert!(!design["blocking"].as_array().unwrap().is_empty());
+    // Each person's two records are found.
+    let pairs = std::fs::read_to_string(&out).unwrap();
+    let found = pairs.lines().skip(1).filter(|l| {
+        let f: Vec<&str> = l.split(',').collect();
+        f[0].split('-').next() == f[1].split('-').next()
+    });
+    assert!(found.count() >= 290, "{pairs}");
+    // Declared by hand, and --keep-derived turns the automatic one off.
+    zicht()
+        .arg("match")
+        .arg(&input)
+        .args(["--id", "id", "--compare", "name:name", "dob:date", "year:exact", "--keep-derived", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("year is the year of").not());
+    zicht()
+        .arg("match")
+        .arg(&input)
+        .args(["--id", "id", "--compare", "name:name", "dob:date", "--fallback", "name=nope", "--out"])
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--fallback \"name=nope\": \"nope\" must be another compared column"));
+}

@@ -217,9 +217,12 @@ pub fn training_rules(spec: &LinkSpec, records: &Records) -> Result<Vec<ChosenRu
         let next = cands
             .iter()
             .filter(|(r, p)| {
+                // EM cannot tell two classes apart on one field: leave at least two free.
+                let free = compared.iter().filter(|c| !r.columns.iter().any(|x| x == *c)).count();
                 !r.columns.iter().any(|c| missing.contains(&c.as_str()))
                     && !chosen.iter().any(|x| &x.rule == r)
                     && (r.columns.len() == 2 || discriminating(r, *p))
+                    && free >= 2.min(compared.len() - 1)
             })
             .min_by_key(|(r, p)| (*p, r.to_string()))
             .cloned();

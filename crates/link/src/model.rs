@@ -952,7 +952,8 @@ pub fn rule_patterns(
     Ok((pats, rb.pairs, used))
 }
 
-/// EM on one training rule's patterns ([`em_free_u`]) from several starts — λ of 1 %, 10 % and
+/// EM on one training rule's patterns ([`em_free_u`], kept over [`em`] with the random pairs' u
+/// when BIC prefers it) from several starts — λ of 1 %, 10 % and
 /// 50 % with m halving from the exact level, and u from random pairs — keeping the fit of highest
 /// likelihood whose match class is the agreeing one (McLachlan & Peel 2000, §2.12 on multiple
 /// starts; the class with more agreement is the match class, which fixes the label switch).
@@ -975,8 +976,19 @@ fn train_rule(
             best = Some(res);
         }
     }
-    best.expect("at least one start")
+    let free = best.expect("at least one start");
+    // The block's own u only where the data call for it (Schwarz 1978): it adds Σ (levels − 1)
+    // parameters over the active fields, and in a block of nearly only matches (or of too few
+    // pairs) the extra class is invented from the matches' own errors.
+    let fixed = em(patterns, u, m_init, 0.1, active, spec.em_max_iterations, spec.em_tolerance);
+    let pairs: f64 = patterns.iter().map(|(_, c)| c).sum();
+    let extra: usize = u.iter().zip(active).filter(|(_, a)| **a).map(|(l, _)| l.len() - 1).sum();
+    let ll = |r: &EmResult| *r.log_likelihood.last().unwrap_or(&f64::NEG_INFINITY);
+    if pairs >= MIN_PAIRS_FREE_U && ll(&free) - ll(&fixed) > 0.5 * extra as f64 * pairs.ln() { free } else { fixed }
 }
+
+/// Fewest pairs in a training rule for EM to estimate the block's own u.
+const MIN_PAIRS_FREE_U: f64 = 100.0;
 
 /// Sum over the active fields of the exact level's probability: which class agrees more.
 fn agreement_weight(p: &[Vec<f64>], active: &[bool]) -> f64 {
@@ -1314,6 +1326,46 @@ fn source_priors(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Expected pattern counts of a two-class model with three binary fields (level 0 agree,
+    /// 1 disagree): matches agree with probability `m`, non-matches with `u`, for every field.
+    fn mixture(n: f64, lambda: f64, m: f64, u: f64) -> Vec<(Vec<u8>, f64)> {
+        (0..8u8)
+            .map(|bits| {
+                let g: Vec<u8> = (0..3).map(|f| (bits >> f) & 1).collect();
+                let p = |q: f64| g.iter().map(|&l| if l == 0 { q } else { 1.0 - q }).product::<f64>();
+                let count = n * (lambda * p(m) + (1.0 - lambda) * p(u));
+                (g, count)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn em_with_the_blocks_own_u_does_not_run_away() {
+        // In the block, non-matches agree on each field a third of the time (relatives), while
+        // random pairs agree 1 % of the time.
+        let patterns = mixture(10_000.0, 0.3, 0.9, 0.33);
+        let global_u = vec![vec![0.01, 0.99]; 3];
+        let m0 = vec![initial_m(2); 3];
+        let active = [true; 3];
+        let fixed = em(&patterns, &global_u, &m0, 0.1, &active, 500, 1e-10);
+        assert!(fixed.lambda > 0.6, "with the random pairs' u the match class swallows look-alikes: {fixed:?}");
+        let free = em_free_u(&patterns, &global_u, &m0, 0.1, &active, 2000, 1e-12);
+        assert!((free.lambda - 0.3).abs() < 1e-3, "{free:?}");
+        for f in 0..3 {
+            assert!((free.m[f][0] - 0.9).abs() < 1e-3 && (free.u[f][0] - 0.33).abs() < 1e-3, "{free:?}");
+        }
+    }
+
+    #[test]
+    fn training_keeps_the_agreeing_class_as_matches() {
+        // Started where the "match" class is the rarer one, EM may converge with the classes
+        // swapped; train_rule names the agreeing class the match class.
+        let patterns = mixture(10_000.0, 0.7, 0.95, 0.2);
+        let spec = LinkSpec::new(vec![], vec![]);
+        let res = train_rule(&patterns, &vec![vec![0.01, 0.99]; 3], &vec![initial_m(2); 3], &[true; 3], &spec);
+        assert!((res.lambda - 0.7).abs() < 1e-2 && res.m[0][0] > res.u[0][0], "{res:?}");
+    }
 
     #[test]
     fn em_recovers_a_known_mixture() {

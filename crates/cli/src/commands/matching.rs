@@ -243,7 +243,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             eprintln!(
                 "{} is the {} {} on {:.1} % of {} records: compared only where {} is missing (--keep-derived to count both)",
                 d.column,
-                d.how.trim_end_matches(" of"),
+                d.how,
                 d.from,
                 100.0 * d.share,
                 d.records,
