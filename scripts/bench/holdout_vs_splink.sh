@@ -39,11 +39,11 @@ PY
 echo "| persons × records | tool | P@0.9 | R@0.9 | F1@0.9 | F1@0.5 | best F1 | ECE | ECE ≥0.5 | wall s | peak MiB |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 n=0
-for variant in "defaults" "defaults, --within-rules" "hand rules" "hand rules, --within-rules"; do
+for variant in "defaults" "defaults, --scoring global" "hand rules" "hand rules, --scoring global"; do
   n=$((n + 1))
   extra=()
   [[ $variant == hand* ]] && extra+=("${rules[@]}")
-  [[ $variant == *within* ]] && extra+=(--within-rules)
+  [[ $variant == *global* ]] && extra+=(--scoring global)
   /usr/bin/time -f "%e %M" -o "$work/t$n" target/release/zicht match "$work/h.csv" --id record_id \
     --compare "${compare[@]}" "${extra[@]}" --threshold 0.01 --out "$work/z$n.csv" 2> "$work/z$n.log"
   row "zicht, $variant" "$work/z$n.csv" "$work/t$n"

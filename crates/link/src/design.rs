@@ -44,7 +44,8 @@ pub struct Derived {
     pub column: String,
     /// The column it is derived from.
     pub from: String,
-    /// How: "year of", "month of", "prefix of", "first token of", "copy of".
+    /// How, as a phrase between the two column names: "the year of", "the month of", "a prefix
+    /// of", "the first token of", "a copy of", "implied by".
     pub how: &'static str,
     /// Share of records with both values on which the derivation holds.
     pub share: f64,
@@ -67,7 +68,11 @@ pub fn derived_comparisons(spec: &LinkSpec, records: &Records) -> Vec<Derived> {
                 continue;
             }
             let Some(ai) = records.column_index(&a.column) else { continue };
-            if let Some(d) = derivation(records, ai, bi, a.kind)
+            // A coarser column implied by a finer one, never the other way round.
+            let finer = records.columns[ai].values.len() > records.columns[bi].values.len();
+            let found =
+                derivation(records, ai, bi, a.kind).or_else(|| finer.then(|| implication(records, ai, bi)).flatten());
+            if let Some(d) = found
                 && best.as_ref().is_none_or(|x| d.share > x.share)
             {
                 best = Some(Derived { column: b.column.clone(), from: a.column.clone(), ..d });
@@ -82,7 +87,7 @@ pub fn derived_comparisons(spec: &LinkSpec, records: &Records) -> Vec<Derived> {
     let derived: Vec<String> = out.iter().map(|d| d.column.clone()).collect();
     out.retain(|d| {
         !derived.contains(&d.from)
-            || (d.how == "copy of" && {
+            || (d.how == "a copy of" && {
                 let n = |c: &str| records.column_index(c).map_or(0, |i| records.columns[i].non_null());
                 (n(&d.from), d.from.as_str()) > (n(&d.column), d.column.as_str())
             })
@@ -90,10 +95,54 @@ pub fn derived_comparisons(spec: &LinkSpec, records: &Records) -> Vec<Derived> {
     out
 }
 
+/// Whether column `bi` is implied by column `ai` across records: among the values of `ai` held by
+/// at least [`IMPLIED_MIN_RECORDS`] records, each value's most common `bi` covers at least
+/// [`DERIVED_SHARE`] of its records, over at least half the records holding both (sex by the
+/// given name, a state by its postcode). Values held by few records are left out because a
+/// person's own duplicates agree on everything.
+fn implication(records: &Records, ai: usize, bi: usize) -> Option<Derived> {
+    let (a, b) = (&records.columns[ai], &records.columns[bi]);
+    let mut by_value: crate::hash::FastMap<u32, crate::hash::FastMap<u32, u32>> = Default::default();
+    let mut both = 0usize;
+    for (&ca, &cb) in a.codes.iter().zip(&b.codes) {
+        if ca != NULL && cb != NULL {
+            both += 1;
+            *by_value.entry(ca).or_default().entry(cb).or_insert(0) += 1;
+        }
+    }
+    let (mut covered, mut modal) = (0usize, 0usize);
+    let mut values = 0usize;
+    for counts in by_value.values() {
+        let n: u32 = counts.values().sum();
+        if (n as usize) < IMPLIED_MIN_RECORDS {
+            continue;
+        }
+        values += 1;
+        covered += n as usize;
+        modal += *counts.values().max().expect("non-empty") as usize;
+    }
+    // A column with one value everywhere is implied by anything: that is no evidence at all.
+    let b_values = by_value.values().flat_map(|c| c.keys()).collect::<std::collections::HashSet<_>>().len();
+    if values < 2 || b_values < 2 || both < DERIVED_MIN_RECORDS || (covered as f64) < 0.5 * both as f64 {
+        return None;
+    }
+    let share = modal as f64 / covered as f64;
+    (share >= DERIVED_SHARE).then(|| Derived {
+        column: String::new(),
+        from: String::new(),
+        how: "implied by",
+        share,
+        records: covered,
+    })
+}
+
+/// Fewest records holding a value for [`implication`] to look at it.
+const IMPLIED_MIN_RECORDS: usize = 10;
+
 /// Whether column `bi` is a function of column `ai` (of kind `kind`) value by value.
 fn derivation(records: &Records, ai: usize, bi: usize, kind: FieldKind) -> Option<Derived> {
     let (a, b) = (&records.columns[ai], &records.columns[bi]);
-    let hows: [&'static str; 5] = ["copy of", "year of", "month of", "prefix of", "first token of"];
+    let hows: [&'static str; 5] = ["a copy of", "the year of", "the month of", "a prefix of", "the first token of"];
     let mut hits = [0usize; 5];
     let mut both = 0usize;
     for (&ca, &cb) in a.codes.iter().zip(&b.codes) {
@@ -217,12 +266,13 @@ pub fn training_rules(spec: &LinkSpec, records: &Records) -> Result<Vec<ChosenRu
         let next = cands
             .iter()
             .filter(|(r, p)| {
-                // EM cannot tell two classes apart on one field: leave at least two free.
+                // A two-class model is identified by three conditionally independent fields
+                // (Goodman 1974; McHugh 1956): leave at least three free where there are four.
                 let free = compared.iter().filter(|c| !r.columns.iter().any(|x| x == *c)).count();
                 !r.columns.iter().any(|c| missing.contains(&c.as_str()))
                     && !chosen.iter().any(|x| &x.rule == r)
                     && (r.columns.len() == 2 || discriminating(r, *p))
-                    && free >= 2.min(compared.len() - 1)
+                    && free >= 3.min(compared.len() - 1)
             })
             .min_by_key(|(r, p)| (*p, r.to_string()))
             .cloned();
@@ -353,7 +403,7 @@ mod tests {
         let records = b.finish().unwrap();
         let d = derived_comparisons(&spec, &records);
         assert_eq!(d.len(), 1, "{d:?}");
-        assert_eq!((d[0].column.as_str(), d[0].from.as_str(), d[0].how), ("year", "dob", "year of"));
+        assert_eq!((d[0].column.as_str(), d[0].from.as_str(), d[0].how), ("year", "dob", "the year of"));
         assert!((d[0].share - 39.0 / 40.0).abs() < 1e-12);
     }
 }

@@ -1224,7 +1224,18 @@ pub fn fit_conditional(
     let mut lambdas = vec![0.1; rules.len()];
     for (k, (patterns, active, _, _)) in rules.iter().enumerate() {
         ctl.check()?;
-        let res = em_impl_fixed_m(patterns, &us[k], &m, lambdas[k], active, spec.em_max_iterations, spec.em_tolerance);
+        let free = em_impl_fixed_m(patterns, &us[k], &m, lambdas[k], active, spec.em_max_iterations, spec.em_tolerance);
+        let fixed = em_general(
+            patterns,
+            &us[k],
+            &m,
+            lambdas[k],
+            active,
+            (false, false),
+            spec.em_max_iterations,
+            spec.em_tolerance,
+        );
+        let res = if own_u_called_for(patterns, active, &us[k], &free, &fixed) { free } else { fixed };
         lambdas[k] = res.lambda;
         us[k] = res.u;
     }
@@ -1243,6 +1254,30 @@ pub fn fit_conditional(
         .collect();
     Ok(())
 }
+
+/// Whether a rule's pairs call for their own u (`free`) rather than the random pairs' (`fixed`,
+/// λ alone fitted): only where non-matches are most of the pairs and at least
+/// [`MIN_NON_MATCHES_OWN_U`] of them, and BIC prefers it (Schwarz 1978). In a block of nearly
+/// only matches (a national number, a full date of birth) the "non-match" class would be
+/// invented from the matches' own errors, and every match with one error would be scored as a
+/// non-match.
+fn own_u_called_for(
+    patterns: &[(Vec<u8>, f64)],
+    active: &[bool],
+    u: &[Vec<f64>],
+    free: &EmResult,
+    fixed: &EmResult,
+) -> bool {
+    let pairs: f64 = patterns.iter().map(|(_, c)| c).sum();
+    let extra: usize = u.iter().zip(active).filter(|(_, a)| **a).map(|(l, _)| l.len() - 1).sum();
+    let ll = |r: &EmResult| *r.log_likelihood.last().unwrap_or(&f64::NEG_INFINITY);
+    free.lambda <= 0.5
+        && (1.0 - free.lambda) * pairs >= MIN_NON_MATCHES_OWN_U
+        && ll(free) - ll(fixed) > 0.5 * extra as f64 * pairs.max(1.0).ln()
+}
+
+/// Fewest non-matches among a rule's pairs for their own u to be estimated.
+const MIN_NON_MATCHES_OWN_U: f64 = 1000.0;
 
 /// The median of `x` (mean of the middle two for an even count), `None` when empty.
 fn median(mut x: Vec<f64>) -> Option<f64> {

@@ -602,3 +602,77 @@ fn episode_comparisons_do_not_veto() {
         assert_eq!(c[0] == c[1], episode, "episode {episode}: {c:?}");
     }
 }
+
+/// Families of five who share a family name, a town and, half of them, a birth year, each
+/// person recorded twice (given names missing on a third of the records): in the family-name
+/// block one pair in nine is a match. Scored with the random pairs' u, a pair of siblings whose
+/// given names are not both known looks like a match (town and year agree, and random pairs
+/// rarely do); fitted within the rule's pairs, λ is the block's own match share and those pairs
+/// are scored as the non-matches they mostly are.
+#[test]
+fn scoring_within_rules_is_calibrated_where_relatives_share_a_block() {
+    use zicht_link::block;
+    let spec = LinkSpec::new(
+        vec![
+            Comparison::new("given", FieldKind::Name),
+            Comparison::new("family", FieldKind::Name),
+            Comparison::new("town", FieldKind::Exact),
+            Comparison::new("year", FieldKind::Exact),
+            Comparison::new("day", FieldKind::Exact),
+        ],
+        vec![BlockingRule::on(&["family"])],
+    );
+    let mut spec = spec;
+    let syllables = ["ka", "mo", "li", "te", "bru", "van", "dij", "sel", "om", "har", "ut", "zeg", "pol", "fin"];
+    let mut b = RecordsBuilder::new(&spec);
+    let mut person = Vec::new();
+    let mut rng = 12345u64;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    for f in 0..300u64 {
+        let family = format!("{}{}{}", syllables[(f % 14) as usize], syllables[(f / 14 % 14) as usize], f);
+        let town = format!("t{}", next() % 40);
+        let shared_year = 1960 + next() % 40;
+        for member in 0..5u64 {
+            let given =
+                format!("{}{}", syllables[((f + member * 3) % 14) as usize], syllables[(member + f / 7) as usize % 14]);
+            let year = if member % 2 == 0 { shared_year } else { 1960 + next() % 40 };
+            let day = format!("{}-{}", 1 + next() % 12, 1 + next() % 28);
+            for copy in 0..2 {
+                let id = format!("{f}-{member}-{copy}");
+                let g = (next() % 3 != 0).then(|| given.clone());
+                let d = (next() % 2 == 0).then(|| day.clone());
+                b.push(&id, &[g.as_deref(), Some(&family), Some(&town), Some(&year.to_string()), d.as_deref()])
+                    .unwrap();
+                person.push(f * 10 + member);
+            }
+        }
+    }
+    let records = b.finish().unwrap();
+    let ctl = Control::default();
+    spec.training = zicht_link::design::training_rules(&spec, &records).unwrap().into_iter().map(|c| c.rule).collect();
+    let global = model::train(&spec, &records, &ctl).unwrap();
+    let plan = block::plan(&spec, &records).unwrap();
+    let mut within = global.clone();
+    model::fit_conditional(&mut within, &spec, &records, &plan, &ctl).unwrap();
+    // 300 families × (5 matches among 45 pairs).
+    let lambda = within.conditional[0].lambda;
+    assert!((lambda - 1.0 / 9.0).abs() < 0.03, "λ within the family block {lambda}");
+    // Calibration: among pairs scored ≥ 0.5, the share of true pairs against the mean probability.
+    let calibration = |m: &zicht_link::Model| {
+        let pred = predict::predict_planned(m, &plan, &records, 0.5, &ctl).unwrap();
+        let n = pred.pairs.len() as f64;
+        let truth = pred.pairs.iter().filter(|p| person[p.a as usize] == person[p.b as usize]).count() as f64;
+        let mean = pred.pairs.iter().map(|p| p.probability).sum::<f64>() / n;
+        (truth / n, mean)
+    };
+    let (g_true, g_mean) = calibration(&global);
+    let (w_true, w_mean) = calibration(&within);
+    eprintln!("λ {lambda}; global {g_true} true against {g_mean}; within {w_true} against {w_mean}");
+    assert!((w_true - w_mean).abs() < 0.05, "within rules: {w_true} true against {w_mean} predicted");
+    assert!((g_true - g_mean).abs() > (w_true - w_mean).abs(), "global: {g_true} against {g_mean}");
+}

@@ -75,12 +75,13 @@ pub struct Args {
     /// Count a derived comparison as evidence of its own (no automatic --fallback).
     #[arg(long)]
     pub keep_derived: bool,
-    /// Fit λ and u within each blocking rule's pairs (m shared) and score each pair within the
-    /// rule that made it: calibrated probabilities where non-matches that share a blocking key
-    /// resemble each other (relatives, namesakes of one nationality). Off by default: on FEBRL
-    /// it costs recall at the default threshold (docs/benchmarks.md).
-    #[arg(long)]
-    pub within_rules: bool,
+    /// How pairs are scored. within-rules: λ and u fitted within each blocking rule's pairs (m
+    /// from training) and each pair scored within the rule that made it, so probabilities stay
+    /// calibrated where non-matches that share a blocking key resemble each other (relatives,
+    /// namesakes of one nationality). global: one λ and the random pairs' u for every pair, as
+    /// Splink scores.
+    #[arg(long, value_enum, default_value_t = Scoring::WithinRules)]
+    pub scoring: Scoring,
     /// Match-probability threshold for a pair to count as a match.
     #[arg(long, value_name = "P", default_value_t = zicht_link::DEFAULT_THRESHOLD)]
     pub threshold: f64,
@@ -120,6 +121,15 @@ pub struct Args {
     /// Print a JSON summary on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// How `zicht match` scores pairs (`--scoring`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scoring {
+    /// Within each blocking rule's pairs ([`zicht_link::model::fit_conditional`]).
+    WithinRules,
+    /// One model for all pairs.
+    Global,
 }
 
 /// The `--json` summary.
@@ -241,7 +251,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if !args.keep_derived {
         for d in zicht_link::design::derived_comparisons(&spec, &records) {
             eprintln!(
-                "{} is the {} {} on {:.1} % of {} records: compared only where {} is missing (--keep-derived to count both)",
+                "{} is {} {} on {:.1} % of {} records: compared only where {} is missing (--keep-derived to count both)",
                 d.column,
                 d.how,
                 d.from,
@@ -305,8 +315,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let plan = block::plan(&spec, &records).map_err(|e| link_error(e, &args))?;
     let rules: Vec<String> = plan.iter().map(|r| r.rule.to_string()).collect();
     let fitted: Vec<&str> = model.conditional.iter().map(|r| r.rule.as_str()).collect();
-    let refit = args.within_rules && fitted != rules.iter().map(String::as_str).collect::<Vec<_>>();
-    if !args.within_rules {
+    let within = args.scoring == Scoring::WithinRules;
+    let refit = within && fitted != rules.iter().map(String::as_str).collect::<Vec<_>>();
+    if !within {
         model.conditional.clear();
     }
     if refit && model.prior_by.is_none() {
