@@ -6,6 +6,7 @@
 # expected calibration error (scripts/bench/eval_calibration.py).
 #
 #   scripts/bench/holdout_vs_splink.sh [PERSONS=20000] [MEAN_RECORDS=1.8] [SEED=1]
+#   ERROR_RATE=0.15 MISSING_DATE=0.35 (the generator's name error rate and share of missing dates)
 #
 # Needs Splink in a virtualenv outside the repository (SPLINK_PY, default /work/venv-link/bin/python).
 set -euo pipefail
@@ -18,7 +19,7 @@ work=$(mktemp -d /tmp/zicht-holdout.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cargo build --release -q -p zicht-cli
 python3 scripts/bench/gen_register_holdout.py --persons "$PERSONS" --mean-records "$MEAN" --seed "$SEED" \
-  --out "$work/h.csv"
+  --error-rate "${ERROR_RATE:-0.15}" --missing-date "${MISSING_DATE:-0.35}" --out "$work/h.csv"
 compare=(given_names:name family_name:name birth_date:date birth_year:exact sex:exact nationality:exact
   municipality:text)
 rules=(--block birth_date --block family_name,nationality --block given_names,family_name
@@ -28,11 +29,11 @@ row() { # name, pairs file, time file
   e9=$(python3 scripts/bench/eval_calibration.py "$work/h.csv" "$2" --threshold 0.9)
   e5=$(python3 scripts/bench/eval_calibration.py "$work/h.csv" "$2" --threshold 0.5)
   python3 - "$1" "$e9" "$e5" "$(cat "$3")" "$PERSONS" "$MEAN" <<'PY'
-import json, sys
+import json, os, sys
 name, e9, e5, t, persons, mean = sys.argv[1:]
 e9, e5 = json.loads(e9), json.loads(e5)
 wall, kb = t.split()
-print(f"| {persons} × {mean} | {name} | {e9['precision']:.3f} | {e9['recall']:.3f} | {e9['f1']:.3f} | "
+print(f"| {persons} × {mean}, errors {os.environ.get('ERROR_RATE', '0.15')}, no date {os.environ.get('MISSING_DATE', '0.35')} | {name} | {e9['precision']:.3f} | {e9['recall']:.3f} | {e9['f1']:.3f} | "
       f"{e5['f1']:.3f} | {e9['best_f1']:.3f} | {e9['ece']:.3f} | {e9['ece_above_0_5']:.3f} | {wall} | {int(kb) // 1024} |")
 PY
 }

@@ -353,3 +353,36 @@ fn defaults_choose_rules_from_the_data_and_say_so() {
         .code(1)
         .stderr(predicate::str::contains("--fallback \"name=nope\": \"nope\" must be another compared column"));
 }
+
+/// Bad input to the model: records identical on every compared column are refused; a column with
+/// one value or nearly always empty is named with what to do, never used silently.
+#[test]
+fn fields_that_carry_no_evidence_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let same = write(dir.path(), "same.csv", "id,a,b\n1,x,y\n2,x,y\n3,x,y\n");
+    let out = dir.path().join("pairs.csv");
+    zicht()
+        .arg("match")
+        .arg(&same)
+        .args(["--id", "id", "--compare", "a:name", "b:exact", "--out"])
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no compared column has two different values (a, b)"));
+    let mut csv = String::from("id,name,dob,country,note\n");
+    for p in 0..200 {
+        let note = if p == 7 { "seen" } else { "" };
+        csv.push_str(&format!("{p}a,person{p},19{:02}-01-{:02},NL,{note}\n", p % 90, 1 + p % 28));
+        csv.push_str(&format!("{p}b,person{p},19{:02}-01-{:02},NL,\n", p % 90, 1 + p % 28));
+    }
+    let input = write(dir.path(), "people.csv", &csv);
+    zicht()
+        .arg("match")
+        .arg(&input)
+        .args(["--id", "id", "--compare", "name:name", "dob:date", "country:exact", "note:text", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning: country: one value (\"nl\") on every record"))
+        .stderr(predicate::str::contains("note: one value"));
+}

@@ -188,6 +188,47 @@ fn derivation(records: &Records, ai: usize, bi: usize, kind: FieldKind) -> Optio
     })
 }
 
+/// Compared columns that cannot carry evidence, each named with what to do: empty on more than
+/// 95 % of records, or one value on every record that has one. Refuses when no compared column
+/// tells any two records apart (every record identical on them).
+pub fn field_problems(spec: &LinkSpec, records: &Records) -> Result<Vec<String>, Error> {
+    let n = records.len().max(1) as f64;
+    let mut out = Vec::new();
+    let mut useful = 0;
+    for c in &spec.comparisons {
+        let Some(i) = records.column_index(&c.column) else { continue };
+        let col = &records.columns[i];
+        let present = col.non_null() as f64 / n;
+        if col.values.len() <= 1 {
+            out.push(format!(
+                "{}: {} on every record that has it; it cannot tell records apart — leave it out of --compare",
+                c.column,
+                if col.values.is_empty() {
+                    "empty".to_string()
+                } else {
+                    format!("one value ({:?})", col.values[0].text)
+                }
+            ));
+            continue;
+        }
+        useful += 1;
+        if present < 0.05 {
+            out.push(format!(
+                "{}: empty on {:.1} % of records; it weighs only in the few pairs where both have it",
+                c.column,
+                100.0 * (1.0 - present)
+            ));
+        }
+    }
+    if useful == 0 {
+        return Err(Error::Spec(format!(
+            "no compared column has two different values ({}): every record is the same on them, so nothing can tell matches from non-matches",
+            spec.comparisons.iter().map(|c| c.column.as_str()).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    Ok(out)
+}
+
 /// A rule chosen from the data, with what it costs and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChosenRule {

@@ -104,6 +104,9 @@ pub struct TrainingReport {
     pub u_pairs: u64,
     /// Per training rule.
     pub rules: Vec<RuleTraining>,
+    /// What makes the model doubtful, each naming the field or rule ([`check_training`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// A trained Fellegi–Sunter model; saved and loaded as JSON.
@@ -1097,6 +1100,13 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
     let present = |c: &str| records.columns[records.column_index(c).expect("resolved")].non_null() as f64 / n;
     let rules = rule_matches.iter().map(|(matches, cols)| (*matches, cols.as_slice()));
     let estimate = matches_from_rules(spec, &m, rules, |c| present(c) * present(c));
+    let per_rule: Vec<(String, f64)> = rule_matches
+        .iter()
+        .filter_map(|(matches, cols)| {
+            let one = std::iter::once((*matches, cols.as_slice()));
+            matches_from_rules(spec, &m, one, |c| present(c) * present(c)).map(|x| (cols.join(","), x))
+        })
+        .collect();
     let total = records.total_pairs() as f64;
     let lambda = match estimate {
         Some(matches) => matches / total,
@@ -1108,7 +1118,7 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
         Some(sources) => source_priors(spec, records, sources, &m, &rule_matches, &source_matches),
         None => Vec::new(),
     };
-    let comparisons = spec
+    let comparisons: Vec<ComparisonParams> = spec
         .comparisons
         .iter()
         .enumerate()
@@ -1132,8 +1142,12 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
         lambda,
         prior_by: spec.prior_by.clone(),
         source_priors,
+        training: TrainingReport {
+            u_pairs,
+            warnings: check_training(&comparisons, &reports, &per_rule),
+            rules: reports,
+        },
         comparisons,
-        training: TrainingReport { u_pairs, rules: reports },
         conditional: Vec::new(),
     })
 }
@@ -1278,6 +1292,55 @@ fn own_u_called_for(
 
 /// Fewest non-matches among a rule's pairs for their own u to be estimated.
 const MIN_NON_MATCHES_OWN_U: f64 = 1000.0;
+
+/// The checks after training (issue 15): a field whose agreement came out likelier among
+/// non-matches than among matches (EM's match class is then something else), a field no rule
+/// estimated, a rule that made no pairs or put nearly all its pairs in the match class with the
+/// random pairs' u (a run-away), and training rules that disagree by more than a factor of three
+/// on the number of matches in the data (λ's cross-check, each rule's matches over its recall).
+pub fn check_training(
+    comparisons: &[ComparisonParams],
+    rules: &[RuleTraining],
+    matches_per_rule: &[(String, f64)],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in comparisons {
+        if !c.m_estimated {
+            out.push(format!(
+                "no training rule estimated m of {}: every rule blocks on it or its pairs never show it; give a training rule that leaves it free",
+                c.column
+            ));
+        } else if c.levels[0].m < c.levels[0].u {
+            out.push(format!(
+                "{}: agreement came out likelier among non-matches (u {:.3}) than among matches (m {:.3}); EM's match class is not the same persons — choose training rules that leave more fields free",
+                c.column, c.levels[0].u, c.levels[0].m
+            ));
+        }
+    }
+    for r in rules {
+        if r.pairs == 0 {
+            out.push(format!("training rule {} makes no pairs: it estimates nothing", r.rule));
+        } else if r.lambda_rule > 0.999 && r.pairs >= 1000 {
+            out.push(format!(
+                "training rule {}: EM put {:.1} % of its {} pairs in the match class; if they are not nearly all the same persons, the rule is too loose to train on",
+                r.rule,
+                100.0 * r.lambda_rule,
+                r.pairs
+            ));
+        }
+    }
+    let finite: Vec<&(String, f64)> = matches_per_rule.iter().filter(|(_, x)| x.is_finite() && *x > 0.0).collect();
+    if let (Some(lo), Some(hi)) =
+        (finite.iter().min_by(|a, b| a.1.total_cmp(&b.1)), finite.iter().max_by(|a, b| a.1.total_cmp(&b.1)))
+        && hi.1 > 3.0 * lo.1
+    {
+        out.push(format!(
+            "the training rules disagree on the number of matches: rule {} implies {:.0}, rule {} {:.0}; λ is their median",
+            lo.0, lo.1, hi.0, hi.1
+        ));
+    }
+    out
+}
 
 /// The median of `x` (mean of the middle two for an even count), `None` when empty.
 fn median(mut x: Vec<f64>) -> Option<f64> {

@@ -167,6 +167,8 @@ struct Design {
     blocking: Vec<zicht_link::design::ChosenRule>,
     #[serde(skip_serializing_if = "Option::is_none")]
     blocking_recall: Option<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
 }
 
 /// An explained pair in the `--json` summary.
@@ -248,6 +250,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let records = builder.finish().map_err(|e| bad_input(format!("{}: {e}", inputs(&args))))?;
     let mut design = Design::default();
+    for w in zicht_link::design::field_problems(&spec, &records).map_err(|e| link_error(e, &args))? {
+        eprintln!("warning: {w}");
+        design.warnings.push(w);
+    }
     if !args.keep_derived {
         for d in zicht_link::design::derived_comparisons(&spec, &records) {
             eprintln!(
@@ -300,6 +306,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         _ => (model::train(&spec, &records, &ctl).map_err(|e| link_error(e, &args))?, true),
     };
     let mut model = model;
+    if trained {
+        for w in &model.training.warnings {
+            eprintln!("warning: {w}");
+            design.warnings.push(w.clone());
+        }
+    }
     if auto_blocking {
         let budget = args.max_pairs.min((50 * records.len() as u64).max(5_000_000));
         let (chosen, recall) =
