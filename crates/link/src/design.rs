@@ -5,16 +5,20 @@
 //!
 //! * **Derived comparisons.** A column whose value is, on nearly every record that has both, a
 //!   function of another compared column's value (the year of a birth date, a postcode's
-//!   prefix, the first of the given names, a copy) repeats that column's evidence: agreeing on
-//!   the birth date implies agreeing on the birth year, and counting both doubles the weight of
-//!   one fact. It is made a stand-in ([`crate::Comparison::fallback_for`]): compared only where
-//!   the fuller column is missing.
+//!   prefix, the first of the given names, a copy), or implied by it across records (sex by the
+//!   given name, a state by its postcode, among values many records hold), repeats that
+//!   column's evidence: agreeing on the birth date implies agreeing on the birth year, and
+//!   counting both doubles the weight of one fact. Worse for training, the two agree together
+//!   among non-matches too, which a two-class model reads as a class of its own. It is made a
+//!   stand-in ([`crate::Comparison::fallback_for`]): compared only where the fuller column is
+//!   missing.
 //! * **Training rules.** EM needs blocks that hold many matches, are small enough to use whole
 //!   and leave most fields free. A single low-cardinality field (sex, nationality) is never a
 //!   rule on its own: its blocks are nearly all non-matches and EM's "match" class runs away to
 //!   whatever else such pairs share. Chosen greedily: the discriminating single column with the
-//!   fewest pairs, then the rule with the fewest pairs that leaves that column free, until every
-//!   compared column is free in some rule.
+//!   fewest pairs, then the rule with the fewest pairs that leaves that column free and at least
+//!   three fields free (a two-class model needs three conditionally independent indicators to
+//!   be identified: McHugh 1956, Goodman 1974), until every compared column is free in some rule.
 //! * **Prediction rules.** From the trained model: a rule's recall among matches is
 //!   `Π m_exact · P(present)²` over its columns (the same estimate as λ's, [`crate::model`]); the
 //!   union's recall is computed exactly over the agreement states of the columns involved,

@@ -10,7 +10,10 @@
 //!    a rule set that would make more than a maximum of pairs is refused before any scoring.
 //! 3. [`compare`]: each field kind turns a pair of values into a comparison level.
 //! 4. [`model`]: λ (optionally per pair of sources: [`prior`]), u (random sampling), m (EM per
-//!    training blocking rule), save/load as JSON, explain a pair.
+//!    training blocking rule, each rule's non-matches with their own u), checks after training,
+//!    λ and u within each prediction rule ([`model::fit_conditional`]), save/load as JSON,
+//!    explain a pair. [`design`] chooses what the user left out: derived comparisons made
+//!    stand-ins, training rules, prediction rules (each choice with its reason).
 //! 5. [`predict`]: score the blocked pairs in parallel, keeping only pairs above a threshold
 //!    (bounded memory).
 //! 6. [`cluster`]: connected components at a threshold, with cluster ids that stay stable

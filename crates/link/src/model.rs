@@ -7,9 +7,13 @@
 //!
 //! * **u** from comparison levels of uniformly drawn random pairs, nearly all non-matches.
 //! * **m** by expectation–maximisation (Dempster, Laird & Rubin 1977; for linkage Winkler
-//!   1988, Jaro 1989) on the pairs of each *training* blocking rule, holding u fixed. Fields
-//!   in the rule always agree there, so they are left out of that rule's likelihood and get
-//!   their m from the other rules; each field's m is the mean over the rules that estimated it.
+//!   1988, Jaro 1989) on the pairs of each *training* blocking rule. Fields in the rule always
+//!   agree there, so they are left out of that rule's likelihood and get their m from the other
+//!   rules; each field's m is the mean over the rules that estimated it. Unlike Splink, the
+//!   rule's non-matches get their own u where BIC calls for it ([`em_free_u`]): relatives and
+//!   namesakes in a family-name block agree on the other fields far more often than random
+//!   pairs, and with the random pairs' u EM's match class runs away to them. Three starts, the
+//!   agreeing class named the match class, and checks after training ([`check_training`]).
 //!   EM runs on the distinct comparison patterns with their counts, so each iteration costs
 //!   the number of patterns, not of pairs. A rule counts for a field's m only where its pairs
 //!   show the field at all.
@@ -23,6 +27,10 @@
 //!   population's matches times the rule's recall `Π m_exact · P(non-missing)²` over its
 //!   columns; λ is the median over rules of that number of matches divided by all pairs.
 //!   With [`LinkSpec::prior_by`] the same is done per pair of sources ([`crate::prior`]).
+//!
+//! Scoring within rules ([`fit_conditional`]): λ and u fitted within each prediction rule's
+//! pairs, each pair scored by Bayes' rule within the first rule that makes it, so that
+//! agreements correlated among the non-matches of a block are not multiplied as if independent.
 //!
 //! Term-frequency adjustment (Winkler 1989, Splink): on the exact level of a field with `tf`
 //! set, the Bayes factor is `m_exact / tf(value)` instead of `m_exact / u_exact`, where
