@@ -21,13 +21,15 @@ have that name) is decided by the name's rarity alone.
 import collections
 import csv
 import itertools
+import os
 import re
 import sqlite3
 import sys
 import unicodedata
 
 d = sys.argv[1]
-c = sqlite3.connect(d + '/zicht.db')
+# `zicht demo` writes demo.db (earlier demos: zicht.db).
+c = sqlite3.connect(d + '/demo.db' if os.path.exists(d + '/demo.db') else d + '/zicht.db')
 pred = {}
 for rep, ext, pid in c.execute("select reporter, external_id, person_id from reports"):
     pred[('r', rep, ext)] = pid
