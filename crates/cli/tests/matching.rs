@@ -141,7 +141,9 @@ fn links_two_files_with_review_band() {
 fn bad_input_exits_1_with_file_line_field() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let good = write(d, "good.csv", "id,name,dob\n1,Anna,1990-01-01\n2,Anna,1990-01-01\n");
+    // Good input: two records of one person and one of another (records identical on every
+    // compared column are refused on their own, see fields_that_carry_no_evidence_are_named).
+    let good = write(d, "good.csv", "id,name,dob\n1,Anna,1990-01-01\n2,Anna,1990-01-01\n3,Bert,1985-05-05\n");
     let out = d.join("p.csv");
     let run = |args: &[&str]| {
         let mut c = zicht();

@@ -60,30 +60,33 @@ pub struct Derived {
 /// Comparisons of `spec` derived from another compared column (module documentation). A column
 /// already a stand-in, or one others are derived from, is left alone.
 pub fn derived_comparisons(spec: &LinkSpec, records: &Records) -> Vec<Derived> {
-    let mut out: Vec<Derived> = Vec::new();
-    for b in &spec.comparisons {
-        if b.fallback_for.is_some() {
-            continue;
-        }
-        let Some(bi) = records.column_index(&b.column) else { continue };
-        let mut best: Option<Derived> = None;
-        for a in &spec.comparisons {
-            if a.column == b.column || a.fallback_for.is_some() {
-                continue;
-            }
-            let Some(ai) = records.column_index(&a.column) else { continue };
+    use rayon::prelude::*;
+    let cols: Vec<(usize, &crate::Comparison)> = spec
+        .comparisons
+        .iter()
+        .filter(|c| c.fallback_for.is_none())
+        .filter_map(|c| records.column_index(&c.column).map(|i| (i, c)))
+        .collect();
+    let pairs: Vec<(usize, usize)> =
+        (0..cols.len()).flat_map(|x| (0..cols.len()).filter(move |&y| y != x).map(move |y| (x, y))).collect();
+    // Per (from, derived) column pair: the derivation found, if any.
+    let found: Vec<((usize, usize), Derived)> = pairs
+        .par_iter()
+        .filter_map(|&(x, y)| {
+            let ((ai, a), (bi, b)) = (cols[x], cols[y]);
+            let counts = value_pairs(records, ai, bi);
             // A coarser column implied by a finer one, never the other way round.
             let finer = records.columns[ai].values.len() > records.columns[bi].values.len();
-            let found =
-                derivation(records, ai, bi, a.kind).or_else(|| finer.then(|| implication(records, ai, bi)).flatten());
-            if let Some(d) = found
-                && best.as_ref().is_none_or(|x| d.share > x.share)
-            {
-                best = Some(Derived { column: b.column.clone(), from: a.column.clone(), ..d });
-            }
-        }
-        if let Some(d) = best {
-            out.push(d);
+            let d = derivation(records, ai, bi, a.kind, &counts)
+                .or_else(|| finer.then(|| implication(&counts)).flatten())?;
+            Some(((x, y), Derived { column: b.column.clone(), from: a.column.clone(), ..d }))
+        })
+        .collect();
+    let mut out: Vec<Derived> = Vec::new();
+    for y in 0..cols.len() {
+        let best = found.iter().filter(|((_, yy), _)| *yy == y).max_by(|p, q| p.1.share.total_cmp(&q.1.share));
+        if let Some((_, d)) = best {
+            out.push(d.clone());
         }
     }
     // A chain (b from a, a from c) or a pair of copies: keep only derivations from a column that
@@ -99,35 +102,48 @@ pub fn derived_comparisons(spec: &LinkSpec, records: &Records) -> Vec<Derived> {
     out
 }
 
-/// Whether column `bi` is implied by column `ai` across records: among the values of `ai` held by
-/// at least [`IMPLIED_MIN_RECORDS`] records, each value's most common `bi` covers at least
-/// [`DERIVED_SHARE`] of its records, over at least half the records holding both (sex by the
-/// given name, a state by its postcode). Values held by few records are left out because a
-/// person's own duplicates agree on everything.
-fn implication(records: &Records, ai: usize, bi: usize) -> Option<Derived> {
-    let (a, b) = (&records.columns[ai], &records.columns[bi]);
-    let mut by_value: crate::hash::FastMap<u32, crate::hash::FastMap<u32, u32>> = Default::default();
-    let mut both = 0usize;
-    for (&ca, &cb) in a.codes.iter().zip(&b.codes) {
-        if ca != NULL && cb != NULL {
-            both += 1;
-            *by_value.entry(ca).or_default().entry(cb).or_insert(0) += 1;
+/// Most records looked at to find derived comparisons: an evenly spaced sample beyond (a share of
+/// 95 % is as clear in 200,000 records as in ten million).
+const DERIVED_SAMPLE: usize = 200_000;
+
+/// Distinct `(value of ai, value of bi)` pairs with their record counts, over the records holding
+/// both (an evenly spaced sample of at most [`DERIVED_SAMPLE`]).
+fn value_pairs(records: &Records, ai: usize, bi: usize) -> Vec<((u32, u32), u32)> {
+    let (a, b) = (&records.columns[ai].codes, &records.columns[bi].codes);
+    let step = a.len().div_ceil(DERIVED_SAMPLE).max(1);
+    let mut map: crate::hash::FastMap<(u32, u32), u32> = Default::default();
+    for r in (0..a.len()).step_by(step) {
+        if a[r] != NULL && b[r] != NULL {
+            *map.entry((a[r], b[r])).or_insert(0) += 1;
         }
     }
-    let (mut covered, mut modal) = (0usize, 0usize);
-    let mut values = 0usize;
-    for counts in by_value.values() {
-        let n: u32 = counts.values().sum();
-        if (n as usize) < IMPLIED_MIN_RECORDS {
+    let mut v: Vec<((u32, u32), u32)> = map.into_iter().collect();
+    v.sort_unstable();
+    v
+}
+
+/// Whether column `bi` is implied by column `ai` across records (`counts`: [`value_pairs`],
+/// sorted): among the values of `ai` held by at least [`IMPLIED_MIN_RECORDS`] records, each
+/// value's most common `bi` covers at least [`DERIVED_SHARE`] of its records, over at least half
+/// the records holding both (sex by the given name, a city by its postcode). Values held by few
+/// records are left out because a person's own duplicates agree on everything.
+fn implication(counts: &[((u32, u32), u32)]) -> Option<Derived> {
+    let both: usize = counts.iter().map(|(_, n)| *n as usize).sum();
+    let (mut covered, mut modal, mut values) = (0usize, 0usize, 0usize);
+    for group in counts.chunk_by(|p, q| p.0.0 == q.0.0) {
+        let n: usize = group.iter().map(|(_, n)| *n as usize).sum();
+        if n < IMPLIED_MIN_RECORDS {
             continue;
         }
         values += 1;
-        covered += n as usize;
-        modal += *counts.values().max().expect("non-empty") as usize;
+        covered += n;
+        modal += group.iter().map(|(_, n)| *n as usize).max().expect("non-empty");
     }
     // A column with one value everywhere is implied by anything: that is no evidence at all.
-    let b_values = by_value.values().flat_map(|c| c.keys()).collect::<std::collections::HashSet<_>>().len();
-    if values < 2 || b_values < 2 || both < DERIVED_MIN_RECORDS || (covered as f64) < 0.5 * both as f64 {
+    let mut b_values: Vec<u32> = counts.iter().map(|((_, b), _)| *b).collect();
+    b_values.sort_unstable();
+    b_values.dedup();
+    if values < 2 || b_values.len() < 2 || both < DERIVED_MIN_RECORDS || (covered as f64) < 0.5 * both as f64 {
         return None;
     }
     let share = modal as f64 / covered as f64;
@@ -141,41 +157,46 @@ fn implication(records: &Records, ai: usize, bi: usize) -> Option<Derived> {
 }
 
 /// Fewest records holding a value for [`implication`] to look at it.
-const IMPLIED_MIN_RECORDS: usize = 10;
+const IMPLIED_MIN_RECORDS: usize = 5;
 
-/// Whether column `bi` is a function of column `ai` (of kind `kind`) value by value.
-fn derivation(records: &Records, ai: usize, bi: usize, kind: FieldKind) -> Option<Derived> {
+/// Whether column `bi` is a function of column `ai` (of kind `kind`) value by value, judged on the
+/// distinct value pairs `counts` ([`value_pairs`]) weighted by their records.
+fn derivation(
+    records: &Records,
+    ai: usize,
+    bi: usize,
+    kind: FieldKind,
+    counts: &[((u32, u32), u32)],
+) -> Option<Derived> {
     let (a, b) = (&records.columns[ai], &records.columns[bi]);
     let hows: [&'static str; 5] = ["a copy of", "the year of", "the month of", "a prefix of", "the first token of"];
     let mut hits = [0usize; 5];
     let mut both = 0usize;
-    for (&ca, &cb) in a.codes.iter().zip(&b.codes) {
-        if ca == NULL || cb == NULL {
-            continue;
-        }
-        both += 1;
+    for &((ca, cb), n) in counts {
+        let n = n as usize;
+        both += n;
         let (va, vb) = (a.view(ca), b.view(cb));
         let (ta, tb) = (va.text, vb.text);
         if ta == tb {
-            hits[0] += 1;
+            hits[0] += n;
         }
         if let Some(ymd) = va.ymd {
-            let n = std::str::from_utf8(tb).ok().and_then(|t| t.trim().parse::<i64>().ok());
-            if n == Some(i64::from(ymd.y)) {
-                hits[1] += 1;
+            let num = std::str::from_utf8(tb).ok().and_then(|t| t.trim().parse::<i64>().ok());
+            if num == Some(i64::from(ymd.y)) {
+                hits[1] += n;
             }
-            if n == Some(i64::from(ymd.m)) {
-                hits[2] += 1;
+            if num == Some(i64::from(ymd.m)) {
+                hits[2] += n;
             }
         }
         if matches!(kind, FieldKind::Date | FieldKind::Days) {
             continue;
         }
         if tb.len() < ta.len() && ta.starts_with(tb) {
-            hits[3] += 1;
+            hits[3] += n;
         }
-        if ta.split(|&c| c == b' ').next() == Some(tb) && tb.len() < ta.len() {
-            hits[4] += 1;
+        if tb.len() < ta.len() && ta.split(|&c| c == b' ').next() == Some(tb) {
+            hits[4] += n;
         }
     }
     if both < DERIVED_MIN_RECORDS {
