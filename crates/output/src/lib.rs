@@ -4,8 +4,8 @@
 //! An [`Output`] is written to a file in the target's folder that has no name while it is written (Linux
 //! `O_TMPFILE`; elsewhere, or where the file system lacks it, a hidden `.NAME.XXXXXX.tmp` removed on drop),
 //! so a crash or `kill -9` mid-write leaves nothing behind — rejects files hold identities in plain text.
-//! [`Output::prepare`] flushes, syncs and gives the file a hidden name; [`Prepared::commit`] renames it
-//! over the target. A rename replaces a symlink planted at the target instead of writing where it points,
+//! [`Output::prepare`] flushes and syncs the file (still unnamed where it can be, else under its hidden
+//! name); [`Prepared::commit`] names it and renames it over the target. A rename replaces a symlink planted at the target instead of writing where it points,
 //! and a reader sees the old file or the new one, never a part. A folder of files that belong together
 //! (the monitor's three) is a [`Staged`] set, put in place as a whole.
 //!
@@ -138,10 +138,11 @@ impl Output {
             Body::Unnamed(w) => {
                 let f = w.into_inner().map_err(|e| fail(&target, "cannot write")(e.into_error()))?;
                 f.sync_all().map_err(fail(&target, "cannot write"))?;
-                name_unnamed(&f, &self.dir, &name).map_err(fail(&target, "cannot write"))?
+                // Named only at commit: a kill -9 before it leaves nothing with a name.
+                return Ok(Prepared { target, pending: Pending::Unnamed { file: f, dir: self.dir, name } });
             }
         };
-        Ok(Prepared { target, tmp })
+        Ok(Prepared { target, pending: Pending::Named(tmp) })
     }
 
     /// [`Output::prepare`] and [`Prepared::commit`] in one.
@@ -165,11 +166,32 @@ impl Write for Output {
     }
 }
 
-/// A whole output under a hidden name beside its target, removed on drop unless committed.
+/// A whole, synced output not yet under its target's name: still unnamed (Linux `O_TMPFILE`), or under a
+/// hidden name beside the target; removed on drop unless committed.
 #[derive(Debug)]
 pub struct Prepared {
     target: PathBuf,
-    tmp: tempfile::TempPath,
+    pending: Pending,
+}
+
+/// Where a prepared output's content is until it is committed.
+#[derive(Debug)]
+enum Pending {
+    /// A hidden name beside the target.
+    Named(tempfile::TempPath),
+    /// No name yet: given one only at commit, so that a crash between prepare and commit (the import
+    /// commits its database in between) leaves no file behind.
+    Unnamed { file: File, dir: PathBuf, name: String },
+}
+
+impl Pending {
+    /// The content under a hidden name beside the target.
+    fn named(self) -> io::Result<tempfile::TempPath> {
+        match self {
+            Pending::Named(p) => Ok(p),
+            Pending::Unnamed { file, dir, name } => name_unnamed(&file, &dir, &name),
+        }
+    }
 }
 
 impl Prepared {
@@ -177,7 +199,8 @@ impl Prepared {
     /// folder so that the new name survives a power cut.
     pub fn commit(self) -> Result<PathBuf, OutputError> {
         let target = self.target;
-        self.tmp.persist(&target).map_err(|e| fail(&target, "cannot rename into place")(e.error))?;
+        let tmp = self.pending.named().map_err(fail(&target, "cannot write"))?;
+        tmp.persist(&target).map_err(|e| fail(&target, "cannot rename into place")(e.error))?;
         if let Ok((dir, _)) = split(&target)
             && let Ok(d) = File::open(dir)
         {
@@ -188,23 +211,28 @@ impl Prepared {
 
     /// As [`Prepared::commit`], but when the rename fails the content stays under its hidden name, which
     /// comes back with the error: for data that exists nowhere else once the database has committed.
-    pub fn commit_or_keep(self) -> Result<PathBuf, (OutputError, PathBuf)> {
+    /// `None` with the error when not even a hidden name could be given.
+    pub fn commit_or_keep(self) -> Result<PathBuf, (OutputError, Option<PathBuf>)> {
         let target = self.target;
-        match self.tmp.persist(&target) {
+        let tmp = self.pending.named().map_err(|e| (fail(&target, "cannot write")(e), None))?;
+        match tmp.persist(&target) {
             Ok(()) => Ok(target),
             Err(e) => {
                 let error = fail(&target, "cannot rename into place")(e.error);
                 match e.path.keep() {
-                    Ok(kept) => Err((error, kept)),
-                    Err(k) => Err((error, k.path.to_path_buf())),
+                    Ok(kept) => Err((error, Some(kept))),
+                    Err(k) => Err((error, Some(k.path.to_path_buf()))),
                 }
             }
         }
     }
 
-    /// Where the content is until it is committed.
-    pub fn temporary_path(&self) -> &Path {
-        &self.tmp
+    /// Where the content is until it is committed: `None` while it has no name.
+    pub fn temporary_path(&self) -> Option<&Path> {
+        match &self.pending {
+            Pending::Named(p) => Some(p),
+            Pending::Unnamed { .. } => None,
+        }
     }
 }
 
@@ -581,7 +609,12 @@ mod tests {
         let mut out = Output::create(&target, Access::Private).unwrap();
         out.write_all(b"x").unwrap();
         let prepared = out.prepare().unwrap();
-        assert!(prepared.temporary_path().exists());
+        // Prepared but not committed: nothing under the target's name, and where the file system has
+        // unnamed files, nothing with a name at all (a kill -9 now leaves no trace).
+        match prepared.temporary_path() {
+            Some(p) => assert!(p.exists()),
+            None => assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0),
+        }
         assert!(!target.exists());
         drop(prepared);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);

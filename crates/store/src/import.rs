@@ -426,8 +426,9 @@ impl Rejects {
         }
     }
 
-    /// Writes the file whole under a hidden name beside its target: before the import commits, so that
-    /// a failure here still rolls the import back.
+    /// Writes and syncs the file whole, still without a name where the file system allows: before the
+    /// import commits, so that a failure here still rolls the import back, and a crash before the commit
+    /// leaves no plain-text rows behind.
     fn prepare(self) -> Result<PreparedRejects, ImportError> {
         let path = self.path;
         let err = |e: &dyn std::fmt::Display| ImportError::Rejects {
@@ -447,10 +448,10 @@ impl PreparedRejects {
     /// Puts the file in place after the import has committed. The rows are then in no other file, so
     /// when the rename fails they stay under the hidden name that the error gives.
     fn commit(self) -> Result<String, String> {
-        self.file
-            .commit_or_keep()
-            .map(|p| p.display().to_string())
-            .map_err(|(e, kept)| format!("{e}; the rejected rows are in {}", kept.display()))
+        self.file.commit_or_keep().map(|p| p.display().to_string()).map_err(|(e, kept)| match kept {
+            Some(kept) => format!("{e}; the rejected rows are in {}", kept.display()),
+            None => format!("{e}; the rejected rows could not be kept, they are still in the input file"),
+        })
     }
 }
 
