@@ -388,3 +388,39 @@ fn fields_that_carry_no_evidence_are_named() {
         .stderr(predicate::str::contains("warning: country: one value (\"nl\") on every record"))
         .stderr(predicate::str::contains("note: one value"));
 }
+
+/// `--calibrate` refits the probabilities to a clerical review's decisions (Platt scaling) and
+/// names the line and field of a decision it cannot read or a pair the run did not score.
+#[test]
+fn a_clerical_review_recalibrates_the_probabilities() {
+    let dir = tempfile::tempdir().unwrap();
+    let syl = ["ka", "mor", "lin", "tes", "bru", "van", "dij", "sel", "om", "har", "ut", "zeg", "pol"];
+    let mut csv = String::from("id,name,dob,town\n");
+    for p in 0..200usize {
+        let dob = format!("{}-{:02}-{:02}", 1950 + p % 50, 1 + p % 12, 1 + p % 28);
+        let name = format!("{}{}{}", syl[p % 13], syl[(p / 13) % 13], syl[(p * 7 + 3) % 13]);
+        csv.push_str(&format!("{p}-0,{name},{dob},t{}\n", p % 9));
+        csv.push_str(&format!("{p}-1,{name},{dob},t{}\n", (p + p % 2) % 9));
+        csv.push_str(&format!("{}-0,{},{dob},t{}\n", 1000 + p, ["anna", "piet", "joost", "mila"][p % 4], p % 7));
+    }
+    let input = write(dir.path(), "people.csv", &csv);
+    let mut review = String::from("id_l,id_r,match\n");
+    for p in 0..8 {
+        review.push_str(&format!("{p}-0,{p}-1,1\n{p}-0,{}-0,0\n", 1000 + p));
+    }
+    let review = write(dir.path(), "review.csv", &review);
+    let out = dir.path().join("pairs.csv");
+    let run = |review: &Path| {
+        let mut c = zicht();
+        c.arg("match").arg(&input).args(["--id", "id", "--compare", "name:name", "dob:date", "town:exact"]);
+        c.args(["--block", "dob", "--json", "--out"]).arg(&out).arg("--calibrate").arg(review);
+        c.assert()
+    };
+    let assert = run(&review).success().stderr(predicate::str::contains("calibrated on 16 reviewed pairs (8 matches)"));
+    let summary: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert!(summary["calibration"]["a"].as_f64().unwrap() > 0.0, "{summary}");
+    let bad = write(dir.path(), "bad.csv", "id_l,id_r,match\n0-0,0-1,1\n0-0,1000-0,maybe\n");
+    run(&bad).code(1).stderr(predicate::str::contains("bad.csv: line 3: field \"match\": \"maybe\" is not a decision"));
+    let unscored = write(dir.path(), "unscored.csv", "id_l,id_r,match\n0-0,5-1,1\n");
+    run(&unscored).code(1).stderr(predicate::str::contains("line 2: the pair 0-0 – 5-1 was not scored"));
+}

@@ -44,6 +44,7 @@
 //! ```
 
 pub mod block;
+pub mod calibrate;
 pub mod cluster;
 pub mod compare;
 pub mod design;

@@ -102,6 +102,11 @@ pub struct Args {
     /// Write pairs for clerical review: probability in [--review-from, --threshold).
     #[arg(long, value_name = "FILE")]
     pub review: Option<PathBuf>,
+    /// A clerical review of scored pairs (id_l,id_r,match with match 1/0, yes/no, true/false):
+    /// the probabilities are refitted to its decisions (Platt scaling on the match weight) before
+    /// the threshold is applied. Needs at least five pairs of each decision.
+    #[arg(long, value_name = "REVIEWED.csv")]
+    pub calibrate: Option<PathBuf>,
     /// Lower end of the review band.
     #[arg(long, value_name = "P", default_value_t = 0.1, requires = "review")]
     pub review_from: f64,
@@ -155,6 +160,8 @@ struct Summary {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     explanations: Vec<PairExplanation>,
     design: Design,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    calibration: Option<zicht_link::calibrate::Platt>,
     seconds: f64,
 }
 
@@ -344,9 +351,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
 
     let floor = if args.review.is_some() { args.review_from } else { args.threshold };
-    let prediction =
+    // A calibration can move any pair across the threshold: keep (nearly) every scored pair.
+    let floor = if args.calibrate.is_some() { floor.min(1e-6) } else { floor };
+    let mut prediction =
         predict::predict_planned(&model, &plan, &records, floor, &ctl).map_err(|e| link_error(e, &args))?;
     progress.0.finish_and_clear();
+    let calibration = match &args.calibrate {
+        Some(path) => {
+            let decisions = read_review(path, &args.encoding, &records, &prediction.pairs)?;
+            let platt = zicht_link::calibrate::Platt::fit(&decisions)
+                .map_err(|e| bad_input(format!("{}: {e}", path.display())))?;
+            eprintln!(
+                "calibrated on {} reviewed pairs ({} matches): p = 1 / (1 + exp(-({:.4} · weight + {:.4})))",
+                platt.pairs, platt.matches, platt.a, platt.b
+            );
+            for p in &mut prediction.pairs {
+                p.probability = platt.probability(p.weight);
+            }
+            Some(platt)
+        }
+        None => None,
+    };
 
     let above: Vec<&predict::ScoredPair> =
         prediction.pairs.iter().filter(|p| p.probability >= args.threshold).collect();
@@ -438,6 +463,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         model_trained: trained,
         explanations,
         design,
+        calibration,
         seconds: started.elapsed().as_secs_f64(),
     };
     if args.json {
@@ -472,6 +498,64 @@ fn link_error(e: LinkError, args: &Args) -> anyhow::Error {
         }
         other => anyhow::Error::new(other),
     }
+}
+
+/// The `(match weight, decision)` of each reviewed pair, its weight from this run's scores. Names
+/// file, line and field for an unknown id, a pair not scored, or a decision that is not 1/0.
+fn read_review(
+    path: &Path,
+    encoding: &EncodingArgs,
+    records: &zicht_link::Records,
+    pairs: &[predict::ScoredPair],
+) -> anyhow::Result<Vec<(f64, bool)>> {
+    let source = open(path, encoding)?;
+    let mut rdr = csv::ReaderBuilder::new().delimiter(source.delimiter).from_reader(source.reader);
+    let headers = rdr.headers().map_err(|e| bad_input(format!("{}: line 1: {e}", path.display())))?.clone();
+    let col = |name: &str| {
+        headers.iter().position(|h| h.trim() == name).ok_or_else(|| {
+            bad_input(format!("{}: line 1: no column {name:?}; a review has id_l,id_r,match", path.display()))
+        })
+    };
+    let (l, r, m) = (col("id_l")?, col("id_r")?, col("match")?);
+    let index: HashMap<&str, Vec<usize>> = records.ids.iter().enumerate().fold(HashMap::new(), |mut h, (i, id)| {
+        h.entry(id.as_str()).or_insert_with(Vec::new).push(i);
+        h
+    });
+    let mut out = Vec::new();
+    for (k, row) in rdr.records().enumerate() {
+        let line = k + 2;
+        let row = row.map_err(|e| bad_input(format!("{}: line {line}: {e}", path.display())))?;
+        let decision = match row.get(m).unwrap_or("").trim().to_ascii_lowercase().as_str() {
+            "1" | "yes" | "true" | "match" | "ja" => true,
+            "0" | "no" | "false" | "non-match" | "nee" => false,
+            other => {
+                return Err(bad_input(format!(
+                    "{}: line {line}: field \"match\": {other:?} is not a decision; write 1 (the same person) or 0 (not)",
+                    path.display()
+                )));
+            }
+        };
+        let find = |field: &str, id: &str| {
+            index.get(id).cloned().ok_or_else(|| {
+                bad_input(format!("{}: line {line}: field {field:?}: no record with id {id:?}", path.display()))
+            })
+        };
+        let (a, b) = (find("id_l", row.get(l).unwrap_or("").trim())?, find("id_r", row.get(r).unwrap_or("").trim())?);
+        let scored = a
+            .iter()
+            .flat_map(|&i| b.iter().map(move |&j| (i.min(j) as u32, i.max(j) as u32)))
+            .find_map(|key| pairs.binary_search_by_key(&key, |p| (p.a, p.b)).ok().map(|x| pairs[x].weight));
+        let Some(weight) = scored else {
+            return Err(bad_input(format!(
+                "{}: line {line}: the pair {} – {} was not scored in this run (no blocking rule makes it); review pairs from this run's --review file",
+                path.display(),
+                row.get(l).unwrap_or(""),
+                row.get(r).unwrap_or("")
+            )));
+        };
+        out.push((weight, decision));
+    }
+    Ok(out)
 }
 
 /// Applies `--fallback COL=PRIMARY` to the comparisons.
