@@ -1162,8 +1162,8 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
 
 /// Fits the model within each prediction rule's pairs (each block its own mixture, as Jaro 1989
 /// and Winkler 1988 fitted blocked pairs): m stays the trained one, λ and u are each rule's own,
-/// by EM on the comparison patterns of all the rule's pairs (whole blocks, sampled beyond the
-/// training maximum). Why: among pairs that agree on a rule's columns the non-matches agree on
+/// by EM on the comparison patterns of the rule's pairs (whole blocks in a random order, at most
+/// [`CONDITIONAL_MAX_PAIRS`]). Why: among pairs that agree on a rule's columns the non-matches agree on
 /// the other fields far more often than random pairs do (relatives share a family name, a
 /// municipality and a birth year; people of one nationality share given names and their sex),
 /// so scoring them with the random pairs' u multiplies correlated agreements as if independent
@@ -1198,7 +1198,7 @@ pub fn fit_conditional(
         let mut chosen = Vec::new();
         let mut used = 0u64;
         for b in order {
-            if used >= spec.max_training_pairs {
+            if used >= spec.max_training_pairs.min(CONDITIONAL_MAX_PAIRS) {
                 break;
             }
             used += rb.blocks[b].pairs(link);
@@ -1276,6 +1276,11 @@ pub fn fit_conditional(
         .collect();
     Ok(())
 }
+
+/// Pairs per prediction rule that [`fit_conditional`] compares (whole blocks in a seeded random
+/// order): λ and u of a rule are a few hundred pattern shares, as well estimated from a quarter of
+/// a million pairs as from all, and the fit then costs a fraction of the scoring pass.
+const CONDITIONAL_MAX_PAIRS: u64 = 250_000;
 
 /// Whether a rule's pairs call for their own u (`free`) rather than the random pairs' (`fixed`,
 /// λ alone fitted): only where non-matches are most of the pairs and at least
