@@ -592,7 +592,7 @@ pub fn em(
     max_iterations: usize,
     tolerance: f64,
 ) -> EmResult {
-    em_impl(patterns, u, m0, lambda0, active, false, max_iterations, tolerance)
+    em_general(patterns, u, m0, lambda0, active, (true, false), max_iterations, tolerance)
 }
 
 /// [`em`] with u estimated too, as the non-match class of the pairs themselves (Jaro 1989):
@@ -611,37 +611,11 @@ pub fn em_free_u(
     max_iterations: usize,
     tolerance: f64,
 ) -> EmResult {
-    em_impl(patterns, u0, m0, lambda0, active, true, max_iterations, tolerance)
+    em_general(patterns, u0, m0, lambda0, active, (true, true), max_iterations, tolerance)
 }
 
-/// EM with m held fixed and λ and u estimated ([`fit_conditional`]).
-fn em_impl_fixed_m(
-    patterns: &[(Vec<u8>, f64)],
-    u0: &[Vec<f64>],
-    m: &[Vec<f64>],
-    lambda0: f64,
-    active: &[bool],
-    max_iterations: usize,
-    tolerance: f64,
-) -> EmResult {
-    em_general(patterns, u0, m, lambda0, active, (false, true), max_iterations, tolerance)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn em_impl(
-    patterns: &[(Vec<u8>, f64)],
-    u0: &[Vec<f64>],
-    m0: &[Vec<f64>],
-    lambda0: f64,
-    active: &[bool],
-    free_u: bool,
-    max_iterations: usize,
-    tolerance: f64,
-) -> EmResult {
-    em_general(patterns, u0, m0, lambda0, active, (true, free_u), max_iterations, tolerance)
-}
-
-/// EM for the two-class model; `(free_m, free_u)` say which of m and u the M step moves.
+/// EM for the two-class model; `(free_m, free_u)` say which of m and u the M step moves ([`em`]:
+/// m; [`em_free_u`]: both; [`fit_conditional`]: u, with m from training).
 #[allow(clippy::too_many_arguments)]
 fn em_general(
     patterns: &[(Vec<u8>, f64)],
@@ -1246,7 +1220,8 @@ pub fn fit_conditional(
     let mut lambdas = vec![0.1; rules.len()];
     for (k, (patterns, active, _, _)) in rules.iter().enumerate() {
         ctl.check()?;
-        let free = em_impl_fixed_m(patterns, &us[k], &m, lambdas[k], active, spec.em_max_iterations, spec.em_tolerance);
+        let (iterations, tolerance) = (spec.em_max_iterations, spec.em_tolerance);
+        let free = em_general(patterns, &us[k], &m, lambdas[k], active, (false, true), iterations, tolerance);
         let fixed = em_general(
             patterns,
             &us[k],
