@@ -68,8 +68,9 @@ pub struct Args {
     pub train_block: Vec<String>,
     /// COL=PRIMARY: compare COL only where PRIMARY is missing on one side or both, as COL repeats
     /// PRIMARY's evidence (birth_year=birth_date). Comparisons found to be derived from another
-    /// (the year of a date, a prefix, the first name of the given names, a copy) are made so
-    /// without asking; the choice is printed.
+    /// (the year of a date, a prefix, the first name of the given names, a copy) or implied by it
+    /// across records (sex by the given name, a city by its postcode) are made so without asking;
+    /// the choice is printed.
     #[arg(long, value_name = "COL=PRIMARY")]
     pub fallback: Vec<String>,
     /// Count a derived comparison as evidence of its own (no automatic --fallback).
