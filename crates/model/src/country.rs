@@ -50,6 +50,17 @@ pub enum NationalityGroup {
     NonEu,
 }
 
+impl NationalityGroup {
+    /// The code the register stores: `home`, `eu`, `non_eu`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NationalityGroup::Home => "home",
+            NationalityGroup::Eu => "eu",
+            NationalityGroup::NonEu => "non_eu",
+        }
+    }
+}
+
 impl Country {
     /// Parses an assigned alpha-2 code, case-insensitively.
     pub fn parse(s: &str) -> Result<Self, UnknownCountry> {
@@ -123,6 +134,10 @@ mod tests {
         assert_eq!(Country::parse("RO").unwrap().group(), NationalityGroup::Eu);
         assert_eq!(Country::parse("NG").unwrap().group(), NationalityGroup::NonEu);
         assert_eq!(Country::parse("GB").unwrap().group(), NationalityGroup::NonEu);
+        // The stored code is the serialised one.
+        for g in [NationalityGroup::Home, NationalityGroup::Eu, NationalityGroup::NonEu] {
+            assert_eq!(serde_json::to_value(g).unwrap(), g.as_str());
+        }
         assert!(Country::parse("XX").is_err());
         assert!(Country::parse("NLD").is_err());
         assert!(Country::parse("é1").is_err());

@@ -12,6 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use zicht_model::NationalityGroup;
 use zicht_stats::mse::pooled::{
     Criterion, Factor, PooledTable, SearchOptions, averaged, bootstrap_pooled, group_estimate, select_pooled, weights,
 };
@@ -48,27 +49,36 @@ pub struct DarkNumber {
     pub note: Option<String>,
 }
 
-/// A person in a year: the lists that reported them, whether one report was of a minor, and the sex
-/// and nationality group of the first report that gives them.
-#[derive(Debug, Clone, Default)]
-struct PersonYear<'a> {
-    lists: BTreeSet<&'static str>,
-    minor: bool,
-    sex: Option<&'a str>,
-    nationality: Option<&'a str>,
+/// A person seen in a year: the lists that reported them and the covariates of the model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonYear {
+    pub year: i32,
+    pub lists: BTreeSet<&'static str>,
+    /// Whether one of the year's reports is of a minor.
+    pub minor: bool,
+    pub female: bool,
+    /// Of the home country's nationality (`NationalityGroup::Home`).
+    pub home: bool,
 }
 
 /// The person-years of `rows` (identified reports of `years`), each with its lists and covariates:
 /// minor when the person has a minor's report that year, sex and nationality group of the first
 /// report that gives them.
-fn person_years<'a>(
-    rows: &[&'a ReportRow],
+fn person_years(
+    rows: &[&ReportRow],
     years: &[i32],
     year_of: impl Fn(&ReportRow) -> Option<i32>,
     minor: impl Fn(&ReportRow) -> bool,
     list_of: impl Fn(&str) -> &'static str,
-) -> BTreeMap<(i32, &'a str), PersonYear<'a>> {
-    let mut out: BTreeMap<(i32, &str), PersonYear<'a>> = BTreeMap::new();
+) -> Vec<PersonYear> {
+    #[derive(Default)]
+    struct Seen<'a> {
+        lists: BTreeSet<&'static str>,
+        minor: bool,
+        sex: Option<&'a str>,
+        nationality: Option<&'a str>,
+    }
+    let mut out: BTreeMap<(i32, &str), Seen<'_>> = BTreeMap::new();
     for r in rows {
         let Some(y) = year_of(r).filter(|y| years.contains(y)) else { continue };
         let e = out.entry((y, r.person.as_str())).or_default();
@@ -77,7 +87,16 @@ fn person_years<'a>(
         e.sex = e.sex.or(r.sex.as_deref());
         e.nationality = e.nationality.or(r.nationality_group.as_deref());
     }
-    out
+    let home = NationalityGroup::Home.as_str();
+    out.into_iter()
+        .map(|((year, _), p)| PersonYear {
+            year,
+            lists: p.lists,
+            minor: p.minor,
+            female: p.sex == Some("female"),
+            home: p.nationality == Some(home),
+        })
+        .collect()
 }
 
 /// Estimates the dark number of every year and age group of `years` from one pooled model.
@@ -90,9 +109,14 @@ pub fn estimate(
     list_of: impl Fn(&str) -> &'static str,
     replicates: usize,
 ) -> DarkNumber {
-    let people = person_years(rows, years, year_of, minor, list_of);
+    estimate_people(&person_years(rows, years, year_of, minor, list_of), years, lists, replicates)
+}
+
+/// Estimates the dark number of every year and age group of `years` from the persons seen, one
+/// pooled model over them all (also fed the simulator's true persons, to measure what linkage costs).
+pub fn estimate_people(people: &[PersonYear], years: &[i32], lists: &[&'static str], replicates: usize) -> DarkNumber {
     let used: Vec<&'static str> =
-        lists.iter().copied().filter(|l| people.values().any(|p| p.lists.contains(l))).collect();
+        lists.iter().copied().filter(|l| people.iter().any(|p| p.lists.contains(l))).collect();
     let mut out = DarkNumber { lists: used.iter().map(|s| s.to_string()).collect(), ..DarkNumber::default() };
     if used.len() < 2 || years.is_empty() {
         out.note = Some(format!("{} list(s) with cases: at least two are needed", used.len()));
@@ -113,14 +137,14 @@ pub fn estimate(
     // Cases in a canonical order (by covariates and history, not by person id, which is keyed): the
     // strata's order, and so every floating-point sum of the fit, is the same whatever the key.
     let mut cases: BTreeMap<([usize; 4], u32), f64> = BTreeMap::new();
-    for (&(y, _), p) in &people {
+    for p in people.iter().filter(|p| years.contains(&p.year)) {
+        let y = p.year;
         let mask: u32 = used.iter().enumerate().filter(|(_, l)| p.lists.contains(*l)).map(|(i, _)| 1 << i).sum();
         for l in &p.lists {
             *per_list.entry((y, l)).or_default() += 1;
         }
         let yi = years.iter().position(|v| *v == y).unwrap_or(0);
-        let levels =
-            [yi, usize::from(!p.minor), usize::from(p.sex != Some("female")), usize::from(p.nationality != Some("NL"))];
+        let levels = [yi, usize::from(!p.minor), usize::from(!p.female), usize::from(!p.home)];
         *cases.entry((levels, mask)).or_default() += 1.0;
     }
     for ((levels, mask), n) in cases {
@@ -204,7 +228,7 @@ mod tests {
             age_at_report: Some(if minor { 16 } else { 30 }),
             minor: Some(minor),
             age_at_start: None,
-            nationality_group: Some("NL".into()),
+            nationality_group: Some(NationalityGroup::Home.as_str().into()),
             exploitation: "sexual".into(),
             domestic: None,
             municipality: None,
@@ -240,6 +264,19 @@ mod tests {
         let parts = d.estimates[&(2020, "minor")].estimate + d.estimates[&(2020, "adult")].estimate;
         assert!((parts - all.estimate).abs() < 1e-6, "{parts} vs {}", all.estimate);
         assert!(all.interval.0 < 500.0 && all.interval.1 > 500.0);
+    }
+
+    /// The covariates come from the register's own codes: a home national is `home` (the model's
+    /// code), not the simulator's `NL`, which made every person "other" and dropped the covariate.
+    #[test]
+    fn covariates_read_the_register_codes() {
+        let mut rows = [row("a".into(), "police", true), row("b".into(), "police", false)];
+        rows[1].nationality_group = Some(NationalityGroup::NonEu.as_str().into());
+        rows[1].sex = Some("male".into());
+        let refs: Vec<&ReportRow> = rows.iter().collect();
+        let p = person_years(&refs, &[2020], |_| Some(2020), |r| r.minor == Some(true), |_| "P");
+        assert_eq!((p[0].home, p[0].female, p[0].minor), (true, true, true));
+        assert_eq!((p[1].home, p[1].female, p[1].minor), (false, false, false));
     }
 
     /// Lists that never overlap have no finite estimate: said, not a number, never a panic.

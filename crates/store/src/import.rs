@@ -260,9 +260,7 @@ fn values(p: &Parsed, digest: &str, vault_id: Option<&str>, import_id: i64) -> V
                 opt_bool(a.minor),
                 opt_int(a.age_at_start),
                 opt_text(a.nationality),
-                opt_text(a.nationality.map(|n| {
-                    serde_json::to_value(n.group()).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
-                })),
+                opt_text(a.nationality.map(|n| n.group().as_str())),
                 opt_text(a.residence_status),
                 opt_bool(a.unaccompanied_minor),
                 text(join_codes(&a.exploitation.iter().map(|e| e.code()).collect::<Vec<_>>())),
