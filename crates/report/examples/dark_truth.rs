@@ -7,13 +7,15 @@
 //! cargo run --release -p zicht-report --example dark_truth -- DEMO_DIR [REPLICATES] > DEMO_DIR/dark_truth.csv
 //! ```
 //!
+//! With `DARK_HETEROGENEITY=1` the search also offers the shared heterogeneity term.
+//!
 //! Prints `year,observed,estimate,lower,upper,true_population,flags` for the stratum "all".
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::error::Error;
 
 use zicht_model::{MseList, ReporterType};
-use zicht_report::dark::{PersonYear, estimate_people};
+use zicht_report::dark::{Design, PersonYear, estimate_people};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
@@ -61,7 +63,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         population.insert(rec[y].parse()?, rec[pop].to_string());
     }
 
-    let d = estimate_people(&people, &years, &MseList::CODES, replicates);
+    let design = Design { heterogeneity: std::env::var_os("DARK_HETEROGENEITY").is_some() };
+    let d = estimate_people(&people, &years, &MseList::CODES, replicates, design);
     eprintln!("model {}; lists {}", d.model, d.lists.join(" "));
     println!("year,observed,estimate,lower,upper,true_population,flags");
     for &yr in &years {

@@ -37,6 +37,13 @@ pub struct DarkEstimate {
     pub flags: Vec<&'static str>,
 }
 
+/// Choices of the model search beyond the published design (for measuring alternatives).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Design {
+    /// Offer the shared heterogeneity term ([`zicht_stats::mse::pooled::Term::Heterogeneity`]).
+    pub heterogeneity: bool,
+}
+
 /// The pooled fit's estimates: per (year, stratum) with stratum `all`, `minor` or `adult`.
 #[derive(Debug, Clone, Default)]
 pub struct DarkNumber {
@@ -109,12 +116,18 @@ pub fn estimate(
     list_of: impl Fn(&str) -> &'static str,
     replicates: usize,
 ) -> DarkNumber {
-    estimate_people(&person_years(rows, years, year_of, minor, list_of), years, lists, replicates)
+    estimate_people(&person_years(rows, years, year_of, minor, list_of), years, lists, replicates, Design::default())
 }
 
 /// Estimates the dark number of every year and age group of `years` from the persons seen, one
 /// pooled model over them all (also fed the simulator's true persons, to measure what linkage costs).
-pub fn estimate_people(people: &[PersonYear], years: &[i32], lists: &[&'static str], replicates: usize) -> DarkNumber {
+pub fn estimate_people(
+    people: &[PersonYear],
+    years: &[i32],
+    lists: &[&'static str],
+    replicates: usize,
+    design: Design,
+) -> DarkNumber {
     let used: Vec<&'static str> =
         lists.iter().copied().filter(|l| people.iter().any(|p| p.lists.contains(l))).collect();
     let mut out = DarkNumber { lists: used.iter().map(|s| s.to_string()).collect(), ..DarkNumber::default() };
@@ -153,7 +166,10 @@ pub fn estimate_people(people: &[PersonYear], years: &[i32], lists: &[&'static s
             return out;
         }
     }
-    let opts = SearchOptions::forward(&table, Criterion::Aic);
+    let mut opts = SearchOptions::forward(&table, Criterion::Aic);
+    if design.heterogeneity {
+        opts = opts.with_heterogeneity();
+    }
     let sel = select_pooled(&table, &opts);
     if !sel.best.is_finite() {
         out.note = Some(sel.best.note.clone().unwrap_or_else(|| "no finite estimate".into()));

@@ -29,12 +29,32 @@ fn chart_err<E: std::fmt::Debug>(e: E) -> ReportError {
     ReportError::Chart(format!("{e:?}"))
 }
 
+/// An interval drawn as a shaded band behind the series of the same colour index: (x, lower and
+/// upper), `None` where the table hides it.
+struct Band {
+    name: String,
+    colour: usize,
+    points: Vec<(f64, Option<(f64, f64)>)>,
+}
+
 /// Draws a line chart into an SVG string.
 fn line_chart(series: &[Series], x_desc: &str, y_desc: &str, step: bool) -> Result<String, ReportError> {
+    banded_chart(series, &[], x_desc, y_desc, step)
+}
+
+/// Draws a line chart with interval bands into an SVG string.
+fn banded_chart(
+    series: &[Series],
+    bands: &[Band],
+    x_desc: &str,
+    y_desc: &str,
+    step: bool,
+) -> Result<String, ReportError> {
     let xs: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).collect();
     let (x0, x1) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
     let (x0, x1) = if x0.is_finite() && x1 > x0 { (x0, x1) } else { (0.0, 1.0) };
-    let ymax = series.iter().flat_map(|s| s.points.iter().filter_map(|p| p.1)).fold(0.0f64, f64::max);
+    let band_max = bands.iter().flat_map(|b| b.points.iter().filter_map(|p| p.1.map(|v| v.1)));
+    let ymax = series.iter().flat_map(|s| s.points.iter().filter_map(|p| p.1)).chain(band_max).fold(0.0f64, f64::max);
     let ymax = if ymax > 0.0 { ymax * 1.1 } else { 1.0 };
     let mut svg = String::new();
     {
@@ -54,6 +74,34 @@ fn line_chart(series: &[Series], x_desc: &str, y_desc: &str, step: bool) -> Resu
             .y_label_formatter(&|y| format!("{y:.0}"))
             .draw()
             .map_err(chart_err)?;
+        for band in bands {
+            let colour = COLOURS[band.colour % COLOURS.len()];
+            // One polygon per run of years with an interval: along the lower limits, back along the upper.
+            let mut runs: Vec<Vec<(f64, (f64, f64))>> = vec![Vec::new()];
+            for &(x, v) in &band.points {
+                match v {
+                    Some(v) => runs.last_mut().expect("never empty").push((x, v)),
+                    None => runs.push(Vec::new()),
+                }
+            }
+            let mut first = true;
+            for run in runs.into_iter().filter(|r| r.len() >= 2) {
+                let outline: Vec<(f64, f64)> = run
+                    .iter()
+                    .map(|&(x, (lo, _))| (x, lo))
+                    .chain(run.iter().rev().map(|&(x, (_, hi))| (x, hi)))
+                    .collect();
+                let drawn = chart
+                    .draw_series(std::iter::once(Polygon::new(outline, colour.mix(0.2).filled())))
+                    .map_err(chart_err)?;
+                if first {
+                    drawn
+                        .label(band.name.clone())
+                        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], colour.mix(0.2).filled()));
+                    first = false;
+                }
+            }
+        }
         for (k, s) in series.iter().enumerate() {
             let colour = COLOURS[k % COLOURS.len()];
             // Break the line where a value is hidden.
@@ -196,6 +244,7 @@ pub fn figures(tables: &[Table], lang: Lang) -> Result<Vec<Figure>, ReportError>
         let mut low = Series { name: t(lang, "col.interval_low"), points: Vec::new() };
         let mut high = Series { name: t(lang, "col.interval_high"), points: Vec::new() };
         let mut obs = Series { name: t(lang, "col.persons"), points: Vec::new() };
+        let mut band = Band { name: t(lang, "col.interval"), colour: 0, points: Vec::new() };
         for (i, row) in tab.grid.rows.iter().enumerate() {
             let parts: Vec<&str> = row.splitn(2, ' ').collect();
             if parts.len() == 2 && parts[1] == crate::messages::cat(lang, "all") {
@@ -205,17 +254,21 @@ pub fn figures(tables: &[Table], lang: Lang) -> Result<Vec<Figure>, ReportError>
                 low.points.push((x, c.value.and(c.lower)));
                 high.points.push((x, c.value.and(c.upper)));
                 obs.points.push((x, c.value.and(c.base.map(|b| b as f64))));
+                band.points.push((x, c.value.and(c.lower.zip(c.upper))));
             }
         }
-        // The interval beside the estimate: the series a reader will quote is never shown without it.
-        let s = vec![est, low, high, obs];
+        // The interval beside the estimate, as a band: the series a reader will quote is never
+        // shown without it. The text alternative gives its limits.
+        let all = [est, low, high, obs];
+        let alt = alt_text(&all, lang, year);
+        let [est, _, _, obs] = all;
         out.push(Figure {
             id: "f_dark".into(),
             section: tab.section.clone(),
             title: t(lang, "f.dark"),
-            alt: alt_text(&s, lang, year),
+            alt,
             table: tab.id.clone(),
-            svg: line_chart(&s, "", "", false)?,
+            svg: banded_chart(&[est, obs], &[band], "", "", false)?,
         });
     }
     Ok(out)

@@ -34,9 +34,28 @@ struct Design {
     with_group: bool,
     average: bool,
     extensions: bool,
+    heterogeneity: bool,
 }
 
-const DESIGNS: [Design; 8] = [
+const DESIGNS: [Design; 10] = [
+    Design {
+        name: "fwd-aic-ext-het",
+        criterion: Criterion::Aic,
+        start_pairs: false,
+        with_group: false,
+        average: true,
+        extensions: true,
+        heterogeneity: true,
+    },
+    Design {
+        name: "fwd-aic-ext+group",
+        criterion: Criterion::Aic,
+        start_pairs: false,
+        with_group: true,
+        average: true,
+        extensions: true,
+        heterogeneity: false,
+    },
     Design {
         name: "fwd-aic-ext",
         criterion: Criterion::Aic,
@@ -44,6 +63,7 @@ const DESIGNS: [Design; 8] = [
         with_group: false,
         average: true,
         extensions: true,
+        heterogeneity: false,
     },
     Design {
         name: "pairs+aic-ext",
@@ -52,6 +72,7 @@ const DESIGNS: [Design; 8] = [
         with_group: false,
         average: true,
         extensions: true,
+        heterogeneity: false,
     },
     Design {
         name: "fwd-bic-ext",
@@ -60,6 +81,7 @@ const DESIGNS: [Design; 8] = [
         with_group: false,
         average: true,
         extensions: true,
+        heterogeneity: false,
     },
     Design {
         name: "fwd-aic",
@@ -68,6 +90,7 @@ const DESIGNS: [Design; 8] = [
         with_group: false,
         average: true,
         extensions: false,
+        heterogeneity: false,
     },
     Design {
         name: "fwd-bic",
@@ -76,6 +99,7 @@ const DESIGNS: [Design; 8] = [
         with_group: false,
         average: true,
         extensions: false,
+        heterogeneity: false,
     },
     Design {
         name: "pairs+aic",
@@ -84,6 +108,7 @@ const DESIGNS: [Design; 8] = [
         with_group: false,
         average: true,
         extensions: false,
+        heterogeneity: false,
     },
     Design {
         name: "pairs+aic+group",
@@ -92,6 +117,7 @@ const DESIGNS: [Design; 8] = [
         with_group: true,
         average: true,
         extensions: false,
+        heterogeneity: false,
     },
     Design {
         name: "fwd-aic+group",
@@ -100,6 +126,7 @@ const DESIGNS: [Design; 8] = [
         with_group: true,
         average: true,
         extensions: false,
+        heterogeneity: false,
     },
 ];
 
@@ -162,7 +189,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let opts = SearchOptions {
                 criterion: d.criterion,
                 start: if d.start_pairs { pairs.clone() } else { Vec::new() },
-                candidates: all.clone(),
+                candidates: if d.heterogeneity {
+                    all.iter().copied().chain([Term::Heterogeneity]).collect()
+                } else {
+                    all.clone()
+                },
                 tries: 2,
                 max_steps: 60,
                 extensions: d.extensions,
