@@ -13,7 +13,7 @@ str <- function(x) paste0('"', x, '"')
 arr <- function(x) paste0("[", paste(x, collapse = ", "), "]")
 
 out <- c()
-for (name in c("UKdat_5", "UKdat", "Ned", "Ned_5", "Artificial_3")) {
+for (name in c("UKdat_5", "UKdat", "Ned", "Ned_5", "Artificial_3", "Western", "NewOrl", "NewOrl_5")) {
   z <- as.matrix(read.csv(file.path(dir, paste0(name, ".csv")), check.names = FALSE))
   r <- estimatepopulation.0(z, method = "stepwise", quantiles = c(0.025, 0.975), pthresh = 0.02)
   f <- r$MSEfit$fit

@@ -13,7 +13,7 @@ use zicht_stats::mse::pooled::{
     Criterion, Factor, PooledTable, SearchOptions, averaged, bootstrap_pooled, select_pooled,
 };
 
-const TABLES: [&str; 5] = ["UKdat", "UKdat_5", "Ned", "Ned_5", "Artificial_3"];
+const TABLES: [&str; 8] = ["UKdat", "UKdat_5", "Ned", "Ned_5", "Artificial_3", "Western", "NewOrl", "NewOrl_5"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let boot: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(200);

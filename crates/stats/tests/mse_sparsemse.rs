@@ -43,7 +43,7 @@ fn artificial3_verdicts_as_published() {
 fn stepwise_on_all_tables_matches_sparsemse() {
     let path = format!("{}/tests/fixtures/mse/sparsemse.json", env!("CARGO_MANIFEST_DIR"));
     let reference: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    for name in ["UKdat_5", "UKdat", "Ned", "Ned_5", "Artificial_3"] {
+    for name in ["UKdat_5", "UKdat", "Ned", "Ned_5", "Artificial_3", "Western", "NewOrl", "NewOrl_5"] {
         let r = &reference[name];
         let t = table(name);
         let lists = t.lists().to_vec();
