@@ -950,15 +950,8 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
     // 5. Dark number per year, from one model over the period (crate::dark). The bases are persons of
     // the year (all, with a minor's report, with no minor's report): cells of the model shared with the
     // persons and care tables, with the persons seen as both latent.
-    let dark = crate::dark::estimate(
-        &identified,
-        &years,
-        &LISTS,
-        report_year,
-        |r| age(r) == "minor",
-        list_of,
-        opts.dark_replicates,
-    );
+    let seen = crate::dark::person_years(&identified, &years, report_year, |r| age(r) == "minor", list_of);
+    let dark = crate::dark::estimate_people(&seen, &years, &LISTS, opts.dark_replicates, opts.dark_design);
     let mut rows_l = Vec::new();
     let mut cells = Vec::new();
     let mut notes = Vec::new();
@@ -1497,6 +1490,7 @@ mod tests {
             truth: None,
             earlier: vec![],
             dark_replicates: 0,
+            dark_design: Default::default(),
         };
         // Within the data (2018–2022) but without reports.
         assert!(matches!(build(&x, &opts(2019, 2021)), Err(ReportError::Empty { .. })));

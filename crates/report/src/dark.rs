@@ -71,7 +71,7 @@ pub struct PersonYear {
 /// The person-years of `rows` (identified reports of `years`), each with its lists and covariates:
 /// minor when the person has a minor's report that year, sex and nationality group of the first
 /// report that gives them.
-fn person_years(
+pub fn person_years(
     rows: &[&ReportRow],
     years: &[i32],
     year_of: impl Fn(&ReportRow) -> Option<i32>,
@@ -104,19 +104,6 @@ fn person_years(
             home: p.nationality == Some(home),
         })
         .collect()
-}
-
-/// Estimates the dark number of every year and age group of `years` from one pooled model.
-pub fn estimate(
-    rows: &[&ReportRow],
-    years: &[i32],
-    lists: &[&'static str],
-    year_of: impl Fn(&ReportRow) -> Option<i32>,
-    minor: impl Fn(&ReportRow) -> bool,
-    list_of: impl Fn(&str) -> &'static str,
-    replicates: usize,
-) -> DarkNumber {
-    estimate_people(&person_years(rows, years, year_of, minor, list_of), years, lists, replicates, Design::default())
 }
 
 /// Estimates the dark number of every year and age group of `years` from the persons seen, one
@@ -255,7 +242,8 @@ mod tests {
     fn run(rows: &[ReportRow]) -> DarkNumber {
         let refs: Vec<&ReportRow> = rows.iter().collect();
         let list = |t: &str| zicht_model::ReporterType::parse(t).map_or("Z", |r| r.mse_list().code());
-        estimate(&refs, &[2020], &zicht_model::MseList::CODES, |_| Some(2020), |r| r.minor == Some(true), list, 0)
+        let people = person_years(&refs, &[2020], |_| Some(2020), |r| r.minor == Some(true), list);
+        estimate_people(&people, &[2020], &zicht_model::MseList::CODES, 0, Design::default())
     }
 
     /// Two lists of 100 persons with 20 in common: Lincoln–Petersen, 100 · 100 / 20 = 500; minors and

@@ -73,6 +73,8 @@ pub struct Options {
     /// Bootstrap replicates of the dark number's interval (each repeats the model search); below 2,
     /// the Burnham–Anderson interval of the model average.
     pub dark_replicates: usize,
+    /// The dark number's model search beyond the published design.
+    pub dark_design: dark::Design,
 }
 
 /// One protected table with its metadata.

@@ -77,6 +77,7 @@ fn options(to: i32, public: bool) -> Options {
         truth: None,
         earlier: vec![],
         dark_replicates: 0,
+        dark_design: Default::default(),
     }
 }
 

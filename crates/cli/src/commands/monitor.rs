@@ -70,6 +70,10 @@ pub struct Args {
     /// the model average's Burnham–Anderson interval, which does not carry the choice)
     #[arg(long, value_name = "N", default_value_t = DARK_REPLICATES)]
     pub dark_replicates: usize,
+    /// Let the dark number's model search also take a term for capture heterogeneity shared by all
+    /// lists (log-normal frailty; see docs/benchmarks.md: on the simulator it does not help, so it is off)
+    #[arg(long)]
+    pub dark_heterogeneity: bool,
     /// Print a JSON summary on stdout
     #[arg(long)]
     pub json: bool,
@@ -100,6 +104,7 @@ impl Args {
             previous: Vec::new(),
             readable_by_all: false,
             dark_replicates: DARK_REPLICATES,
+            dark_heterogeneity: false,
             json: false,
         }
     }
@@ -208,8 +213,16 @@ pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
     for d in &args.previous {
         earlier.push(zicht_report::verify::JsonMonitor::read(d).map_err(|e| crate::exit::bad_input(e.to_string()))?);
     }
-    let opts =
-        Options { from: args.from, to: args.to, lang, policy, truth, earlier, dark_replicates: args.dark_replicates };
+    let opts = Options {
+        from: args.from,
+        to: args.to,
+        lang,
+        policy,
+        truth,
+        earlier,
+        dark_replicates: args.dark_replicates,
+        dark_design: zicht_report::dark::Design { heterogeneity: args.dark_heterogeneity },
+    };
     let monitor = match zicht_report::build(&extract, &opts) {
         Ok(m) => m,
         Err(
