@@ -251,7 +251,15 @@ def add_release(m: Model, mon: dict, label: str, extra: bool = True, skip: froze
         m.bound(key, lo, hi, f"stated [{lo}, {hi}] [{label}]")
         if lo == hi:
             m.stated_exact.add(key)
-    for r in model.get("ratios", []):
+    # docs/privacy.md: a release whose percentages would, with earlier releases, pin a count has
+    # every one of them suppressed; then a suppressed percentage no longer says its numerator or
+    # complement is small.
+    def ratio_flag(r):
+        t = tables.get(r["table"])
+        return t["cells"][r["row"]][r["column"]].get("flag") if t else None
+    ratios = model.get("ratios", [])
+    withdrawn = bool(ratios) and all(ratio_flag(r) == "suppressed" for r in ratios)
+    for r in ratios:
         t = tables.get(r["table"])
         n, b = r["numerator"], r["base"]
         m.var(n), m.var(b)
@@ -278,7 +286,7 @@ def add_release(m: Model, mon: dict, label: str, extra: bool = True, skip: froze
             m.add({n: 100 * d, b: -int(hi_p * d)}, -math.inf, 0, f"ratio {cell['value']}% upper at {where}")
             m.add({n: 100 * d, b: -int(lo_p * d)}, 0, math.inf, f"ratio {cell['value']}% lower at {where}")
             m.add({n: 1, b: -1}, -math.inf, 0, f"ratio numerator <= base at {where}")
-        elif cell.get("flag") == "suppressed":
+        elif cell.get("flag") == "suppressed" and not withdrawn:
             # Frequency rule on a share: numerator < thr or complement < thr.
             z = m.var(f"__or|{where}", binary=True)
             big = 10**7

@@ -321,6 +321,51 @@ fn a_published_release_is_recorded_and_later_releases_are_protected_against_it()
     zicht().args(["monitor", "--db", &db, "--out"]).arg(&c).args(["--leave-out", "9"]).assert().code(1);
 }
 
+/// An internal release after a public one of the same period: the internal edition's exact
+/// percentage of minors added by statistical reports and signals gives its numerator, and with the
+/// public release's windows that pinned a count no further hiding could free, so the monitor refused
+/// to write ("cannot be protected"). It now withdraws those percentages and protects again.
+#[test]
+fn an_internal_release_after_a_public_one_withdraws_the_percentages_that_would_pin_a_count() {
+    // The fixture's register with the simulator's default decoy events (the follow-up tables differ).
+    let work = tempfile::tempdir().expect("tempdir");
+    let sim = work.path().join("sim");
+    zicht()
+        .args(["simulate", "--out"])
+        .arg(&sim)
+        .args(["--seed", "5", "--from", "2015", "--to", "2019", "--scale", "0.3"])
+        .assert()
+        .success();
+    let key = work.path().join("i.key");
+    let db = register(&sim, &work.path().join("i.db"), &key);
+    zicht().args(["link", "--db", &db, "--key-file"]).arg(&key).assert().success();
+    let (public, internal) = (work.path().join("public"), work.path().join("internal"));
+    let period = ["--from", "2015", "--to", "2018", "--dark-replicates", "0"];
+    zicht()
+        .args(["monitor", "--db", &db, "--edition", "public", "--publish", "--key-file"])
+        .arg(&key)
+        .args(period)
+        .arg("--out")
+        .arg(&public)
+        .assert()
+        .success();
+    zicht()
+        .args(["monitor", "--db", &db, "--key-file"])
+        .arg(&key)
+        .args(period)
+        .arg("--out")
+        .arg(&internal)
+        .assert()
+        .success();
+    zicht().arg("check-disclosure").arg(&internal).arg("--with").arg(&public).assert().success();
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(internal.join("monitor.json")).expect("json")).expect("parse");
+    let share = m["tables"].as_array().expect("tables").iter().find(|t| t["id"] == "hidden_share").expect("table");
+    for row in share["cells"].as_array().expect("cells") {
+        assert_eq!(row[0]["flag"], "suppressed", "{row}");
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn outputs_replace_planted_symlinks_are_the_owners_only_and_only_the_public_edition_may_be_shared() {

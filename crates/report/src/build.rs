@@ -494,11 +494,30 @@ impl Ctx<'_> {
             self.release.known_range(num, lo, hi);
         }
         let mut ratio_known: Vec<_> = self.ratio_known.iter().copied().zip(before).collect();
-        let mut hidden = start;
+        // Whether the percentages that bound a numerator are suppressed: the last resort when what
+        // they tell, with what earlier releases told, pins a count that no more hiding can free (an
+        // internal release after a public one of the same period: the exact percentage gives its
+        // numerator, the public windows the rest).
+        let mut withdrawn = false;
+        let mut hidden = start.clone();
         let pattern = loop {
             let release = &self.release;
             let window = |id: CellId, v: i64| published_window(policy, release.key(id), v);
-            let pattern = release.protect_from(hidden, &window)?;
+            let pattern = match release.protect_from(hidden, &window) {
+                Ok(p) => p,
+                Err(zicht_disclose::linked::LinkedError::Unprotectable { .. })
+                    if !withdrawn && !self.ratio_known.is_empty() =>
+                {
+                    for &((num, ..), before) in &ratio_known {
+                        self.release.restore_known(num, before);
+                    }
+                    ratio_known.clear();
+                    withdrawn = true;
+                    hidden = start.clone();
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
             let (lost, kept): (Vec<_>, Vec<_>) =
                 ratio_known.into_iter().partition(|&((_, base, ..), _)| pattern.hidden[base]);
             if lost.is_empty() {
@@ -522,14 +541,19 @@ impl Ctx<'_> {
             Pending::Count(id) => Some(self.release.key(id).to_string()),
             Pending::Share { base, .. } => base.map(|b| self.release.key(b).to_string()),
         };
+        let ratios = &self.ratios;
         for p in self.tables {
             let keys: Vec<Vec<Option<String>>> = p.cells.iter().map(|r| r.iter().map(key_of).collect()).collect();
+            let is_ratio = |i: usize, j: usize| ratios.iter().any(|q| q.table == p.id && q.row == i && q.column == j);
             let cells: Vec<Vec<Cell>> = p
                 .cells
                 .iter()
-                .map(|row| {
+                .enumerate()
+                .map(|(i, row)| {
                     row.iter()
-                        .map(|c| match *c {
+                        .enumerate()
+                        .map(|(j, c)| match *c {
+                            Pending::Share { .. } if withdrawn && is_ratio(i, j) => Cell::hidden(Flag::Suppressed),
                             Pending::Count(id) => match publish(id) {
                                 Some(v) => Cell::shown(v),
                                 None => Cell::hidden(Flag::Suppressed),
