@@ -1021,7 +1021,29 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
             )]);
             // The lists, the estimate's warnings, and why there is none.
             let flags = e.into_iter().flat_map(|e| e.flags.iter().map(|f| t(lang, f)));
-            let note = std::iter::once(format!("lists {}", dark.lists.join(" "))).chain(flags).chain(dark.note.clone());
+            // The models that carry the average, side by side: how much the choice of model matters.
+            // Only beside an estimate that is shown (a base of at least 50).
+            let models = e.filter(|e| dark.models.len() > 1 && n >= c.policy.min_base).map(|e| {
+                let list: Vec<String> = dark
+                    .models
+                    .iter()
+                    .zip(&e.by_model)
+                    .map(|(m, v)| {
+                        let name = if m.against_best.is_empty() {
+                            t(lang, "note.chosen_model")
+                        } else {
+                            m.against_best.clone()
+                        };
+                        let v = v.map_or("–".to_string(), |v| format!("{v:.0}"));
+                        format!("{name} {v} ({:.0} %)", 100.0 * m.weight)
+                    })
+                    .collect();
+                tf(lang, "note.dark_models", &[("list", list.join("; "))])
+            });
+            let note = std::iter::once(format!("lists {}", dark.lists.join(" ")))
+                .chain(flags)
+                .chain(models)
+                .chain(dark.note.clone());
             notes.push(note.collect::<Vec<_>>().join("; "));
             if stratum == "all" {
                 dark_all.insert(y, (e.map(|e| e.estimate.round()), n, Some(base)));

@@ -21,6 +21,9 @@ use zicht_store::extract::ReportRow;
 /// The best models whose estimates disagree by more than this factor flag the estimate.
 pub const DISAGREEMENT: f64 = 1.5;
 
+/// How many of the models that carry the average are shown beside it.
+pub const SHOWN_MODELS: usize = 3;
+
 /// A list with fewer cases than this in a year flags that year's estimate.
 pub const FEW_CASES: usize = 10;
 
@@ -35,6 +38,17 @@ pub struct DarkEstimate {
     pub interval: (f64, f64),
     /// Warnings for the reader, as message keys.
     pub flags: Vec<&'static str>,
+    /// The estimate of each of [`DarkNumber::models`], in that order (`None`: no finite estimate).
+    pub by_model: Vec<Option<f64>>,
+}
+
+/// A model that carries the average, for showing the runners-up beside the published estimate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CarryingModel {
+    /// Its terms against the chosen model's: `+P:K −R:year`; empty for the chosen model itself.
+    pub against_best: String,
+    /// Its Akaike weight in the average.
+    pub weight: f64,
 }
 
 /// Choices of the model search beyond the published design (for measuring alternatives).
@@ -50,6 +64,8 @@ pub struct DarkNumber {
     pub estimates: BTreeMap<(i32, &'static str), DarkEstimate>,
     /// The chosen model, e.g. `[P:K, P:year, …]`.
     pub model: String,
+    /// The models with the most weight in the average (at most [`SHOWN_MODELS`]), heaviest first.
+    pub models: Vec<CarryingModel>,
     /// The lists the model was fitted on.
     pub lists: Vec<String>,
     /// Why there is no estimate at all, when there is none.
@@ -175,6 +191,18 @@ pub fn estimate_people(
     // The models that carry the average: their estimates side by side tell how much the choice matters.
     let w = weights(&sel, Criterion::Aic);
     let carrying: Vec<usize> = (0..w.len()).filter(|&i| w[i] >= 0.01).collect();
+    let mut shown: Vec<usize> = carrying.clone();
+    shown.sort_by(|&a, &b| w[b].total_cmp(&w[a]).then(a.cmp(&b)));
+    shown.truncate(SHOWN_MODELS);
+    out.models = shown
+        .iter()
+        .map(|&i| {
+            let (m, best) = (&sel.visited[i].terms, &sel.best.terms);
+            let added = m.iter().filter(|t| !best.contains(t)).map(|t| format!("+{}", t.name(&table)));
+            let dropped = best.iter().filter(|t| !m.contains(t)).map(|t| format!("−{}", t.name(&table)));
+            CarryingModel { against_best: added.chain(dropped).collect::<Vec<_>>().join(" "), weight: w[i] }
+        })
+        .collect();
     for (gi, &(y, stratum, _)) in keys.iter().enumerate() {
         let Some(avg) = averaged(&table, &sel, Criterion::Aic, &groups[gi], 0.95) else { continue };
         let mut flags = Vec::new();
@@ -209,8 +237,14 @@ pub fn estimate_people(
                 avg.interval
             }
         };
-        out.estimates
-            .insert((y, stratum), DarkEstimate { observed: avg.observed, estimate: avg.estimate, interval, flags });
+        let by_model = shown
+            .iter()
+            .map(|&i| group_estimate(&table, &sel.visited[i], &groups[gi], 0.95).map(|g| g.estimate))
+            .collect();
+        out.estimates.insert(
+            (y, stratum),
+            DarkEstimate { observed: avg.observed, estimate: avg.estimate, interval, flags, by_model },
+        );
     }
     out
 }
@@ -268,6 +302,11 @@ mod tests {
         let parts = d.estimates[&(2020, "minor")].estimate + d.estimates[&(2020, "adult")].estimate;
         assert!((parts - all.estimate).abs() < 1e-6, "{parts} vs {}", all.estimate);
         assert!(all.interval.0 < 500.0 && all.interval.1 > 500.0);
+        // The models shown beside it: the chosen one first, heaviest first, one estimate each.
+        assert!(!d.models.is_empty() && d.models[0].against_best.is_empty(), "{:?}", d.models);
+        assert!(d.models.windows(2).all(|w| w[0].weight >= w[1].weight));
+        assert_eq!(all.by_model.len(), d.models.len());
+        assert!((all.by_model[0].unwrap() - 500.0).abs() < 1.0, "{:?}", all.by_model);
     }
 
     /// The covariates come from the register's own codes: a home national is `home` (the model's
