@@ -1023,7 +1023,7 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
             let flags = e.into_iter().flat_map(|e| e.flags.iter().map(|f| t(lang, f)));
             // The models that carry the average, side by side: how much the choice of model matters.
             // Only beside an estimate that is shown (a base of at least 50).
-            let models = e.filter(|e| dark.models.len() > 1 && n >= c.policy.min_base).map(|e| {
+            let models = e.filter(|_| dark.models.len() > 1 && n >= c.policy.min_base).map(|e| {
                 let list: Vec<String> = dark
                     .models
                     .iter()
