@@ -19,15 +19,21 @@ fn fixture() -> &'static (PathBuf, String) {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("fixture dir");
         let sim = dir.join("sim");
-        zicht()
-            .args(["simulate", "--out"])
-            .arg(&sim)
-            .args(["--seed", "5", "--from", "2015", "--to", "2019", "--scale", "0.3", "--decoy-events", "1000"])
-            .assert()
-            .success();
+        simulate_small(&sim, &["--decoy-events", "1000"]);
         let db = register(&sim, &dir.join("m.db"), &dir.join("m.key"));
         (dir, db)
     })
+}
+
+/// The small simulated register's files (seed 5, 2015–2019, scale 0.3) in `out`, with `extra` options.
+fn simulate_small(out: &Path, extra: &[&str]) {
+    zicht()
+        .args(["simulate", "--out"])
+        .arg(out)
+        .args(["--seed", "5", "--from", "2015", "--to", "2019", "--scale", "0.3"])
+        .args(extra)
+        .assert()
+        .success();
 }
 
 /// A register at `db_file` with key file `key`, holding the simulated files in `sim`; its URL.
@@ -331,12 +337,7 @@ fn an_internal_release_after_a_public_one_withdraws_the_percentages_that_would_p
     // The fixture's register with the simulator's default decoy events (the follow-up tables differ).
     let work = tempfile::tempdir().expect("tempdir");
     let sim = work.path().join("sim");
-    zicht()
-        .args(["simulate", "--out"])
-        .arg(&sim)
-        .args(["--seed", "5", "--from", "2015", "--to", "2019", "--scale", "0.3"])
-        .assert()
-        .success();
+    simulate_small(&sim, &[]);
     // A fixed register key: the public edition's noise is keyed by it, and whether the exact
     // percentages then pin a count depends on that noise (with this key they do).
     let key = work.path().join("i.key");

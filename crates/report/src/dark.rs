@@ -192,12 +192,14 @@ pub fn estimate_people(
     // The models that carry the average: their estimates side by side tell how much the choice matters.
     let w = weights(&sel, Criterion::Aic);
     let carrying: Vec<usize> = (0..w.len()).filter(|&i| w[i] >= 0.01).collect();
-    let mut shown: Vec<usize> = carrying.clone();
-    shown.sort_by(|&a, &b| w[b].total_cmp(&w[a]).then(a.cmp(&b)));
+    // Positions in `carrying` of the models shown, heaviest first.
+    let mut shown: Vec<usize> = (0..carrying.len()).collect();
+    shown.sort_by(|&a, &b| w[carrying[b]].total_cmp(&w[carrying[a]]).then(a.cmp(&b)));
     shown.truncate(SHOWN_MODELS);
     out.models = shown
         .iter()
-        .map(|&i| {
+        .map(|&k| {
+            let i = carrying[k];
             let (m, best) = (&sel.visited[i].terms, &sel.best.terms);
             let added = m.iter().filter(|t| !best.contains(t)).map(|t| format!("+{}", t.name(&table)));
             let dropped = best.iter().filter(|t| !m.contains(t)).map(|t| format!("−{}", t.name(&table)));
@@ -213,12 +215,12 @@ pub fn estimate_people(
         if used.iter().any(|l| per_list.get(&(y, l)).copied().unwrap_or(0) < FEW_CASES) {
             flags.push("flag.few_cases");
         }
-        let alternatives: Vec<f64> = carrying
+        // Each carrying model's estimate of this group, once: for the flag and for the side-by-side.
+        let alternatives: Vec<Option<f64>> = carrying
             .iter()
-            .filter_map(|&i| group_estimate(&table, &sel.visited[i], &groups[gi], 0.95))
-            .map(|g| g.estimate)
+            .map(|&i| group_estimate(&table, &sel.visited[i], &groups[gi], 0.95).map(|g| g.estimate))
             .collect();
-        let (lo, hi) = alternatives.iter().fold((f64::INFINITY, 0.0f64), |(a, b), &v| (a.min(v), b.max(v)));
+        let (lo, hi) = alternatives.iter().flatten().fold((f64::INFINITY, 0.0f64), |(a, b), &v| (a.min(v), b.max(v)));
         if lo > 0.0 && hi / lo > DISAGREEMENT {
             flags.push("flag.models_disagree");
         }
@@ -238,10 +240,7 @@ pub fn estimate_people(
                 avg.interval
             }
         };
-        let by_model = shown
-            .iter()
-            .map(|&i| group_estimate(&table, &sel.visited[i], &groups[gi], 0.95).map(|g| g.estimate))
-            .collect();
+        let by_model = shown.iter().map(|&k| alternatives[k]).collect();
         out.estimates.insert(
             (y, stratum),
             DarkEstimate { observed: avg.observed, estimate: avg.estimate, interval, flags, by_model },
