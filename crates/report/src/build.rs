@@ -21,7 +21,7 @@ const AGES: [&str; 4] = ["minor", "18-22", "23+", "unknown"];
 const SEXES: [&str; 3] = ["female", "male", "unknown"];
 const NATIONALITIES: [&str; 4] = ["home", "eu", "non_eu", "unknown"];
 const DOMESTIC: [&str; 3] = ["domestic", "cross_border", "unknown"];
-const REPORTER_TYPES: [&str; 13] = [
+pub(crate) const REPORTER_TYPES: [&str; 13] = [
     "police",
     "border_police",
     "labour_inspectorate",
@@ -39,7 +39,9 @@ const REPORTER_TYPES: [&str; 13] = [
 const CRIMES: [&str; 6] = ["exploitation", "assault", "threat", "sexual_violence", "property", "other"];
 /// The lists of the dark-number studies.
 const LISTS: [&str; 6] = zicht_model::MseList::CODES;
-const YEARS_CI: [f64; 7] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0];
+/// The months of follow-up the published curves have a column for (seven years).
+pub(crate) const CURVE_MONTHS: usize = 84;
+pub(crate) const YEARS_CI: [f64; 7] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0];
 
 /// The dark-number list of a report's reporter type, as the register defines it
 /// ([`zicht_model::ReporterType::mse_list`]); a code the register does not know (none is stored) is Z.
@@ -917,7 +919,7 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
             c.push(id, "revictimisation", Unit::Percent, false, ci_rows, ci_cols.clone(), ci_cells, vec![]);
             if id == "revict" {
                 // Curves by month, minors and adults and all; every step under the frequency rule.
-                let months: Vec<f64> = (1..=84).map(|m| f64::from(m) / 12.0).collect();
+                let months: Vec<f64> = (1..=CURVE_MONTHS).map(|m| m as f64 / 12.0).collect();
                 let mut rows_l = Vec::new();
                 let mut cells = Vec::new();
                 for (by, name) in &subgroupings[..2] {
@@ -937,7 +939,7 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
                         );
                     }
                 }
-                let cols: Vec<String> = (1..=84).map(|m| format!("{m}")).collect();
+                let cols: Vec<String> = (1..=CURVE_MONTHS).map(|m| format!("{m}")).collect();
                 c.push("revict_curves", "revictimisation", Unit::Percent, false, rows_l, cols, cells, vec![]);
                 // Crimes that follow.
                 let mut m = vec![vec![0i64; 1]; CRIMES.len()];
@@ -1270,13 +1272,7 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
         c.push("val_dark", "validation", Unit::Estimate, false, year_labels.clone(), cols, cells, vec![]);
     }
 
-    let mut notes = vec![t(lang, "doc.marks"), t(lang, "m.disclosure")];
-    if opts.policy.edition() == "public" {
-        notes.push(t(lang, "m.public"));
-    }
-    for k in ["m.alerts", "m.survival", "m.mse", "m.persons"] {
-        notes.push(t(lang, k));
-    }
+    let notes = document_notes(lang, opts.policy.edition());
     let (tables, audit, model) = c.finish(&opts.earlier)?;
     let figures = crate::html::figures(&tables, lang)?;
     Ok(Monitor {
@@ -1294,6 +1290,17 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
         audit,
         model,
     })
+}
+
+/// The release's notes on methods: fixed texts of the release definition (the checker requires exactly
+/// these, so that no number can ride in a note).
+pub(crate) fn document_notes(lang: Lang, edition: &str) -> Vec<String> {
+    let public: &[&str] = if edition == "public" { &["m.public"] } else { &[] };
+    [&["doc.marks", "m.disclosure"][..], public, &["m.alerts", "m.survival", "m.mse", "m.persons"]]
+        .concat()
+        .into_iter()
+        .map(|k| t(lang, k))
+        .collect()
 }
 
 /// The value a pending ratio will show if its rule allows (for the validation table).

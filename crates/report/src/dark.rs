@@ -136,7 +136,9 @@ pub fn estimate_people(
         lists.iter().copied().filter(|l| people.iter().any(|p| p.lists.contains(l))).collect();
     let mut out = DarkNumber { lists: used.iter().map(|s| s.to_string()).collect(), ..DarkNumber::default() };
     if used.len() < 2 || years.is_empty() {
-        out.note = Some(format!("{} list(s) with cases: at least two are needed", used.len()));
+        // The lists with cases are named beside the note; the note has no number (the checker allows
+        // numbers in a row note only beside an estimate that is shown).
+        out.note = Some("fewer than two lists with cases: at least two are needed".into());
         return out;
     }
     let factors = vec![

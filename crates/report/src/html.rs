@@ -356,6 +356,11 @@ fn table_html(out: &mut String, tab: &Table, lang: Lang, n: usize) {
 }
 
 /// Renders the page.
+/// The page's sections in order (message `s.<section>`): a table or figure of another section would
+/// not be on the page.
+pub(crate) const SECTIONS: [&str; 9] =
+    ["registrations", "hidden", "alerts", "revictimisation", "dark", "care", "quality", "validation", "methods"];
+
 pub fn render(m: &Monitor) -> String {
     let lang = m.lang;
     let mut out = String::with_capacity(1 << 20);
@@ -411,10 +416,8 @@ pub fn render(m: &Monitor) -> String {
         ),
         esc(&t(lang, "doc.marks"))
     );
-    let sections =
-        ["registrations", "hidden", "alerts", "revictimisation", "dark", "care", "quality", "validation", "methods"];
     let _ = write!(out, "<nav aria-labelledby=\"toc\"><h2 id=\"toc\">{}</h2><ul>", t(lang, "doc.contents"));
-    for s in sections {
+    for s in SECTIONS {
         if s == "validation" && !m.validation {
             continue;
         }
@@ -423,7 +426,7 @@ pub fn render(m: &Monitor) -> String {
     out.push_str("</ul></nav>");
     let mut n_table = 0;
     let mut n_fig = 0;
-    for s in sections {
+    for s in SECTIONS {
         if s == "validation" && !m.validation {
             continue;
         }

@@ -171,6 +171,22 @@ pub struct Monitor {
     pub model: ReleaseModel,
 }
 
+impl Monitor {
+    /// A monitor read back from its `monitor.json`, its charts drawn again from its tables (the
+    /// JSON holds each chart's title and text alternative, not its SVG): what the page and the
+    /// workbook of that JSON are rendered from.
+    pub fn from_json(text: &str) -> Result<Monitor, ReportError> {
+        let mut m: Monitor = serde_json::from_str(text)?;
+        let drawn = html::figures(&m.tables, m.lang)?;
+        for f in &mut m.figures {
+            if let Some(d) = drawn.iter().find(|d| d.id == f.id) {
+                f.svg.clone_from(&d.svg);
+            }
+        }
+        Ok(m)
+    }
+}
+
 /// The years covered.
 #[derive(Debug, Clone, Copy, Serialize, serde::Deserialize)]
 pub struct Period {

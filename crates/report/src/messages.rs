@@ -67,6 +67,18 @@ pub fn tf(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
     s
 }
 
+/// Whether `text` is one of the language's messages as written (a label taken whole from the
+/// release definition).
+pub fn is_message(lang: Lang, text: &str) -> bool {
+    static NLV: OnceLock<std::collections::HashSet<String>> = OnceLock::new();
+    static ENV: OnceLock<std::collections::HashSet<String>> = OnceLock::new();
+    let set = match lang {
+        Lang::Nl => &NLV,
+        Lang::En => &ENV,
+    };
+    set.get_or_init(|| table(lang).values().cloned().collect()).contains(text)
+}
+
 /// A category label: `c.<code>`, or the code itself when it has no message.
 pub fn cat(lang: Lang, code: &str) -> String {
     table(lang).get(&format!("c.{code}")).cloned().unwrap_or_else(|| code.to_string())

@@ -96,7 +96,8 @@ fn read_json(dir: &Path) -> Value {
 }
 
 fn write_json(dir: &Path, v: &Value) {
-    std::fs::write(dir.join("monitor.json"), serde_json::to_string_pretty(v).unwrap()).unwrap();
+    // As the monitor writes it (keys in order, a final newline), so that only the mutation differs.
+    std::fs::write(dir.join("monitor.json"), serde_json::to_string_pretty(v).unwrap() + "\n").unwrap();
 }
 
 fn table<'a>(v: &'a mut Value, id: &str) -> &'a mut Value {
@@ -232,10 +233,10 @@ fn the_checker_catches_every_mutation() {
             }),
         ),
         (
-            // Perturbation cannot be seen without the register's key; the page, which states the
-            // edition and is re-rendered from the JSON, gives the relabelling away.
+            // Perturbation cannot be seen without the register's key; the rules the file states
+            // are not the public edition's.
             "an internal release relabelled public",
-            "html_differs_from_json",
+            "policy",
             Box::new(|v| {
                 v["edition"] = "public".into();
             }),
@@ -250,6 +251,235 @@ fn the_checker_catches_every_mutation() {
             }),
         ),
     ];
+    // Counts in the release's words: every text must be the release definition's.
+    let text_mutations: Vec<Mutation> = vec![
+        (
+            "a small count in a document note",
+            "text",
+            Box::new(|v| {
+                let n = v["notes"][0].as_str().unwrap().to_string();
+                v["notes"][0] = format!("{n} 3 children in GM0301 were not counted.").into();
+            }),
+        ),
+        (
+            "a note added to the document",
+            "text",
+            Box::new(|v| {
+                v["notes"].as_array_mut().unwrap().push("Youth care reported 4 minors in 2022.".into());
+            }),
+        ),
+        (
+            "a small count in a table's definition",
+            "text",
+            Box::new(|v| {
+                let t = table(v, "reg_by_form");
+                let d = t["definition"].as_str().unwrap().to_string();
+                t["definition"] = format!("{d} (3 in 2022)").into();
+            }),
+        ),
+        (
+            "a small count in a table's title",
+            "text",
+            Box::new(|v| {
+                table(v, "reg_by_reporter")["title"] = "Reports by reporter type (youth care: 7)".into();
+            }),
+        ),
+        (
+            "a small count in a row label",
+            "text",
+            Box::new(|v| {
+                table(v, "reg_by_form")["rows"][0] = "2016 (4 minors)".into();
+            }),
+        ),
+        (
+            "a small count in a column label",
+            "text",
+            Box::new(|v| {
+                table(v, "reg_by_form")["columns"][2] = "criminal exploitation (3 in 2022)".into();
+            }),
+        ),
+        (
+            "a number in a row note beside an estimate that is not shown",
+            "text",
+            Box::new(|v| {
+                let t = table(v, "dark");
+                let i = t["cells"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .position(|r| r[0]["value"].is_null())
+                    .expect("a dark row without an estimate");
+                t["row_notes"][i] = "lists P Z O; 4 persons seen".into();
+            }),
+        ),
+        (
+            "a table moved to a section the page does not show",
+            "text",
+            Box::new(|v| {
+                table(v, "reg_by_reporter")["section"] = "annex".into();
+            }),
+        ),
+        (
+            "a field the monitor does not write, holding the hidden counts",
+            "json_not_canonical",
+            Box::new(|v| {
+                table(v, "reg_by_form")["hidden_values"] = serde_json::json!([3, 2]);
+            }),
+        ),
+        (
+            "a field the monitor does not write, in an alert",
+            "json_not_canonical",
+            Box::new(|v| {
+                v["alerts"].as_array_mut().unwrap().push(serde_json::json!({"level": "reporter_type",
+                    "subject": "police", "kind": "fell", "start": "2018-01", "signalled": "2018-03",
+                    "level_after_percent": 50, "reports_after": 3}));
+            }),
+        ),
+        (
+            "an alert's level after the change not rounded to 10 %",
+            "alert",
+            Box::new(|v| {
+                v["alerts"].as_array_mut().unwrap().push(serde_json::json!({"level": "reporter_type",
+                    "subject": "police", "kind": "fell", "start": "2018-01", "signalled": "2018-03",
+                    "level_after_percent": 37}));
+            }),
+        ),
+        (
+            "an alert whose subject carries a count",
+            "alert",
+            Box::new(|v| {
+                v["alerts"].as_array_mut().unwrap().push(serde_json::json!({"level": "reporter_type",
+                    "subject": "youth care (3 reports)", "kind": "fell", "start": "2018-01",
+                    "signalled": "2018-03", "level_after_percent": 50}));
+            }),
+        ),
+        (
+            "an alert whose kind carries a count",
+            "alert",
+            Box::new(|v| {
+                v["alerts"].as_array_mut().unwrap().push(serde_json::json!({"level": "reporter_type",
+                    "subject": "police", "kind": "fell to 2 reports", "start": "2018-01",
+                    "signalled": "2018-03", "level_after_percent": 50}));
+            }),
+        ),
+        (
+            "an alert in months outside the period",
+            "alert",
+            Box::new(|v| {
+                v["alerts"].as_array_mut().unwrap().push(serde_json::json!({"level": "reporter_type",
+                    "subject": "police", "kind": "fell", "start": "2018-07", "signalled": "2018-03",
+                    "level_after_percent": 50}));
+            }),
+        ),
+        (
+            "a figure's text alternative with a count in the JSON only",
+            "figure",
+            Box::new(|v| {
+                let a = v["figures"][0]["alt"].as_str().unwrap().to_string();
+                v["figures"][0]["alt"] = format!("{a}; criminal 2022: 3").into();
+            }),
+        ),
+        (
+            "rules stated with a lower threshold",
+            "policy",
+            Box::new(|v| {
+                v["policy"]["threshold"] = 3.into();
+            }),
+        ),
+        (
+            "a hidden count stated as a known fact",
+            "stated",
+            Box::new(|v| {
+                v["model"]["stated"].as_array_mut().unwrap().push(serde_json::json!([
+                    "reports|form=criminal|year=2022",
+                    3,
+                    3
+                ]));
+            }),
+        ),
+    ];
+    mutations.extend(text_mutations);
+    // 2.0 % on a base of 50: one person. The ratio's keys are made its own, so that nothing else
+    // published about its base contradicts the planted base.
+    mutations.push((
+        "2.0 % on a base of 50 (one person)",
+        "narrow_range",
+        Box::new(|v| {
+            v["model"]["ratios"][0]["numerator"] = "planted|numerator".into();
+            v["model"]["ratios"][0]["base"] = "planted|base".into();
+            let q = v["model"]["ratios"][0].clone();
+            let (id, i, j) = (
+                q["table"].as_str().unwrap().to_string(),
+                q["row"].as_u64().unwrap() as usize,
+                q["column"].as_u64().unwrap() as usize,
+            );
+            let t = table(v, &id);
+            t["keys"][i][j] = "planted|base".into();
+            t["cells"][i][j] = serde_json::json!({"value": 2.0, "flag": "shown", "base": 50});
+        }),
+    ));
+    // A table relabelled as without margins, and a pattern that its (defined) margins give away:
+    // every hidden cell of 2022 but the small one shown with its true value.
+    mutations.push((
+        "a leak inside a table relabelled as without margins",
+        "narrow_range",
+        Box::new(move |v| {
+            let t = table(v, "reg_by_form");
+            t["totals"] = false.into();
+            let keys = t["keys"].clone();
+            let row = keys
+                .as_array()
+                .unwrap()
+                .iter()
+                .position(|r| r.as_array().unwrap().iter().any(|k| k == "reports|form=criminal|year=2022"))
+                .unwrap();
+            let n = keys[row].as_array().unwrap().len();
+            for j in 0..n - 1 {
+                let k = keys[row][j].as_str().unwrap();
+                if k != "reports|form=criminal|year=2022" && t["cells"][row][j]["flag"] == "suppressed" {
+                    t["cells"][row][j] = serde_json::json!({"value": truth(k), "flag": "shown"});
+                }
+            }
+        }),
+    ));
+    // A 2×2 cycle of hidden counts whose margins are shown: non-negativity pins each to a small
+    // range (the table's keys made its own, so that nothing else constrains it).
+    mutations.push((
+        "a 2×2 cycle of hidden counts pinned by non-negativity",
+        "narrow_range",
+        Box::new(|v| {
+            let t = table(v, "reg_by_municipality");
+            let nr = t["rows"].as_array().unwrap().len();
+            let nc = t["columns"].as_array().unwrap().len();
+            let hidden = [[3.0, 2.0], [1.0, 4.0]];
+            let mut row_sum = vec![0.0; nr];
+            let mut col_sum = vec![0.0; nc];
+            for i in 0..nr - 1 {
+                for j in 0..nc - 1 {
+                    let x = if i < 2 && j < 2 { hidden[i][j] } else { 20.0 };
+                    row_sum[i] += x;
+                    col_sum[j] += x;
+                    t["keys"][i][j] = format!("cycle|r{i}|c{j}").into();
+                    t["cells"][i][j] = if i < 2 && j < 2 {
+                        serde_json::json!({"value": null, "flag": "suppressed"})
+                    } else {
+                        serde_json::json!({"value": x, "flag": "shown"})
+                    };
+                }
+            }
+            let grand: f64 = row_sum.iter().sum();
+            for i in 0..nr - 1 {
+                t["keys"][i][nc - 1] = format!("cycle|r{i}|total").into();
+                t["cells"][i][nc - 1] = serde_json::json!({"value": row_sum[i], "flag": "shown"});
+            }
+            for j in 0..nc - 1 {
+                t["keys"][nr - 1][j] = format!("cycle|total|c{j}").into();
+                t["cells"][nr - 1][j] = serde_json::json!({"value": col_sum[j], "flag": "shown"});
+            }
+            t["keys"][nr - 1][nc - 1] = "cycle|total|total".into();
+            t["cells"][nr - 1][nc - 1] = serde_json::json!({"value": grand, "flag": "shown"});
+        }),
+    ));
     // The same table a second time with another pattern (as a second table printing the same
     // keys would): every cell the first hides but one, shown with its true value, gives the last.
     mutations.push((
@@ -284,31 +514,135 @@ fn the_checker_catches_every_mutation() {
         }),
     ));
     let mut missed = Vec::new();
+    // The control: the file read and written back as the mutations write it passes.
+    let dir = tempfile::tempdir().unwrap();
+    write(&m, dir.path(), zicht_report::Access::Private).unwrap();
+    write_json(dir.path(), &original);
+    assert_eq!(rules(dir.path(), &[]), Vec::<String>::new(), "the unmutated release passes");
+    let mut tried = 0;
     for (what, rule, mutate) in &mutations {
+        tried += 1;
         let dir = tempfile::tempdir().unwrap();
-        write(&m, dir.path(), zicht_report::Access::Private).unwrap();
         let mut v = original.clone();
         mutate(&mut v);
-        write_json(dir.path(), &v);
+        assert_ne!(v, original, "{what}: the mutation must change the file");
+        write_consistently(dir.path(), &v, &m);
         let found = rules(dir.path(), &[]);
         if !found.iter().any(|r| r == rule) {
             missed.push(format!("{what}: expected `{rule}`, found {found:?}"));
         }
     }
-    // The workbook says something the JSON does not.
+    // The public edition's own: what its files state about the edition and its noise.
+    let public_base = tempfile::tempdir().unwrap();
+    let pm = publish(public_base.path(), &options(2022, true));
+    let public = read_json(public_base.path());
+    let public_mutations: Vec<Mutation> = vec![
+        (
+            "a count below 10 in a public release",
+            "primary",
+            Box::new(|v| {
+                let t = table(v, "reg_by_form");
+                let (i, j) = first_hidden(t);
+                t["cells"][i][j] = serde_json::json!({"value": 5.0, "flag": "shown"});
+            }),
+        ),
+        (
+            "a public release relabelled internal (its counts would read as exact)",
+            "policy",
+            Box::new(|v| {
+                v["edition"] = "internal".into();
+            }),
+        ),
+        (
+            "a public release that states no noise",
+            "policy",
+            Box::new(|v| {
+                v["policy"].as_object_mut().unwrap().remove("perturbation");
+            }),
+        ),
+    ];
+    for (what, rule, mutate) in &public_mutations {
+        tried += 1;
+        let dir = tempfile::tempdir().unwrap();
+        let mut v = public.clone();
+        mutate(&mut v);
+        assert_ne!(v, public, "{what}: the mutation must change the file");
+        write_consistently(dir.path(), &v, &pm);
+        let found = rules(dir.path(), &[]);
+        if !found.iter().any(|r| r == rule) {
+            missed.push(format!("{what}: expected `{rule}`, found {found:?}"));
+        }
+    }
+    // The workbook says something the JSON does not: a cell of a table, a sentence on the notes
+    // sheet, a cell off the grid, a cell comment, the document's properties.
     let dir = tempfile::tempdir().unwrap();
     let mut changed = m.clone();
     let t = changed.tables.iter_mut().find(|t| t.id == "reg_by_sex").unwrap();
     t.grid.cells[0][0].value = t.grid.cells[0][0].value.map(|v| v + 5.0);
     write(&changed, dir.path(), zicht_report::Access::Private).unwrap();
     write_json(dir.path(), &original);
+    std::fs::copy(base.path().join("report.html"), dir.path().join("report.html")).unwrap();
+    tried += 1;
     if !rules(dir.path(), &[]).iter().any(|r| r == "differs_from_json") {
         missed.push("a workbook cell that differs from the JSON".into());
     }
+    let dir = tempfile::tempdir().unwrap();
+    let mut changed = m.clone();
+    changed.notes.push("Youth care: 4 minors in 2022.".into());
+    write(&changed, dir.path(), zicht_report::Access::Private).unwrap();
+    write_json(dir.path(), &original);
+    std::fs::copy(base.path().join("report.html"), dir.path().join("report.html")).unwrap();
+    tried += 1;
+    if !rules(dir.path(), &[]).iter().any(|r| r == "xlsx_differs_from_json") {
+        missed.push("a sentence with a count on the workbook's notes sheet".into());
+    }
+    type BookMutation = (&'static str, fn(&mut std::collections::BTreeMap<String, Vec<u8>>));
+    let book_mutations: [BookMutation; 3] = [
+        ("a count in a cell off the table's grid", |z| {
+            let s = z.get_mut("xl/worksheets/sheet1.xml").expect("the first sheet");
+            let xml = String::from_utf8(s.clone()).unwrap();
+            let xml = xml.replacen(
+                "</sheetData>",
+                "<row r=\"300\"><c r=\"Z300\" t=\"inlineStr\"><is><t>criminal 2022: 3</t></is></c></row></sheetData>",
+                1,
+            );
+            *s = xml.into_bytes();
+        }),
+        ("a count in a cell comment", |z| {
+            z.insert(
+                "xl/comments1.xml".into(),
+                b"<?xml version=\"1.0\"?><comments xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><authors><author>a</author></authors><commentList><comment ref=\"B8\" authorId=\"0\"><text><t>3 of them minors</t></text></comment></commentList></comments>".to_vec(),
+            );
+            z.insert(
+                "xl/worksheets/_rels/sheet1.xml.rels".into(),
+                b"<?xml version=\"1.0\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments\" Target=\"../comments1.xml\"/></Relationships>".to_vec(),
+            );
+        }),
+        ("a count in the document's properties", |z| {
+            let s = z.get_mut("docProps/core.xml").expect("the properties");
+            let xml = String::from_utf8(s.clone()).unwrap();
+            *s = xml.replacen("</dc:title>", " (3 minors hidden)</dc:title>", 1).into_bytes();
+        }),
+    ];
+    for (what, mutate) in book_mutations {
+        tried += 1;
+        let dir = tempfile::tempdir().unwrap();
+        write(&m, dir.path(), zicht_report::Access::Private).unwrap();
+        let p = dir.path().join("monitor.xlsx");
+        let mut members = unzip(&std::fs::read(&p).unwrap());
+        let before = members.clone();
+        mutate(&mut members);
+        assert_ne!(members, before, "{what}: the mutation must change the workbook");
+        std::fs::write(&p, rezip(&members)).unwrap();
+        if !rules(dir.path(), &[]).iter().any(|r| r == "xlsx_differs_from_json") {
+            missed.push(format!("{what}: expected `xlsx_differs_from_json`"));
+        }
+    }
     // The page says something the JSON does not: a hidden cell's number in the page only, a
-    // number added to a chart's text alternative, a sentence with a count.
+    // number added to a chart's text alternative or drawn in the chart, a sentence with a count,
+    // a count in a tooltip or an HTML comment.
     type PageMutation = (&'static str, fn(&str) -> String);
-    let page_mutations: [PageMutation; 3] = [
+    let page_mutations: [PageMutation; 6] = [
         ("a hidden cell's value in the page only", |h| h.replacen(">x</abbr>", ">4</abbr>", 1)),
         ("a number in a chart's text alternative", |h| {
             let at = h.find("<details><summary>").expect("a figure");
@@ -317,8 +651,12 @@ fn the_checker_catches_every_mutation() {
             out
         }),
         ("a sentence with a small count", |h| h.replacen("</h2>", "</h2><p>2 children in GM0301</p>", 1)),
+        ("a number drawn in a chart", |h| h.replacen("</svg>", "<text x=\"5\" y=\"5\">3</text></svg>", 1)),
+        ("a count in a tooltip", |h| h.replacen("<table", "<table title=\"criminal 2022: 3\"", 1)),
+        ("a count in an HTML comment", |h| h.replacen("<main>", "<main><!-- criminal 2022: 3 -->", 1)),
     ];
     for (what, mutate) in page_mutations {
+        tried += 1;
         let dir = tempfile::tempdir().unwrap();
         write(&m, dir.path(), zicht_report::Access::Private).unwrap();
         let p = dir.path().join("report.html");
@@ -330,7 +668,46 @@ fn the_checker_catches_every_mutation() {
             missed.push(format!("{what}: expected `html_differs_from_json`"));
         }
     }
-    assert!(missed.is_empty(), "{} of {} mutations missed:\n{}", missed.len(), mutations.len() + 4, missed.join("\n"));
+    assert!(tried >= 32, "the suite has {tried} kinds of mutation");
+    assert!(missed.is_empty(), "{} of {tried} mutations missed:\n{}", missed.len(), missed.join("\n"));
+}
+
+/// The release a careful editor of `v` would write: the page and the workbook rendered from the
+/// mutated JSON (where it still reads as a monitor; else `fallback`'s), and the JSON as mutated, so
+/// that only a rule about what the JSON says can catch the mutation.
+fn write_consistently(dir: &Path, v: &Value, fallback: &zicht_report::Monitor) {
+    let text = serde_json::to_string_pretty(v).unwrap() + "\n";
+    match zicht_report::Monitor::from_json(&text) {
+        Ok(full) => write(&full, dir, zicht_report::Access::Private).unwrap(),
+        Err(_) => write(fallback, dir, zicht_report::Access::Private).unwrap(),
+    }
+    write_json(dir, v);
+}
+
+/// A zip's members by name, inflated.
+fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).unwrap();
+        let mut b = Vec::new();
+        f.read_to_end(&mut b).unwrap();
+        out.insert(f.name().unwrap().to_string(), b);
+    }
+    out
+}
+
+/// The members zipped again (deflated).
+fn rezip(members: &std::collections::BTreeMap<String, Vec<u8>>) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, b) in members {
+        w.start_file(name.as_str(), o).unwrap();
+        w.write_all(b).unwrap();
+    }
+    w.finish().unwrap().into_inner()
 }
 
 /// Last year's release and this year's: the difference of their period totals gives 2022's small

@@ -14,6 +14,8 @@ use crate::TABLES;
 
 use crate::xlsx::HEADER_ROW;
 
+mod texts;
+
 /// One violation found in a written file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
@@ -221,6 +223,17 @@ pub fn read_releases(monitors: &[JsonMonitor], out: &mut Vec<Finding>) -> ReadRe
             r.published_relation(t, &p);
         }
         for (k, lo, hi) in &m.model.stated {
+            // The publisher states zeros only (empty categories, structural zeros, and what they
+            // imply): a stated count above 0 would be a count published outside every table.
+            if (*lo, *hi) != (0, 0) {
+                out.push(finding(
+                    "model",
+                    0,
+                    0,
+                    "stated",
+                    format!("`{k}` is stated as {lo}–{hi}; only zeros are stated"),
+                ));
+            }
             let id = cell(&mut r, &mut known, k);
             meet(&mut known, id, *lo, *hi);
             if lo == hi {
@@ -280,6 +293,33 @@ fn audit_read(r: &Release, known: &[Option<(i64, i64)>], out: &mut Vec<Finding>)
         }
         Err(e) => out.push(finding("", 0, 0, "additivity", format!("the published numbers cannot all be true: {e}"))),
     }
+}
+
+fn json_finding(table: &str, rule: &str, detail: String) -> Finding {
+    finding(table, 0, 0, rule, detail)
+}
+
+/// The first member (sheet, comments, drawing, properties …) in which two workbooks differ once
+/// inflated, or `None` when they hold the same members with the same bytes. `written` has passed
+/// the zip-bomb check.
+fn first_different_member(written: &[u8], again: &[u8]) -> Option<String> {
+    use std::io::Read;
+    let members = |bytes: &[u8]| -> Result<std::collections::BTreeMap<String, Vec<u8>>, String> {
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+        let mut out = std::collections::BTreeMap::new();
+        for i in 0..z.len() {
+            let mut f = z.by_index(i).map_err(|e| e.to_string())?;
+            let mut b = Vec::new();
+            f.read_to_end(&mut b).map_err(|e| e.to_string())?;
+            out.insert(f.name().map_err(|e| e.to_string())?.to_string(), b);
+        }
+        Ok(out)
+    };
+    let (a, b) = match (members(written), members(again)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return Some(format!("the archive ({e})")),
+    };
+    a.keys().chain(b.keys()).find(|k| a.get(*k) != b.get(*k)).cloned()
 }
 
 fn flag_of_mark(s: &str) -> Option<Flag> {
@@ -367,41 +407,70 @@ pub fn verify_against(dir: &Path, earlier: Vec<JsonMonitor>) -> Result<Summary, 
             });
         }
     }
-    // The page must say exactly what the JSON says: rendered again from the JSON (tables, charts
-    // and their text alternatives, notes, alerts), it must equal report.html byte for byte, so no
-    // number can be in the page alone (a cell, an alt text, an SVG label, a note).
+    // The JSON must be exactly what the monitor writes (no field it does not know, nothing in another
+    // form), its texts the release definition's, and the page and the workbook must be the JSON
+    // rendered again (tables, charts and their text alternatives, notes, alerts): byte for byte for
+    // the page, member by member for the workbook, so no number can be in a file alone.
+    let text = std::fs::read_to_string(&jp).map_err(|e| read_err(&jp, e))?;
+    let full = match crate::Monitor::from_json(&text) {
+        Ok(full) => Some(full),
+        Err(e) => {
+            s.findings.push(json_finding("", "unreadable", format!("not a monitor the tool writes: {e}")));
+            None
+        }
+    };
+    if let Some(full) = &full {
+        match serde_json::to_string_pretty(full) {
+            Ok(again) if again.len() + 1 == text.len() && text.starts_with(&again) && text.ends_with('\n') => {}
+            Ok(_) => s.findings.push(json_finding(
+                "",
+                "json_not_canonical",
+                "the file holds fields or forms the monitor does not write".into(),
+            )),
+            Err(e) => s.findings.push(json_finding("", "unreadable", e.to_string())),
+        }
+        s.findings.extend(texts::audit_texts(full));
+    }
     let hp = dir.join("report.html");
     let html = std::fs::read_to_string(&hp).map_err(|e| read_err(&hp, e))?;
-    let again = serde_json::from_str::<crate::Monitor>(&std::fs::read_to_string(&jp).map_err(|e| read_err(&jp, e))?)
-        .map_err(|e| e.to_string())
-        .and_then(|mut full| {
-            full.figures = crate::html::figures(&full.tables, full.lang).map_err(|e| e.to_string())?;
-            Ok(crate::html::render(&full))
-        });
-    match again {
-        Ok(page) if page == html => {}
-        Ok(page) => {
-            let at = page.bytes().zip(html.bytes()).position(|(a, b)| a != b).unwrap_or(page.len().min(html.len()));
-            s.findings.push(Finding {
-                file: "report.html".into(),
-                table: String::new(),
-                row: 0,
-                column: 0,
-                rule: "html_differs_from_json".into(),
-                detail: format!("the page differs from the page the JSON renders, from byte {at}"),
-            });
+    let rendered = full.map(|full| {
+        let book = crate::xlsx::render(&full).map_err(|e| e.to_string())?;
+        Ok::<_, String>((crate::html::render(&full), book))
+    });
+    let mut book_again = None;
+    match rendered {
+        Some(Ok((page, book))) => {
+            book_again = Some(book);
+            if page != html {
+                let at = page.bytes().zip(html.bytes()).position(|(a, b)| a != b).unwrap_or(page.len().min(html.len()));
+                s.findings.push(Finding {
+                    file: "report.html".into(),
+                    table: String::new(),
+                    row: 0,
+                    column: 0,
+                    rule: "html_differs_from_json".into(),
+                    detail: format!("the page differs from the page the JSON renders, from byte {at}"),
+                });
+            }
         }
-        Err(e) => s.findings.push(Finding {
-            file: "monitor.json".into(),
-            table: String::new(),
-            row: 0,
-            column: 0,
-            rule: "unreadable".into(),
-            detail: format!("cannot render the page from the JSON: {e}"),
-        }),
+        Some(Err(e)) => s.findings.push(json_finding("", "unreadable", format!("cannot render the JSON: {e}"))),
+        None => {}
     }
     let xp = dir.join("monitor.xlsx");
     check_inflated_size(&xp)?;
+    if let Some(book) = &book_again {
+        let file = std::fs::read(&xp).map_err(|e| read_err(&xp, e))?;
+        if let Some(member) = first_different_member(&file, book) {
+            s.findings.push(Finding {
+                file: "monitor.xlsx".into(),
+                table: String::new(),
+                row: 0,
+                column: 0,
+                rule: "xlsx_differs_from_json".into(),
+                detail: format!("`{member}` differs from the workbook the JSON renders"),
+            });
+        }
+    }
     let mut wb: Xlsx<_> = open_workbook(&xp).map_err(|e| read_err(&xp, e))?;
     let names = wb.sheet_names().to_vec();
     for t in &m.tables {
