@@ -60,6 +60,11 @@ pub fn classify(e: zicht_store::StoreError) -> anyhow::Error {
     }
 }
 
+/// Maps a register operation's error to the exit-code contract: the caller's to fix exits 1.
+pub fn register_error(e: zicht_register::RegisterError) -> anyhow::Error {
+    if e.is_input() { crate::exit::bad_input(e.to_string()) } else { anyhow::Error::new(e) }
+}
+
 /// A flag that Ctrl-C (SIGINT) or SIGTERM sets, for work that can stop cleanly: SIGTERM is what
 /// systemd, docker and Kubernetes send, and must leave no half-written file behind either.
 pub fn cancel_on_ctrl_c(rt: &tokio::runtime::Runtime) -> Arc<AtomicBool> {

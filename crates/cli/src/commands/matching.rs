@@ -376,12 +376,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
     let above: Vec<&predict::ScoredPair> =
         prediction.pairs.iter().filter(|p| p.probability >= args.threshold).collect();
-    write_pairs(&args.out, &records.ids, above.iter().copied())?;
+    let named = |p: &&predict::ScoredPair| {
+        (records.ids[p.a as usize].as_str(), records.ids[p.b as usize].as_str(), p.probability, p.weight)
+    };
+    write_pairs(&args.out, above.iter().map(named))?;
     let review_pairs = match &args.review {
         Some(path) => {
             let band: Vec<&predict::ScoredPair> =
                 prediction.pairs.iter().filter(|p| p.probability < args.threshold).collect();
-            write_pairs(path, &records.ids, band.iter().copied())?;
+            write_pairs(path, band.iter().map(named))?;
             Some(band.len())
         }
         None => None,
@@ -756,23 +759,15 @@ fn read_previous(path: &Path, encoding: &EncodingArgs) -> anyhow::Result<HashMap
     Ok(out)
 }
 
-/// Writes scored pairs as `id_l,id_r,match_probability,match_weight`.
+/// Writes scored pairs `(id_l, id_r, probability, weight)` as `id_l,id_r,match_probability,match_weight`.
 pub(crate) fn write_pairs<'a>(
     path: &Path,
-    ids: &[String],
-    pairs: impl Iterator<Item = &'a predict::ScoredPair>,
+    pairs: impl Iterator<Item = (&'a str, &'a str, f64, f64)>,
 ) -> anyhow::Result<()> {
     let mut w = Output::create(path, Access::Private)?;
     writeln!(w, "id_l,id_r,match_probability,match_weight")?;
-    for p in pairs {
-        writeln!(
-            w,
-            "{},{},{},{:.4}",
-            csv_field(&ids[p.a as usize]),
-            csv_field(&ids[p.b as usize]),
-            p.probability,
-            p.weight
-        )?;
+    for (a, b, probability, weight) in pairs {
+        writeln!(w, "{},{},{},{:.4}", csv_field(a), csv_field(b), probability, weight)?;
     }
     w.commit()?;
     Ok(())

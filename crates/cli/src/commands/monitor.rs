@@ -1,13 +1,16 @@
 //! `zicht monitor`: the monitor's tables and charts from the store, through disclosure control, as
-//! `report.html`, `monitor.xlsx` and `monitor.json`; the written files are re-read and checked.
+//! `report.html`, `monitor.xlsx` and `monitor.json`; the written files are re-read and checked
+//! ([`zicht_register::monitor`] does the work).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::Context as _;
 use clap::Args as ClapArgs;
-use zicht_report::{Lang, Options, Truth};
+use zicht_register::Register;
+use zicht_register::monitor::{DARK_REPLICATES, Edition, Request, Summary, publish};
+use zicht_report::verify::JsonMonitor;
+use zicht_report::{Lang, Truth};
 
-use super::common::{ActorArgs, KeyArgs, cancel_on_ctrl_c, classify, load_keys, runtime};
+use super::common::{ActorArgs, KeyArgs, cancel_on_ctrl_c, classify, load_keys, register_error, runtime};
 
 #[derive(Debug, Clone, ClapArgs)]
 #[command(
@@ -79,215 +82,63 @@ pub struct Args {
     pub json: bool,
 }
 
-/// The dark number's bootstrap replicates by default: enough for a stable 95 % percentile interval
-/// for a yearly release; a coverage study used 40.
-pub const DARK_REPLICATES: usize = 200;
-
-impl Args {
-    /// The defaults of the command line for a database and an output directory (for `zicht demo`).
-    pub fn new(db: &str, out: &Path) -> Args {
-        Args {
-            db: db.to_string(),
-            out: out.to_path_buf(),
-            from: None,
-            to: None,
-            lang: "nl".into(),
-            edition: "internal".into(),
-            epsilon: None,
-            noise_seed: 1,
-            truth: None,
-            keys: KeyArgs { key_file: "zicht.key".into() },
-            publish: false,
-            leave_out: Vec::new(),
-            purpose: "publication of the monitor".into(),
-            actor: ActorArgs { actor: None },
-            previous: Vec::new(),
-            readable_by_all: false,
-            dark_replicates: DARK_REPLICATES,
-            dark_heterogeneity: false,
-            json: false,
-        }
-    }
-}
-
-/// What `run_monitor` wrote.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Summary {
-    pub out: PathBuf,
-    pub files: Vec<String>,
-    pub from: i32,
-    pub to: i32,
-    pub edition: String,
-    pub tables: usize,
-    pub figures: usize,
-    pub alerts: Vec<zicht_report::AlertRow>,
-    pub cells_checked: usize,
-    /// The recorded releases this one was protected jointly with.
-    pub protected_against: Vec<i64>,
-    /// Its id in the publication history (with --publish).
-    pub publication: Option<i64>,
-}
-
-/// Builds and writes the monitor, then checks the written files. Used by `zicht monitor` and
-/// `zicht demo`.
-pub fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
+/// Builds, writes and checks the monitor ([`zicht_register::monitor::publish`]).
+fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
     let rt = runtime()?;
     // SIGINT and SIGTERM stop the monitor between its steps: before the files are committed nothing
     // in DIR changes (the staging folder goes with it), and a publication is recorded only with them.
     let cancel = cancel_on_ctrl_c(&rt);
-    let stop_if_cancelled = |step: &str| {
-        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
-            anyhow::bail!("interrupted {step}: nothing was written or recorded");
-        }
-        Ok(())
-    };
     let lang = Lang::parse(&args.lang)
         .ok_or_else(|| crate::exit::bad_input(format!("--lang: `{}` is not nl or en", args.lang)))?;
+    let edition = match args.edition.as_str() {
+        "internal" => Edition::Internal,
+        "public" => Edition::Public,
+        other => return Err(crate::exit::bad_input(format!("--edition: `{other}` is not internal or public"))),
+    };
+    if args.epsilon.is_some() {
+        return Err(crate::exit::bad_input(match edition {
+            Edition::Internal => "--epsilon: noise belongs to --edition public",
+            Edition::Public => {
+                "--epsilon: noise is withdrawn: noise drawn afresh per table and per release averages away over \
+                 releases, and a published seed lets anyone remove it. The public edition is protected by \
+                 cell-key perturbation (the same noise for the same cell in every release) under the \
+                 release-wide suppression audit (docs/privacy.md)"
+            }
+        }));
+    }
     let mut store = rt.block_on(zicht_store::Store::open_existing(&args.db)).map_err(classify)?;
     // Recording a publication appends to the audit log: keep its head beside the key file, when there
     // is one here (the monitor itself reads no key unless it perturbs).
     if args.keys.key_file.exists() {
         store = store.keep_audit_head(zicht_store::audit::head_path(&args.keys.key_file));
     }
-    let policy = match args.edition.as_str() {
-        "internal" => {
-            if args.epsilon.is_some() {
-                return Err(crate::exit::bad_input("--epsilon: noise belongs to --edition public"));
-            }
-            zicht_disclose::Policy::internal()
-        }
-        "public" => {
-            if args.epsilon.is_some() {
-                return Err(crate::exit::bad_input(
-                    "--epsilon: noise is withdrawn: noise drawn afresh per table and per release averages away over \
-                     releases, and a published seed lets anyone remove it. The public edition is protected by \
-                     cell-key perturbation (the same noise for the same cell in every release) under the \
-                     release-wide suppression audit (docs/privacy.md)",
-                ));
-            }
-            let keys = load_keys(&args.keys)?;
-            let secret = keys.cell_key_secret().map_err(|e| crate::exit::bad_input(e.to_string()))?;
-            rt.block_on(store.check_digest_keys(&keys)).map_err(classify)?;
-            zicht_disclose::Policy::public_perturbed(zicht_disclose::cellkey::CellKey::new(secret))
-        }
-        other => return Err(crate::exit::bad_input(format!("--edition: `{other}` is not internal or public"))),
+    let keys = match edition {
+        Edition::Public => Some(load_keys(&args.keys)?),
+        Edition::Internal => None,
     };
-    if let (Some(f), Some(t)) = (args.from, args.to)
-        && f > t
-    {
-        return Err(crate::exit::bad_input(format!("--from {f} is after --to {t}")));
-    }
-    let truth = match &args.truth {
+    let mut req = Request::new(&args.out);
+    req.from = args.from;
+    req.to = args.to;
+    req.lang = lang;
+    req.edition = edition;
+    req.leave_out.clone_from(&args.leave_out);
+    req.publish = args.publish.then(|| args.purpose.clone());
+    req.access = if args.readable_by_all { zicht_report::Access::Public } else { zicht_report::Access::Private };
+    req.dark_replicates = args.dark_replicates;
+    req.dark_design = zicht_report::dark::Design { heterogeneity: args.dark_heterogeneity };
+    req.truth = match &args.truth {
         Some(dir) => Some(Truth::read(dir).map_err(|e| crate::exit::bad_input(e.to_string()))?),
         None => None,
     };
-    let public = policy.edition() == "public";
-    if args.readable_by_all && !public {
-        return Err(crate::exit::bad_input(
-            "--readable-by-all: only the public edition may be readable by other users; the internal edition \
-             shows counts per organisation and stays its owner's (0600)",
-        ));
-    }
-    let (extract, recorded) = rt
-        .block_on(async { Ok::<_, zicht_store::StoreError>((store.extract().await?, store.publications().await?)) })
-        .map_err(classify)?;
-    for id in &args.leave_out {
-        if !recorded.iter().any(|p| p.id == *id) {
-            return Err(crate::exit::bad_input(format!("--leave-out {id}: the register has no publication {id}")));
-        }
-    }
-    // A public release's readers know the public releases; an internal release's readers know both.
-    let (lo, hi) = (args.from.unwrap_or(i32::MIN), args.to.unwrap_or(i32::MAX));
-    let against: Vec<&zicht_store::publications::Publication> = recorded
-        .iter()
-        .filter(|p| !args.leave_out.contains(&p.id) && (!public || p.edition == "public") && p.overlaps(lo, hi))
-        .collect();
-    let mut earlier = Vec::with_capacity(against.len() + args.previous.len());
-    for p in &against {
-        let origin = PathBuf::from(format!("publication {} ({} {}-{})", p.id, p.edition, p.from, p.to));
-        earlier.push(
-            zicht_report::verify::JsonMonitor::parse(&origin, &p.monitor_json)
-                .map_err(|e| crate::exit::bad_input(e.to_string()))?,
-        );
-    }
     for d in &args.previous {
-        earlier.push(zicht_report::verify::JsonMonitor::read(d).map_err(|e| crate::exit::bad_input(e.to_string()))?);
+        req.previous.push(JsonMonitor::read(d).map_err(|e| crate::exit::bad_input(e.to_string()))?);
     }
-    let opts = Options {
-        from: args.from,
-        to: args.to,
-        lang,
-        policy,
-        truth,
-        earlier,
-        dark_replicates: args.dark_replicates,
-        dark_design: zicht_report::dark::Design { heterogeneity: args.dark_heterogeneity },
-    };
-    let monitor = match zicht_report::build(&extract, &opts) {
-        Ok(m) => m,
-        Err(
-            e @ (zicht_report::ReportError::Empty { .. }
-            | zicht_report::ReportError::Period { .. }
-            | zicht_report::ReportError::Changed { .. }),
-        ) => {
-            return Err(crate::exit::bad_input(e.to_string()));
-        }
-        Err(e) => return Err(e).context("building the monitor"),
-    };
-    stop_if_cancelled("after building the monitor")?;
-    // Written into a staging folder beside DIR, checked there, and only then put in place of DIR whole:
-    // a release that fails the checker, or a crash, leaves DIR as it was.
-    let access = if args.readable_by_all { zicht_report::Access::Public } else { zicht_report::Access::Private };
-    let staged = zicht_report::stage(&monitor, &args.out, access).context("writing the monitor")?;
-    for left in staged.removed() {
+    let reg = Register::new(store, keys, args.actor.actor());
+    let summary = rt.block_on(publish(&reg, req, &cancel)).map_err(register_error)?;
+    for left in &summary.removed {
         eprintln!("removed {}: the unfinished output of an interrupted run", left.display());
     }
-    stop_if_cancelled("after writing the staged files")?;
-    let check =
-        zicht_report::verify::verify_against(staged.path(), opts.earlier).context("re-reading the written monitor")?;
-    stop_if_cancelled("after checking the staged files")?;
-    if let Some(f) = check.findings.first() {
-        anyhow::bail!(
-            "disclosure check failed on the written files ({} findings); first: {} table {} row {} column {}: {} ({})",
-            check.findings.len(),
-            f.file,
-            f.table,
-            f.row,
-            f.column,
-            f.rule,
-            f.detail
-        );
-    }
-    let publication = if args.publish {
-        let json = std::fs::read_to_string(staged.path().join("monitor.json")).context("re-reading monitor.json")?;
-        let id = rt
-            .block_on(store.record_publication(
-                &monitor.edition,
-                monitor.period.from,
-                monitor.period.to,
-                &json,
-                &args.actor.actor(),
-                &args.purpose,
-            ))
-            .map_err(classify)?;
-        Some(id)
-    } else {
-        None
-    };
-    staged.commit().context("writing the monitor")?;
-    Ok(Summary {
-        out: args.out.clone(),
-        files: vec!["report.html".into(), "monitor.xlsx".into(), "monitor.json".into()],
-        from: monitor.period.from,
-        to: monitor.period.to,
-        edition: monitor.edition.clone(),
-        tables: monitor.tables.len(),
-        figures: monitor.figures.len(),
-        alerts: monitor.alerts.clone(),
-        cells_checked: check.cells,
-        protected_against: against.iter().map(|p| p.id).collect(),
-        publication,
-    })
+    Ok(summary)
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
