@@ -21,7 +21,7 @@
 //! 7. [`eval`]: precision, recall and F1 of pairs or clusters against true entity ids.
 //!
 //! ```
-//! use zicht_link::{Comparison, FieldKind, LinkSpec, BlockingRule, RecordsBuilder, Control};
+//! use zicht_link::{Comparison, FieldKind, LinkSpec, BlockingRule, RecordsBuilder, NoProgress};
 //!
 //! let spec = LinkSpec::new(
 //!     vec![Comparison::new("name", FieldKind::Name), Comparison::new("dob", FieldKind::Date)],
@@ -32,7 +32,7 @@
 //! b.push("2", &[Some("Anna Vries"), Some("04-03-1990")]).unwrap();
 //! b.push("3", &[Some("Piet Jansen"), Some("1971-12-01")]).unwrap();
 //! let records = b.finish().unwrap();
-//! let ctl = Control::default();
+//! let ctl = NoProgress;
 //! let model = zicht_link::model::train(&spec, &records, &ctl).unwrap();
 //! let out = zicht_link::predict::predict(&model, &spec, &records, 0.5, &ctl).unwrap();
 //! assert_eq!(out.pairs.len(), 1);
@@ -55,8 +55,6 @@ pub mod normalise;
 pub mod predict;
 pub mod prior;
 pub mod records;
-
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -117,53 +115,16 @@ pub enum Error {
     /// A model file could not be read or written as JSON.
     #[error("model JSON: {0}")]
     Json(#[from] serde_json::Error),
-    /// The run was cancelled through [`Control::cancel`].
+    /// The run was stopped by its [`Progress`] (its answer [`Cancelled`]).
     #[error("cancelled")]
     Cancelled,
 }
 
-/// Receives progress of long steps. The CLI adapts it to a progress bar, the server to a job
-/// row. All methods have empty defaults.
-pub trait Progress: Sync {
-    /// A step starts; `total` units of work follow (0 when unknown).
-    fn start(&self, _step: &str, _total: u64) {}
-    /// `n` more units are done.
-    fn advance(&self, _n: u64) {}
-    /// The step is done.
-    fn finish(&self) {}
-}
+pub use zicht_progress::{Cancelled, NoProgress, Progress, Stoppable};
 
-/// A [`Progress`] that ignores everything.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoProgress;
-impl Progress for NoProgress {}
-
-static NEVER: AtomicBool = AtomicBool::new(false);
-
-/// Progress reporting and cancellation for a run.
-pub struct Control<'a> {
-    /// Where progress goes.
-    pub progress: &'a dyn Progress,
-    /// Set to `true` (from another thread) to stop the run with [`Error::Cancelled`].
-    pub cancel: &'a AtomicBool,
-}
-
-impl std::fmt::Debug for Control<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Control").field("cancelled", &self.cancel.load(Ordering::Relaxed)).finish()
-    }
-}
-
-impl Default for Control<'_> {
-    fn default() -> Self {
-        Self { progress: &NoProgress, cancel: &NEVER }
-    }
-}
-
-impl Control<'_> {
-    /// `Err(Cancelled)` once cancellation was requested.
-    pub fn check(&self) -> Result<(), Error> {
-        if self.cancel.load(Ordering::Relaxed) { Err(Error::Cancelled) } else { Ok(()) }
+impl From<Cancelled> for Error {
+    fn from(_: Cancelled) -> Self {
+        Error::Cancelled
     }
 }
 
@@ -363,7 +324,7 @@ pub fn run(
     floor: f64,
     threshold: f64,
     previous: &std::collections::HashMap<String, u64>,
-    ctl: &Control,
+    ctl: &dyn Progress,
 ) -> Result<Outcome, Error> {
     let plan = block::plan(spec, records)?;
     let (model, trained) = match model {

@@ -48,7 +48,7 @@ use crate::block::{self, BlockingRule};
 use crate::compare::{FieldKind, NULL_LEVEL};
 use crate::prior::{PriorTable, SourcePrior, Sources};
 use crate::records::{NULL, Records};
-use crate::{Control, Error, LinkSpec};
+use crate::{Error, LinkSpec, Progress};
 
 /// Most comparisons a model may have (patterns are packed 8 bits per field into a `u128`).
 pub const MAX_COMPARISONS: usize = 16;
@@ -730,7 +730,7 @@ fn floored(p: &[f64]) -> Vec<f64> {
 /// such pair is a uniformly random pair, nearly always a non-match, and comparing within a
 /// small sample keeps the values in cache. u of a field is its level shares among sampled
 /// pairs where both values are present; levels never seen get one pseudo-count.
-pub fn estimate_u(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<(Vec<Vec<f64>>, u64), Error> {
+pub fn estimate_u(spec: &LinkSpec, records: &Records, ctl: &dyn Progress) -> Result<(Vec<Vec<f64>>, u64), Error> {
     let comparer = Comparer::new(&spec_cols(spec), records)?;
     let n = records.len();
     if records.total_pairs() == 0 {
@@ -763,7 +763,7 @@ pub fn estimate_u(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<(
         (rows.len() * rows.len().saturating_sub(1) / 2) as u64
     };
     let nf = comparer.cols.len();
-    ctl.progress.start("estimating u from random pairs", pairs * nf as u64);
+    ctl.start("estimating u from random pairs", pairs * nf as u64);
     let link = records.link;
     let mut u = Vec::with_capacity(nf);
     for f in 0..nf {
@@ -790,7 +790,7 @@ pub fn estimate_u(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<(
             .fold(
                 || vec![0u64; kind.n_levels()],
                 |mut counts, r| {
-                    if ctl.check().is_err() {
+                    if ctl.advance(0).is_err() {
                         return counts;
                     }
                     let (a, ka) = left[r];
@@ -808,7 +808,8 @@ pub fn estimate_u(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<(
                             counts[l as usize] += ka * kb;
                         }
                     }
-                    ctl.progress.advance(others.len() as u64);
+                    // A stop is seen by the next unit's check.
+                    let _ = ctl.advance(others.len() as u64);
                     counts
                 },
             )
@@ -821,11 +822,11 @@ pub fn estimate_u(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<(
                     a
                 },
             );
-        ctl.check()?;
+        ctl.advance(0)?;
         let s = counts.iter().map(|&x| x.max(1) as f64).sum::<f64>();
         u.push(floored(&counts.iter().map(|&x| x.max(1) as f64 / s).collect::<Vec<_>>()));
     }
-    ctl.progress.finish();
+    ctl.finish();
     Ok((u, pairs))
 }
 
@@ -859,7 +860,7 @@ pub fn rule_patterns(
     rule: &BlockingRule,
     max: u64,
     seed: u64,
-    ctl: &Control,
+    ctl: &dyn Progress,
 ) -> Result<(FastMap<u128, u64>, u64, u64), Error> {
     let comparer = Comparer::new(&spec_cols(comparer_spec), records)?;
     let sources = Sources::of(comparer_spec, records)?;
@@ -878,24 +879,25 @@ pub fn rule_patterns(
         big
     };
     if rb.pairs <= max {
-        ctl.progress.start(&format!("training on rule {rule}"), rb.pairs);
+        ctl.start(&format!("training on rule {rule}"), rb.pairs);
         let pats = rb
             .blocks
             .par_iter()
             .map(|b| {
-                if ctl.check().is_err() {
+                if ctl.advance(0).is_err() {
                     return FastMap::default();
                 }
                 let mut h: FastMap<u128, u64> = FastMap::default();
                 for row in 0..b.rows(link) {
                     b.for_each_in_row(link, row, |i, j| *h.entry(key(i, j)).or_insert(0) += 1);
                 }
-                ctl.progress.advance(b.pairs(link));
+                // A stop is seen by the next unit's check.
+                let _ = ctl.advance(b.pairs(link));
                 h
             })
             .reduce(FastMap::default, merge);
-        ctl.progress.finish();
-        ctl.check()?;
+        ctl.finish();
+        ctl.advance(0)?;
         return Ok((pats, rb.pairs, rb.pairs));
     }
     // Too many pairs: a cluster sample of whole blocks, taken in a seeded random order until
@@ -916,24 +918,25 @@ pub fn rule_patterns(
         used += rb.blocks[b].pairs(link);
         chosen.push(b);
     }
-    ctl.progress.start(&format!("training on a sample of rule {rule}"), used);
+    ctl.start(&format!("training on a sample of rule {rule}"), used);
     let pats = chosen
         .par_iter()
         .map(|&bi| {
             let b = &rb.blocks[bi];
-            if ctl.check().is_err() {
+            if ctl.advance(0).is_err() {
                 return FastMap::default();
             }
             let mut h: FastMap<u128, u64> = FastMap::default();
             for row in 0..b.rows(link) {
                 b.for_each_in_row(link, row, |i, j| *h.entry(key(i, j)).or_insert(0) += 1);
             }
-            ctl.progress.advance(b.pairs(link));
+            // A stop is seen by the next unit's check.
+            let _ = ctl.advance(b.pairs(link));
             h
         })
         .reduce(FastMap::default, merge);
-    ctl.progress.finish();
-    ctl.check()?;
+    ctl.finish();
+    ctl.advance(0)?;
     Ok((pats, rb.pairs, used))
 }
 
@@ -982,7 +985,7 @@ fn agreement_weight(p: &[Vec<f64>], active: &[bool]) -> f64 {
 
 /// Trains a model on `records`: u by random sampling, m by EM per training rule, λ from the
 /// rules' match counts (see the module documentation).
-pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model, Error> {
+pub fn train(spec: &LinkSpec, records: &Records, ctl: &dyn Progress) -> Result<Model, Error> {
     let (u, u_pairs) = estimate_u(spec, records, ctl)?;
     let nf = spec.comparisons.len();
     let m_init: Vec<Vec<f64>> = spec.comparisons.iter().map(|c| initial_m(c.kind.n_levels())).collect();
@@ -998,7 +1001,7 @@ pub fn train(spec: &LinkSpec, records: &Records, ctl: &Control) -> Result<Model,
     // Per rule: expected matches per source pair code, scaled to all the rule's pairs.
     let mut source_matches: Vec<Vec<f64>> = Vec::new();
     for (r, rule) in spec.training_rules().iter().enumerate() {
-        ctl.check()?;
+        ctl.advance(0)?;
         let seed = spec.seed.wrapping_add(r as u64 + 1);
         let (pats, pairs, used) = rule_patterns(spec, records, rule, spec.max_training_pairs, seed, ctl)?;
         let active: Vec<bool> = spec.comparisons.iter().map(|c| !rule.columns.contains(&c.column)).collect();
@@ -1151,7 +1154,7 @@ pub fn fit_conditional(
     spec: &LinkSpec,
     records: &Records,
     plan: &[block::RuleBlocks],
-    ctl: &Control,
+    ctl: &dyn Progress,
 ) -> Result<(), Error> {
     let nf = model.comparisons.len();
     let cols = spec_cols(spec);
@@ -1161,7 +1164,7 @@ pub fn fit_conditional(
     type RuleFit = (Vec<(Vec<u8>, f64)>, Vec<bool>, u64, u64);
     let mut rules: Vec<RuleFit> = Vec::new();
     for (k, rb) in plan.iter().enumerate() {
-        ctl.check()?;
+        ctl.advance(0)?;
         // Whole blocks in a seeded random order up to the training maximum of pairs.
         let mut rng = ChaCha8Rng::seed_from_u64(spec.seed ^ (0x9E37_79B9 + k as u64));
         let mut order: Vec<usize> = (0..rb.blocks.len()).collect();
@@ -1178,14 +1181,14 @@ pub fn fit_conditional(
             used += rb.blocks[b].pairs(link);
             chosen.push(b);
         }
-        ctl.progress.start(&format!("fitting the model within rule {}", rb.rule), used);
+        ctl.start(&format!("fitting the model within rule {}", rb.rule), used);
         let (pats, n_used) = chosen
             .par_iter()
             .map(|&bi| {
                 let b = &rb.blocks[bi];
                 let mut h: FastMap<u128, u64> = FastMap::default();
                 let mut n = 0u64;
-                if ctl.check().is_err() {
+                if ctl.advance(0).is_err() {
                     return (h, n);
                 }
                 for row in 0..b.rows(link) {
@@ -1194,7 +1197,8 @@ pub fn fit_conditional(
                         *h.entry(comparer.training_pattern(i, j)).or_insert(0) += 1;
                     });
                 }
-                ctl.progress.advance(b.pairs(link));
+                // A stop is seen by the next unit's check.
+                let _ = ctl.advance(b.pairs(link));
                 (h, n)
             })
             .reduce(
@@ -1206,8 +1210,8 @@ pub fn fit_conditional(
                     (a, x + y)
                 },
             );
-        ctl.progress.finish();
-        ctl.check()?;
+        ctl.finish();
+        ctl.advance(0)?;
         let scale_pairs = if used == 0 { 0 } else { (rb.pairs as f64 * n_used as f64 / used as f64) as u64 };
         let mut patterns: Vec<(Vec<u8>, f64)> = pats.iter().map(|(&p, &c)| (unpack(p, nf), c as f64)).collect();
         patterns.sort_by(|a, b| a.0.cmp(&b.0));
@@ -1219,7 +1223,7 @@ pub fn fit_conditional(
     let mut us: Vec<Vec<Vec<f64>>> = vec![u0; rules.len()];
     let mut lambdas = vec![0.1; rules.len()];
     for (k, (patterns, active, _, _)) in rules.iter().enumerate() {
-        ctl.check()?;
+        ctl.advance(0)?;
         let (iterations, tolerance) = (spec.em_max_iterations, spec.em_tolerance);
         let free = em_general(patterns, &us[k], &m, lambdas[k], active, (false, true), iterations, tolerance);
         let fixed = em_general(
@@ -1503,7 +1507,7 @@ mod tests {
             b.push(id, &[Some(n), Some(d).filter(|x| !x.is_empty()), Some(s).filter(|x| !x.is_empty())]).unwrap();
         }
         let records = b.finish().unwrap();
-        let model = train(&spec, &records, &Control::default()).unwrap();
+        let model = train(&spec, &records, &crate::NoProgress).unwrap();
         let scorer = Scorer::new(&model, &records).unwrap();
         for i in 0..6u32 {
             for j in i + 1..6 {

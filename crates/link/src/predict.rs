@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::block::{self, RuleBlocks};
 use crate::model::{Model, Scorer, probability};
 use crate::records::Records;
-use crate::{Control, Error, LinkSpec};
+use crate::{Error, LinkSpec, Progress};
 
 /// A scored pair of record indices (`a < b`; when linking `a` is left, `b` right).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -53,7 +53,7 @@ pub fn predict(
     spec: &LinkSpec,
     records: &Records,
     floor: f64,
-    ctl: &Control,
+    ctl: &dyn Progress,
 ) -> Result<Prediction, Error> {
     let plan = block::plan(spec, records)?;
     predict_planned(model, &plan, records, floor, ctl)
@@ -65,7 +65,7 @@ pub fn predict_planned(
     plan: &[RuleBlocks],
     records: &Records,
     floor: f64,
-    ctl: &Control,
+    ctl: &dyn Progress,
 ) -> Result<Prediction, Error> {
     let scorer = Scorer::new(model, records)?;
     // Keep a pair iff weight ≥ the floor's weight; comparing weights avoids an exp2 per pair.
@@ -78,13 +78,13 @@ pub fn predict_planned(
     };
     let link = records.link;
     let total: u64 = plan.iter().map(|r| r.pairs).sum();
-    ctl.progress.start("scoring pairs", total);
+    ctl.start("scoring pairs", total);
     let mut pairs = Vec::new();
     let mut rules = Vec::new();
     let mut scored = 0u64;
     let rule_key: Vec<String> = plan.iter().map(|r| r.rule.to_string()).collect();
     for (k, rb) in plan.iter().enumerate() {
-        ctl.check()?;
+        ctl.advance(0)?;
         let earlier = &plan[..k];
         let conditional = model.conditional.iter().find(|p| p.rule == rule_key[k]);
         let own;
@@ -102,7 +102,7 @@ pub fn predict_planned(
             .fold(
                 || (Vec::new(), 0u64),
                 |(mut kept, mut n), (b, row)| {
-                    if ctl.check().is_ok() {
+                    if ctl.advance(0).is_ok() {
                         let mut seen = 0u64;
                         b.for_each_in_row(link, row, |i, j| {
                             seen += 1;
@@ -119,7 +119,8 @@ pub fn predict_planned(
                                 });
                             }
                         });
-                        ctl.progress.advance(seen);
+                        // A stop is seen by the next unit's check.
+                        let _ = ctl.advance(seen);
                     }
                     (kept, n)
                 },
@@ -131,12 +132,12 @@ pub fn predict_planned(
                     (a, x + y)
                 },
             );
-        ctl.check()?;
+        ctl.advance(0)?;
         scored += n;
         pairs.extend(kept);
         rules.push(RuleStats { rule: rb.rule.to_string(), pairs: rb.pairs, scored: n });
     }
-    ctl.progress.finish();
+    ctl.finish();
     pairs.par_sort_unstable_by_key(|p| (p.a, p.b));
     Ok(Prediction { pairs, scored, rules })
 }

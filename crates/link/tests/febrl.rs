@@ -2,7 +2,7 @@
 //! default threshold, F1 of predicted pairs against the persons in `rec_id`.
 
 use zicht_link::eval::{Metrics, pair_metrics};
-use zicht_link::{BlockingRule, Comparison, Control, FieldKind, LinkSpec, RecordsBuilder, model, predict};
+use zicht_link::{BlockingRule, Comparison, FieldKind, LinkSpec, NoProgress, RecordsBuilder, model, predict};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/febrl");
 
@@ -57,7 +57,7 @@ fn run(files: &[&str]) -> Vec<(f64, Metrics)> {
         n
     });
     let records = b.finish().unwrap();
-    let ctl = Control::default();
+    let ctl = NoProgress;
     let model = model::train(&spec, &records, &ctl).unwrap();
     eprintln!("{}", model.to_json().unwrap());
     let pred = predict::predict(&model, &spec, &records, 0.01, &ctl).unwrap();

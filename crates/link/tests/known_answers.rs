@@ -8,7 +8,7 @@ use zicht_link::cluster::{connected_components, stable_ids};
 use zicht_link::eval::cluster_metrics;
 use zicht_link::model::{ComparisonParams, LevelParams, TrainingReport};
 use zicht_link::{
-    BlockingRule, Comparison, Control, Error, FieldKind, LinkSpec, Model, NoProgress, Records, RecordsBuilder, model,
+    BlockingRule, Comparison, Error, FieldKind, LinkSpec, Model, NoProgress, Records, RecordsBuilder, Stoppable, model,
     predict,
 };
 
@@ -78,7 +78,7 @@ fn hand_model() -> Model {
 fn match_weights_by_hand() {
     let (spec, records) = tiny();
     let model = hand_model();
-    let pred = predict::predict(&model, &spec, &records, 0.0, &Control::default()).unwrap();
+    let pred = predict::predict(&model, &spec, &records, 0.0, &NoProgress).unwrap();
     assert_eq!(pred.scored, 6);
     let w: HashMap<(u32, u32), f64> = pred.pairs.iter().map(|p| ((p.a, p.b), p.weight)).collect();
     let prior = (0.01f64 / 0.99).log2();
@@ -147,14 +147,14 @@ fn febrl3(limit: usize) -> (LinkSpec, Records, Vec<u32>) {
 #[test]
 fn training_is_deterministic_and_cancellable() {
     let (spec, records, _) = febrl3(2000);
-    let a = model::train(&spec, &records, &Control::default()).unwrap();
-    let b = model::train(&spec, &records, &Control::default()).unwrap();
+    let a = model::train(&spec, &records, &NoProgress).unwrap();
+    let b = model::train(&spec, &records, &NoProgress).unwrap();
     assert_eq!(a, b);
     assert!(a.comparisons.iter().all(|c| c.m_estimated));
     // m of the exact level well above u for every field: EM found the match class.
     assert!(a.comparisons.iter().all(|c| c.levels[0].m > 10.0 * c.levels[0].u), "{a:?}");
     let cancel = AtomicBool::new(true);
-    let ctl = Control { progress: &NoProgress, cancel: &cancel };
+    let ctl = Stoppable { progress: &NoProgress, stop: &cancel };
     assert!(matches!(model::train(&spec, &records, &ctl), Err(Error::Cancelled)));
     assert!(matches!(predict::predict(&a, &spec, &records, 0.5, &ctl), Err(Error::Cancelled)));
 }
@@ -165,7 +165,7 @@ fn oversized_blocking_is_refused_with_count() {
     spec.blocking = vec![BlockingRule::on(&["postcode"])];
     spec.max_pairs = 1000;
     let model = hand_model_for(&spec);
-    match predict::predict(&model, &spec, &records, 0.5, &Control::default()) {
+    match predict::predict(&model, &spec, &records, 0.5, &NoProgress) {
         Err(Error::TooManyPairs { total, rule, .. }) => {
             assert!(total > 1000);
             assert_eq!(rule, "postcode");
@@ -202,7 +202,7 @@ fn hand_model_for(spec: &LinkSpec) -> Model {
 
 #[test]
 fn cluster_ids_survive_new_records() {
-    let ctl = Control::default();
+    let ctl = NoProgress;
     // First run on 3,000 records, second on all 5,000 with the first run's ids.
     let (spec, first, _) = febrl3(3000);
     let m1 = model::train(&spec, &first, &ctl).unwrap();
@@ -274,22 +274,21 @@ fn person_keys_keep_two_people_apart_across_a_bridge() {
         b.finish().unwrap()
     };
     let none = HashMap::new();
-    let plain =
-        zicht_link::run(&spec, &build(&spec), Some(hand_model()), 0.0, 0.0, &none, &Control::default()).unwrap();
+    let plain = zicht_link::run(&spec, &build(&spec), Some(hand_model()), 0.0, 0.0, &none, &NoProgress).unwrap();
     let c = &plain.clustering.cluster;
     assert!(c[0] == c[1] && c[1] == c[2], "{c:?}");
 
     spec.veto_evidence = Some(10.0);
     spec.person_keys = vec!["pid".into()];
     let records = build(&spec);
-    let kept = zicht_link::run(&spec, &records, Some(hand_model()), 0.0, 0.0, &none, &Control::default()).unwrap();
+    let kept = zicht_link::run(&spec, &records, Some(hand_model()), 0.0, 0.0, &none, &NoProgress).unwrap();
     let c = &kept.clustering.cluster;
     assert_ne!(c[0], c[2], "different citizen numbers must stay apart: {c:?}");
     assert!(c[1] == c[0] || c[1] == c[2], "the bridge joins one of them: {c:?}");
 
     // An unknown person-key column is a specification error, not a panic.
     spec.person_keys = vec!["nope".into()];
-    assert!(zicht_link::run(&spec, &records, Some(hand_model()), 0.0, 0.0, &none, &Control::default()).is_err());
+    assert!(zicht_link::run(&spec, &records, Some(hand_model()), 0.0, 0.0, &none, &NoProgress).is_err());
 }
 
 /// Records that share a link key (a keyed pseudonym of the full identity) are one entity whatever
@@ -325,8 +324,7 @@ fn link_keys_join_records_outright() {
         b.push(id, &values).unwrap();
     }
     let records = b.finish().unwrap();
-    let out =
-        zicht_link::run(&spec, &records, Some(hand_model()), 0.99, 0.99, &HashMap::new(), &Control::default()).unwrap();
+    let out = zicht_link::run(&spec, &records, Some(hand_model()), 0.99, 0.99, &HashMap::new(), &NoProgress).unwrap();
     let c = &out.clustering.cluster;
     assert_eq!(c[0], c[1], "same link key: {c:?}");
     assert_ne!(c[0], c[2]);
@@ -379,7 +377,7 @@ fn fallback_comparisons_and_day_distances_by_hand() {
         training: TrainingReport::default(),
         conditional: Vec::new(),
     };
-    let pred = predict::predict(&model, &spec, &records, 0.0, &Control::default()).unwrap();
+    let pred = predict::predict(&model, &spec, &records, 0.0, &NoProgress).unwrap();
     let w: HashMap<(u32, u32), f64> = pred.pairs.iter().map(|p| ((p.a, p.b), p.weight)).collect();
     let prior = (0.01f64 / 0.99).log2();
     let key = (0.9f64 / 0.01).log2();
@@ -428,7 +426,7 @@ fn source_priors_by_hand() {
         zicht_link::prior::SourcePrior { sources: ["a".into(), "a".into()], lambda: 0.5, pairs: 1 },
         zicht_link::prior::SourcePrior { sources: ["b".into(), "a".into()], lambda: 0.001, pairs: 2 },
     ];
-    let pred = predict::predict(&model, &spec, &records, f64::NEG_INFINITY, &Control::default()).unwrap();
+    let pred = predict::predict(&model, &spec, &records, f64::NEG_INFINITY, &NoProgress).unwrap();
     let w: HashMap<(u32, u32), f64> = pred.pairs.iter().map(|p| ((p.a, p.b), p.weight)).collect();
     // Same fields as in `match_weights_by_hand`; only the prior changes with the sources.
     let w12 = (0.5f64 / 0.5).log2() + (0.75f64 / 0.75).log2() + (0.9f64 / 0.001).log2();
@@ -511,7 +509,7 @@ fn source_priors_are_estimated_per_pair_of_sources() {
         push(p, "police", &mut next);
     }
     let records = b.finish().unwrap();
-    let model = model::train(&spec, &records, &Control::default()).unwrap();
+    let model = model::train(&spec, &records, &NoProgress).unwrap();
     let lambda = |a: &str, b: &str| {
         model.source_priors.iter().find(|p| p.sources == [a, b] || p.sources == [b, a]).map(|p| p.lambda)
     };
@@ -554,7 +552,7 @@ fn a_gated_comparison_learns_m_from_the_matches() {
         b.push(&format!("{p}b"), &[Some(&name), Some(&dob), Some(&key2)]).unwrap();
     }
     let records = b.finish().unwrap();
-    let model = model::train(&spec, &records, &Control::default()).unwrap();
+    let model = model::train(&spec, &records, &NoProgress).unwrap();
     let key = &model.comparisons[2];
     assert!(key.m_estimated);
     assert!((key.levels[0].m - 0.9).abs() < 0.01, "{:?}", key.levels);
@@ -596,8 +594,7 @@ fn episode_comparisons_do_not_veto() {
         let records = b.finish().unwrap();
         let mut model = hand_model();
         model.comparisons[1].column = "dob".into();
-        let out =
-            zicht_link::run(&spec, &records, Some(model), 0.99, 0.99, &HashMap::new(), &Control::default()).unwrap();
+        let out = zicht_link::run(&spec, &records, Some(model), 0.99, 0.99, &HashMap::new(), &NoProgress).unwrap();
         let c = &out.clustering.cluster;
         assert_eq!(c[0] == c[1], episode, "episode {episode}: {c:?}");
     }
@@ -653,7 +650,7 @@ fn scoring_within_rules_is_calibrated_where_relatives_share_a_block() {
         }
     }
     let records = b.finish().unwrap();
-    let ctl = Control::default();
+    let ctl = NoProgress;
     spec.training = zicht_link::design::training_rules(&spec, &records).unwrap().into_iter().map(|c| c.rule).collect();
     let global = model::train(&spec, &records, &ctl).unwrap();
     let plan = block::plan(&spec, &records).unwrap();

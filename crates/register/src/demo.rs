@@ -4,7 +4,6 @@
 //! a folder that holds a register the demo did not make is refused, never touched.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use zicht_report::Lang;
@@ -64,12 +63,12 @@ fn reset(out: &Path) -> Result<(), RegisterError> {
     Ok(())
 }
 
-/// Runs the demo; `step` hears each step's name and wall time as it ends, `progress` the imports.
+/// Runs the demo; `step` hears each step's name and wall time as it ends, `progress` the work within
+/// the steps (and stops the demo between units of work when it answers so).
 pub async fn run(
     opts: &Options,
     step: &mut dyn FnMut(&str, Duration),
-    progress: &dyn zicht_store::Progress,
-    cancel: &AtomicBool,
+    progress: &dyn zicht_progress::Progress,
 ) -> Result<Run, RegisterError> {
     let out = &opts.out;
     let input = |e: std::io::Error| RegisterError::Input(format!("--out {}: {e}", out.display()));
@@ -113,14 +112,13 @@ pub async fn run(
             batch_size: 1000,
             encoding: Default::default(),
         };
-        let s = reg.store.import(reg.keys()?, &[data.join(file)], &opts, progress, cancel).await?;
+        let s = reg.store.import(reg.keys()?, &[data.join(file)], &opts, progress).await?;
         step(&format!("import {} ({} rows)", kind.as_str(), s[0].inserted), t.elapsed());
     }
 
     // 4. Reports and follow-up events to persons.
     let t = Instant::now();
-    let ctl = zicht_link::Control { progress: &zicht_link::NoProgress, cancel };
-    let linked = link::link(&reg, &link::LinkOptions::default(), &ctl).await?;
+    let linked = link::link(&reg, &link::LinkOptions::default(), progress).await?;
     step(&format!("link ({} persons)", linked.summary.persons), t.elapsed());
 
     // 5. The monitor, with the simulator's truth beside it, in its own folder: a release folder is
@@ -131,7 +129,7 @@ pub async fn run(
     req.lang = opts.lang;
     req.truth =
         Some(zicht_report::Truth::read(&data.join("truth")).map_err(|e| RegisterError::Simulation(e.to_string()))?);
-    let summary = monitor::publish(&reg, req, cancel).await?;
+    let summary = monitor::publish(&reg, req, progress).await?;
     step(&format!("monitor ({} tables, checked)", summary.tables), t.elapsed());
     reg.store.db.pool.close().await;
     Ok(Run { data, db: out.join(DEMO_DB), key: out.join(DEMO_KEY), release, monitor: summary })

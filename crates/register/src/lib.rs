@@ -8,18 +8,19 @@
 //! | [`monitor::publish`] | the monitor built, written to a staging folder, checked, recorded, put in place | `zicht-report`, `zicht-disclose` |
 //! | [`demo::run`] | simulate → init → import → link → monitor, on a fresh SQLite register | `zicht-sim`, all of the above |
 //!
+//! Every long operation takes one [`zicht_progress::Progress`]: it reports the work done and, in the
+//! same call, learns whether to stop ([`RegisterError::Cancelled`], nothing of the step kept).
+//!
 //! Errors say whose they are to fix: [`RegisterError::Input`] is the caller's (a bad option, an empty
 //! register, a period outside the data), the rest the system's.
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), zicht_register::RegisterError> {
-//! use std::sync::atomic::AtomicBool;
 //! let store = zicht_store::Store::open_existing("sqlite://zicht.db").await?;
 //! let keys = zicht_store::Keys::load(std::path::Path::new("zicht.key"))?;
 //! let reg = zicht_register::Register::new(store, Some(keys), "cli:analyst");
-//! let cancel = AtomicBool::new(false);
-//! let ctl = zicht_link::Control { progress: &zicht_link::NoProgress, cancel: &cancel };
-//! let run = zicht_register::link::link(&reg, &Default::default(), &ctl).await?;
+//! // Any progress sink: a bar, a server's job row; it also says when to stop.
+//! let run = zicht_register::link::link(&reg, &Default::default(), &zicht_progress::NoProgress).await?;
 //! println!("{} persons", run.summary.persons);
 //! # Ok(()) }
 //! ```
@@ -27,6 +28,7 @@
 pub mod demo;
 pub mod link;
 pub mod monitor;
+pub mod pseudonymise;
 
 use zicht_store::{Keys, Store};
 

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use zicht_link::{BlockingRule, Comparison, Control, FieldKind, LinkSpec, RecordsBuilder};
+use zicht_link::{BlockingRule, Comparison, FieldKind, LinkSpec, Progress, RecordsBuilder};
 use zicht_model::pseudonym::{PARTICLES, known_name};
 use zicht_store::linkage::{Assignment, LinkRecord, RunSummary, Table};
 
@@ -174,7 +174,7 @@ fn person_number(id: &str) -> Option<u64> {
 }
 
 /// Links everything in the register and writes the persons (see the module doc).
-pub async fn link(reg: &Register, opts: &LinkOptions, ctl: &Control<'_>) -> Result<LinkRun, RegisterError> {
+pub async fn link(reg: &Register, opts: &LinkOptions, progress: &dyn Progress) -> Result<LinkRun, RegisterError> {
     let (store, keys, actor) = (&reg.store, reg.keys()?, reg.actor.as_str());
     let threshold = opts.threshold;
     if !(0.0..=1.0).contains(&threshold) {
@@ -287,7 +287,7 @@ pub async fn link(reg: &Register, opts: &LinkOptions, ctl: &Control<'_>) -> Resu
     }
     let linked = builder.finish()?;
     let floor = opts.review_from.unwrap_or(threshold);
-    let outcome = zicht_link::run(&spec, &linked, None, floor, threshold, &previous, ctl)?;
+    let outcome = zicht_link::run(&spec, &linked, None, floor, threshold, &previous, progress)?;
     let review: Vec<ReviewPair> = outcome
         .prediction
         .pairs

@@ -4,7 +4,8 @@
 //! A release that fails the checker, a crash or an interruption leaves the target as it was.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+
+use zicht_progress::Progress;
 
 use zicht_report::verify::JsonMonitor;
 use zicht_report::{Access, Lang, Options, Truth};
@@ -86,12 +87,11 @@ pub struct Summary {
     pub removed: Vec<PathBuf>,
 }
 
-/// Builds, writes, checks and (if asked) records the monitor; stops cleanly between steps when
-/// `cancel` is set.
-pub async fn publish(reg: &Register, req: Request, cancel: &AtomicBool) -> Result<Summary, RegisterError> {
-    let stop_if_cancelled = |step: &'static str| {
-        if cancel.load(Ordering::Relaxed) { Err(RegisterError::Cancelled(step)) } else { Ok(()) }
-    };
+/// Builds, writes, checks and (if asked) records the monitor, reporting its four steps to
+/// `progress`, and stops cleanly between them when `progress` answers that it must.
+pub async fn publish(reg: &Register, req: Request, progress: &dyn Progress) -> Result<Summary, RegisterError> {
+    let stop_if_cancelled = |step: &'static str| progress.advance(1).map_err(|_| RegisterError::Cancelled(step));
+    progress.start("monitor: build, write, check, record", 4);
     let policy = match req.edition {
         Edition::Internal => zicht_disclose::Policy::internal(),
         Edition::Public => {
@@ -164,6 +164,8 @@ pub async fn publish(reg: &Register, req: Request, cancel: &AtomicBool) -> Resul
         None => None,
     };
     staged.commit()?;
+    let _ = progress.advance(1);
+    progress.finish();
     Ok(Summary {
         out: req.out,
         files: vec!["report.html".into(), "monitor.xlsx".into(), "monitor.json".into()],

@@ -16,20 +16,13 @@ use zicht_store::import::{Kind, OnError};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_simulated_register_imports_links_and_publishes_on_both_backends() {
     let sim_dir = tempfile::tempdir().unwrap();
-    let config = zicht_sim::Config {
-        seed: 11,
-        from: 2016,
-        to: 2019,
-        scale: 0.2,
-        decoy_events: 2000,
-        statistical_minors: true,
-    };
+    let config =
+        zicht_sim::Config { seed: 11, from: 2016, to: 2019, scale: 0.2, decoy_events: 2000, statistical_minors: true };
     let sim = zicht_sim::simulate(&config).unwrap();
     zicht_sim::write_dir(&sim, sim_dir.path()).unwrap();
     let rows = |kind: &str| {
         std::fs::read_to_string(sim_dir.path().join(format!("{kind}.csv"))).unwrap().lines().count() as i64 - 1
     };
-    let cancel = AtomicBool::new(false);
     for db in common::databases().await {
         let keys = common::keys(db.dir.path());
         let store = Store::open(&db.url).await.unwrap();
@@ -37,14 +30,14 @@ async fn a_simulated_register_imports_links_and_publishes_on_both_backends() {
         let reg = Register::new(store, Some(keys), "test");
 
         // Linking an empty register is the caller's error, said as such.
-        let ctl = zicht_link::Control { progress: &zicht_link::NoProgress, cancel: &cancel };
+        let ctl = zicht_progress::NoProgress;
         let empty = link(&reg, &LinkOptions::default(), &ctl).await.unwrap_err();
         assert!(empty.is_input() && empty.to_string().contains("no reports"), "{}: {empty}", db.label);
 
         for (kind, file) in [(Kind::Reports, "reports"), (Kind::Events, "events"), (Kind::Signals, "signals")] {
             let opts = common::import_options(kind, OnError::Abort, None, 500);
             let path = sim_dir.path().join(format!("{file}.csv"));
-            let s = reg.store.import(reg.keys().unwrap(), &[path], &opts, &zicht_store::NoProgress, &cancel).await;
+            let s = reg.store.import(reg.keys().unwrap(), &[path], &opts, &zicht_store::NoProgress).await;
             assert_eq!(s.unwrap()[0].inserted as i64, rows(file), "{}: every {file} row", db.label);
         }
         let first = link(&reg, &LinkOptions::default(), &ctl).await.unwrap().summary;
@@ -59,7 +52,7 @@ async fn a_simulated_register_imports_links_and_publishes_on_both_backends() {
         req.lang = zicht_report::Lang::En;
         req.dark_replicates = 0;
         req.publish = Some("test".into());
-        let one = publish(&reg, req.clone(), &cancel).await.unwrap();
+        let one = publish(&reg, req.clone(), &zicht_progress::NoProgress).await.unwrap();
         let id = one.publication.expect("recorded");
         assert!(one.tables > 10 && one.cells_checked > 500, "{}: {one:?}", db.label);
         for f in zicht_report::RELEASE_FILES {
@@ -70,7 +63,7 @@ async fn a_simulated_register_imports_links_and_publishes_on_both_backends() {
         req.out = out2.clone();
         req.from = Some(2017);
         req.publish = None;
-        let two = publish(&reg, req.clone(), &cancel).await.unwrap();
+        let two = publish(&reg, req.clone(), &zicht_progress::NoProgress).await.unwrap();
         assert_eq!(two.protected_against, vec![id], "{}", db.label);
         let first_release = zicht_report::verify::JsonMonitor::read(&out).unwrap();
         let joint = zicht_report::verify::verify_against(&out2, vec![first_release]).unwrap();

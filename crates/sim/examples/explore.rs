@@ -11,7 +11,7 @@ use std::time::Instant;
 struct Timer(Mutex<(String, Instant)>);
 
 impl zicht_sim::Progress for Timer {
-    fn stage(&self, name: &str, _total: u64) {
+    fn start(&self, name: &str, _total: u64) {
         if let Ok(mut g) = self.0.lock() {
             eprintln!("{:>10} {:.3} s", g.0, g.1.elapsed().as_secs_f64());
             *g = (name.to_string(), Instant::now());
@@ -27,10 +27,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = zicht_sim::Config { seed, scale, decoy_events, ..Default::default() };
     let timer = Timer(Mutex::new(("start".into(), Instant::now())));
     let sim = zicht_sim::simulate_with_progress(&config, &timer)?;
-    zicht_sim::Progress::stage(&timer, "write", 0);
+    zicht_sim::Progress::start(&timer, "write", 0);
     let dir = std::env::temp_dir().join(format!("zicht-sim-explore-{}", std::process::id()));
     zicht_sim::write_dir(&sim, &dir)?;
-    zicht_sim::Progress::stage(&timer, "end", 0);
+    zicht_sim::Progress::start(&timer, "end", 0);
     std::fs::remove_dir_all(&dir)?;
     common::print(&sim);
     Ok(())

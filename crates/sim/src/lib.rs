@@ -133,23 +133,7 @@ pub enum SimError {
     Cancelled,
 }
 
-/// Progress of long work, adapted by the CLI to a progress bar. All methods have no-op defaults.
-pub trait Progress: Sync {
-    /// A new stage starts, with `total` units of work (0 when unknown).
-    fn stage(&self, _name: &str, _total: u64) {}
-    /// `n` more units of the current stage are done.
-    fn advance(&self, _n: u64) {}
-    /// Asked between units of work: `true` stops the run with [`SimError::Cancelled`].
-    fn cancelled(&self) -> bool {
-        false
-    }
-}
-
-/// A [`Progress`] that reports nothing and never cancels.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct NoProgress;
-
-impl Progress for NoProgress {}
+pub use zicht_progress::{Cancelled, NoProgress, Progress, Stoppable};
 
 /// One row of `reports.csv` (columns as in `docs/formats.md`), with its true person.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

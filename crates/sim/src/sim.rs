@@ -709,7 +709,7 @@ pub fn simulate_with_progress(config: &Config, progress: &dyn Progress) -> Resul
     let scale = config.scale;
 
     // 1. Population.
-    progress.stage("population", (config.to - config.from + 3) as u64);
+    progress.start("population", (config.to - config.from + 3) as u64);
     let mut rng = stream(config.seed, 1);
     let mut persons: Vec<Person> = Vec::new();
     let y0 = config.from - 2;
@@ -729,15 +729,12 @@ pub fn simulate_with_progress(config: &Config, progress: &dyn Progress) -> Resul
             let id = persons.len() as u64 + 1;
             persons.push(new_person(&mut rng, id, y));
         }
-        progress.advance(1);
-        if progress.cancelled() {
-            return Err(SimError::Cancelled);
-        }
+        progress.advance(1).map_err(|_| SimError::Cancelled)?;
     }
 
     // 2. Captures, year by year, with the year factor solved so that the expected number of distinct
     //    persons with a filed report equals the registered target.
-    progress.stage("captures", (config.to - config.from + 1) as u64);
+    progress.start("captures", (config.to - config.from + 1) as u64);
     let mut rng = stream(config.seed, 2);
     let mut latent: Vec<Latent> = Vec::new();
     for y in config.from..=config.to {
@@ -842,17 +839,14 @@ pub fn simulate_with_progress(config: &Config, progress: &dyn Progress) -> Resul
                 latent.push(Latent { person: i, reporter_type: to, reporter: reporter_id(to, p, u[3]), date, status });
             }
         }
-        progress.advance(1);
-        if progress.cancelled() {
-            return Err(SimError::Cancelled);
-        }
+        progress.advance(1).map_err(|_| SimError::Cancelled)?;
     }
     latent.sort_by(|a, b| {
         (a.date, a.reporter_type, &a.reporter, a.person).cmp(&(b.date, b.reporter_type, &b.reporter, b.person))
     });
 
     // 3. Report rows.
-    progress.stage("reports", latent.len() as u64);
+    progress.start("reports", latent.len() as u64);
     let mut rng = stream(config.seed, 3);
     let mut counters: BTreeMap<String, u32> = BTreeMap::new();
     let mut reports: Vec<ReportRow> = Vec::new();
@@ -865,10 +859,10 @@ pub fn simulate_with_progress(config: &Config, progress: &dyn Progress) -> Resul
             reports.push(row);
         }
     }
-    progress.advance(latent.len() as u64);
+    progress.advance(latent.len() as u64).map_err(|_| SimError::Cancelled)?;
 
     // 4. Follow-up events of the victims.
-    progress.stage("follow-up", persons.len() as u64);
+    progress.start("follow-up", persons.len() as u64);
     let mut first_filed: BTreeMap<usize, NaiveDate> = BTreeMap::new();
     let mut first_latent: BTreeMap<usize, NaiveDate> = BTreeMap::new();
     for l in &latent {
@@ -894,15 +888,15 @@ pub fn simulate_with_progress(config: &Config, progress: &dyn Progress) -> Resul
     for (i, p) in persons.iter().enumerate() {
         let f = follow_up(&mut rng, p, refs[i], hazard_a, window_start, window_end, &mut events);
         follow.push(f);
-        if i % 10_000 == 0 && progress.cancelled() {
-            return Err(SimError::Cancelled);
+        if i % 10_000 == 0 {
+            progress.advance(0).map_err(|_| SimError::Cancelled)?;
         }
     }
-    progress.advance(persons.len() as u64);
+    progress.advance(persons.len() as u64).map_err(|_| SimError::Cancelled)?;
 
     // 5. Decoys.
     let n_decoys = (config.decoy_events as f64 * scale).round() as u64;
-    progress.stage("decoys", n_decoys);
+    progress.start("decoys", n_decoys);
     let mut rng = stream(config.seed, 5);
     decoys(&mut rng, n_decoys, &persons, window_start, window_end, &mut events, progress)?;
 
@@ -930,14 +924,14 @@ pub fn simulate_with_progress(config: &Config, progress: &dyn Progress) -> Resul
         .collect();
 
     // 6. Signals.
-    progress.stage("signals", (config.to - config.from + 1) as u64);
+    progress.start("signals", (config.to - config.from + 1) as u64);
     let mut rng = stream(config.seed, 6);
-    let signals = signals(&mut rng, &persons, config, progress);
+    let signals = signals(&mut rng, &persons, config, progress)?;
 
     // 7. Truth.
-    progress.stage("truth", 1);
+    progress.start("truth", 1);
     let truth = truth(config, &persons, &reports, &follow, &signals);
-    progress.advance(1);
+    progress.advance(1).map_err(|_| SimError::Cancelled)?;
     Ok(Simulation { config: config.clone(), reports, events, signals, truth })
 }
 
@@ -1439,18 +1433,20 @@ fn decoys(
         made += k;
         since += k;
         if since >= 50_000 {
-            progress.advance(since);
+            progress.advance(since).map_err(|_| SimError::Cancelled)?;
             since = 0;
-            if progress.cancelled() {
-                return Err(SimError::Cancelled);
-            }
         }
     }
-    progress.advance(since);
+    progress.advance(since).map_err(|_| SimError::Cancelled)?;
     Ok(())
 }
 
-fn signals(rng: &mut Rng8, persons: &[Person], config: &Config, progress: &dyn Progress) -> Vec<SignalRow> {
+fn signals(
+    rng: &mut Rng8,
+    persons: &[Person],
+    config: &Config,
+    progress: &dyn Progress,
+) -> Result<Vec<SignalRow>, SimError> {
     let mut out: Vec<(NaiveDate, u64, SignalRow)> = Vec::new();
     for y in config.from..=config.to {
         let mid = ymd(y, 7, 1);
@@ -1511,11 +1507,12 @@ fn signals(rng: &mut Rng8, persons: &[Person], config: &Config, progress: &dyn P
                 },
             ));
         }
-        progress.advance(1);
+        progress.advance(1).map_err(|_| SimError::Cancelled)?;
     }
     out.sort_by(|a, b| (a.0, a.2.source, a.1).cmp(&(b.0, b.2.source, b.1)));
     let mut counters: BTreeMap<&'static str, u32> = BTreeMap::new();
-    out.into_iter()
+    Ok(out
+        .into_iter()
         .map(|(_, _, mut s)| {
             let seq = counters.entry(s.source).or_insert(0);
             *seq += 1;
@@ -1523,7 +1520,7 @@ fn signals(rng: &mut Rng8, persons: &[Person], config: &Config, progress: &dyn P
             s.external_id = format!("{prefix}-{}-{seq:06}", s.signal_date.year());
             s
         })
-        .collect()
+        .collect())
 }
 
 fn truth(

@@ -82,12 +82,8 @@ fn invalid_settings_are_rejected() {
 
 #[test]
 fn cancellation_stops_the_run() {
-    struct Stop;
-    impl zicht_sim::Progress for Stop {
-        fn cancelled(&self) -> bool {
-            true
-        }
-    }
-    let r = zicht_sim::simulate_with_progress(&Config::default(), &Stop);
+    // A stop flag that is already set: the first unit of work is answered with a stop.
+    let stop = std::sync::atomic::AtomicBool::new(true);
+    let r = zicht_sim::simulate_with_progress(&Config::default(), &stop);
     assert!(matches!(r, Err(zicht_sim::SimError::Cancelled)));
 }

@@ -91,7 +91,6 @@ fn main() {
             seed: seed.wrapping_add(run as u64 + 1),
             level: 0.95,
             progress: &NoProgress,
-            cancel: None,
         };
         if let Ok(b) = bootstrap(&table, &method, &opts)
             && b.low.is_some_and(|l| l <= truth)

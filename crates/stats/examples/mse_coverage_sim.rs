@@ -417,7 +417,7 @@ fn coverage(runs: usize, reps: usize, year: i32, scale: f64, seed0: u64) -> Resu
         let truth = year_data(&sim, year, Scheme::None).truth as f64;
         sum_truth += truth;
         sum_obs += year_data(&sim, year, Scheme::None).observed as f64;
-        let opts = BootstrapOptions { replicates: reps, seed, level: 0.95, progress: &NoProgress, cancel: None };
+        let opts = BootstrapOptions { replicates: reps, seed, level: 0.95, progress: &NoProgress };
         for (&(lists, scheme, choice), tally) in DESIGNS.iter().zip(tallies.iter_mut()) {
             let d = year_data(&sim, year, scheme);
             if scheme == Scheme::None {

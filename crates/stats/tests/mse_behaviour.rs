@@ -37,7 +37,7 @@ fn ukdat5() -> CaptureTable {
 fn bootstrap_same_seed_same_replicates_any_thread_count() {
     let t = ukdat5();
     let m = Method::Stepwise { threshold: 0.02 };
-    let opts = BootstrapOptions { replicates: 60, seed: 9, level: 0.95, progress: &NoProgress, cancel: None };
+    let opts = BootstrapOptions { replicates: 60, seed: 9, level: 0.95, progress: &NoProgress };
     let a = bootstrap(&t, &m, &opts).unwrap();
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
     let b = pool.install(|| bootstrap(&t, &m, &opts).unwrap());
@@ -50,7 +50,7 @@ fn bootstrap_same_seed_same_replicates_any_thread_count() {
 #[test]
 fn bootstrap_can_be_cancelled() {
     let stop = AtomicBool::new(true);
-    let opts = BootstrapOptions { replicates: 50, seed: 1, level: 0.95, progress: &NoProgress, cancel: Some(&stop) };
+    let opts = BootstrapOptions { replicates: 50, seed: 1, level: 0.95, progress: &stop };
     let err = bootstrap(&ukdat5(), &Method::Main, &opts).unwrap_err();
     assert_eq!(err, MseError::Cancelled);
 }
@@ -77,7 +77,7 @@ fn stratified_bootstraps_bracket_the_total() {
         CovariateModel, bootstrap_by_stratum, bootstrap_covariate_model, fit_covariate_model,
     };
     let t = StratifiedTable::read_csv(std::fs::File::open(fixture("strata_synthetic.csv")).unwrap(), "group").unwrap();
-    let opts = BootstrapOptions { replicates: 100, seed: 5, level: 0.95, progress: &NoProgress, cancel: None };
+    let opts = BootstrapOptions { replicates: 100, seed: 5, level: 0.95, progress: &NoProgress };
     let m = Method::Stepwise { threshold: 0.02 };
     let total = by_stratum(&t, &m).unwrap().total.unwrap();
     let b = bootstrap_by_stratum(&t, &m, &opts).unwrap();

@@ -24,7 +24,7 @@ proptest! {
                 None => prop_assert!(s.fit.note.is_some()),
             }
         }
-        let opts = BootstrapOptions { replicates: 5, seed: 3, level: 0.9, progress: &NoProgress, cancel: None };
+        let opts = BootstrapOptions { replicates: 5, seed: 3, level: 0.9, progress: &NoProgress };
         let _ = bootstrap(&t, &Method::Stepwise { threshold: 0.02 }, &opts);
     }
 }

@@ -120,7 +120,7 @@ fn bca_limits_match_bcaconfvalues() {
 fn jackknife_acceleration_matches_sparsemse() {
     use zicht_stats::mse::{BootstrapOptions, NoProgress, bootstrap};
     let t = table("UKdat_5");
-    let opts = BootstrapOptions { replicates: 2, seed: 1, level: 0.95, progress: &NoProgress, cancel: None };
+    let opts = BootstrapOptions { replicates: 2, seed: 1, level: 0.95, progress: &NoProgress };
     let b = bootstrap(&t, &Method::Stepwise { threshold: 0.02 }, &opts).unwrap();
     assert!((b.acceleration - (-0.01218108)).abs() < 5e-9, "{}", b.acceleration);
 }

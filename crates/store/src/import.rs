@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDate;
 use hmac::Mac;
@@ -517,7 +516,6 @@ impl Store {
         files: &[PathBuf],
         opts: &ImportOptions,
         progress: &dyn Progress,
-        cancel: &AtomicBool,
     ) -> Result<Vec<FileSummary>, ImportError> {
         let vault = match opts.kind {
             Kind::Signals => None,
@@ -552,7 +550,7 @@ impl Store {
         let mut rejects_files = Vec::new();
         let outcome: Result<(), ImportError> = async {
             for (i, path) in files.iter().enumerate() {
-                let (summary, rejects) = run.import_file(&mut tx, path, rejects_at.get(i), progress, cancel).await?;
+                let (summary, rejects) = run.import_file(&mut tx, path, rejects_at.get(i), progress).await?;
                 summaries.push(summary);
                 rejects_files.extend(rejects);
             }
@@ -591,14 +589,13 @@ impl Run<'_> {
         path: &Path,
         rejects_at: Option<&PathBuf>,
         progress: &dyn Progress,
-        cancel: &AtomicBool,
     ) -> Result<(FileSummary, Option<Rejects>), ImportError> {
         let file = path.display().to_string();
         let kind = self.opts.kind;
         let (allowed, required) = kind.columns();
         let mut reader = RowReader::open(path, self.opts.encoding, allowed, required)
             .map_err(|error| ImportError::File { file: file.clone(), error })?;
-        progress.start(crate::source::file_len(path), &file);
+        progress.start(&file, crate::source::file_len(path));
         let (keys, register) = (self.keys, self.register);
         let ctx = ParseContext { today: self.opts.today, pseudonym_key: &keys.pseudonym, register_key: register };
         let separator = match reader.delimiter {
@@ -630,12 +627,12 @@ impl Run<'_> {
         let mut batch: Vec<Pending> = Vec::with_capacity(self.opts.batch_size);
         let mut last_byte = 0;
         while let Some(next) = reader.next_row() {
-            if cancel.load(Ordering::Relaxed) {
-                return Err(ImportError::Cancelled);
-            }
             let raw = next.map_err(|error| ImportError::File { file: file.clone(), error })?;
             summary.rows += 1;
-            progress.advance(raw.end_byte.saturating_sub(last_byte));
+            // Reporting the bytes read is also asking whether to go on.
+            if progress.advance(raw.end_byte.saturating_sub(last_byte)).is_err() {
+                return Err(ImportError::Cancelled);
+            }
             last_byte = raw.end_byte;
             let parsed = match &raw.content {
                 RawContent::Unreadable { column, rule, .. } => Err(vec![(column.clone(), rule.clone())]),

@@ -26,18 +26,7 @@ pub use keys::{KeyError, Keys, VaultKey};
 
 use sqlx::Row as _;
 
-/// Progress of long work, reported by the library and shown by the caller (a bar in the CLI, a job row
-/// in the server). Units are whatever `start` announced (bytes for imports).
-pub trait Progress: Sync {
-    fn start(&self, _total: u64, _label: &str) {}
-    fn advance(&self, _delta: u64) {}
-    fn finish(&self) {}
-}
-
-/// Progress that goes nowhere.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoProgress;
-impl Progress for NoProgress {}
+pub use zicht_progress::{Cancelled, NoProgress, Progress, Stoppable};
 
 /// The store: a database with zicht's schema.
 #[derive(Debug, Clone)]

@@ -5,7 +5,6 @@
 mod common;
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 
 use chrono::NaiveDate;
 use zicht_store::import::{ImportOptions, Kind, OnError};
@@ -35,7 +34,7 @@ async fn extract_is_the_same_on_both_backends() {
                 batch_size: 100,
                 encoding: Default::default(),
             };
-            store.import(&keys, &[examples(file)], &o, &NoProgress, &AtomicBool::new(false)).await.unwrap();
+            store.import(&keys, &[examples(file)], &o, &NoProgress).await.unwrap();
         }
         let x = store.extract().await.unwrap();
         assert!(!x.reports.is_empty() && !x.events.is_empty() && !x.signals.is_empty(), "{}", db.label);

@@ -6,7 +6,6 @@ mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 
 use chrono::NaiveDate;
 use zicht_store::import::{ImportOptions, Kind, OnError};
@@ -54,7 +53,7 @@ async fn in_child() {
         encoding: Default::default(),
     };
     let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/reports.csv");
-    store.import(&keys, std::slice::from_ref(&examples), &o, &NoProgress, &AtomicBool::new(false)).await.unwrap();
+    store.import(&keys, std::slice::from_ref(&examples), &o, &NoProgress).await.unwrap();
     // A rejected row's file holds a plain-text identity: 0600 too (issue 25, item 2).
     let text = std::fs::read_to_string(&examples).unwrap();
     let mut lines = text.lines();
@@ -70,7 +69,7 @@ async fn in_child() {
     std::fs::write(&input, format!("{header}\n{}\n", bad.join(","))).unwrap();
     let rejects = dir.path().join("bad.rejects.csv");
     let r = ImportOptions { on_error: OnError::Reject, rejects: Some(rejects.clone()), ..o.clone() };
-    store.import(&keys, &[input], &r, &NoProgress, &AtomicBool::new(false)).await.unwrap();
+    store.import(&keys, &[input], &r, &NoProgress).await.unwrap();
     assert!(std::fs::read_to_string(&rejects).unwrap().contains("REJECT-ME-1"), "the row was rejected");
     assert_eq!(mode(&rejects), 0o600, "rejects file at umask 000");
     // While the store is open, all three files exist.

@@ -5,7 +5,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 
 use zicht_store::import::{FileSummary, ImportError, ImportOptions, Kind, OnError};
 use zicht_store::{Counts, Keys, NoProgress, Store};
@@ -32,7 +31,7 @@ async fn import(
     files: &[PathBuf],
     o: &ImportOptions,
 ) -> Result<Vec<FileSummary>, ImportError> {
-    store.import(keys, files, o, &NoProgress, &AtomicBool::new(false)).await
+    store.import(keys, files, o, &NoProgress).await
 }
 
 async fn setup(db: &common::TestDb) -> (Store, Keys) {

@@ -6,7 +6,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 
 use chrono::NaiveDate;
 use sqlx::Row as _;
@@ -68,7 +67,7 @@ async fn a_reporters_key_and_a_copy_of_the_register_confirm_no_birth_date_and_no
         let keys = common::keys(db.dir.path());
         store.init_keys(&keys).await.unwrap();
         let f = statistical_file(db.dir.path());
-        store.import(&keys, &[f], &opts(), &NoProgress, &AtomicBool::new(false)).await.unwrap();
+        store.import(&keys, &[f], &opts(), &NoProgress).await.unwrap();
 
         // The attacker: a reporter's key file and the database, nothing else.
         let reporter = reporter_key_file(&keys, db.dir.path());
@@ -125,7 +124,7 @@ async fn a_key_file_with_a_foreign_pseudonym_key_is_refused() {
         let keys = common::keys(db.dir.path());
         store.init_keys(&keys).await.unwrap();
         let f = statistical_file(db.dir.path());
-        store.import(&keys, std::slice::from_ref(&f), &opts(), &NoProgress, &AtomicBool::new(false)).await.unwrap();
+        store.import(&keys, std::slice::from_ref(&f), &opts(), &NoProgress).await.unwrap();
         // Same vault key, another pseudonym key: its reports would silently never link.
         let text = std::fs::read_to_string(&keys.path).unwrap();
         let foreign = text
@@ -145,7 +144,7 @@ async fn a_key_file_with_a_foreign_pseudonym_key_is_refused() {
         let other = Keys::load(&p).unwrap();
         let g = write(db.dir.path(), "more.csv", std::fs::read_to_string(&f).unwrap().replace(",s", ",t"));
         let before = store.counts().await.unwrap();
-        let err = store.import(&other, &[g], &opts(), &NoProgress, &AtomicBool::new(false)).await.unwrap_err();
+        let err = store.import(&other, &[g], &opts(), &NoProgress).await.unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("pseudonym_key") && msg.contains("foreign.key"), "{}: {msg}", db.label);
         assert_eq!(store.counts().await.unwrap(), before, "{}: nothing imported", db.label);
@@ -167,10 +166,10 @@ async fn a_key_file_with_a_foreign_register_key_is_refused() {
         let keys = common::keys(db.dir.path());
         store.init_keys(&keys).await.unwrap();
         let f = statistical_file(db.dir.path());
-        store.import(&keys, std::slice::from_ref(&f), &opts(), &NoProgress, &AtomicBool::new(false)).await.unwrap();
+        store.import(&keys, std::slice::from_ref(&f), &opts(), &NoProgress).await.unwrap();
         let p = with_line(&keys, db.dir.path(), "register_key", &"cd".repeat(32));
         let other = Keys::load(&p).unwrap();
-        let err = store.import(&other, &[f], &opts(), &NoProgress, &AtomicBool::new(false)).await.unwrap_err();
+        let err = store.import(&other, &[f], &opts(), &NoProgress).await.unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("register_key") && msg.contains("foreign.key"), "{}: {msg}", db.label);
         let err = store.linkage_records(&other, "test", "test").await.unwrap_err().to_string();
@@ -179,7 +178,7 @@ async fn a_key_file_with_a_foreign_register_key_is_refused() {
         store.check_keys(&keys).await.unwrap();
         let reporter = reporter_key_file(&keys, db.dir.path());
         let g = statistical_file(db.dir.path());
-        let err = store.import(&reporter, &[g], &opts(), &NoProgress, &AtomicBool::new(false)).await.unwrap_err();
+        let err = store.import(&reporter, &[g], &opts(), &NoProgress).await.unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("vault_key") || msg.contains("register_key"), "{}: {msg}", db.label);
     }
@@ -256,7 +255,7 @@ fn register_files() -> Vec<(Kind, PathBuf)> {
 async fn import_all(store: &Store, keys: &Keys) -> Result<(), zicht_store::import::ImportError> {
     for (kind, f) in register_files() {
         let o = ImportOptions { kind, today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), ..opts() };
-        store.import(keys, &[f], &o, &NoProgress, &AtomicBool::new(false)).await?;
+        store.import(keys, &[f], &o, &NoProgress).await?;
     }
     Ok(())
 }

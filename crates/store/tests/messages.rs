@@ -6,7 +6,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 
 use zicht_model::{EVENT_COLUMNS, REPORT_COLUMNS};
 use zicht_store::import::{ImportOptions, Kind, OnError};
@@ -197,7 +196,7 @@ async fn no_importer_message_shows_a_cell_value() {
         let dir = db.dir.path();
         let import = |files: Vec<PathBuf>, o: ImportOptions| {
             let (store, keys) = (&store, &keys);
-            async move { store.import(keys, &files, &o, &NoProgress, &AtomicBool::new(false)).await }
+            async move { store.import(keys, &files, &o, &NoProgress).await }
         };
         let sets = [(Kind::Reports, REPORT_COLUMNS, bad_reports()), (Kind::Events, EVENT_COLUMNS, bad_events())];
         for (kind, columns, rows) in &sets {
@@ -290,7 +289,7 @@ async fn json_lines_refuse_duplicate_keys_and_wrong_types() {
             let f = db.dir.path().join(format!("c{i}.jsonl"));
             std::fs::write(&f, format!("{line}\n")).unwrap();
             let o = opts(Kind::Reports, OnError::Abort, None);
-            let got = store.import(&keys, &[f], &o, &NoProgress, &AtomicBool::new(false)).await;
+            let got = store.import(&keys, &[f], &o, &NoProgress).await;
             match want {
                 None => assert_eq!(got.unwrap()[0].inserted, 1, "{}: {line}", db.label),
                 Some(w) => {
@@ -327,7 +326,7 @@ async fn refusals_say_what_was_meant() {
             let row = row(REPORT, change);
             let f = csv_file(db.dir.path(), &format!("h{i}.csv"), REPORT_COLUMNS, &[row]);
             let o = opts(Kind::Reports, OnError::Abort, None);
-            let err = store.import(&keys, &[f], &o, &NoProgress, &AtomicBool::new(false)).await.unwrap_err();
+            let err = store.import(&keys, &[f], &o, &NoProgress).await.unwrap_err();
             let err = err.to_string();
             for w in *want {
                 assert!(err.contains(w), "{}: {change:?}: wants {w:?}: {err}", db.label);

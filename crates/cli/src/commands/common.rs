@@ -102,33 +102,64 @@ pub fn cancel_on_ctrl_c(rt: &tokio::runtime::Runtime) -> Arc<AtomicBool> {
     flag
 }
 
-/// The library's progress reports drawn as an indicatif bar on stderr (hidden when not a terminal).
+/// What a bar counts: bytes (imports) or units of work (pairs, replicates, iterations).
+#[derive(Debug, Clone, Copy)]
+pub enum Units {
+    Bytes,
+    Work,
+}
+
+/// The command line's one adapter of the progress contract ([`zicht_progress::Progress`]): an indicatif
+/// bar on stderr (hidden when quiet or not a terminal) that answers [`zicht_progress::Cancelled`] once
+/// its stop flag (Ctrl-C, SIGTERM: [`cancel_on_ctrl_c`]) is set.
 #[derive(Debug)]
-pub struct Bar(pub ProgressBar);
+pub struct Bar {
+    bar: ProgressBar,
+    stop: Option<Arc<AtomicBool>>,
+}
 
 impl Bar {
-    pub fn new(quiet: bool) -> Bar {
-        let pb = if quiet { ProgressBar::hidden() } else { ProgressBar::new(0) };
-        pb.set_style(
-            ProgressStyle::with_template("{msg:30!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+    pub fn new(quiet: bool, units: Units) -> Bar {
+        let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(0) };
+        let template = match units {
+            Units::Bytes => "{msg:30!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            Units::Work => "{msg:40!} [{bar:30}] {pos}/{len} eta {eta}",
+        };
+        bar.set_style(
+            ProgressStyle::with_template(template)
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );
-        Bar(pb)
+        Bar { bar, stop: None }
+    }
+
+    /// The bar also stops the work once `flag` is set.
+    pub fn stopping_on(mut self, flag: Arc<AtomicBool>) -> Bar {
+        self.stop = Some(flag);
+        self
+    }
+
+    /// Removes the bar from the terminal.
+    pub fn clear(&self) {
+        self.bar.finish_and_clear();
     }
 }
 
-impl zicht_store::Progress for Bar {
-    fn start(&self, total: u64, label: &str) {
-        self.0.reset();
-        self.0.set_length(total);
-        self.0.set_message(label.to_string());
+impl zicht_progress::Progress for Bar {
+    fn start(&self, step: &str, total: u64) {
+        self.bar.reset();
+        self.bar.set_length(total);
+        self.bar.set_message(step.to_string());
     }
-    fn advance(&self, delta: u64) {
-        self.0.inc(delta);
+    fn advance(&self, n: u64) -> Result<(), zicht_progress::Cancelled> {
+        self.bar.inc(n);
+        match &self.stop {
+            Some(flag) => flag.advance(0),
+            None => Ok(()),
+        }
     }
     fn finish(&self) {
-        self.0.finish_and_clear();
+        self.bar.set_position(self.bar.length().unwrap_or(0));
     }
 }
 

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use serde::Serialize;
-use zicht_stats::survival::{CoxInput, CoxOptions, NoProgress, Ties, cox_ph_row_major};
+use zicht_stats::survival::{CoxInput, CoxOptions, Ties, cox_ph_row_major};
 
 use super::survival::Table;
 use crate::exit::bad_input;
@@ -124,7 +124,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         cluster: cluster.as_deref(),
     };
     let opts = CoxOptions { ties, robust: args.robust || args.cluster.is_some(), ..CoxOptions::default() };
-    let fit = cox_ph_row_major(&input, x, &opts, &NoProgress).map_err(|e| super::survival::lib_error(&table, e))?;
+    let bar = super::common::Bar::new(false, super::common::Units::Work);
+    let fit = cox_ph_row_major(&input, x, &opts, &bar);
+    bar.clear();
+    let fit = fit.map_err(|e| super::survival::lib_error(&table, e))?;
     let se = fit.robust_se.clone().unwrap_or_else(|| fit.se.clone());
     let z = fit.z();
     let p = fit.p_values();

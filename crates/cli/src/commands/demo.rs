@@ -7,7 +7,7 @@ use std::time::Instant;
 use clap::{Args, ValueEnum};
 use zicht_register::demo;
 
-use super::common::{Bar, cancel_on_ctrl_c, register_error, runtime};
+use super::common::{Bar, Units, cancel_on_ctrl_c, register_error, runtime};
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default)]
 pub enum Lang {
@@ -51,9 +51,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     };
     let rt = runtime()?;
     let cancel = cancel_on_ctrl_c(&rt);
-    let bar = Bar::new(false);
+    let bar = Bar::new(false, Units::Work).stopping_on(cancel);
     let mut step = |name: &str, took: std::time::Duration| eprintln!("  {name:<28} {:>6.1} s", took.as_secs_f64());
-    let run = rt.block_on(demo::run(&opts, &mut step, &bar, &cancel)).map_err(register_error)?;
+    let run = rt.block_on(demo::run(&opts, &mut step, &bar)).map_err(register_error)?;
+    bar.clear();
     eprintln!("done in {:.1} s. Look at:", started.elapsed().as_secs_f64());
     for f in ["report.html", "monitor.xlsx", "monitor.json"] {
         eprintln!("  {}", run.release.join(f).display());

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use zicht_store::import::{ImportError, ImportOptions, Kind, OnError};
 
-use super::common::{ActorArgs, Bar, DbArgs, EncodingArgs, KeyArgs, cancel_on_ctrl_c, classify, load_keys, runtime};
+use super::common::{
+    ActorArgs, Bar, DbArgs, EncodingArgs, KeyArgs, Units, cancel_on_ctrl_c, classify, load_keys, runtime,
+};
 use crate::exit::bad_input;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -94,13 +96,13 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
     }
     let rt = runtime()?;
     let cancel = cancel_on_ctrl_c(&rt);
-    let bar = Bar::new(args.json);
+    let bar = Bar::new(args.json, Units::Bytes).stopping_on(cancel);
     let summaries = rt.block_on(async {
         let store = zicht_store::Store::open_existing(&args.db.db)
             .await
             .map_err(classify)?
             .keep_audit_head(zicht_store::audit::head_path(&keys.path));
-        store.import(&keys, &args.files, &opts, &bar, &cancel).await.map_err(|e| match e {
+        store.import(&keys, &args.files, &opts, &bar).await.map_err(|e| match e {
             ImportError::Store(s) => classify(s),
             e @ (ImportError::Cancelled | ImportError::Rejects { .. }) => anyhow::Error::new(e),
             e @ ImportError::Output(_) => bad_input(format!("the rejects file: {e}")),

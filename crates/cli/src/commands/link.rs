@@ -8,7 +8,9 @@ use zicht_register::Register;
 use zicht_register::link::{LinkOptions, link};
 use zicht_store::Store;
 
-use super::common::{ActorArgs, DbArgs, KeyArgs, cancel_on_ctrl_c, classify, load_keys, register_error, runtime};
+use super::common::{
+    ActorArgs, Bar, DbArgs, KeyArgs, Units, cancel_on_ctrl_c, classify, load_keys, register_error, runtime,
+};
 
 #[derive(Debug, Args)]
 #[command(after_help = "Example:\n  zicht link --db sqlite://zicht.db --json\n\n\
@@ -60,8 +62,10 @@ pub fn run(args: LinkArgs) -> anyhow::Result<()> {
         let reg = Register::new(store, Some(keys), args.actor.actor());
         let opts =
             LinkOptions { threshold: args.threshold, review_from: args.review.as_ref().map(|_| args.review_from) };
-        let ctl = zicht_link::Control { progress: &zicht_link::NoProgress, cancel: &cancel };
-        link(&reg, &opts, &ctl).await.map_err(register_error)
+        let bar = Bar::new(args.json, Units::Work).stopping_on(cancel);
+        let run = link(&reg, &opts, &bar).await.map_err(register_error);
+        bar.clear();
+        run
     })?;
     if let Some(path) = &args.review {
         super::matching::write_pairs(path, run.review.iter().map(|p| (&*p.left, &*p.right, p.probability, p.weight)))?;

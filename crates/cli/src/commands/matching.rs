@@ -2,22 +2,20 @@
 //! `zicht-link` (u from random pairs, m by EM, λ from the training rules), write scored pairs
 //! and, optionally, clusters with stable ids.
 
-use super::common::EncodingArgs;
+use super::common::{Bar, EncodingArgs, Units};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use std::sync::atomic::AtomicBool;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use zicht_output::{Access, Output};
 
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use zicht_link::cluster::{self, Clustering};
 use zicht_link::predict::{self, RuleStats};
 use zicht_link::{
-    BlockingRule, Comparison, Control, Error as LinkError, FieldKind, LinkSpec, Model, RecordsBuilder, block, model,
+    BlockingRule, Comparison, Error as LinkError, FieldKind, LinkSpec, Model, RecordsBuilder, block, model,
 };
 
 use crate::exit::bad_input;
@@ -190,24 +188,6 @@ struct PairExplanation {
     explanation: zicht_link::model::Explanation,
 }
 
-/// Adapts library progress to an indicatif bar on stderr (hidden when not a terminal).
-struct Bar(ProgressBar);
-
-impl zicht_link::Progress for Bar {
-    fn start(&self, step: &str, total: u64) {
-        self.0.reset();
-        self.0.set_length(total);
-        self.0.set_position(0);
-        self.0.set_message(step.to_string());
-    }
-    fn advance(&self, n: u64) {
-        self.0.inc(n);
-    }
-    fn finish(&self) {
-        self.0.set_position(self.0.length().unwrap_or(0));
-    }
-}
-
 /// Runs `zicht match`.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let started = Instant::now();
@@ -290,16 +270,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         design.training = chosen;
     }
 
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{msg:40} [{bar:30}] {pos}/{len} ({eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar.enable_steady_tick(Duration::from_millis(200));
-    let progress = Bar(bar);
-    let cancel = AtomicBool::new(false);
-    let ctl = Control { progress: &progress, cancel: &cancel };
+    let ctl = Bar::new(false, Units::Work);
 
     // Refuse oversized blocking before any training work.
     if !auto_blocking {
@@ -356,7 +327,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let floor = if args.calibrate.is_some() { floor.min(1e-6) } else { floor };
     let mut prediction =
         predict::predict_planned(&model, &plan, &records, floor, &ctl).map_err(|e| link_error(e, &args))?;
-    progress.0.finish_and_clear();
+    ctl.clear();
     let calibration = match &args.calibrate {
         Some(path) => {
             let decisions = read_review(path, &args.encoding, &records, &prediction.pairs)?;

@@ -10,7 +10,7 @@ use zicht_register::monitor::{DARK_REPLICATES, Edition, Request, Summary, publis
 use zicht_report::verify::JsonMonitor;
 use zicht_report::{Lang, Truth};
 
-use super::common::{ActorArgs, KeyArgs, cancel_on_ctrl_c, classify, load_keys, register_error, runtime};
+use super::common::{ActorArgs, Bar, KeyArgs, Units, cancel_on_ctrl_c, classify, load_keys, register_error, runtime};
 
 #[derive(Debug, Clone, ClapArgs)]
 #[command(
@@ -134,7 +134,10 @@ fn run_monitor(args: &Args) -> anyhow::Result<Summary> {
         req.previous.push(JsonMonitor::read(d).map_err(|e| crate::exit::bad_input(e.to_string()))?);
     }
     let reg = Register::new(store, keys, args.actor.actor());
-    let summary = rt.block_on(publish(&reg, req, &cancel)).map_err(register_error)?;
+    let bar = Bar::new(args.json, Units::Work).stopping_on(cancel);
+    let summary = rt.block_on(publish(&reg, req, &bar)).map_err(register_error);
+    bar.clear();
+    let summary = summary?;
     for left in &summary.removed {
         eprintln!("removed {}: the unfinished output of an interrupted run", left.display());
     }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use serde_json::{Value, json};
-use zicht_stats::mse::{self, BootstrapOptions, CaptureTable, Method, ModelFit, MseError, Progress, term_name};
+use zicht_stats::mse::{self, BootstrapOptions, CaptureTable, Method, ModelFit, MseError, term_name};
 
 use zicht_store::bounded::Limits;
 
@@ -72,17 +72,6 @@ const LIMITS: Limits = Limits { record: MAX_RECORD_BYTES, field: MAX_FIELD_BYTES
 /// The most bootstrap replicates: BCa needs about 2,000 for a 95 % interval (Efron & Tibshirani 1993,
 /// §14.3), and each replicate refits the models, so a typo of a few zeros must not start a days-long run.
 const MAX_BOOTSTRAP: usize = 100_000;
-
-struct Bar(indicatif::ProgressBar);
-
-impl Progress for Bar {
-    fn start(&self, total: u64) {
-        self.0.set_length(total);
-    }
-    fn advance(&self, n: u64) {
-        self.0.inc(n);
-    }
-}
 
 fn model_json(f: &ModelFit, lists: &[String]) -> Value {
     json!({
@@ -156,20 +145,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut bca_extra = Value::Null;
     if finite {
         if args.bootstrap >= 2 {
-            let bar = indicatif::ProgressBar::new(0);
-            if args.json {
-                bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-            }
-            let progress = Bar(bar);
+            let progress = super::common::Bar::new(args.json, super::common::Units::Work);
             let opts = BootstrapOptions {
                 replicates: args.bootstrap,
                 seed: args.seed,
                 level: args.level,
                 progress: &progress,
-                cancel: None,
             };
             let b = mse::bootstrap(&table, &method, &opts).map_err(|e| user_error(path, e))?;
-            progress.0.finish_and_clear();
+            progress.clear();
             ci = json!({"type": "bca", "level": args.level, "low": b.low, "high": b.high});
             bca_extra = json!({
                 "replicates": args.bootstrap,

@@ -2,13 +2,12 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 use anyhow::Context;
 use chrono::Datelike;
-use indicatif::{ProgressBar, ProgressStyle};
 use zicht_sim::{Config, Progress, SimError};
 
+use super::common::{Bar, Units};
 use crate::exit::bad_input;
 
 #[derive(Debug, clap::Args)]
@@ -43,46 +42,6 @@ pub struct Args {
     pub json: bool,
 }
 
-/// Adapts the library's progress trait to an indicatif bar on stderr (hidden when not a terminal).
-struct Bar {
-    bar: Mutex<Option<ProgressBar>>,
-}
-
-impl zicht_sim::Progress for Bar {
-    fn stage(&self, name: &str, total: u64) {
-        let Ok(mut guard) = self.bar.lock() else {
-            return;
-        };
-        if let Some(old) = guard.take() {
-            old.finish_and_clear();
-        }
-        let bar = ProgressBar::new(total);
-        if let Ok(style) = ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len}") {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        bar.set_message(name.to_string());
-        *guard = Some(bar);
-    }
-
-    fn advance(&self, n: u64) {
-        if let Ok(guard) = self.bar.lock()
-            && let Some(bar) = guard.as_ref()
-        {
-            bar.inc(n);
-        }
-    }
-}
-
-impl Bar {
-    fn finish(&self) {
-        if let Ok(mut guard) = self.bar.lock()
-            && let Some(bar) = guard.take()
-        {
-            bar.finish_and_clear();
-        }
-    }
-}
-
 pub fn run(args: Args) -> anyhow::Result<()> {
     let last_complete = chrono::Utc::now().year() - 1;
     if args.to > last_complete {
@@ -102,15 +61,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if let Err(SimError::InvalidConfig(msg)) = config.validate() {
         return Err(bad_input(format!("--from/--to/--scale/--decoy-events: {msg}")));
     }
-    let bar = Bar { bar: Mutex::new(None) };
+    let bar = Bar::new(args.json, Units::Work);
     let sim = zicht_sim::simulate_with_progress(&config, &bar).context("simulation failed")?;
-    bar.stage("writing", 1);
+    bar.start("writing", 1);
     // A directory that cannot be created or written is the user's choice of --out: exit code 1.
-    if let Err(e) = zicht_sim::write_dir(&sim, &args.out) {
-        bar.finish();
+    let written = zicht_sim::write_dir(&sim, &args.out);
+    bar.clear();
+    if let Err(e) = written {
         return Err(bad_input(format!("--out {}: {e}", args.out.display())));
     }
-    bar.finish();
 
     let statistical = sim.reports.iter().filter(|r| r.identification == "statistical").count();
     let decoys = sim.events.iter().filter(|e| e.person_id.is_none()).count();

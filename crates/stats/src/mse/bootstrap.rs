@@ -13,8 +13,6 @@
 //! index, so results do not depend on the number of threads. A replicate without a finite
 //! estimate counts as +∞ (it sorts above all others); a limit that falls on one is `None`.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
@@ -23,22 +21,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 use super::select::{Method, select};
 use super::{CaptureTable, MseError};
 
-/// Receives progress of long work; the command line adapts it to a progress bar.
-pub trait Progress: Sync {
-    /// Work of `total` units starts.
-    fn start(&self, _total: u64) {}
-    /// `n` more units are done.
-    fn advance(&self, _n: u64) {}
-}
-
-/// Progress that goes nowhere.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoProgress;
-impl Progress for NoProgress {}
-
-/// The marker error of cancelled work (also [`MseError::Cancelled`]).
-#[derive(Debug, Clone, Copy)]
-pub struct Cancelled;
+pub use zicht_progress::{Cancelled, NoProgress, Progress};
 
 /// Options of [`bootstrap`].
 #[derive(Clone, Copy)]
@@ -49,10 +32,8 @@ pub struct BootstrapOptions<'a> {
     pub seed: u64,
     /// Confidence level, e.g. 0.95.
     pub level: f64,
-    /// Where progress goes.
+    /// Where progress goes, and what stops the work early with [`MseError::Cancelled`].
     pub progress: &'a dyn Progress,
-    /// Set to `true` to stop early with [`MseError::Cancelled`].
-    pub cancel: Option<&'a AtomicBool>,
 }
 
 impl std::fmt::Debug for BootstrapOptions<'_> {
@@ -195,13 +176,13 @@ where
     }
     let theta = estimator(tables)?
         .ok_or_else(|| MseError::Invalid("no finite estimate on the data, so no bootstrap interval".into()))?;
-    let cancelled = || opts.cancel.is_some_and(|c| c.load(Ordering::Relaxed));
+    let cancelled = || opts.progress.advance(0).is_err();
     let cells: Vec<(usize, usize)> = tables
         .iter()
         .enumerate()
         .flat_map(|(s, t)| (1..t.counts().len()).filter(|&h| t.counts()[h] > 0.0).map(move |h| (s, h)))
         .collect();
-    opts.progress.start((opts.replicates + cells.len()) as u64);
+    opts.progress.start("bootstrap", (opts.replicates + cells.len()) as u64);
 
     let reps: Vec<Option<f64>> = (0..opts.replicates)
         .into_par_iter()
@@ -212,7 +193,7 @@ where
             let mut rng = stream(opts.seed, b as u64);
             let t: Vec<CaptureTable> = tables.iter().map(|t| resample(t, &mut rng)).collect();
             let e = estimator(&t)?;
-            opts.progress.advance(1);
+            opts.progress.advance(1).map_err(|_| MseError::Cancelled)?;
             Ok(e)
         })
         .collect::<Result<_, _>>()?;
@@ -229,7 +210,7 @@ where
             c[h] -= 1.0;
             t[s] = t[s].with_counts(c);
             let e = estimator(&t)?;
-            opts.progress.advance(1);
+            opts.progress.advance(1).map_err(|_| MseError::Cancelled)?;
             Ok((tables[s].counts()[h], e))
         })
         .collect::<Result<_, _>>()?;

@@ -30,30 +30,7 @@ pub use gray::{GrayTest, gray_test, gray_test_stratified};
 pub use km::{ConfType, KaplanMeier, KmPoint, KmRow, kaplan_meier, kaplan_meier_counts};
 pub use logrank::{LogRank, log_rank};
 
-/// Progress of long computations (a Cox fit on millions of rows), and the way to cancel them.
-/// The command line adapts it to a progress bar, the server to a job row.
-pub trait Progress: Sync {
-    /// `done` of `total` steps of the stage `what` are finished.
-    fn step(&self, _what: &str, _done: u64, _total: u64) {}
-    /// Polled between steps; returning true stops the computation with
-    /// [`SurvivalError::Cancelled`].
-    fn cancelled(&self) -> bool {
-        false
-    }
-}
-
-/// Reports nothing and never cancels.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoProgress;
-
-impl Progress for NoProgress {}
-
-/// Cancels when the flag is set (e.g. by a Ctrl-C handler or a server job).
-impl Progress for std::sync::atomic::AtomicBool {
-    fn cancelled(&self) -> bool {
-        self.load(std::sync::atomic::Ordering::Relaxed)
-    }
-}
+pub use zicht_progress::{Cancelled, NoProgress, Progress, Stoppable};
 
 /// Checks one follow-up time: finite and not negative. `index` is 0-based in the input.
 pub(crate) fn check_time(t: f64, index: usize) -> Result<(), SurvivalError> {

@@ -14,6 +14,12 @@ use serde::Serialize;
 use super::linalg::{Ldl, quad_form};
 use super::{NoProgress, Progress, SurvivalError, check_ids, check_time, chi2_sf, normal_two_sided};
 
+mod concordance;
+mod sort;
+
+use concordance::concordance;
+use sort::sort_order;
+
 /// How tied event times enter the partial likelihood.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -254,9 +260,7 @@ fn fit_from(
     }
     let score = quad_form(&f0.inverse(), &first.u);
 
-    if progress.cancelled() {
-        return Err(SurvivalError::Cancelled);
-    }
+    progress.advance(0).map_err(|_| SurvivalError::Cancelled)?;
     let start = match warm.then(|| warm_start(&prep, &first, opts, &mut scratch)).flatten() {
         Some(warm) => warm,
         None => {
@@ -319,13 +323,12 @@ fn fit_from(
         eta.extend_from_slice(&sc.eta);
     }
     drop(scratch);
-    if progress.cancelled() {
-        return Err(SurvivalError::Cancelled);
-    }
-    progress.step("concordance", 0, 1);
+    progress.advance(0).map_err(|_| SurvivalError::Cancelled)?;
+    progress.start("concordance", 1);
     let spare = prep.spare.take();
     let concordance = concordance(&prep, &eta, spare);
-    progress.step("concordance", 1, 1);
+    progress.advance(1).map_err(|_| SurvivalError::Cancelled)?;
+    progress.finish();
     Ok(CoxFit {
         ties: opts.ties,
         names,
@@ -394,11 +397,10 @@ fn newton(
     let mut converged = false;
     let mut iterations = 0;
     let mut new_beta = vec![0.0; p];
+    progress.start("newton", opts.max_iter as u64);
     for iter in 1..=opts.max_iter {
-        if progress.cancelled() {
-            return Err(SurvivalError::Cancelled);
-        }
-        progress.step("newton", iter as u64 - 1, opts.max_iter as u64);
+        // The previous iteration is done; the answer says whether to go on.
+        progress.advance(u64::from(iter > 1)).map_err(|_| SurvivalError::Cancelled)?;
         iterations = iter;
         for j in 0..p {
             new_beta[j] = beta[j] + step[j];
@@ -753,103 +755,6 @@ fn row_major_means(x: &[f64], p: usize, names: &[String]) -> Result<Vec<f64>, Su
         }
     }
     Ok(sums.iter().map(|s| s / n as f64).collect())
-}
-
-/// The rows in order of (stratum, key, row): a radix sort (stable, so equal keys keep their
-/// input order) of the keys with their row numbers ([`radix_sort_pairs`]); then a stable counting
-/// sort by stratum. A total order, so the same
-/// permutation as any correct sort, in O(n) per pass. The sort's two buffers are left in `spare`.
-fn sort_order(keys: Vec<(u64, u32)>, strata: Option<&[usize]>, spare: &mut [Vec<(u64, u32)>; 2]) -> Vec<usize> {
-    let n = keys.len();
-    let cur = radix_sort_pairs(keys, &mut spare[0]);
-    let perm = match strata {
-        None => cur.iter().map(|e| e.1 as usize).collect(),
-        Some(s) => {
-            let k = s.iter().copied().max().unwrap_or(0) + 1;
-            let mut start = vec![0usize; k + 1];
-            for &g in s {
-                start[g + 1] += 1;
-            }
-            for g in 0..k {
-                start[g + 1] += start[g];
-            }
-            let mut out = vec![0usize; n];
-            for &(_, i) in &cur {
-                let g = s[i as usize];
-                out[start[g]] = i as usize;
-                start[g] += 1;
-            }
-            out
-        }
-    };
-    spare[1] = cur;
-    perm
-}
-
-/// Sorts (key, index) pairs by key, stably (pairs listed in increasing index come out ordered by
-/// (key, index)). An LSD radix sort by 11-bit digits over the lowest 11 and the highest 33 bits of
-/// the key (passes on which all keys agree skipped), then each run of pairs with the same highest
-/// bits, already ordered by (lowest bits, index), is checked and, if its middle bits differ, sorted
-/// by (key, index). The keys sorted here (stop times with an event flag in the lowest bit, linear
-/// predictors) almost never share their highest 33 bits without sharing the middle ones too, so
-/// two of the six passes a full sort needs are saved; the result is the same total order.
-/// `spare` is the sort's second buffer (its memory reused when it has room) and holds it after.
-fn radix_sort_pairs(mut cur: Vec<(u64, u32)>, spare: &mut Vec<(u64, u32)>) -> Vec<(u64, u32)> {
-    let n = cur.len();
-    if n < 1 << 12 {
-        cur.sort_unstable();
-        return cur;
-    }
-    // 11-bit digits: the 2048 counters and write positions of a pass stay in the first-level
-    // cache (16-bit digits scatter to 65,536 places and miss on most writes); all the digits'
-    // counts in one read of the keys
-    const BITS: u32 = 11;
-    const B: usize = 1 << BITS;
-    const SHIFTS: [u32; 4] = [0, 31, 42, 53];
-    const HIGH: u32 = 31;
-    let mut counts = vec![[0usize; B]; SHIFTS.len()];
-    for &(k, _) in &cur {
-        for (&sh, count) in SHIFTS.iter().zip(counts.iter_mut()) {
-            count[((k >> sh) as usize) & (B - 1)] += 1;
-        }
-    }
-    let mut buf = std::mem::take(spare);
-    buf.clear();
-    buf.resize(n, (0, 0));
-    for (&sh, count) in SHIFTS.iter().zip(counts.iter_mut()) {
-        let digit = |k: u64| ((k >> sh) as usize) & (B - 1);
-        if count.contains(&n) {
-            continue;
-        }
-        let mut acc = 0;
-        for c in count.iter_mut() {
-            let here = *c;
-            *c = acc;
-            acc += here;
-        }
-        for &e in &cur {
-            let b = digit(e.0);
-            buf[count[b]] = e;
-            count[b] += 1;
-        }
-        std::mem::swap(&mut cur, &mut buf);
-    }
-    *spare = buf;
-    let mut lo = 0;
-    while lo < n {
-        let high = cur[lo].0 >> HIGH;
-        let mut hi = lo + 1;
-        let mut sorted = true;
-        while hi < n && cur[hi].0 >> HIGH == high {
-            sorted &= cur[hi - 1] <= cur[hi];
-            hi += 1;
-        }
-        if !sorted {
-            cur[lo..hi].sort_unstable();
-        }
-        lo = hi;
-    }
-    cur
 }
 
 fn full_pass(prep: &Prepared, beta: &[f64], ties: Ties, scratch: &mut Vec<Scratch>) -> Pass {
@@ -1284,256 +1189,10 @@ fn score_residuals(prep: &Prepared, beta: &[f64], ties: Ties) -> Vec<f64> {
     resid
 }
 
-/// Harrell's concordance of `eta` within strata on counting-process data: for each event at t,
-/// the rows at risk at t (start < t <= stop) that do not have an event at t are compared; a higher
-/// risk score for the earlier event is concordant, equal scores count one half.
-/// O(n log n) with a Fenwick tree over the ranks of `eta`.
-/// `spare`: two buffers for one stratum's sort (the risk-set sort's, so as long as all rows).
-fn concordance(prep: &Prepared, eta: &[f64], spare: Option<[Vec<(u64, u32)>; 2]>) -> f64 {
-    let spare = std::sync::Mutex::new(spare);
-    let start = prep.start.as_deref();
-    let start_of = |i: usize| start.map_or(f64::NEG_INFINITY, |s| s[i]);
-    let parts: Vec<(u64, u64, u64)> = prep
-        .strata
-        .par_iter()
-        .map(|st| {
-            // work on k = 0..m in ascending stop (position by_stop.end - 1 - k)
-            let m = st.by_stop.len();
-            let asc = Asc { stop: &prep.stop[st.by_stop.clone()], event: &prep.event[st.by_stop.clone()] };
-            let rows: Vec<usize> = if start.is_some() { st.by_stop.clone().rev().collect() } else { Vec::new() };
-            let pos = |k: usize| st.by_stop.end - 1 - k;
-            // dense ranks of eta (equal values share a rank)
-            // order-preserving integer keys of eta (IEEE total order), sorted with positions
-            let [mut keys, mut buf] = spare.lock().ok().and_then(|mut s| s.take()).unwrap_or_default();
-            keys.clear();
-            keys.par_extend((0..m).into_par_iter().map(|k| {
-                let b = (eta[pos(k)] + 0.0).to_bits(); // + 0.0: -0 ties with 0
-                let key = if b >> 63 == 1 { !b } else { b | 1 << 63 };
-                (key, k as u32)
-            }));
-            let by_eta = radix_sort_pairs(keys, &mut buf);
-            drop(buf);
-            let mut rank_of = vec![0u32; m];
-            let mut r = 0u32;
-            for k in 0..m {
-                if k > 0 && by_eta[k].0 != by_eta[k - 1].0 {
-                    r += 1;
-                }
-                rank_of[by_eta[k].1 as usize] = r;
-            }
-            let nranks = r as usize + 1;
-            let mut tree = Fenwick::new(nranks);
-            let mut count = vec![0i64; nranks];
-            let mut in_set = 0i64;
-            let mut by_start: Vec<usize> = Vec::new();
-            if start.is_some() {
-                by_start = (0..m).collect();
-                by_start.sort_unstable_by(|&a, &b| start_of(rows[a]).total_cmp(&start_of(rows[b])).then(a.cmp(&b)));
-            }
-            let (mut c, mut d, mut tx) = (0u64, 0u64, 0u64);
-            let change = |tree: &mut Fenwick, count: &mut [i64], in_set: &mut i64, i: usize, v: i64| {
-                let r = rank_of[i] as usize;
-                tree.add(r, v);
-                count[r] += v;
-                *in_set += v;
-            };
-            if start.is_none() {
-                return right_censored_pairs(asc, &rank_of, nranks);
-            }
-            let (mut pin, mut pout, mut pe) = (0usize, 0usize, 0usize);
-            while pe < rows.len() {
-                let t = prep.stop[rows[pe]];
-                let mut e_end = pe;
-                let mut has_event = false;
-                while e_end < rows.len() && prep.stop[rows[e_end]] == t {
-                    has_event |= prep.event[rows[e_end]];
-                    e_end += 1;
-                }
-                if has_event {
-                    while pin < by_start.len() && start_of(rows[by_start[pin]]) < t {
-                        change(&mut tree, &mut count, &mut in_set, by_start[pin], 1);
-                        pin += 1;
-                    }
-                    // rows that ended before t entered earlier (start < stop < t)
-                    while pout < pe {
-                        change(&mut tree, &mut count, &mut in_set, pout, -1);
-                        pout += 1;
-                    }
-                    let deaths = (pe..e_end).filter(|&k| prep.event[rows[k]]);
-                    for i in deaths.clone() {
-                        change(&mut tree, &mut count, &mut in_set, i, -1);
-                    }
-                    for i in deaths.clone() {
-                        let r = rank_of[i] as usize;
-                        let below = tree.prefix(r);
-                        let tied = count[r];
-                        c += below as u64;
-                        tx += tied as u64;
-                        d += (in_set - below - tied) as u64;
-                    }
-                    for i in deaths {
-                        change(&mut tree, &mut count, &mut in_set, i, 1);
-                    }
-                }
-                pe = e_end;
-            }
-            (c, d, tx)
-        })
-        .collect();
-    let (conc, disc, tied) = parts.into_iter().fold((0u64, 0u64, 0u64), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
-    let total = (conc + disc + tied) as f64;
-    if total == 0.0 { 0.5 } else { (conc as f64 + tied as f64 / 2.0) / total }
-}
-
-/// A stratum's rows in ascending stop time: its positions read backwards, without a copy.
-#[derive(Clone, Copy)]
-struct Asc<'a> {
-    stop: &'a [f64],
-    event: &'a [bool],
-}
-
-impl Asc<'_> {
-    fn len(&self) -> usize {
-        self.stop.len()
-    }
-    fn stop(&self, k: usize) -> f64 {
-        self.stop[self.stop.len() - 1 - k]
-    }
-    fn event(&self, k: usize) -> bool {
-        self.event[self.event.len() - 1 - k]
-    }
-}
-
-/// Concordant, discordant and tied pairs of right-censored rows (`rows` in ascending
-/// stop, `rank_of`: their dense ranks of eta). Split at a time boundary near the middle:
-/// the later half is counted on its own, in parallel with the earlier half on its own plus, for
-/// each of its deaths, every row of the later half (all still at risk), looked up in a prefix
-/// count of the later half's ranks. Integer counts, so the sum is exactly the one-pass count.
-fn right_censored_pairs(rows: Asc<'_>, rank_of: &[u32], nranks: usize) -> (u64, u64, u64) {
-    let m = rows.len();
-    let stop = |k: usize| rows.stop(k);
-    let mut s = m / 2;
-    while s > 0 && stop(s - 1) == stop(s) {
-        s -= 1;
-    }
-    if m < 1 << 16 || s == 0 {
-        return right_censored_walk(rows, rank_of, nranks, 0, m);
-    }
-    let (late, early) = rayon::join(
-        || right_censored_walk(rows, rank_of, nranks, s, m),
-        || {
-            let (mut c, mut d, mut tx) = right_censored_walk(rows, rank_of, nranks, 0, s);
-            let mut below_rank = vec![0u32; nranks + 1]; // later rows with rank < r
-            for &r in &rank_of[s..] {
-                below_rank[r as usize + 1] += 1;
-            }
-            for r in 0..nranks {
-                below_rank[r + 1] += below_rank[r];
-            }
-            let later = (m - s) as u64;
-            for q in 0..s {
-                if rows.event(q) {
-                    let r = rank_of[q] as usize;
-                    let below = u64::from(below_rank[r]);
-                    let tied = u64::from(below_rank[r + 1] - below_rank[r]);
-                    c += below;
-                    tx += tied;
-                    d += later - below - tied;
-                }
-            }
-            (c, d, tx)
-        },
-    );
-    (late.0 + early.0, late.1 + early.1, late.2 + early.2)
-}
-
-/// The pairs among positions `from..to` alone: walk times downwards, so the set only grows; a
-/// death at t is compared with the rows already in (stop > t) and the censorings at t.
-fn right_censored_walk(rows: Asc<'_>, rank_of: &[u32], nranks: usize, from: usize, to: usize) -> (u64, u64, u64) {
-    let mut tree = Fenwick::new(nranks);
-    let mut in_set = 0u64;
-    let (mut c, mut d, mut tx) = (0u64, 0u64, 0u64);
-    let mut k = to;
-    while k > from {
-        let t = rows.stop(k - 1);
-        let mut lo = k;
-        while lo > from && rows.stop(lo - 1) == t {
-            lo -= 1;
-        }
-        for q in lo..k {
-            if !rows.event(q) {
-                tree.add(rank_of[q] as usize, 1);
-                in_set += 1;
-            }
-        }
-        for q in lo..k {
-            if rows.event(q) {
-                let r = rank_of[q] as usize;
-                let below = tree.prefix(r) as u64;
-                let tied = u64::from(tree.count(r));
-                c += below;
-                tx += tied;
-                d += in_set - below - tied;
-            }
-        }
-        for q in lo..k {
-            if rows.event(q) {
-                tree.add(rank_of[q] as usize, 1);
-                in_set += 1;
-            }
-        }
-        k = lo;
-    }
-    (c, d, tx)
-}
-
-/// Counts of rows by rank with prefix sums: a Fenwick (binary indexed) tree over blocks of
-/// 2^[`Fenwick::SHIFT`] ranks, plus each rank's own count. A prefix is the tree's sum over the
-/// whole blocks below plus a short run of counts within the block. Over a million ranks a
-/// plain Fenwick tree is 4 MB and each update or prefix walks about ten nodes far apart in it,
-/// most of them cache misses; the block tree is 32 times smaller (it stays in the core's cache),
-/// so an update or prefix misses about once, at the rank's own count, which the walk needs
-/// anyway for the ties. Exact integer counts, so the same sums as a plain tree.
-struct Fenwick {
-    // counts of rows (at most 2^32 - 1, see `prepare`): u32 halves the memory traffic
-    blocks: Vec<u32>,
-    counts: Vec<u32>,
-}
-
-impl Fenwick {
-    const SHIFT: usize = 5;
-
-    fn new(n: usize) -> Self {
-        Self { blocks: vec![0; (n >> Self::SHIFT) + 2], counts: vec![0; n] }
-    }
-    fn add(&mut self, i: usize, v: i64) {
-        let v = v as u32; // -1 wraps; every true sum stays a count in range
-        self.counts[i] = self.counts[i].wrapping_add(v);
-        let mut k = (i >> Self::SHIFT) + 1;
-        while k < self.blocks.len() {
-            self.blocks[k] = self.blocks[k].wrapping_add(v);
-            k += k & k.wrapping_neg();
-        }
-    }
-    /// Sum over ranks < i.
-    fn prefix(&self, i: usize) -> i64 {
-        let mut k = i >> Self::SHIFT;
-        let mut s = 0u32;
-        while k > 0 {
-            s = s.wrapping_add(self.blocks[k]);
-            k -= k & k.wrapping_neg();
-        }
-        let within = self.counts[(i >> Self::SHIFT) << Self::SHIFT..i].iter().fold(0u32, |a, &c| a.wrapping_add(c));
-        i64::from(s.wrapping_add(within))
-    }
-    /// The count at rank i.
-    fn count(&self, i: usize) -> u32 {
-        self.counts[i]
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::concordance::{Asc, Fenwick, right_censored_pairs, right_censored_walk};
+    use super::sort::radix_sort_pairs;
     use super::*;
 
     /// Right-censored input without start times or clusters.
