@@ -38,6 +38,8 @@ macro_rules! code_list {
         impl $name {
             /// Every code, in list order.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The codes as written, in the order of [`Self::ALL`].
+            pub const CODES: &'static [&'static str] = &[$($code),+];
             /// The list's name as it appears in error messages.
             pub const LIST: &'static str = $list;
             /// The HTCDS v2.0 field whose picklist the codes map to, if any.

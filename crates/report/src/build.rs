@@ -21,21 +21,8 @@ const AGES: [&str; 4] = ["minor", "18-22", "23+", "unknown"];
 const SEXES: [&str; 3] = ["female", "male", "unknown"];
 const NATIONALITIES: [&str; 4] = ["home", "eu", "non_eu", "unknown"];
 const DOMESTIC: [&str; 3] = ["domestic", "cross_border", "unknown"];
-pub(crate) const REPORTER_TYPES: [&str; 13] = [
-    "police",
-    "border_police",
-    "labour_inspectorate",
-    "care_coordinator",
-    "shelter",
-    "youth_care",
-    "guardianship",
-    "municipality",
-    "immigration",
-    "legal_aid",
-    "help_chat",
-    "ngo",
-    "other",
-];
+/// The reporter types, in the model's order (one owner: `zicht_model::ReporterType`).
+pub(crate) const REPORTER_TYPES: &[&str] = zicht_model::ReporterType::CODES;
 const CRIMES: [&str; 6] = ["exploitation", "assault", "threat", "sexual_violence", "property", "other"];
 /// The lists of the dark-number studies.
 const LISTS: [&str; 6] = zicht_model::MseList::CODES;
@@ -671,7 +658,7 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
         ("reg_by_age", "age", &AGES, age),
         ("reg_by_sex", "sex", &SEXES, sex),
         ("reg_by_nationality", "nationality", &NATIONALITIES, nationality),
-        ("reg_by_reporter", "reporter", &REPORTER_TYPES, |r| r.reporter_type.as_str()),
+        ("reg_by_reporter", "reporter", REPORTER_TYPES, |r| r.reporter_type.as_str()),
         ("reg_by_domestic", "domestic", &DOMESTIC, domestic),
     ];
     for (id, attr, codes, f) in breakdowns {
@@ -1171,7 +1158,7 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
     ];
     let mut m = vec![vec![0i64; 1 + missing.len()]; REPORTER_TYPES.len()];
     for r in &identified {
-        let i = pos(&REPORTER_TYPES, &r.reporter_type);
+        let i = pos(REPORTER_TYPES, &r.reporter_type);
         m[i][0] += 1;
         for (k, (_, _, f)) in missing.iter().enumerate() {
             m[i][k + 1] += i64::from(f(r));

@@ -156,21 +156,8 @@ pub fn age_band(age: i32) -> &'static str {
     }
 }
 
-pub const REPORTER_TYPES: [&str; 13] = [
-    "police",
-    "border_police",
-    "labour_inspectorate",
-    "care_coordinator",
-    "shelter",
-    "youth_care",
-    "guardianship",
-    "municipality",
-    "immigration",
-    "legal_aid",
-    "help_chat",
-    "ngo",
-    "other",
-];
+/// The reporter types (one owner: `zicht_model::ReporterType`).
+pub const REPORTER_TYPES: &[&str] = zicht_model::ReporterType::CODES;
 pub const IDENTIFICATIONS: [&str; 2] = ["identified", "statistical"];
 pub const LAWFUL_BASES: [&str; 4] = ["legal_obligation", "public_task", "vital_interests", "consent"];
 pub const GUARDIAN_CONSENTS: [&str; 4] = ["given", "refused", "not_obtainable", "not_asked"];

@@ -9,49 +9,21 @@ use chrono::NaiveDate;
 use crate::codes::ReporterType;
 use crate::{EventRow, ReportRow, SignalRow, SimError, Simulation};
 
-/// Columns of `reports.csv`, in the order written (no `pseudonym`: statistical rows carry the three
-/// identity fields from which the import computes it).
-pub const REPORT_COLUMNS: [&str; 25] = [
-    "reporter",
-    "reporter_type",
-    "external_id",
-    "report_date",
-    "identification",
-    "lawful_basis",
-    "guardian_consent",
-    "given_names",
-    "family_name",
-    "birth_date",
-    "birth_year",
-    "age_band",
-    "age_at_start",
-    "sex",
-    "nationality",
-    "residence_status",
-    "unaccompanied_minor",
-    "exploitation",
-    "domestic",
-    "municipality",
-    "means_of_control",
-    "recruitment",
-    "document_number",
-    "citizen_number",
-    "address",
-];
+/// Columns of `reports.csv`, in the order written: the model's ([`zicht_model::REPORT_COLUMNS`]) but
+/// its last, `pseudonym` (statistical rows carry the three identity fields from which the import
+/// computes it).
+pub const REPORT_COLUMNS: &[&str] = without_pseudonym(zicht_model::REPORT_COLUMNS);
 
-pub const EVENT_COLUMNS: [&str; 11] = [
-    "source",
-    "external_id",
-    "event_date",
-    "kind",
-    "crime_category",
-    "given_names",
-    "family_name",
-    "birth_date",
-    "sex",
-    "nationality",
-    "citizen_number",
-];
+/// Columns of `events.csv`: the model's ([`zicht_model::EVENT_COLUMNS`]) but its last, `pseudonym`.
+pub const EVENT_COLUMNS: &[&str] = without_pseudonym(zicht_model::EVENT_COLUMNS);
+
+/// A column list without its last column, which must be `pseudonym` (checked by a unit test).
+const fn without_pseudonym(columns: &'static [&'static str]) -> &'static [&'static str] {
+    match columns.split_last() {
+        Some((_, rest)) => rest,
+        None => columns,
+    }
+}
 
 pub const SIGNAL_COLUMNS: [&str; 7] =
     ["source", "external_id", "signal_date", "channel", "age_band", "exploitation", "region"];
@@ -279,4 +251,17 @@ pub fn write_dir(sim: &Simulation, dir: &Path) -> Result<(), SimError> {
         }),
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod columns_tests {
+    #[test]
+    fn the_written_columns_are_the_models_but_the_pseudonym() {
+        for (written, model) in
+            [(super::REPORT_COLUMNS, zicht_model::REPORT_COLUMNS), (super::EVENT_COLUMNS, zicht_model::EVENT_COLUMNS)]
+        {
+            assert_eq!(model.last(), Some(&"pseudonym"));
+            assert_eq!(written, &model[..model.len() - 1]);
+        }
+    }
 }
