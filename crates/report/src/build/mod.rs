@@ -611,13 +611,49 @@ fn pos(codes: &[&str], v: &str) -> usize {
     codes.iter().position(|c| *c == v).unwrap_or(codes.len() - 1)
 }
 
+mod care;
+mod dark_number;
+mod hidden;
+mod quality;
+mod registrations;
+mod revictimisation;
+mod validation;
+
+/// What every section reads: the extract, the options, the period and the reports in it.
+struct Scope<'a> {
+    x: &'a Extract,
+    opts: &'a Options,
+    lang: Lang,
+    from: i32,
+    to: i32,
+    years: Vec<i32>,
+    year_labels: Vec<String>,
+    in_period: Vec<&'a ReportRow>,
+    identified: Vec<&'a ReportRow>,
+}
+
+/// What the re-victimisation section leaves for the validation block.
+struct Revictimisation {
+    persons: Vec<Person>,
+    base_of: BTreeMap<(&'static str, String), CellId>,
+    overall: BTreeMap<String, Vec<Option<f64>>>,
+    ci_cols: Vec<String>,
+}
+
+/// The dark number of all persons per year: estimate, base, base cell.
+type DarkByYear = BTreeMap<i32, (Option<f64>, i64, Option<CellId>)>;
+
+/// The year of a report.
+fn report_year(r: &ReportRow) -> Option<i32> {
+    date(&r.report_date).map(|d| d.year())
+}
+
 /// The longest period one monitor covers, in years.
 pub const MAX_PERIOD_YEARS: i64 = 100;
 
 /// Builds the monitor.
 pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
     let lang = opts.lang;
-    let report_year = |r: &ReportRow| date(&r.report_date).map(|d| d.year());
     let all_years: BTreeSet<i32> = x.reports.iter().filter_map(report_year).collect();
     let from = opts.from.or(all_years.first().copied()).unwrap_or(2000);
     let to = opts.to.or(all_years.last().copied()).unwrap_or(2000);
@@ -648,616 +684,19 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
         ratios: Vec::new(),
         ratio_known: Vec::new(),
     };
-    let yr = |r: &&ReportRow| report_year(r);
 
-    // 1. Registrations: year × one attribute each, all over the same reports, so their year totals
-    // are one cell of the model and their column totals are the period totals the quality table sums.
-    let breakdowns: [Breakdown; 7] = [
-        ("reg_by_form", "form", &FORMS, |r| form(r)),
-        ("reg_by_group", "group", &GROUPS, group),
-        ("reg_by_age", "age", &AGES, age),
-        ("reg_by_sex", "sex", &SEXES, sex),
-        ("reg_by_nationality", "nationality", &NATIONALITIES, nationality),
-        ("reg_by_reporter", "reporter", REPORTER_TYPES, |r| r.reporter_type.as_str()),
-        ("reg_by_domestic", "domestic", &DOMESTIC, domestic),
-    ];
-    for (id, attr, codes, f) in breakdowns {
-        let m = cross(&identified, &years, yr, |r| pos(codes, f(r)), codes.len());
-        let cols = c.axis(attr, codes);
-        c.two_way(id, "registrations", "reports", Ctx::years_axis(&years), cols, &m, true)?;
-    }
-    // The victim group refines the form: sexual = domestic + cross-border sexual; other and unknown
-    // form = the group "other".
-    for y in &year_labels {
-        let f = |c: &Ctx<'_>, attr: &str, v: &str| c.release.id(&c.key("reports", &[("year", y), (attr, v)]));
-        let g = |name: &str| f(&c, "group", name);
-        let fm = |name: &str| f(&c, "form", name);
-        let rels: [(Option<CellId>, Vec<Option<CellId>>); 4] = [
-            (fm("sexual"), vec![g("domestic_sexual"), g("cross_border_sexual")]),
-            (fm("labour"), vec![g("labour")]),
-            (fm("criminal"), vec![g("criminal")]),
-            (g("other"), vec![fm("other"), fm("unknown")]),
-        ];
-        for (total, parts) in rels {
-            if let (Some(total), Some(parts)) = (total, parts.into_iter().collect::<Option<Vec<_>>>()) {
-                c.relation(total, &parts)?;
-            }
-        }
-    }
-    // Region: municipality (CBS code) by year. Municipalities are the finest public geography; small
-    // ones fall under the suppression rules like any cell.
-    let municipalities: Vec<String> = identified
-        .iter()
-        .filter_map(|r| r.municipality.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .chain(std::iter::once("unknown".to_string()))
-        .collect();
-    let mut m = vec![vec![0i64; years.len()]; municipalities.len()];
-    for r in &identified {
-        if let Some(y) = report_year(r).and_then(|y| years.iter().position(|&x| x == y)) {
-            let code = r.municipality.as_deref().unwrap_or("unknown");
-            let i = municipalities.iter().position(|c| c == code).unwrap_or(municipalities.len() - 1);
-            m[i][y] += 1;
-        }
-    }
-    let rows = Axis {
-        attr: "municipality",
-        labels: municipalities.iter().map(|c| cat(lang, c)).collect(),
-        codes: municipalities.clone(),
-    };
-    c.two_way("reg_by_municipality", "registrations", "reports", rows, Ctx::years_axis(&years), &m, true)?;
-    // Persons and reports.
-    let mut first_seen: HashMap<&str, i32> = HashMap::new();
-    for r in &x.reports {
-        if r.identification == "identified"
-            && let Some(y) = report_year(r)
-        {
-            let e = first_seen.entry(r.person.as_str()).or_insert(y);
-            *e = (*e).min(y);
-        }
-    }
-    let mut m = vec![vec![0i64; 3]; years.len()];
-    let mut persons_year: BTreeMap<i32, BTreeSet<&str>> = BTreeMap::new();
-    for r in &identified {
-        if let Some(y) = report_year(r) {
-            persons_year.entry(y).or_default().insert(r.person.as_str());
-        }
-    }
-    for (i, y) in years.iter().enumerate() {
-        m[i][0] = identified.iter().filter(|r| report_year(r) == Some(*y)).count() as i64;
-        let ps = persons_year.get(y).cloned().unwrap_or_default();
-        m[i][1] = ps.len() as i64;
-        m[i][2] = ps.iter().filter(|p| first_seen.get(*p) == Some(y)).count() as i64;
-    }
-    let cols = vec![t(lang, "col.reports"), t(lang, "col.persons"), t(lang, "col.new_persons")];
-    let keys: Vec<Vec<String>> = year_labels
-        .iter()
-        .map(|y| ["reports", "persons", "new_persons"].iter().map(|p| c.key(p, &[("year", y)])).collect())
-        .collect();
-    c.flat("persons", "registrations", year_labels.clone(), cols, &keys, &m)?;
-    // New persons are persons of the year: persons = new + seen before.
-    for (i, y) in year_labels.iter().enumerate() {
-        let all = c.release.id(&keys[i][1]).expect("just added");
-        let new = c.release.id(&keys[i][2]).expect("just added");
-        let old = c.latent("persons_seen_before", &[("year", y)], m[i][1] - m[i][2])?;
-        c.relation(all, &[new, old])?;
-    }
-
-    // 2. Statistical reports and signals.
-    let signal_year = |s: &zicht_store::extract::SignalRow| date(&s.signal_date).map(|d| d.year());
-    let mut m = vec![vec![0i64; 6]; years.len()];
-    for (i, y) in years.iter().enumerate() {
-        for r in in_period.iter().filter(|r| report_year(r) == Some(*y)) {
-            let minor = age(r) == "minor";
-            if r.identification == "identified" {
-                m[i][0] += 1;
-                m[i][3] += i64::from(minor);
-            } else {
-                m[i][1] += 1;
-                m[i][4] += i64::from(minor);
-            }
-        }
-        for s in x.signals.iter().filter(|s| signal_year(s) == Some(*y)) {
-            m[i][2] += 1;
-            m[i][5] += i64::from(matches!(s.age_band.as_deref(), Some("0-8" | "9-17")));
-        }
-    }
-    let cols: Vec<String> =
-        ["identified", "statistical", "signals", "minors_identified", "minors_statistical", "minors_signals"]
-            .iter()
-            .map(|k| t(lang, &format!("col.{k}")))
-            .collect();
-    let keys: Vec<Vec<String>> = year_labels
-        .iter()
-        .map(|y| {
-            let yy = ("year", y.as_str());
-            vec![
-                c.key("reports", &[yy]),
-                c.key("statistical", &[yy]),
-                c.key("signals", &[yy]),
-                c.key("reports", &[yy, ("age", "minor")]),
-                c.key("statistical", &[yy, ("age", "minor")]),
-                c.key("signals", &[yy, ("age", "minor")]),
-            ]
-        })
-        .collect();
-    c.flat("hidden", "hidden", year_labels.clone(), cols, &keys, &m)?;
-    let m_hidden = m.clone();
-    // The share of minors added by statistical reports and signals: its base is the sum of the three
-    // minors' cells and its numerator the last two, both cells of the model; the printed percentage
-    // (one decimal) bounds the numerator for the reader.
-    let mut share = Vec::with_capacity(years.len());
-    for (i, y) in year_labels.iter().enumerate() {
-        let r = &m[i];
-        let ids: Vec<CellId> = keys[i][3..].iter().map(|k| c.release.id(k).expect("just added")).collect();
-        let all = r[3] + r[4] + r[5];
-        let base = c.printed("minors_all", &[("year", y)], all, W_TOTAL)?;
-        c.relation(base, &ids)?;
-        let added = c.latent("minors_added", &[("year", y)], r[4] + r[5])?;
-        c.relation(added, &ids[1..])?;
-        // The public edition computes the percentage from the published (perturbed) counts
-        // (post-processing), so it says no more than they do.
-        let (num, den) =
-            (published(c.policy, c.release.key(added), r[4] + r[5]), published(c.policy, c.release.key(base), all));
-        let v = (den > 0).then(|| round1(100.0 * num as f64 / den as f64));
-        let cell = c.share(v, None, Some(base), all, Some((r[4] + r[5], r[3])));
-        if let (Pending::Share { rule: Flag::Shown, .. }, Some(p)) = (&cell, v) {
-            let (lo, hi) = if c.policy.edition() == "public" {
-                // The reader gets the published numerator from the published base.
-                published_window(c.policy, c.release.key(added), r[4] + r[5])
-            } else {
-                // p ± 0.05 % of the base.
-                (((p - 0.05) * all as f64 / 100.0).ceil() as i64, ((p + 0.05) * all as f64 / 100.0).floor() as i64)
-            };
-            c.ratio_known.push((added, base, lo.max(0), hi));
-        }
-        c.ratios.push(crate::Ratio {
-            numerator: c.release.key(added).to_string(),
-            base: c.release.key(base).to_string(),
-            table: "hidden_share".into(),
-            row: i,
-            column: 0,
-        });
-        share.push(vec![cell]);
-    }
-    c.push(
-        "hidden_share",
-        "hidden",
-        Unit::Percent,
-        false,
-        year_labels.clone(),
-        vec![t(lang, "col.share_added")],
-        share,
-        vec![],
-    );
+    let s = Scope { x, opts, lang, from, to, years, year_labels, in_period, identified };
+    let persons_year = registrations::registrations(&mut c, &s)?;
+    let m_hidden = hidden::hidden(&mut c, &s)?;
 
     // 3. Alerts: in the public edition by reporter type only.
     let alerts = alerts(x, from, to, lang, opts.policy.edition() == "internal");
 
-    // 4. Re-victimisation.
-    let end = NaiveDate::from_ymd_opt(to, 12, 31).unwrap_or(NaiveDate::MAX);
-    let persons = cohort(x, from, to, end);
-    let ci_cols: Vec<String> = YEARS_CI.iter().map(|y| tf(lang, "col.years", &[("n", format!("{y}"))])).collect();
-    let victim = CohortOptions { outcome: Outcome::Victimisation { categories: None } };
-    let suspect = CohortOptions { outcome: Outcome::Suspect };
-    let mut revict_overall: BTreeMap<String, Vec<Option<f64>>> = BTreeMap::new();
-    // The cohort's sizes per subgroup are cells of the model (the bases of every curve), with
-    // "unknown" latent: all = Σ groups for each subgrouping.
-    let subgroupings = [
-        (Subgrouping::All, "all"),
-        (Subgrouping::MinorAtRegistration, "minor"),
-        (Subgrouping::FormOfExploitation, "form"),
-        (Subgrouping::VictimGroup, "group"),
-    ];
-    let mut base_of: BTreeMap<(&str, String), CellId> = BTreeMap::new();
-    if !persons.is_empty() {
-        let all = c.printed("cohort", &[], persons.len() as i64, W_HEADLINE)?;
-        base_of.insert(("all", "all".into()), all);
-        for (by, name) in &subgroupings[1..] {
-            let mut n: BTreeMap<String, i64> = BTreeMap::new();
-            for p in &persons {
-                *n.entry(by.label(p)).or_default() += 1;
-            }
-            let mut parts = Vec::new();
-            for (g, v) in n {
-                let id = if g == "unknown" {
-                    c.latent("cohort", &[(name, &g)], v)?
-                } else {
-                    c.printed("cohort", &[(name, &g)], v, W_TOTAL)?
-                };
-                parts.push(id);
-                base_of.insert((name, g), id);
-            }
-            c.relation(all, &parts)?;
-        }
-    }
-    if !persons.is_empty() {
-        for (outcome, id) in [(&victim, "revict"), (&suspect, "overlap")] {
-            let mut ci_rows = Vec::new();
-            let mut ci_cells = Vec::new();
-            let rows = build_cohort(&persons, outcome).map_err(|e| ReportError::Chart(e.to_string()))?;
-            let subs: &[(Subgrouping, &str)] = if id == "revict" { &subgroupings } else { &subgroupings[..2] };
-            for &(by, name) in subs {
-                let inc = incidence_by_subgroup(&persons, &rows, by, &YEARS_CI, true).unwrap_or_default();
-                for g in inc {
-                    if g.group == "unknown" {
-                        continue;
-                    }
-                    ci_rows.push(cat(lang, &g.group));
-                    let base = base_of.get(&(name, g.group.clone())).copied();
-                    let follow = FollowUp::of(&persons, &rows, by, &g.group);
-                    let cells: Vec<Pending> =
-                        g.at.iter()
-                            .map(|&(t, p, v)| {
-                                let iv = p.zip(v).map(|(p, v)| {
-                                    let se = v.max(0.0).sqrt();
-                                    (round1(100.0 * (p - 1.96 * se).max(0.0)), round1(100.0 * (p + 1.96 * se).min(1.0)))
-                                });
-                                c.share(p.map(|p| round1(100.0 * p)), iv, base, g.n as i64, Some(follow.at(t)))
-                            })
-                            .collect();
-                    if id == "revict" && by != Subgrouping::FormOfExploitation && by != Subgrouping::VictimGroup {
-                        revict_overall.insert(g.group.clone(), cells.iter().map(pending_value).collect());
-                    }
-                    ci_cells.push(cells);
-                }
-            }
-            c.push(id, "revictimisation", Unit::Percent, false, ci_rows, ci_cols.clone(), ci_cells, vec![]);
-            if id == "revict" {
-                // Curves by month, minors and adults and all; every step under the frequency rule.
-                let months: Vec<f64> = (1..=CURVE_MONTHS).map(|m| m as f64 / 12.0).collect();
-                let mut rows_l = Vec::new();
-                let mut cells = Vec::new();
-                for (by, name) in &subgroupings[..2] {
-                    for g in incidence_by_subgroup(&persons, &rows, *by, &months, true).unwrap_or_default() {
-                        if g.group == "unknown" {
-                            continue;
-                        }
-                        rows_l.push(cat(lang, &g.group));
-                        let base = base_of.get(&(*name, g.group.clone())).copied();
-                        let follow = FollowUp::of(&persons, &rows, *by, &g.group);
-                        cells.push(
-                            g.at.iter()
-                                .map(|&(t, p, _)| {
-                                    c.share(p.map(|p| round1(100.0 * p)), None, base, g.n as i64, Some(follow.at(t)))
-                                })
-                                .collect(),
-                        );
-                    }
-                }
-                let cols: Vec<String> = (1..=CURVE_MONTHS).map(|m| format!("{m}")).collect();
-                c.push("revict_curves", "revictimisation", Unit::Percent, false, rows_l, cols, cells, vec![]);
-                // Crimes that follow.
-                let mut m = vec![vec![0i64; 1]; CRIMES.len()];
-                for p in &persons {
-                    let mut seen = BTreeSet::new();
-                    for e in &p.events {
-                        if let FollowUpKind::Victimisation { category } = &e.kind
-                            && e.date > p.entry
-                            && e.date <= p.end_of_follow_up
-                        {
-                            seen.insert(pos(&CRIMES, category));
-                        }
-                    }
-                    for s in seen {
-                        m[s][0] += 1;
-                    }
-                }
-                let rows_l = c.labels(&CRIMES);
-                let keys: Vec<Vec<String>> =
-                    CRIMES.iter().map(|k| vec![c.key("cohort_later", &[("crime", k)])]).collect();
-                c.flat("crimes_after", "revictimisation", rows_l, vec![t(lang, "col.later_victims")], &keys, &m)?;
-                // Each crime's later victims are persons of the cohort.
-                if let Some(&all) = base_of.get(&("all", "all".to_string())) {
-                    for ((k, row), name) in keys.iter().zip(&m).zip(CRIMES) {
-                        let crime = c.release.id(&k[0]).expect("just added");
-                        let rest = c.latent("cohort_not_later", &[("crime", name)], persons.len() as i64 - row[0])?;
-                        c.relation(all, &[crime, rest])?;
-                    }
-                }
-            }
-        }
-    }
-
-    // 5. Dark number per year, from one model over the period (crate::dark). The bases are persons of
-    // the year (all, with a minor's report, with no minor's report): cells of the model shared with the
-    // persons and care tables, with the persons seen as both latent.
-    let seen = crate::dark::person_years(&identified, &years, report_year, |r| age(r) == "minor", list_of);
-    let dark = crate::dark::estimate_people(&seen, &years, &LISTS, opts.dark_replicates, opts.dark_design);
-    let mut rows_l = Vec::new();
-    let mut cells = Vec::new();
-    let mut notes = Vec::new();
-    let mut dark_all: BTreeMap<i32, (Option<f64>, i64, Option<CellId>)> = BTreeMap::new();
-    for &y in &years {
-        let ys = y.to_string();
-        let mut kinds: BTreeMap<&str, (bool, bool)> = BTreeMap::new();
-        for r in identified.iter().filter(|r| report_year(r) == Some(y)) {
-            let e = kinds.entry(r.person.as_str()).or_default();
-            if age(r) == "minor" {
-                e.0 = true;
-            } else {
-                e.1 = true;
-            }
-        }
-        let count = |f: fn(&(bool, bool)) -> bool| kinds.values().filter(|k| f(k)).count() as i64;
-        let n_all = kinds.len() as i64;
-        let all_id = c.printed("persons", &[("year", &ys)], n_all, W_TOTAL)?;
-        let minor_id = c.printed("persons", &[("year", &ys), ("age", "minor")], count(|k| k.0), W_TOTAL)?;
-        // Persons with an adult's report: no table prints them since the adult estimate is of the
-        // persons with no minor's report, but readers' facts below still hold of them.
-        let adult_id = c.latent("persons", &[("year", &ys), ("age", "adult")], count(|k| k.1))?;
-        let mo = c.latent("persons", &[("year", &ys), ("age", "minor_only")], count(|k| k.0 && !k.1))?;
-        // Printed: the base of the adult estimate (persons with no minor's report).
-        let ao = c.printed("persons", &[("year", &ys), ("age", "adult_only")], count(|k| !k.0 && k.1), W_TOTAL)?;
-        let both = c.latent("persons", &[("year", &ys), ("age", "minor_and_adult")], count(|k| k.0 && k.1))?;
-        c.relation(all_id, &[mo, ao, both])?;
-        c.relation(minor_id, &[mo, both])?;
-        c.relation(adult_id, &[ao, both])?;
-        // A person with a minor's report in the year counts as a minor, so that the groups add up:
-        // the adult group is the persons with no minor's report (all − minor, known to every reader).
-        for (stratum, base, n) in
-            [("all", all_id, n_all), ("minor", minor_id, count(|k| k.0)), ("adult", ao, count(|k| !k.0 && k.1))]
-        {
-            let e = dark.estimates.get(&(y, stratum));
-            rows_l.push(format!("{y} {}", cat(lang, stratum)));
-            cells.push(vec![c.share(
-                e.map(|e| e.estimate.round()),
-                e.map(|e| (e.interval.0.round(), e.interval.1.round())),
-                Some(base),
-                n,
-                None,
-            )]);
-            // The lists, the estimate's warnings, and why there is none.
-            let flags = e.into_iter().flat_map(|e| e.flags.iter().map(|f| t(lang, f)));
-            // The models that carry the average, side by side: how much the choice of model matters.
-            // Only beside an estimate that is shown (a base of at least 50).
-            let models = e.filter(|_| dark.models.len() > 1 && n >= c.policy.min_base).map(|e| {
-                let list: Vec<String> = dark
-                    .models
-                    .iter()
-                    .zip(&e.by_model)
-                    .map(|(m, v)| {
-                        let name = if m.against_best.is_empty() {
-                            t(lang, "note.chosen_model")
-                        } else {
-                            m.against_best.clone()
-                        };
-                        let v = v.map_or("–".to_string(), |v| format!("{v:.0}"));
-                        format!("{name} {v} ({:.0} %)", 100.0 * m.weight)
-                    })
-                    .collect();
-                tf(lang, "note.dark_models", &[("list", list.join("; "))])
-            });
-            let note = std::iter::once(format!("lists {}", dark.lists.join(" ")))
-                .chain(flags)
-                .chain(models)
-                .chain(dark.note.clone());
-            notes.push(note.collect::<Vec<_>>().join("; "));
-            if stratum == "all" {
-                dark_all.insert(y, (e.map(|e| e.estimate.round()), n, Some(base)));
-            }
-        }
-    }
-    // One model for every row: named once, on the first.
-    if let Some(first) = notes.first_mut()
-        && !dark.model.is_empty()
-    {
-        first.push_str(&format!("; model {}", dark.model));
-    }
-    c.push("dark", "dark", Unit::Estimate, false, rows_l, vec![t(lang, "col.estimate")], cells, notes);
-
-    // What every reader knows besides: a person of a year has at least one report of that year
-    // (of a minor's report, a minor's report; of an adult's, a report that is not a minor's); a
-    // statistical report or signal of a minor is one of the year's. Each as `total = part + slack`
-    // with the slack latent.
-    for (i, y) in year_labels.iter().enumerate() {
-        let yy = ("year", y.as_str());
-        let id = |c: &Ctx<'_>, pop: &str, attrs: &[(&str, &str)]| c.release.id(&c.key(pop, attrs));
-        let (Some(reports), Some(minor_reports), Some(persons), Some(minor_persons), Some(adult_persons)) = (
-            id(&c, "reports", &[yy]),
-            id(&c, "reports", &[yy, ("age", "minor")]),
-            id(&c, "persons", &[yy]),
-            id(&c, "persons", &[yy, ("age", "minor")]),
-            id(&c, "persons", &[yy, ("age", "adult")]),
-        ) else {
-            continue;
-        };
-        let t = |c: &Ctx<'_>, id: CellId| c.release.truth(id);
-        let not_minor = c.latent("reports", &[yy, ("age", "not_minor")], t(&c, reports) - t(&c, minor_reports))?;
-        c.relation(reports, &[minor_reports, not_minor])?;
-        for (total, part, name) in [
-            (reports, persons, "all"),
-            (minor_reports, minor_persons, "minor"),
-            (not_minor, adult_persons, "not_minor"),
-        ] {
-            let slack = c.latent("reports_beyond_first", &[yy, ("age", name)], t(&c, total) - t(&c, part))?;
-            c.relation(total, &[part, slack])?;
-        }
-        for pop in ["statistical", "signals"] {
-            if let (Some(all), Some(minors)) = (id(&c, pop, &[yy]), id(&c, pop, &[yy, ("age", "minor")])) {
-                let rest = c.latent(
-                    pop,
-                    &[yy, ("age", "not_minor")],
-                    m_hidden[i][if pop == "statistical" { 1 } else { 2 }] - t(&c, minors),
-                )?;
-                let _ = t(&c, all);
-                c.relation(all, &[minors, rest])?;
-            }
-        }
-    }
-
-    // 6. Care after 18; age at start by age at registration.
-    let mut m = vec![vec![0i64; 2]; years.len()];
-    for (i, y) in years.iter().enumerate() {
-        let mut minors = BTreeSet::new();
-        let mut turning = BTreeSet::new();
-        for r in identified.iter().filter(|r| report_year(r) == Some(*y) && age(r) == "minor") {
-            minors.insert(r.person.as_str());
-            if r.age_at_report == Some(17) {
-                turning.insert(r.person.as_str());
-            }
-        }
-        m[i] = vec![minors.len() as i64, turning.len() as i64];
-    }
-    let cols = vec![t(lang, "col.minors"), t(lang, "col.turn18")];
-    let keys: Vec<Vec<String>> = year_labels
-        .iter()
-        .map(|y| {
-            vec![
-                c.key("persons", &[("year", y), ("age", "minor")]),
-                c.key("persons", &[("year", y), ("age", "minor_17")]),
-            ]
-        })
-        .collect();
-    c.flat("care", "care", year_labels.clone(), cols, &keys, &m)?;
-    for (i, y) in year_labels.iter().enumerate() {
-        let minors = c.release.id(&keys[i][0]).expect("just added");
-        let at17 = c.release.id(&keys[i][1]).expect("just added");
-        let younger = c.latent("persons", &[("year", y), ("age", "minor_under_17")], m[i][0] - m[i][1])?;
-        c.relation(minors, &[at17, younger])?;
-    }
-    let mut firsts: BTreeMap<&str, &ReportRow> = BTreeMap::new();
-    for r in &identified {
-        firsts.entry(r.person.as_str()).or_insert(r);
-    }
-    let mut m = vec![vec![0i64; AGES.len()]; AGES.len()];
-    for r in firsts.values() {
-        m[pos(&AGES, age_cat(r.age_at_start))][pos(&AGES, age(r))] += 1;
-    }
-    let (rows, cols) = (c.axis("age_start", &AGES), c.axis("age", &AGES));
-    c.two_way("age_start", "care", "persons_first", rows, cols, &m, true)?;
-    // A person's first report is one of the period's reports of that age.
-    for a in AGES {
-        if let (Some(first), Some(reports)) =
-            (c.release.id(&c.key("persons_first", &[("age", a)])), c.release.id(&c.key("reports", &[("age", a)])))
-        {
-            let v = c.release.truth(reports) - c.release.truth(first);
-            let slack = c.latent("reports_beyond_first", &[("age", a)], v)?;
-            c.relation(reports, &[first, slack])?;
-        }
-    }
-    // Nobody is older at the start of the exploitation than at the report: those cells are zeros
-    // every reader knows (structural zeros), not small counts.
-    for (i, j) in [(1, 0), (2, 0), (2, 1)] {
-        if m[i][j] == 0 {
-            let k = c.key("persons_first", &[("age_start", AGES[i]), ("age", AGES[j])]);
-            let id = c.release.id(&k).expect("just added");
-            c.release.state(id);
-        }
-    }
-
-    // 7. Data quality per reporter type: each "missing" column counts the same reports as the
-    // "unknown" column of a registration table, so its column sum is that table's period total.
-    let missing: [Missing; 5] = [
-        ("missing_sex", "sex", |r| sex(r) == "unknown"),
-        ("missing_birth_year", "birth_year", |r| r.birth_year.is_none()),
-        ("missing_nationality", "nationality", |r| nationality(r) == "unknown"),
-        ("missing_domestic", "domestic", |r| domestic(r) == "unknown"),
-        ("missing_municipality", "municipality", |r| r.municipality.is_none()),
-    ];
-    let mut m = vec![vec![0i64; 1 + missing.len()]; REPORTER_TYPES.len()];
-    for r in &identified {
-        let i = pos(REPORTER_TYPES, &r.reporter_type);
-        m[i][0] += 1;
-        for (k, (_, _, f)) in missing.iter().enumerate() {
-            m[i][k + 1] += i64::from(f(r));
-        }
-    }
-    let cols: Vec<String> =
-        std::iter::once("reports").chain(missing.iter().map(|x| x.0)).map(|k| t(lang, &format!("col.{k}"))).collect();
-    let keep: Vec<usize> = (0..REPORTER_TYPES.len()).filter(|&i| m[i][0] > 0).collect();
-    let keys: Vec<Vec<String>> = keep
-        .iter()
-        .map(|&i| {
-            let rt = ("reporter", REPORTER_TYPES[i]);
-            std::iter::once(c.key("reports", &[rt]))
-                .chain(missing.iter().map(|(_, attr, _)| c.key("reports", &[rt, (attr, "unknown")])))
-                .collect()
-        })
-        .collect();
-    let mk: Vec<Vec<i64>> = keep.iter().map(|&i| m[i].clone()).collect();
-    let rl: Vec<String> = keep.iter().map(|&i| cat(lang, REPORTER_TYPES[i])).collect();
-    c.flat("quality", "quality", rl, cols, &keys, &mk)?;
-    for (k, (_, attr, _)) in missing.iter().enumerate() {
-        let mut parts = Vec::new();
-        for (row, &i) in keep.iter().enumerate() {
-            let rt = ("reporter", REPORTER_TYPES[i]);
-            let reports = c.release.id(&keys[row][0]).expect("just added");
-            let miss = c.release.id(&keys[row][k + 1]).expect("just added");
-            let known = c.latent("reports", &[rt, (attr, "known")], m[i][0] - m[i][k + 1])?;
-            c.relation(reports, &[miss, known])?;
-            parts.push(miss);
-        }
-        let total: i64 = keep.iter().map(|&i| m[i][k + 1]).sum();
-        let unknown = match c.release.id(&c.key("reports", &[(attr, "unknown")])) {
-            Some(id) => id,
-            None => c.latent("reports", &[(attr, "unknown")], total)?,
-        };
-        c.relation(unknown, &parts)?;
-    }
-
-    // Validation.
-    if let Some(truth) = &opts.truth {
-        let mut m = vec![vec![0i64; 5]; years.len()];
-        for (i, y) in years.iter().enumerate() {
-            let (tp, tr, pop) = truth.registered.get(y).copied().unwrap_or_default();
-            m[i] = vec![
-                identified.iter().filter(|r| report_year(r) == Some(*y)).count() as i64,
-                tr as i64,
-                persons_year.get(y).map_or(0, BTreeSet::len) as i64,
-                tp as i64,
-                pop as i64,
-            ];
-        }
-        let cols: Vec<String> =
-            ["reports_monitor", "reports_truth", "persons_monitor", "persons_truth", "population_truth"]
-                .iter()
-                .map(|k| t(lang, &format!("col.{k}")))
-                .collect();
-        let keys: Vec<Vec<String>> = year_labels
-            .iter()
-            .map(|y| {
-                ["reports", "truth_reports", "persons", "truth_persons", "truth_population"]
-                    .iter()
-                    .map(|p| c.key(p, &[("year", y)]))
-                    .collect()
-            })
-            .collect();
-        c.flat("val_registered", "validation", year_labels.clone(), cols, &keys, &m)?;
-        let mut rows_l = Vec::new();
-        let mut cells = Vec::new();
-        for g in ["all", "minor", "adult"] {
-            let name = if g == "all" { "all" } else { "minor" };
-            if let Some(est) = revict_overall.get(g) {
-                let n = persons.iter().filter(|p| g == "all" || p.minor_at_registration == Some(g == "minor")).count();
-                let base = base_of.get(&(name, g.to_string())).copied();
-                rows_l.push(format!("{} ({})", cat(lang, g), t(lang, "col.monitor")));
-                cells.push(est.iter().map(|v| c.share(*v, None, base, n as i64, None)).collect());
-            }
-            rows_l.push(format!("{} ({})", cat(lang, g), t(lang, "col.truth")));
-            cells.push(
-                YEARS_CI
-                    .iter()
-                    .map(|&yv| {
-                        let k = (g.to_string(), yv as u32);
-                        let (n, ci) = truth.revictimisation.get(&k).copied().unwrap_or((0, f64::NAN));
-                        c.share(ci.is_finite().then(|| round1(100.0 * ci)), None, None, n as i64, None)
-                    })
-                    .collect(),
-            );
-        }
-        c.push("val_revict", "validation", Unit::Percent, false, rows_l, ci_cols.clone(), cells, vec![]);
-        let mut cells = Vec::new();
-        for y in &years {
-            let (est, n, base) = dark_all.get(y).copied().unwrap_or((None, 0, None));
-            let pop = truth.registered.get(y).map_or(0, |v| v.2);
-            cells
-                .push(vec![c.share(est, None, base, n, None), c.share(Some(pop as f64), None, None, pop as i64, None)]);
-        }
-        let cols = vec![t(lang, "col.estimate"), t(lang, "col.population_truth")];
-        c.push("val_dark", "validation", Unit::Estimate, false, year_labels.clone(), cols, cells, vec![]);
-    }
+    let revict = revictimisation::revictimisation(&mut c, &s)?;
+    let dark_all = dark_number::dark_number(&mut c, &s, &m_hidden)?;
+    care::care(&mut c, &s)?;
+    quality::quality(&mut c, &s)?;
+    validation::validation(&mut c, &s, &persons_year, &revict, &dark_all)?;
 
     let notes = document_notes(lang, opts.policy.edition());
     let (tables, audit, model) = c.finish(&opts.earlier)?;
