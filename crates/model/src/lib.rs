@@ -9,6 +9,7 @@ pub mod bounds;
 pub mod codes;
 pub mod country;
 pub mod event;
+pub mod extract;
 pub mod hint;
 pub mod identity;
 pub mod pseudonym;

@@ -14,10 +14,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use zicht_model::NationalityGroup;
+use zicht_model::extract::ReportRow;
 use zicht_stats::mse::pooled::{
     Criterion, Factor, PooledTable, SearchOptions, averaged, bootstrap_pooled, group_estimate, select_pooled, weights,
 };
-use zicht_store::extract::ReportRow;
 
 /// The best models whose estimates disagree by more than this factor flag the estimate.
 pub const DISAGREEMENT: f64 = 1.5;

@@ -8,8 +8,8 @@ use std::path::Path;
 use serde_json::Value;
 use zicht_disclose::Policy;
 use zicht_disclose::cellkey::CellKey;
+use zicht_model::extract::{Extract, ReportRow};
 use zicht_report::{Lang, Options, build, verify, write};
-use zicht_store::extract::{Extract, ReportRow};
 
 /// A small deterministic generator (xorshift), so the extract owes nothing to `zicht-sim`.
 struct Rng(u64);

@@ -6,7 +6,9 @@
 //! they log.
 
 pub mod audit;
-pub mod bounded;
+/// Tabular input (bounded readers, CSV in any encoding, workbooks) is `zicht-table`'s; re-exported for
+/// the importer's callers.
+pub use zicht_table::{bounded, source, workbook};
 mod db;
 mod error;
 pub mod extract;
@@ -15,10 +17,8 @@ pub mod keys;
 pub mod layers;
 pub mod linkage;
 pub mod publications;
-pub mod source;
 mod sql;
 pub mod vault;
-pub mod workbook;
 
 pub use db::{Backend, DEFAULT_URL, Db, database_files};
 pub use error::StoreError;

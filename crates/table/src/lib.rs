@@ -1,6 +1,6 @@
 //! A table of an analysis extract (the survival, competing-risks and Cox commands' input): the columns a
 //! command needs, numbers parsed once into `f64` columns and labels kept as bytes, read from a CSV in
-//! any encoding and separator or a workbook's first sheet ([`zicht_store::source::open_table`]), with
+//! any encoding and separator or a workbook's first sheet ([`crate::source::open_table`]), with
 //! the file and line of every row for messages.
 //!
 //! Every field is checked where it is used ([`Table::numbers`], [`Table::codes`], …), and each error
@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use zicht_store::source::Encoding;
+use crate::source::Encoding;
 
 /// A table that cannot be read or a value that breaks its column's rule: the message names the file,
 /// line, field and rule. Always the user's input to fix.
@@ -24,13 +24,16 @@ impl TableError {
     }
 }
 
+pub mod bounded;
 mod fast_csv;
+pub mod source;
+pub mod workbook;
 
 /// The limits of an extract: those of any file of rows
-/// ([`zicht_store::source::ROW_FILE_LIMITS`]), so that a wrong file (`/dev/zero`, a binary) is not
+/// ([`crate::source::ROW_FILE_LIMITS`]), so that a wrong file (`/dev/zero`, a binary) is not
 /// buffered whole and reading stops with the file, line and limit named. The fast path gives up on a
 /// line over them, so the `csv` crate's reading reports it.
-pub const LIMITS: zicht_store::bounded::Limits = zicht_store::source::ROW_FILE_LIMITS;
+pub const LIMITS: crate::bounded::Limits = crate::source::ROW_FILE_LIMITS;
 
 /// The columns a command needs from a CSV file: numbers parsed once into f64 columns, labels kept
 /// as raw bytes (one buffer per column, so ten million rows stay small), with enough to name the
@@ -99,7 +102,7 @@ impl Table {
         labels: &[&str],
         matrix: &[&str],
     ) -> Result<(Self, Option<Vec<f64>>), TableError> {
-        let source = zicht_store::source::open_table(path, encoding, LIMITS)
+        let source = crate::source::open_table(path, encoding, LIMITS)
             .map_err(|e| TableError::new(format!("{}: {e}", path.display())))?;
         if source.is_plain_csv()
             && let Some(t) = Self::read_fast(path, wanted, labels, matrix)
@@ -160,7 +163,7 @@ impl Table {
     /// Reads the file with the `csv` crate, keeping every wanted column as text.
     fn read_csv(
         path: &Path,
-        source: zicht_store::source::Table,
+        source: crate::source::Table,
         wanted: &[&str],
         labels: &[&str],
     ) -> Result<Self, TableError> {
@@ -204,7 +207,7 @@ impl Table {
             if rec.iter().all(|f| f.trim_ascii().is_empty()) {
                 continue;
             }
-            zicht_store::source::refuse_cell_error(&cell_errors, Some(line), &table.header)
+            crate::source::refuse_cell_error(&cell_errors, Some(line), &table.header)
                 .map_err(|e| TableError::new(format!("{}: {e}", table.file)))?;
             if line != table.line(table.rows) {
                 table.line_marks.push((table.rows, line));
@@ -230,7 +233,7 @@ impl Table {
     fn reread(&self) -> Result<Self, TableError> {
         let wanted: Vec<&str> = self.wanted.iter().map(String::as_str).collect();
         let labels: Vec<&str> = self.labels.iter().map(String::as_str).collect();
-        let source = zicht_store::source::open_table(&self.path, Default::default(), LIMITS)
+        let source = crate::source::open_table(&self.path, Default::default(), LIMITS)
             .map_err(|e| TableError::new(format!("{}: {e}", self.file)))?;
         Self::read_csv(&self.path, source, &wanted, &labels)
     }
@@ -393,10 +396,10 @@ pub use fast_csv::Counts;
 /// whose time and event columns the fast path can count; `None` otherwise (read the columns instead).
 pub fn km_counts(path: &Path, encoding: Encoding, time: &str, event: &str) -> Option<Counts> {
     // A workbook is never plain: decline before reading it (the caller reads it once, for the columns).
-    if zicht_store::source::Format::of_path(path) == zicht_store::source::Format::Workbook {
+    if crate::source::Format::of_path(path) == crate::source::Format::Workbook {
         return None;
     }
-    let source = zicht_store::source::open_table(path, encoding, LIMITS).ok()?;
+    let source = crate::source::open_table(path, encoding, LIMITS).ok()?;
     if !source.is_plain_csv() {
         return None;
     }

@@ -11,7 +11,7 @@ pub(super) fn hidden(c: &mut Ctx, s: &Scope<'_>) -> Result<Vec<Vec<i64>>, Report
     let (x, lang) = (s.x, s.lang);
     let (years, year_labels, in_period) = (&s.years, &s.year_labels, &s.in_period);
     // 2. Statistical reports and signals.
-    let signal_year = |s: &zicht_store::extract::SignalRow| date(&s.signal_date).map(|d| d.year());
+    let signal_year = |s: &zicht_model::extract::SignalRow| date(&s.signal_date).map(|d| d.year());
     let mut m = vec![vec![0i64; 6]; years.len()];
     for (i, y) in years.iter().enumerate() {
         for r in in_period.iter().filter(|r| report_year(r) == Some(*y)) {

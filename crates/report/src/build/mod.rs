@@ -5,12 +5,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{Datelike, NaiveDate};
 use zicht_disclose::linked::{AuditSummary, CellId, Release};
 use zicht_disclose::{Cell, Flag, Grid, Policy, Unit, cellkey, round};
+use zicht_model::extract::{Extract, ReportRow};
 use zicht_stats::alerts::{AlertKind, AlertOptions, detect, seasonal_profile};
 use zicht_stats::survival::{
     CohortOptions, CohortRow, FollowUpEvent, FollowUpKind, Outcome, Person, Subgrouping, build_cohort,
     incidence_by_subgroup,
 };
-use zicht_store::extract::{Extract, ReportRow};
 
 use crate::messages::{Lang, cat, t, tf};
 use crate::{AlertRow, Monitor, Options, Period, ReportError, SCHEMA, Table};
@@ -921,7 +921,7 @@ mod tests {
         later.person = "minor".into();
         later.report_date = "2017-03-01".into();
         let adult = report("labour", None, Some(30));
-        let event = |person: &str, date: &str| zicht_store::extract::EventRow {
+        let event = |person: &str, date: &str| zicht_model::extract::EventRow {
             event_date: date.into(),
             kind: "victimisation".into(),
             crime_category: Some("assault".into()),

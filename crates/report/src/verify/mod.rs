@@ -333,8 +333,8 @@ fn flag_of_mark(s: &str) -> Option<Flag> {
 }
 
 /// Checks the JSON and XLSX in `dir` (see [`verify_with`]).
-/// The most bytes a workbook may inflate to ([`zicht_store::workbook::MAX_INFLATED`]).
-pub const MAX_XLSX_INFLATED: u64 = zicht_store::workbook::MAX_INFLATED;
+/// The most bytes a workbook may inflate to ([`zicht_table::workbook::MAX_INFLATED`]).
+pub const MAX_XLSX_INFLATED: u64 = zicht_table::workbook::MAX_INFLATED;
 
 fn check_inflated_size(path: &Path) -> Result<(), VerifyError> {
     check_inflated_within(path, MAX_XLSX_INFLATED)
@@ -343,7 +343,7 @@ fn check_inflated_size(path: &Path) -> Result<(), VerifyError> {
 /// The workbook, read with the importer's zip-bomb check.
 fn check_inflated_within(path: &Path, limit: u64) -> Result<(), VerifyError> {
     let file = std::fs::File::open(path).map_err(|e| read_err(path, e))?;
-    zicht_store::workbook::check_inflated_within(std::io::BufReader::new(file), limit).map_err(|e| read_err(path, e))
+    zicht_table::workbook::check_inflated_within(std::io::BufReader::new(file), limit).map_err(|e| read_err(path, e))
 }
 
 pub fn verify(dir: &Path) -> Result<Summary, VerifyError> {
