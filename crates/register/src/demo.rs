@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use zicht_report::Lang;
-use zicht_store::import::{ImportOptions, Kind, OnError};
+use zicht_store::import::Kind;
 
-use crate::{Register, RegisterError, link, monitor};
+use crate::{Register, RegisterError, intake, link, monitor};
 
 /// The demo's register files, and the marker that says the demo made them.
 pub const DEMO_DB: &str = "demo.db";
@@ -102,17 +102,9 @@ pub async fn run(
     // 3. Import everything the reporters and registers sent.
     for (kind, file) in [(Kind::Reports, "reports.csv"), (Kind::Events, "events.csv"), (Kind::Signals, "signals.csv")] {
         let t = Instant::now();
-        let opts = ImportOptions {
-            kind,
-            on_error: OnError::Abort,
-            rejects: None,
-            actor: reg.actor.clone(),
-            purpose: "demonstration on simulated data".into(),
-            today: chrono::Local::now().date_naive(),
-            batch_size: 1000,
-            encoding: Default::default(),
-        };
-        let s = reg.store.import(reg.keys()?, &[data.join(file)], &opts, progress).await?;
+        let mut req = intake::Request::new(kind);
+        req.purpose = "demonstration on simulated data".into();
+        let s = intake::import(&reg, [data.join(file)], &req, progress).await?;
         step(&format!("import {} ({} rows)", kind.as_str(), s[0].inserted), t.elapsed());
     }
 

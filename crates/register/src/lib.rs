@@ -4,6 +4,7 @@
 //!
 //! | operation | does | library underneath |
 //! | --- | --- | --- |
+//! | [`intake::import`] | files or streams of reports, events, signals → the store (rejected rows as files or values) | `zicht-store`, `zicht-table` |
 //! | [`link::link`] | reports and follow-up events → persons (the register's linkage specification, [`link::spec`]) | `zicht-link` |
 //! | [`monitor::publish`] | the monitor built, written to a staging folder, checked, recorded, put in place | `zicht-report`, `zicht-disclose` |
 //! | [`demo::run`] | simulate → init → import → link → monitor, on a fresh SQLite register | `zicht-sim`, all of the above |
@@ -26,6 +27,7 @@
 //! ```
 
 pub mod demo;
+pub mod intake;
 pub mod link;
 pub mod monitor;
 pub mod pseudonymise;
@@ -93,6 +95,12 @@ impl RegisterError {
         use zicht_store::StoreError as S;
         match self {
             RegisterError::Input(_) | RegisterError::Key(_) => true,
+            RegisterError::Import(e) => matches!(
+                e,
+                zicht_store::import::ImportError::File { .. }
+                    | zicht_store::import::ImportError::Rows { .. }
+                    | zicht_store::import::ImportError::Output(_)
+            ),
             RegisterError::Store(e) => matches!(
                 e,
                 S::Key(_) | S::BadUrl(_) | S::Connect(_) | S::NeedsMigration | S::AuditField { .. } | S::NoRegister(_)

@@ -1,5 +1,7 @@
 //! Import of reports, events and signals: all-or-nothing (`OnError::Abort`), or the good rows committed
-//! and every bad row written with its reason to a rejects file (`OnError::Reject`). Streams the input in
+//! and every bad row written with its reason to a rejects file (`OnError::Reject`) or handed back as a
+//! value (`OnError::Return`, for a caller that holds the rows itself: a form, an API). Reads files or any
+//! byte stream ([`Input`]). Streams the input in
 //! batches, so memory stays bounded whatever the file size. Re-importing a row already imported changes
 //! nothing; a different row under an already imported id is refused (import does not overwrite).
 
@@ -20,7 +22,7 @@ use zicht_output::{Access, Output, spreadsheet_safe_bytes};
 
 use crate::audit::{self, AuditEntry};
 use crate::keys::Keys;
-use crate::source::{Cells, Encoding, FileError, Format, RawContent, RawRow, RowReader};
+use crate::source::{Cells, Encoding, FileError, Format, Input, RawContent, RawRow, RowReader};
 use crate::sql::{Val, insert_rows, opt_bool, opt_int, opt_text, text};
 use crate::vault::{Sealed, Vault};
 use crate::{Progress, Store, StoreError};
@@ -67,6 +69,9 @@ pub enum OnError {
     Abort,
     /// Good rows commit; bad rows go to the rejects file with their reason.
     Reject,
+    /// Good rows commit; bad rows come back in [`FileSummary::rejected_rows`] (line and reasons; the
+    /// cells stay with the caller, who sent them), and no file is written.
+    Return,
 }
 
 /// How to import.
@@ -104,6 +109,13 @@ impl std::fmt::Display for RowProblem {
     }
 }
 
+/// A row refused by an `OnError::Return` import: its line and every rule it broke.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RejectedRow {
+    pub line: u64,
+    pub problems: Vec<RowProblem>,
+}
+
 /// The counts of one imported file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct FileSummary {
@@ -127,6 +139,9 @@ pub struct FileSummary {
     /// The sheet read, for a workbook (its first).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sheet: Option<String>,
+    /// The rows refused, with `OnError::Return`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rejected_rows: Vec<RejectedRow>,
 }
 
 /// Why an import wrote nothing.
@@ -456,28 +471,36 @@ impl PreparedRejects {
 /// `NAME.rejects.EXT`, or the file `--rejects` names (one input), or in the folder it names (several).
 /// Inputs that share a name get `NAME.2.rejects.EXT`, `NAME.3…`, so that no file's rejected rows replace
 /// another's; a rejects path that is one of the inputs is refused.
-fn rejects_paths(opts: &ImportOptions, inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ImportError> {
+fn rejects_paths(opts: &ImportOptions, inputs: &[Input]) -> Result<Vec<PathBuf>, ImportError> {
     let several = inputs.len() > 1;
-    let all: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    let all: Vec<&Path> = inputs.iter().filter_map(Input::path).collect();
     let mut taken: Vec<PathBuf> = Vec::new();
     let mut out = Vec::with_capacity(inputs.len());
     for input in inputs {
+        let name = PathBuf::from(input.name());
         // A workbook's rejected rows are written as CSV (its cells are read as CSV text).
-        let ext = match Format::of_path(input) {
+        let ext = match input.format() {
             Format::Workbook => "csv",
-            _ => input.extension().and_then(|e| e.to_str()).unwrap_or("csv"),
+            Format::JsonLines => name.extension().and_then(|e| e.to_str()).unwrap_or("jsonl"),
+            Format::Csv => name.extension().and_then(|e| e.to_str()).unwrap_or("csv"),
         };
-        let stem = input.file_stem().and_then(|s| s.to_str()).unwrap_or("input");
-        let at = |name: String| match &opts.rejects {
-            Some(p) if several => p.join(name),
-            Some(p) => p.clone(),
-            None => input.with_file_name(name),
+        let stem = name.file_stem().and_then(|s| s.to_str()).unwrap_or("input");
+        let at = |file_name: String| {
+            match (&opts.rejects, input.path()) {
+            (Some(p), _) if several => Ok(p.join(file_name)),
+            (Some(p), _) => Ok(p.clone()),
+            (None, Some(path)) => Ok(path.with_file_name(file_name)),
+            (None, None) => Err(ImportError::Rejects {
+                path: input.name(),
+                reason: "a stream has no folder for its rejects file: name one, or take the rejected rows back as values (OnError::Return)".into(),
+            }),
+        }
         };
-        let mut path = at(format!("{stem}.rejects.{ext}"));
+        let mut path = at(format!("{stem}.rejects.{ext}"))?;
         let mut n = 1;
         while taken.iter().any(|t| zicht_output::same_file(t, &path)) {
             n += 1;
-            path = at(format!("{stem}.{n}.rejects.{ext}"));
+            path = at(format!("{stem}.{n}.rejects.{ext}"))?;
         }
         zicht_output::refuse_input(&path, &all).map_err(ImportError::Output)?;
         taken.push(path.clone());
@@ -508,15 +531,20 @@ struct Pending {
 }
 
 impl Store {
-    /// Imports files in one transaction: either everything valid commits (and, with `OnError::Reject`,
-    /// the rejects files are written), or nothing does.
-    pub async fn import(
+    /// Imports files or streams in one transaction: either everything valid commits (and, with
+    /// `OnError::Reject`, the rejects files are written), or nothing does.
+    pub async fn import<I>(
         &self,
         keys: &Keys,
-        files: &[PathBuf],
+        inputs: I,
         opts: &ImportOptions,
         progress: &dyn Progress,
-    ) -> Result<Vec<FileSummary>, ImportError> {
+    ) -> Result<Vec<FileSummary>, ImportError>
+    where
+        I: IntoIterator,
+        I::Item: Into<Input>,
+    {
+        let inputs: Vec<Input> = inputs.into_iter().map(Into::into).collect();
         let vault = match opts.kind {
             Kind::Signals => None,
             _ => {
@@ -542,15 +570,15 @@ impl Store {
             run.reporters.insert(row.try_get(0)?, row.try_get(1)?);
         }
         let rejects_at = match opts.on_error {
-            OnError::Reject => rejects_paths(opts, files)?,
-            OnError::Abort => Vec::new(),
+            OnError::Reject => rejects_paths(opts, &inputs)?,
+            OnError::Abort | OnError::Return => Vec::new(),
         };
         let mut tx = self.db.pool.begin().await?;
         let mut summaries = Vec::new();
         let mut rejects_files = Vec::new();
         let outcome: Result<(), ImportError> = async {
-            for (i, path) in files.iter().enumerate() {
-                let (summary, rejects) = run.import_file(&mut tx, path, rejects_at.get(i), progress).await?;
+            for (i, input) in inputs.into_iter().enumerate() {
+                let (summary, rejects) = run.import_file(&mut tx, input, rejects_at.get(i), progress).await?;
                 summaries.push(summary);
                 rejects_files.extend(rejects);
             }
@@ -586,16 +614,21 @@ impl Run<'_> {
     async fn import_file(
         &mut self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-        path: &Path,
+        input: Input,
         rejects_at: Option<&PathBuf>,
         progress: &dyn Progress,
     ) -> Result<(FileSummary, Option<Rejects>), ImportError> {
-        let file = path.display().to_string();
+        let file = input.name();
+        let file_name = match input.path() {
+            Some(path) => path.file_name().and_then(|n| n.to_str()).unwrap_or("input").to_string(),
+            None => file.clone(),
+        };
+        let len = input.size_hint();
         let kind = self.opts.kind;
         let (allowed, required) = kind.columns();
-        let mut reader = RowReader::open(path, self.opts.encoding, allowed, required)
+        let mut reader = RowReader::open_input(input, self.opts.encoding, allowed, required)
             .map_err(|error| ImportError::File { file: file.clone(), error })?;
-        progress.start(&file, crate::source::file_len(path));
+        progress.start(&file, len);
         let (keys, register) = (self.keys, self.register);
         let ctx = ParseContext { today: self.opts.today, pseudonym_key: &keys.pseudonym, register_key: register };
         let separator = match reader.delimiter {
@@ -616,7 +649,7 @@ impl Run<'_> {
              VALUES ($1, $2, $3, $4, 0, 0, 0, 0) RETURNING id",
         )
         .bind(kind.as_str())
-        .bind(path.file_name().and_then(|n| n.to_str()).unwrap_or("input"))
+        .bind(&file_name)
         .bind(&started)
         .bind(&self.opts.actor)
         .fetch_one(&mut **tx)
@@ -726,10 +759,13 @@ impl Run<'_> {
         if let Some(r) = rejects {
             r.write(columns, raw, &reason)?;
         }
-        for (field, rule) in errs {
-            if self.problems.len() < MAX_LISTED {
-                self.problems.push(RowProblem { file: file.to_string(), line: raw.line, field, rule });
-            }
+        let problems =
+            errs.into_iter().map(|(field, rule)| RowProblem { file: file.to_string(), line: raw.line, field, rule });
+        if self.opts.on_error == OnError::Return {
+            summary.rejected_rows.push(RejectedRow { line: raw.line, problems: problems.collect() });
+        } else {
+            let room = MAX_LISTED.saturating_sub(self.problems.len());
+            self.problems.extend(problems.take(room));
         }
         Ok(())
     }

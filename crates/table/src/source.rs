@@ -5,7 +5,7 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Cursor, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use zicht_model::Row;
@@ -55,6 +55,72 @@ impl Format {
     }
 }
 
+/// Where an import's rows come from: a file, or any byte stream (a form post, an API body) with the
+/// name its messages give and the format it is in. Either is decoded alike ([`Encoding`]).
+pub enum Input {
+    File(PathBuf),
+    Stream { name: String, format: Format, reader: Box<dyn Read + Send> },
+}
+
+impl Input {
+    /// A stream of bytes in memory.
+    pub fn bytes(name: impl Into<String>, format: Format, bytes: Vec<u8>) -> Input {
+        Input::Stream { name: name.into(), format, reader: Box::new(Cursor::new(bytes)) }
+    }
+
+    /// The name messages give: the path, or the stream's name.
+    pub fn name(&self) -> String {
+        match self {
+            Input::File(p) => p.display().to_string(),
+            Input::Stream { name, .. } => name.clone(),
+        }
+    }
+
+    pub fn format(&self) -> Format {
+        match self {
+            Input::File(p) => Format::of_path(p),
+            Input::Stream { format, .. } => *format,
+        }
+    }
+
+    /// The file, for an input that is one.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Input::File(p) => Some(p),
+            Input::Stream { .. } => None,
+        }
+    }
+
+    /// Bytes to read, for progress (0 when unknown).
+    pub fn size_hint(&self) -> u64 {
+        self.path().map_or(0, file_len)
+    }
+}
+
+impl std::fmt::Debug for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Input").field(&self.name()).field(&self.format()).finish()
+    }
+}
+
+impl From<PathBuf> for Input {
+    fn from(p: PathBuf) -> Input {
+        Input::File(p)
+    }
+}
+
+impl From<&PathBuf> for Input {
+    fn from(p: &PathBuf) -> Input {
+        Input::File(p.clone())
+    }
+}
+
+impl From<&Path> for Input {
+    fn from(p: &Path) -> Input {
+        Input::File(p.to_path_buf())
+    }
+}
+
 /// The character encoding of a text file: found from its start ([`Encoding::Auto`]) or as `--encoding`
 /// says, for a file the guess gets wrong (a Windows-1252 file whose first 64 KiB are plain ASCII).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -97,7 +163,7 @@ impl Encoding {
 /// [`Encoding`]s and separators, or a workbook's first sheet.
 pub struct Table {
     /// UTF-8 text, bounded by the limits it was opened with.
-    pub reader: Box<dyn Read>,
+    pub reader: Box<dyn Read + Send>,
     /// What stopped the bounded reader, if anything did.
     pub tripped: Tripped,
     /// The field separator (`,`, `;` or tab); always `,` for a workbook.
@@ -153,7 +219,7 @@ fn cell_error_rule(error: &str) -> String {
 
 /// Opens a file of rows (CSV in any [`Encoding`], or a workbook) as UTF-8 CSV, with `limits`.
 pub fn open_table(path: &Path, encoding: Encoding, limits: Limits) -> Result<Table, FileError> {
-    let d = open_text(path, encoding, Format::of_path(path))?;
+    let d = open_text(Input::File(path.to_path_buf()), encoding)?;
     let bounded = Bounded::new(d.reader, Mode::Csv, limits);
     let tripped = bounded.tripped();
     Ok(Table {
@@ -168,7 +234,7 @@ pub fn open_table(path: &Path, encoding: Encoding, limits: Limits) -> Result<Tab
 
 /// A file as UTF-8 text with no byte-order mark, and what was found on the way ([`open_text`]).
 struct Decoded {
-    reader: Box<dyn Read>,
+    reader: Box<dyn Read + Send>,
     /// The encoding on disk.
     encoding: &'static str,
     /// The CSV separator.
@@ -178,10 +244,14 @@ struct Decoded {
     cell_errors: CellErrors,
 }
 
-/// The file as UTF-8: decoded from the encoding found or given, or a workbook's first sheet as CSV.
-fn open_text(path: &Path, encoding: Encoding, format: Format) -> Result<Decoded, FileError> {
-    if format == Format::Workbook {
-        let sheet = crate::workbook::read_path(path).map_err(FileError::Open)?;
+/// The input as UTF-8: decoded from the encoding found or given, or a workbook's first sheet as CSV.
+fn open_text(input: Input, encoding: Encoding) -> Result<Decoded, FileError> {
+    if input.format() == Format::Workbook {
+        let sheet = match input {
+            Input::File(path) => crate::workbook::read_path(&path),
+            Input::Stream { reader, .. } => crate::workbook::read_reader(reader),
+        }
+        .map_err(FileError::Open)?;
         return Ok(Decoded {
             reader: Box::new(Cursor::new(sheet.csv)),
             encoding: "UTF-8",
@@ -190,7 +260,10 @@ fn open_text(path: &Path, encoding: Encoding, format: Format) -> Result<Decoded,
             cell_errors: sheet.errors,
         });
     }
-    let mut file = File::open(path).map_err(|e| FileError::Open(e.to_string()))?;
+    let mut file: Box<dyn Read + Send> = match input {
+        Input::File(path) => Box::new(File::open(path).map_err(|e| FileError::Open(e.to_string()))?),
+        Input::Stream { reader, .. } => reader,
+    };
     let (found, start) = sniff_encoding(&mut file).map_err(|e| FileError::Open(e.to_string()))?;
     let chosen = encoding.fixed().or(found);
     // The separator, from the decoded start (the transcoding reader hands its first bytes on a few
@@ -290,9 +363,9 @@ impl std::fmt::Debug for RowReader {
 
 enum Inner {
     /// The reader, its record buffer, line numbers, what stopped it, and whether it reads a rejects file.
-    Csv(csv::Reader<Box<dyn Read>>, csv::ByteRecord, Arc<Mutex<LineIndex>>, Tripped, bool),
+    Csv(csv::Reader<Box<dyn Read + Send>>, csv::ByteRecord, Arc<Mutex<LineIndex>>, Tripped, bool),
     Json {
-        lines: Box<dyn BufRead>,
+        lines: Box<dyn BufRead + Send>,
         line: u64,
         bytes: u64,
         tripped: Tripped,
@@ -303,8 +376,18 @@ impl RowReader {
     /// Opens a file and checks its columns: all of `required` present, none outside `allowed` (plus the
     /// reject columns), none twice. For JSON lines the columns are `allowed`.
     pub fn open(path: &Path, encoding: Encoding, allowed: &[&str], required: &[&str]) -> Result<RowReader, FileError> {
-        let format = Format::of_path(path);
-        let d = open_text(path, encoding, format)?;
+        Self::open_input(Input::File(path.to_path_buf()), encoding, allowed, required)
+    }
+
+    /// As [`RowReader::open`], on a file or any byte stream, decoded as a file would be.
+    pub fn open_input(
+        input: Input,
+        encoding: Encoding,
+        allowed: &[&str],
+        required: &[&str],
+    ) -> Result<RowReader, FileError> {
+        let format = input.format();
+        let d = open_text(input, encoding)?;
         let format = if format == Format::Workbook { Format::Csv } else { format };
         let mut reader = Self::read(d.reader, format, allowed, required, Some(d.delimiter))?;
         reader.encoding = d.encoding;
@@ -315,7 +398,7 @@ impl RowReader {
 
     /// As [`RowReader::open`], on any byte stream of UTF-8 (in-memory data, fuzzing).
     pub fn from_reader(
-        file: Box<dyn Read>,
+        file: Box<dyn Read + Send>,
         format: Format,
         allowed: &[&str],
         required: &[&str],
@@ -325,7 +408,7 @@ impl RowReader {
 
     /// Reads UTF-8 with the given CSV separator, or the one found in the header line.
     fn read(
-        file: Box<dyn Read>,
+        file: Box<dyn Read + Send>,
         format: Format,
         allowed: &[&str],
         required: &[&str],
@@ -346,7 +429,7 @@ impl RowReader {
                     .flexible(true)
                     .has_headers(true)
                     .delimiter(delimiter)
-                    .from_reader(Box::new(peek) as Box<dyn Read>);
+                    .from_reader(Box::new(peek) as Box<dyn Read + Send>);
                 let header = rdr.byte_headers().map_err(|e| read_error(&tripped, 1, e))?.clone();
                 if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
                     return Err(FileError::Empty);
@@ -384,7 +467,7 @@ impl RowReader {
                     allowed.iter().map(|s| s.to_string()).chain(REJECT_COLUMNS.map(String::from)).collect();
                 let bounded = Bounded::new(file, Mode::Lines, LIMITS);
                 let tripped = bounded.tripped();
-                let lines: Box<dyn BufRead> = Box::new(BufReader::new(bounded));
+                let lines: Box<dyn BufRead + Send> = Box::new(BufReader::new(bounded));
                 let inner = Inner::Json { lines, line: 0, bytes: 0, tripped };
                 Ok(RowReader {
                     inner,
@@ -523,9 +606,9 @@ const SNIFF_BYTES: usize = 64 << 10;
 /// says: UTF-8 or UTF-16, as Excel's "Unicode text" writes) unless those bytes are not UTF-8 and have no
 /// mark, which is what Excel and older systems write as Windows-1252 (a superset of Latin-1). Returns the
 /// bytes read, to be read again.
-fn sniff_encoding(file: &mut File) -> std::io::Result<(Option<&'static encoding_rs::Encoding>, Vec<u8>)> {
+fn sniff_encoding(file: &mut dyn Read) -> std::io::Result<(Option<&'static encoding_rs::Encoding>, Vec<u8>)> {
     let mut start = Vec::with_capacity(SNIFF_BYTES);
-    file.by_ref().take(SNIFF_BYTES as u64).read_to_end(&mut start)?;
+    Read::take(&mut *file, SNIFF_BYTES as u64).read_to_end(&mut start)?;
     if start.starts_with(b"\xFF\xFE") {
         return Ok((Some(encoding_rs::UTF_16LE), start));
     }
@@ -817,7 +900,7 @@ mod tests {
 
     const COLUMNS: &[&str] = &["id", "name"];
 
-    fn reader(format: Format, bytes: impl Read + 'static) -> Result<RowReader, FileError> {
+    fn reader(format: Format, bytes: impl Read + Send + 'static) -> Result<RowReader, FileError> {
         RowReader::from_reader(Box::new(bytes), format, COLUMNS, &["id"])
     }
 

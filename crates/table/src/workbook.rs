@@ -65,6 +65,16 @@ pub fn read_path(path: &Path) -> Result<Sheet, String> {
     read_bytes(bytes)
 }
 
+/// Reads the first sheet of a workbook from a byte stream (an upload), within the same size limit.
+pub fn read_reader(reader: impl Read) -> Result<Sheet, String> {
+    let mut bytes = Vec::new();
+    reader.take(MAX_FILE + 1).read_to_end(&mut bytes).map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(format!("is larger than {} MiB (the limit for a workbook)", MAX_FILE >> 20));
+    }
+    read_bytes(bytes)
+}
+
 /// Reads the first sheet of a workbook held in memory (also what the fuzz target drives): `.xlsx` or
 /// `.ods`, told apart by their content.
 pub fn read_bytes(bytes: Vec<u8>) -> Result<Sheet, String> {

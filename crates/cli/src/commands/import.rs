@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use zicht_store::import::{ImportError, ImportOptions, Kind, OnError};
+use zicht_register::RegisterError;
+use zicht_register::intake::{ImportError, Kind, OnError, Request};
 
 use super::common::{
     ActorArgs, Bar, DbArgs, EncodingArgs, KeyArgs, Units, cancel_on_ctrl_c, classify, load_keys, runtime,
@@ -60,23 +61,18 @@ pub struct ImportArgs {
 
 pub fn run(args: ImportArgs) -> anyhow::Result<()> {
     let keys = load_keys(&args.keys)?;
-    let opts = ImportOptions {
-        kind: match args.kind {
-            KindArg::Reports => Kind::Reports,
-            KindArg::Events => Kind::Events,
-            KindArg::Signals => Kind::Signals,
-        },
-        on_error: match args.on_error {
-            OnErrorArg::Abort => OnError::Abort,
-            OnErrorArg::Reject => OnError::Reject,
-        },
-        rejects: args.rejects.clone(),
-        actor: args.actor.actor(),
-        purpose: args.purpose.clone(),
-        today: chrono::Local::now().date_naive(),
-        batch_size: 500,
-        encoding: args.encoding.encoding,
+    let mut req = Request::new(match args.kind {
+        KindArg::Reports => Kind::Reports,
+        KindArg::Events => Kind::Events,
+        KindArg::Signals => Kind::Signals,
+    });
+    req.on_error = match args.on_error {
+        OnErrorArg::Abort => OnError::Abort,
+        OnErrorArg::Reject => OnError::Reject,
     };
+    req.rejects = args.rejects.clone();
+    req.purpose = args.purpose.clone();
+    req.encoding = args.encoding.encoding;
     if let Some(rejects) = &args.rejects {
         super::common::refuse_register_files("--rejects", rejects, &args.db.db, &args.keys.key_file)?;
     }
@@ -102,25 +98,17 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
             .await
             .map_err(classify)?
             .keep_audit_head(zicht_store::audit::head_path(&keys.path));
-        store.import(&keys, &args.files, &opts, &bar).await.map_err(|e| match e {
-            ImportError::Store(s) => classify(s),
-            e @ (ImportError::Cancelled | ImportError::Rejects { .. }) => anyhow::Error::new(e),
-            e @ ImportError::Output(_) => bad_input(format!("the rejects file: {e}")),
-            ImportError::Rows { problems, total } => {
-                let mut msg = format!("{total} bad row(s) in the input; nothing was imported (use --on-error reject to import the good rows)");
-                for p in &problems {
-                    msg.push_str(&format!("\n  {p}"));
-                }
-                if total as usize > problems.len() {
-                    msg.push_str(&format!("\n  … and more (first {} listed)", problems.len()));
-                }
-                bad_input(msg)
-            }
-            e @ ImportError::File { .. } => bad_input(format!("{e}; nothing was imported")),
+        let reg = zicht_register::Register::new(store, Some(keys), args.actor.actor());
+        let imported = zicht_register::intake::import(&reg, &args.files, &req, &bar).await;
+        imported.map_err(|e| match e {
+            RegisterError::Import(e) => import_error(e),
+            RegisterError::Store(s) => classify(s),
+            e if e.is_input() => bad_input(e.to_string()),
+            e => anyhow::Error::new(e),
         })
     })?;
     if args.json {
-        println!("{}", serde_json::json!({ "kind": opts.kind.as_str(), "files": summaries }));
+        println!("{}", serde_json::json!({ "kind": req.kind.as_str(), "files": summaries }));
     } else {
         for s in &summaries {
             let verdict = if s.rows == 0 {
@@ -155,4 +143,26 @@ pub fn run(args: ImportArgs) -> anyhow::Result<()> {
         anyhow::bail!("the good rows were imported, but a rejects file could not be put in place: {}", lost.join("; "));
     }
     Ok(())
+}
+
+/// The command line's words for an import that wrote nothing.
+fn import_error(e: ImportError) -> anyhow::Error {
+    match e {
+        ImportError::Store(s) => classify(s),
+        e @ (ImportError::Cancelled | ImportError::Rejects { .. }) => anyhow::Error::new(e),
+        e @ ImportError::Output(_) => bad_input(format!("the rejects file: {e}")),
+        ImportError::Rows { problems, total } => {
+            let mut msg = format!(
+                "{total} bad row(s) in the input; nothing was imported (use --on-error reject to import the good rows)"
+            );
+            for p in &problems {
+                msg.push_str(&format!("\n  {p}"));
+            }
+            if total as usize > problems.len() {
+                msg.push_str(&format!("\n  … and more (first {} listed)", problems.len()));
+            }
+            bad_input(msg)
+        }
+        e @ ImportError::File { .. } => bad_input(format!("{e}; nothing was imported")),
+    }
 }
