@@ -51,6 +51,13 @@ pub enum NationalityGroup {
 }
 
 impl NationalityGroup {
+    pub const ALL: [NationalityGroup; 3] = [NationalityGroup::Home, NationalityGroup::Eu, NationalityGroup::NonEu];
+
+    /// The group of a stored code (`home`, `eu`, `non_eu`).
+    pub fn parse(s: &str) -> Option<NationalityGroup> {
+        Self::ALL.into_iter().find(|g| g.as_str() == s.trim())
+    }
+
     /// The code the register stores: `home`, `eu`, `non_eu`.
     pub fn as_str(self) -> &'static str {
         match self {

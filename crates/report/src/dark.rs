@@ -93,32 +93,31 @@ pub fn person_years(
     years: &[i32],
     year_of: impl Fn(&ReportRow) -> Option<i32>,
     minor: impl Fn(&ReportRow) -> bool,
-    list_of: impl Fn(&str) -> &'static str,
+    list_of: impl Fn(zicht_model::ReporterType) -> &'static str,
 ) -> Vec<PersonYear> {
     #[derive(Default)]
-    struct Seen<'a> {
+    struct Seen {
         lists: BTreeSet<&'static str>,
         minor: bool,
-        sex: Option<&'a str>,
-        nationality: Option<&'a str>,
+        sex: Option<zicht_model::Sex>,
+        nationality: Option<NationalityGroup>,
     }
-    let mut out: BTreeMap<(i32, &str), Seen<'_>> = BTreeMap::new();
+    let mut out: BTreeMap<(i32, &str), Seen> = BTreeMap::new();
     for r in rows {
         let Some(y) = year_of(r).filter(|y| years.contains(y)) else { continue };
         let e = out.entry((y, r.person.as_str())).or_default();
-        e.lists.insert(list_of(&r.reporter_type));
+        e.lists.insert(list_of(r.reporter_type));
         e.minor |= minor(r);
-        e.sex = e.sex.or(r.sex.as_deref());
-        e.nationality = e.nationality.or(r.nationality_group.as_deref());
+        e.sex = e.sex.or(r.sex);
+        e.nationality = e.nationality.or(r.nationality_group);
     }
-    let home = NationalityGroup::Home.as_str();
     out.into_iter()
         .map(|((year, _), p)| PersonYear {
             year,
             lists: p.lists,
             minor: p.minor,
-            female: p.sex == Some("female"),
-            home: p.nationality == Some(home),
+            female: p.sex == Some(zicht_model::Sex::Female),
+            home: p.nationality == Some(NationalityGroup::Home),
         })
         .collect()
 }
@@ -257,18 +256,18 @@ mod tests {
 
     fn row(person: String, reporter_type: &str, minor: bool) -> ReportRow {
         ReportRow {
-            report_date: "2020-05-01".into(),
+            report_date: chrono::NaiveDate::from_ymd_opt(2020, 5, 1).unwrap(),
             reporter: "X".into(),
-            reporter_type: reporter_type.into(),
-            identification: "identified".into(),
-            sex: Some("female".into()),
+            reporter_type: zicht_model::ReporterType::parse(reporter_type).unwrap(),
+            identification: zicht_model::Identification::Identified,
+            sex: Some(zicht_model::Sex::Female),
             birth_year: None,
             age_band: None,
             age_at_report: Some(if minor { 16 } else { 30 }),
             minor: Some(minor),
             age_at_start: None,
-            nationality_group: Some(NationalityGroup::Home.as_str().into()),
-            exploitation: "sexual".into(),
+            nationality_group: Some(NationalityGroup::Home),
+            exploitation: vec![zicht_model::Exploitation::parse("sexual").unwrap()],
             domestic: None,
             municipality: None,
             person,
@@ -277,7 +276,7 @@ mod tests {
 
     fn run(rows: &[ReportRow]) -> DarkNumber {
         let refs: Vec<&ReportRow> = rows.iter().collect();
-        let list = |t: &str| zicht_model::ReporterType::parse(t).map_or("Z", |r| r.mse_list().code());
+        let list = |t: zicht_model::ReporterType| t.mse_list().code();
         let people = person_years(&refs, &[2020], |_| Some(2020), |r| r.minor == Some(true), list);
         estimate_people(&people, &[2020], &zicht_model::MseList::CODES, 0, Design::default())
     }
@@ -316,8 +315,8 @@ mod tests {
     #[test]
     fn covariates_read_the_register_codes() {
         let mut rows = [row("a".into(), "police", true), row("b".into(), "police", false)];
-        rows[1].nationality_group = Some(NationalityGroup::NonEu.as_str().into());
-        rows[1].sex = Some("male".into());
+        rows[1].nationality_group = Some(NationalityGroup::NonEu);
+        rows[1].sex = Some(zicht_model::Sex::Male);
         let refs: Vec<&ReportRow> = rows.iter().collect();
         let p = person_years(&refs, &[2020], |_| Some(2020), |r| r.minor == Some(true), |_| "P");
         assert_eq!((p[0].home, p[0].female, p[0].minor), (true, true, true));

@@ -5,10 +5,12 @@
 
 use std::path::Path;
 
+use chrono::{Datelike, NaiveDate};
 use serde_json::Value;
 use zicht_disclose::Policy;
 use zicht_disclose::cellkey::CellKey;
 use zicht_model::extract::{Extract, ReportRow};
+use zicht_model::{Exploitation, Identification, NationalityGroup, ReporterType, Sex};
 use zicht_report::{Lang, Options, build, verify, write};
 
 /// A small deterministic generator (xorshift), so the extract owes nothing to `zicht-sim`.
@@ -47,18 +49,22 @@ fn extract() -> Extract {
             let age = 14 + rng.below(40) as i64;
             person += if rng.below(10) == 0 { 0 } else { 1 };
             reports.push(ReportRow {
-                report_date: format!("{year}-{:02}-{:02}", 1 + rng.below(12), 1 + rng.below(28)),
+                report_date: NaiveDate::from_ymd_opt(year, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32).unwrap(),
                 reporter: format!("R{}", rng.below(20)),
-                reporter_type: reporter_type.into(),
-                identification: if rng.below(20) == 0 { "statistical" } else { "identified" }.into(),
-                sex: Some(if rng.below(3) == 0 { "male" } else { "female" }.into()),
+                reporter_type: ReporterType::parse(reporter_type).unwrap(),
+                identification: if rng.below(20) == 0 {
+                    Identification::Statistical
+                } else {
+                    Identification::Identified
+                },
+                sex: Some(if rng.below(3) == 0 { Sex::Male } else { Sex::Female }),
                 birth_year: Some(i64::from(year) - age),
                 age_band: None,
                 age_at_report: Some(age),
                 minor: Some(age < 18),
                 age_at_start: Some(age - rng.below(2) as i64),
-                nationality_group: Some(["home", "eu", "non_eu"][rng.below(3) as usize].into()),
-                exploitation: (*f).into(),
+                nationality_group: Some(NationalityGroup::ALL[rng.below(3) as usize]),
+                exploitation: vec![Exploitation::parse(f).unwrap()],
                 domestic: Some(rng.below(2) == 0),
                 municipality: Some(format!("GM{:04}", 300 + rng.below(4))),
                 person: format!("p{person}"),
@@ -149,7 +155,11 @@ fn the_checker_catches_every_mutation() {
         extract()
             .reports
             .iter()
-            .filter(|r| r.identification == "identified" && r.exploitation == form && r.report_date.starts_with(&year))
+            .filter(|r| {
+                r.identification == Identification::Identified
+                    && r.exploitation[0].code() == form
+                    && r.report_date.year().to_string() == year
+            })
             .count() as f64
     };
     let mut mutations: Vec<Mutation> = vec![

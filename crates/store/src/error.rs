@@ -27,6 +27,11 @@ pub enum StoreError {
     AuditHead(String),
     #[error("no register at {0}: run `zicht init` first (or give --db the register's URL)")]
     NoRegister(String),
+    /// A stored value that import would have refused: the database was changed outside zicht.
+    #[error(
+        "{table}.{column} holds a value that is not {what} (import never stores one): the database was changed outside zicht; restore it from a backup"
+    )]
+    Stored { table: &'static str, column: &'static str, what: &'static str },
 }
 
 impl StoreError {

@@ -44,6 +44,32 @@ async fn extract_is_the_same_on_both_backends() {
         assert_eq!(x.reports.len() as i64, counts.reports, "{}", db.label);
         assert_eq!(x.events.len() as i64, counts.events, "{}", db.label);
         assert_eq!(x.signals.len() as i64, counts.signals, "{}", db.label);
+        // Typed as import parsed them: the example's multi-form report keeps its forms in order.
+        let forms: Vec<String> = x.reports.iter().flat_map(|r| r.exploitation.iter().map(|e| e.code())).collect();
+        assert!(
+            forms.iter().any(|f| f == "sexual:prostitution") && forms.iter().any(|f| f == "criminal"),
+            "{}",
+            db.label
+        );
+
+        // A stored code import would never write (the database changed by hand) is an error naming the
+        // table and column, not a category of its own in the monitor; the value is not repeated.
+        let before = store.extract().await.unwrap();
+        sqlx::query("UPDATE reports SET sex = 'femail' WHERE id = (SELECT MIN(id) FROM reports)")
+            .execute(&store.db.pool)
+            .await
+            .unwrap();
+        let err = store.extract().await.unwrap_err().to_string();
+        assert!(
+            err.contains("reports.sex") && err.contains("outside zicht") && !err.contains("femail"),
+            "{}: {err}",
+            db.label
+        );
+        sqlx::query("UPDATE reports SET sex = 'female' WHERE id = (SELECT MIN(id) FROM reports)")
+            .execute(&store.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(store.extract().await.unwrap().reports.len(), before.reports.len(), "{}", db.label);
         extracts.push((db.label, x));
     }
     // Pseudonyms are keyed per key file, so compare everything else.

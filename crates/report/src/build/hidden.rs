@@ -11,12 +11,12 @@ pub(super) fn hidden(c: &mut Ctx, s: &Scope<'_>) -> Result<Vec<Vec<i64>>, Report
     let (x, lang) = (s.x, s.lang);
     let (years, year_labels, in_period) = (&s.years, &s.year_labels, &s.in_period);
     // 2. Statistical reports and signals.
-    let signal_year = |s: &zicht_model::extract::SignalRow| date(&s.signal_date).map(|d| d.year());
+    let signal_year = |s: &zicht_model::extract::SignalRow| Some(s.signal_date.year());
     let mut m = vec![vec![0i64; 6]; years.len()];
     for (i, y) in years.iter().enumerate() {
         for r in in_period.iter().filter(|r| report_year(r) == Some(*y)) {
             let minor = age(r) == "minor";
-            if r.identification == "identified" {
+            if r.identification == zicht_model::Identification::Identified {
                 m[i][0] += 1;
                 m[i][3] += i64::from(minor);
             } else {
@@ -26,7 +26,8 @@ pub(super) fn hidden(c: &mut Ctx, s: &Scope<'_>) -> Result<Vec<Vec<i64>>, Report
         }
         for s in x.signals.iter().filter(|s| signal_year(s) == Some(*y)) {
             m[i][2] += 1;
-            m[i][5] += i64::from(matches!(s.age_band.as_deref(), Some("0-8" | "9-17")));
+            m[i][5] +=
+                i64::from(matches!(s.age_band, Some(zicht_model::AgeBand::A0to8 | zicht_model::AgeBand::A9to17)));
         }
     }
     let cols: Vec<String> =

@@ -32,8 +32,8 @@ pub(crate) const YEARS_CI: [f64; 7] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0];
 
 /// The dark-number list of a report's reporter type, as the register defines it
 /// ([`zicht_model::ReporterType::mse_list`]); a code the register does not know (none is stored) is Z.
-fn list_of(reporter_type: &str) -> &'static str {
-    zicht_model::ReporterType::parse(reporter_type).map_or("Z", |r| r.mse_list().code())
+fn list_of(reporter_type: zicht_model::ReporterType) -> &'static str {
+    reporter_type.mse_list().code()
 }
 
 /// A "missing" column of the quality table: column code, the attribute whose unknown class it
@@ -43,17 +43,13 @@ type Missing = (&'static str, &'static str, fn(&ReportRow) -> bool);
 /// A registration table: id, attribute, category codes, and the category of a report.
 type Breakdown = (&'static str, &'static str, &'static [&'static str], fn(&ReportRow) -> &str);
 
-fn date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
-}
-
 /// The first form the reporter named (`labour:cleaning;sexual` → `labour`).
-fn form(r: &ReportRow) -> &str {
-    let f = r.exploitation.split(';').next().unwrap_or("").split(':').next().unwrap_or("").trim();
-    match f {
-        "sexual" | "labour" | "criminal" => f,
-        "" => "unknown",
-        _ => "other",
+fn form(r: &ReportRow) -> &'static str {
+    use zicht_model::ExploitationForm as F;
+    match r.exploitation.first().map(|e| e.form()) {
+        Some(f @ (F::Sexual | F::Labour | F::Criminal)) => f.as_str(),
+        Some(F::OrganRemoval | F::Other) => "other",
+        None => "unknown",
     }
 }
 
@@ -77,12 +73,12 @@ fn age(r: &ReportRow) -> &'static str {
     }
 }
 
-fn sex(r: &ReportRow) -> &str {
-    known(r.sex.as_deref(), &["female", "male"])
+fn sex(r: &ReportRow) -> &'static str {
+    known(r.sex.map(|s| s.as_str()), &["female", "male"])
 }
 
-fn nationality(r: &ReportRow) -> &str {
-    known(r.nationality_group.as_deref(), &["home", "eu", "non_eu"])
+fn nationality(r: &ReportRow) -> &'static str {
+    known(r.nationality_group.map(|g| g.as_str()), &["home", "eu", "non_eu"])
 }
 
 fn domestic(r: &ReportRow) -> &'static str {
@@ -645,7 +641,7 @@ type DarkByYear = BTreeMap<i32, (Option<f64>, i64, Option<CellId>)>;
 
 /// The year of a report.
 fn report_year(r: &ReportRow) -> Option<i32> {
-    date(&r.report_date).map(|d| d.year())
+    Some(r.report_date.year())
 }
 
 /// The longest period one monitor covers, in years.
@@ -671,7 +667,8 @@ pub fn build(x: &Extract, opts: &Options) -> Result<Monitor, ReportError> {
     if in_period.is_empty() || from > to {
         return Err(ReportError::Empty { from, to });
     }
-    let identified: Vec<&ReportRow> = in_period.iter().copied().filter(|r| r.identification == "identified").collect();
+    let identified: Vec<&ReportRow> =
+        in_period.iter().copied().filter(|r| r.identification == zicht_model::Identification::Identified).collect();
     let year_labels: Vec<String> = years.iter().map(|y| y.to_string()).collect();
     let mut c = Ctx {
         lang,
@@ -781,7 +778,7 @@ fn round1(v: f64) -> f64 {
 fn cohort(x: &Extract, from: i32, to: i32, end: NaiveDate) -> Vec<Person> {
     let mut first: BTreeMap<&str, (NaiveDate, &ReportRow)> = BTreeMap::new();
     for r in &x.reports {
-        let Some(d) = date(&r.report_date) else { continue };
+        let d = r.report_date;
         if !(from..=to).contains(&d.year()) {
             continue;
         }
@@ -795,17 +792,15 @@ fn cohort(x: &Extract, from: i32, to: i32, end: NaiveDate) -> Vec<Person> {
         if !first.contains_key(e.person.as_str()) {
             continue;
         }
-        let Some(d) = date(&e.event_date) else { continue };
-        let kind = match e.kind.as_str() {
-            "victimisation" => {
-                FollowUpKind::Victimisation { category: e.crime_category.clone().unwrap_or_else(|| "other".into()) }
+        let kind = match e.kind {
+            zicht_model::EventKind::Victimisation => {
+                FollowUpKind::Victimisation { category: e.crime_category.map_or("other", |c| c.as_str()).to_string() }
             }
-            "suspect" => FollowUpKind::Suspect,
-            "emigration" => FollowUpKind::Emigration,
-            "death" => FollowUpKind::Death,
-            _ => continue,
+            zicht_model::EventKind::Suspect => FollowUpKind::Suspect,
+            zicht_model::EventKind::Emigration => FollowUpKind::Emigration,
+            zicht_model::EventKind::Death => FollowUpKind::Death,
         };
-        events.entry(e.person.as_str()).or_default().push(FollowUpEvent { date: d, kind });
+        events.entry(e.person.as_str()).or_default().push(FollowUpEvent { date: e.event_date, kind });
     }
     first
         .iter()
@@ -823,7 +818,7 @@ fn cohort(x: &Extract, from: i32, to: i32, end: NaiveDate) -> Vec<Person> {
             },
             form_of_exploitation: Some(form(r).to_string()),
             victim_group: Some(group(r).to_string()),
-            sex: r.sex.clone(),
+            sex: r.sex.map(|s| s.as_str().to_string()),
         })
         .collect()
 }
@@ -836,19 +831,17 @@ fn month_label(from: i32, k: usize) -> String {
 /// organisation names it) per reporter, months from January of `from` to December of `to`.
 fn alerts(x: &Extract, from: i32, to: i32, lang: Lang, per_reporter: bool) -> Vec<AlertRow> {
     let n = ((to - from + 1) * 12).max(0) as usize;
-    let idx = |d: &str| {
-        date(d).and_then(|d| {
-            let k = (d.year() - from) * 12 + d.month0() as i32;
-            (0..n as i32).contains(&k).then_some(k as usize)
-        })
+    let idx = |d: NaiveDate| {
+        let k = (d.year() - from) * 12 + d.month0() as i32;
+        (0..n as i32).contains(&k).then_some(k as usize)
     };
     let mut all = vec![0u64; n];
     let mut by_type: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
     let mut by_reporter: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
     for r in &x.reports {
-        if let Some(k) = idx(&r.report_date) {
+        if let Some(k) = idx(r.report_date) {
             all[k] += 1;
-            by_type.entry(&r.reporter_type).or_insert_with(|| vec![0; n])[k] += 1;
+            by_type.entry(r.reporter_type.as_str()).or_insert_with(|| vec![0; n])[k] += 1;
             by_reporter.entry(&r.reporter).or_insert_with(|| vec![0; n])[k] += 1;
         }
     }
@@ -890,13 +883,18 @@ fn alerts(x: &Extract, from: i32, to: i32, lang: Lang, per_reporter: bool) -> Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zicht_model::{CrimeCategory, EventKind, Exploitation, Identification, ReporterType};
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
 
     fn report(exploitation: &str, domestic: Option<bool>, age: Option<i64>) -> ReportRow {
         ReportRow {
-            report_date: "2018-05-01".into(),
+            report_date: day("2018-05-01"),
             reporter: "R".into(),
-            reporter_type: "police".into(),
-            identification: "identified".into(),
+            reporter_type: ReporterType::Police,
+            identification: Identification::Identified,
             sex: None,
             birth_year: None,
             age_band: None,
@@ -904,7 +902,7 @@ mod tests {
             minor: age.map(|a| a < 18),
             age_at_start: None,
             nationality_group: None,
-            exploitation: exploitation.into(),
+            exploitation: exploitation.split(';').map(|e| Exploitation::parse(e).unwrap()).collect(),
             domestic,
             municipality: None,
             person: "p".into(),
@@ -914,17 +912,17 @@ mod tests {
     #[test]
     fn cohort_counts_statistical_reports_and_enters_at_the_first_report() {
         let mut stat = report("sexual", None, Some(15));
-        stat.identification = "statistical".into();
+        stat.identification = Identification::Statistical;
         stat.person = "minor".into();
-        stat.report_date = "2016-03-01".into();
+        stat.report_date = day("2016-03-01");
         let mut later = report("sexual", None, Some(16));
         later.person = "minor".into();
-        later.report_date = "2017-03-01".into();
+        later.report_date = day("2017-03-01");
         let adult = report("labour", None, Some(30));
         let event = |person: &str, date: &str| zicht_model::extract::EventRow {
-            event_date: date.into(),
-            kind: "victimisation".into(),
-            crime_category: Some("assault".into()),
+            event_date: day(date),
+            kind: EventKind::Victimisation,
+            crime_category: Some(CrimeCategory::parse("assault").unwrap()),
             person: person.into(),
         };
         let x = Extract {
@@ -946,20 +944,22 @@ mod tests {
         assert_eq!(group(&report("sexual:prostitution", Some(true), None)), "domestic_sexual");
         assert_eq!(group(&report("sexual:prostitution", Some(false), None)), "cross_border_sexual");
         assert_eq!(group(&report("criminal", None, None)), "criminal");
-        assert_eq!(age(&report("x", None, Some(17))), "minor");
-        assert_eq!(age(&report("x", None, Some(18))), "18-22");
-        assert_eq!(age(&report("x", None, Some(22))), "18-22");
-        assert_eq!(age(&report("x", None, Some(23))), "23+");
-        assert_eq!(age(&report("x", None, None)), "unknown");
-        assert_eq!(list_of("youth_care"), "O");
-        assert_eq!(list_of("guardianship"), "Z");
-        assert_eq!(list_of("ngo"), "Z");
+        assert_eq!(form(&report("organ_removal", None, None)), "other");
+        assert_eq!(form(&ReportRow { exploitation: vec![], ..report("sexual", None, None) }), "unknown");
+        assert_eq!(age(&report("other", None, Some(17))), "minor");
+        assert_eq!(age(&report("other", None, Some(18))), "18-22");
+        assert_eq!(age(&report("other", None, Some(22))), "18-22");
+        assert_eq!(age(&report("other", None, Some(23))), "23+");
+        assert_eq!(age(&report("other", None, None)), "unknown");
+        assert_eq!(list_of(ReporterType::YouthCare), "O");
+        assert_eq!(list_of(ReporterType::Guardianship), "Z");
+        assert_eq!(list_of(ReporterType::Ngo), "Z");
         assert_eq!(month_label(2012, 76), "2018-05");
     }
 
     #[test]
     fn an_empty_period_or_one_outside_the_data_is_an_error() {
-        let late = ReportRow { report_date: "2022-05-01".into(), ..report("sexual", None, Some(30)) };
+        let late = ReportRow { report_date: day("2022-05-01"), ..report("sexual", None, Some(30)) };
         let x = Extract { reports: vec![report("sexual", None, Some(30)), late], ..Default::default() };
         let opts = |from, to| Options {
             from: Some(from),

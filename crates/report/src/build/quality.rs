@@ -16,7 +16,7 @@ pub(super) fn quality(c: &mut Ctx, s: &Scope<'_>) -> Result<(), ReportError> {
     ];
     let mut m = vec![vec![0i64; 1 + missing.len()]; REPORTER_TYPES.len()];
     for r in identified {
-        let i = pos(REPORTER_TYPES, &r.reporter_type);
+        let i = pos(REPORTER_TYPES, r.reporter_type.as_str());
         m[i][0] += 1;
         for (k, (_, _, f)) in missing.iter().enumerate() {
             m[i][k + 1] += i64::from(f(r));

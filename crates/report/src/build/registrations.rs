@@ -70,7 +70,7 @@ pub(super) fn registrations<'a>(c: &mut Ctx, s: &Scope<'a>) -> Result<BTreeMap<i
     // Persons and reports.
     let mut first_seen: HashMap<&str, i32> = HashMap::new();
     for r in &x.reports {
-        if r.identification == "identified"
+        if r.identification == zicht_model::Identification::Identified
             && let Some(y) = report_year(r)
         {
             let e = first_seen.entry(r.person.as_str()).or_insert(y);
