@@ -262,6 +262,23 @@ pub fn field_problems(spec: &LinkSpec, records: &Records) -> Result<Vec<String>,
     Ok(out)
 }
 
+/// What a run chose from the data (empty parts were given by the caller), and what it warned of.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Design {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub derived: Vec<Derived>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub training: Vec<ChosenRule>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocking: Vec<ChosenRule>,
+    /// The recall among matches of the chosen prediction rules, estimated from the trained m.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocking_recall: Option<f64>,
+    /// Fields nearly empty or of one value, and the checks after training.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
 /// A rule chosen from the data, with what it costs and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChosenRule {

@@ -300,47 +300,119 @@ fn key_edges(spec: &LinkSpec, records: &Records) -> Result<Vec<(u32, u32)>, Erro
     Ok(edges)
 }
 
-/// Everything one linkage run produces: the model used, the scored pairs and the clusters.
+/// What a run chooses from the data where the caller left it out ([`prepare`]); nothing by default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Choices {
+    /// Compare a comparison found derived from, or implied by, another only where that one is
+    /// missing ([`design::derived_comparisons`]).
+    pub derived: bool,
+    /// Choose the training rules when the spec has none and no model is given
+    /// ([`design::training_rules`]).
+    pub training: bool,
+    /// Replace the spec's blocking rules by rules chosen from the trained model
+    /// ([`design::prediction_rules`]), within `max_pairs` and 50 pairs a record (at least 5 M).
+    pub blocking: bool,
+    /// Fit λ and u within each prediction rule's pairs ([`model::fit_conditional`]), so that
+    /// non-matches that share a blocking key do not inflate the probabilities; else one λ and the
+    /// random pairs' u for every pair.
+    pub within_rules: bool,
+}
+
+/// A model ready to score: the spec as completed, the model, the blocking plan, what was chosen.
 #[derive(Debug, Clone)]
-pub struct Outcome {
-    /// The model (trained in this run, or the one passed in).
+pub struct Prepared {
+    /// The spec with the stand-ins, training and blocking rules chosen.
+    pub spec: LinkSpec,
     pub model: Model,
     /// Whether the model was trained in this run.
     pub trained: bool,
-    /// Pairs at or above the floor, with per-rule counts.
-    pub prediction: predict::Prediction,
-    /// Stable cluster ids of the records (connected components at `threshold`).
-    pub clustering: cluster::Clustering,
+    /// Whether λ and u were fitted within this plan's rules in this run (the model changed).
+    pub refit: bool,
+    pub plan: Vec<block::RuleBlocks>,
+    pub design: design::Design,
 }
 
-/// One linkage run end to end, for callers such as `zicht link`: refuse oversized blocking,
-/// train a model unless one is given (checked against the spec), score candidate pairs keeping
-/// those with probability ≥ `floor`, and cluster at `threshold` (≥ `floor`) with cluster ids
-/// kept stable against `previous` (record id → cluster id of the last run).
-pub fn run(
-    spec: &LinkSpec,
+/// The first half of a run, shared by every caller: the fields checked; stand-ins, training rules
+/// and prediction rules chosen where asked; oversized blocking refused before any training; the
+/// model trained (or the given one checked against the spec); λ and u fitted within the rules.
+pub fn prepare(
+    mut spec: LinkSpec,
     records: &Records,
     model: Option<Model>,
-    floor: f64,
-    threshold: f64,
-    previous: &std::collections::HashMap<String, u64>,
+    choices: &Choices,
     ctl: &dyn Progress,
-) -> Result<Outcome, Error> {
-    let plan = block::plan(spec, records)?;
-    let (model, trained) = match model {
+) -> Result<Prepared, Error> {
+    // Fields that cannot tell matches apart refuse training; a given model can still score them.
+    let warnings = match design::field_problems(&spec, records) {
+        Err(_) if model.is_some() => Vec::new(),
+        found => found?,
+    };
+    let mut design = design::Design { warnings, ..Default::default() };
+    if choices.derived {
+        for d in design::derived_comparisons(&spec, records) {
+            if let Some(c) = spec.comparisons.iter_mut().find(|c| c.column == d.column) {
+                c.fallback_for = Some(d.from.clone());
+            }
+            design.derived.push(d);
+        }
+    }
+    if choices.training && spec.training.is_empty() && model.is_none() {
+        design.training = design::training_rules(&spec, records)?;
+        spec.training = design.training.iter().map(|c| c.rule.clone()).collect();
+    }
+    if !choices.blocking {
+        block::plan(&spec, records)?;
+    }
+    let (mut model, trained) = match model {
         Some(m) => {
-            m.check(spec)?;
+            m.check(&spec)?;
             (m, false)
         }
-        None => (model::train(spec, records, ctl)?, true),
+        None => {
+            let m = model::train(&spec, records, ctl)?;
+            design.warnings.extend(m.training.warnings.iter().cloned());
+            (m, true)
+        }
     };
-    let prediction = predict::predict_planned(&model, &plan, records, floor.min(threshold), ctl)?;
+    if choices.blocking {
+        let budget = spec.max_pairs.min((50 * records.len() as u64).max(5_000_000));
+        let (chosen, recall) = design::prediction_rules(&spec, records, &model, budget)?;
+        spec.blocking = chosen.iter().map(|c| c.rule.clone()).collect();
+        design.blocking = chosen;
+        design.blocking_recall = Some(recall);
+    }
+    let plan = block::plan(&spec, records)?;
+    let rules: Vec<String> = plan.iter().map(|r| r.rule.to_string()).collect();
+    let fitted: Vec<&str> = model.conditional.iter().map(|r| r.rule.as_str()).collect();
+    let refit = choices.within_rules && fitted != rules.iter().map(String::as_str).collect::<Vec<_>>();
+    if !choices.within_rules {
+        model.conditional.clear();
+    }
+    // Priors per pair of sources already condition λ; the rules' own λ would count it twice.
+    if refit && model.prior_by.is_none() {
+        model::fit_conditional(&mut model, &spec, records, &plan, ctl)?;
+    }
+    Ok(Prepared { spec, model, trained, refit, plan, design })
+}
+
+/// Clusters: connected components of the pairs at or above `threshold`, joined by shared
+/// [`LinkSpec::link_keys`] and, with [`LinkSpec::veto_evidence`], never joining records whose person
+/// keys differ or whose vetoing fields speak too strongly against each other; ids kept stable against
+/// `previous` (record id → cluster id of the last run).
+pub fn cluster_pairs(
+    spec: &LinkSpec,
+    model: &Model,
+    records: &Records,
+    pairs: &[predict::ScoredPair],
+    threshold: f64,
+    previous: &std::collections::HashMap<String, u64>,
+) -> Result<cluster::Clustering, Error> {
     let key_edges = key_edges(spec, records)?;
-    let kept = prediction.pairs.iter().filter(|p| p.probability >= threshold);
+    let kept = pairs.iter().filter(|p| p.probability >= threshold);
     let components = match spec.veto_evidence {
         None => cluster::connected_components(records.len(), key_edges.into_iter().chain(kept.map(|p| (p.a, p.b)))),
         Some(limit) => {
-            let scorer = model::Scorer::new(&model, records)?;
+            let scorer = model::Scorer::new(model, records)?;
             let in_veto: Vec<bool> = spec.comparisons.iter().map(|c| c.veto).collect();
             let keys: Vec<&records::Column> =
                 spec.person_keys.iter().map(|k| column(records, k, "person key")).collect::<Result<_, _>>()?;
@@ -355,6 +427,36 @@ pub fn run(
             })
         }
     };
-    let clustering = cluster::stable_ids(&records.ids, &components, previous);
-    Ok(Outcome { model, trained, prediction, clustering })
+    Ok(cluster::stable_ids(&records.ids, &components, previous))
+}
+
+/// Everything one linkage run produces: the model used, the scored pairs and the clusters.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The model (trained in this run, or the one passed in).
+    pub model: Model,
+    /// Whether the model was trained in this run.
+    pub trained: bool,
+    /// Pairs at or above the floor, with per-rule counts.
+    pub prediction: predict::Prediction,
+    /// Stable cluster ids of the records (connected components at `threshold`).
+    pub clustering: cluster::Clustering,
+}
+
+/// One linkage run end to end, for callers such as `zicht link`: [`prepare`] with nothing chosen
+/// (global scoring), score candidate pairs keeping those with probability ≥ `floor`, and
+/// [`cluster_pairs`] at `threshold` (≥ `floor`).
+pub fn run(
+    spec: &LinkSpec,
+    records: &Records,
+    model: Option<Model>,
+    floor: f64,
+    threshold: f64,
+    previous: &std::collections::HashMap<String, u64>,
+    ctl: &dyn Progress,
+) -> Result<Outcome, Error> {
+    let p = prepare(spec.clone(), records, model, &Choices::default(), ctl)?;
+    let prediction = predict::predict_planned(&p.model, &p.plan, records, floor.min(threshold), ctl)?;
+    let clustering = cluster_pairs(&p.spec, &p.model, records, &prediction.pairs, threshold, previous)?;
+    Ok(Outcome { model: p.model, trained: p.trained, prediction, clustering })
 }

@@ -28,6 +28,25 @@ impl Default for LinkOptions {
     }
 }
 
+impl LinkOptions {
+    /// The caller's error when the threshold is no probability or the review band is empty; the
+    /// messages name the command line's options, which a form's fields mirror.
+    pub fn check(&self) -> Result<(), RegisterError> {
+        let threshold = self.threshold;
+        if !(0.0..=1.0).contains(&threshold) {
+            return Err(RegisterError::Input(format!("--threshold {threshold}: must lie in [0, 1]")));
+        }
+        if let Some(from) = self.review_from
+            && !(from > 0.0 && from < threshold)
+        {
+            return Err(RegisterError::Input(format!(
+                "--review-from {from}: must lie above 0 and below --threshold {threshold}"
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// A pair for clerical review: record ids (`r<reports.id>`, `e<events.id>`), probability, weight (bits).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ReviewPair {
@@ -176,17 +195,8 @@ fn person_number(id: &str) -> Option<u64> {
 /// Links everything in the register and writes the persons (see the module doc).
 pub async fn link(reg: &Register, opts: &LinkOptions, progress: &dyn Progress) -> Result<LinkRun, RegisterError> {
     let (store, keys, actor) = (&reg.store, reg.keys()?, reg.actor.as_str());
+    opts.check()?;
     let threshold = opts.threshold;
-    if !(0.0..=1.0).contains(&threshold) {
-        return Err(RegisterError::Input(format!("threshold {threshold}: must lie in [0, 1]")));
-    }
-    if let Some(from) = opts.review_from
-        && !(from > 0.0 && from < threshold)
-    {
-        return Err(RegisterError::Input(format!(
-            "review from {from}: must lie above 0 and below the threshold {threshold}"
-        )));
-    }
     if store.counts().await?.reports == 0 {
         return Err(RegisterError::Input(
             "the register has no reports to link: import reports first (`zicht import reports FILE`)".into(),

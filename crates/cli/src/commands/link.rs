@@ -38,15 +38,8 @@ pub struct LinkArgs {
 }
 
 pub fn run(args: LinkArgs) -> anyhow::Result<()> {
-    if !(0.0..=1.0).contains(&args.threshold) {
-        return Err(crate::exit::bad_input(format!("--threshold {}: must lie in [0, 1]", args.threshold)));
-    }
-    if args.review.is_some() && !(args.review_from > 0.0 && args.review_from < args.threshold) {
-        return Err(crate::exit::bad_input(format!(
-            "--review-from {}: must lie above 0 and below --threshold {}",
-            args.review_from, args.threshold
-        )));
-    }
+    let opts = LinkOptions { threshold: args.threshold, review_from: args.review.as_ref().map(|_| args.review_from) };
+    opts.check().map_err(register_error)?;
     if let Some(review) = &args.review {
         super::common::refuse_register_files("--review", review, &args.db.db, &args.keys.key_file)?;
     }
@@ -60,8 +53,6 @@ pub fn run(args: LinkArgs) -> anyhow::Result<()> {
             .keep_audit_head(zicht_store::audit::head_path(&keys.path));
         store.check_keys(&keys).await.map_err(classify)?;
         let reg = Register::new(store, Some(keys), args.actor.actor());
-        let opts =
-            LinkOptions { threshold: args.threshold, review_from: args.review.as_ref().map(|_| args.review_from) };
         let bar = Bar::new(args.json, Units::Work).stopping_on(cancel);
         let run = link(&reg, &opts, &bar).await.map_err(register_error);
         bar.clear();

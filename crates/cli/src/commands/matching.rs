@@ -14,9 +14,7 @@ use anyhow::Context;
 use serde::Serialize;
 use zicht_link::cluster::{self, Clustering};
 use zicht_link::predict::{self, RuleStats};
-use zicht_link::{
-    BlockingRule, Comparison, Error as LinkError, FieldKind, LinkSpec, Model, RecordsBuilder, block, model,
-};
+use zicht_link::{BlockingRule, Comparison, Error as LinkError, FieldKind, LinkSpec, Model, RecordsBuilder};
 
 use crate::exit::bad_input;
 
@@ -158,25 +156,10 @@ struct Summary {
     model_trained: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     explanations: Vec<PairExplanation>,
-    design: Design,
+    design: zicht_link::design::Design,
     #[serde(skip_serializing_if = "Option::is_none")]
     calibration: Option<zicht_link::calibrate::Platt>,
     seconds: f64,
-}
-
-/// What `zicht match` chose from the data (empty parts were given by the user).
-#[derive(Debug, Default, Serialize)]
-struct Design {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    derived: Vec<zicht_link::design::Derived>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    training: Vec<zicht_link::design::ChosenRule>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    blocking: Vec<zicht_link::design::ChosenRule>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    blocking_recall: Option<f64>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    warnings: Vec<String>,
 }
 
 /// An explained pair in the `--json` summary.
@@ -239,83 +222,28 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         read_csv(right, &args.encoding, &args.id, &spec, &mut builder)?;
     }
     let records = builder.finish().map_err(|e| bad_input(format!("{}: {e}", inputs(&args))))?;
-    let mut design = Design::default();
-    for w in zicht_link::design::field_problems(&spec, &records).map_err(|e| link_error(e, &args))? {
-        eprintln!("warning: {w}");
-        design.warnings.push(w);
-    }
-    if !args.keep_derived {
-        for d in zicht_link::design::derived_comparisons(&spec, &records) {
-            eprintln!(
-                "{} is {} {} on {:.1} % of {} records: compared only where {} is missing (--keep-derived to count both)",
-                d.column,
-                d.how,
-                d.from,
-                100.0 * d.share,
-                d.records,
-                d.from
-            );
-            if let Some(c) = spec.comparisons.iter_mut().find(|c| c.column == d.column) {
-                c.fallback_for = Some(d.from.clone());
-            }
-            design.derived.push(d);
-        }
-    }
-    if spec.training.is_empty() && !args.model.as_ref().is_some_and(|p| p.exists()) {
-        let chosen = zicht_link::design::training_rules(&spec, &records).map_err(|e| link_error(e, &args))?;
-        for c in &chosen {
-            eprintln!("training rule {} ({} pairs): {}", c.rule, c.pairs, c.reason);
-        }
-        spec.training = chosen.iter().map(|c| c.rule.clone()).collect();
-        design.training = chosen;
-    }
-
-    let ctl = Bar::new(false, Units::Work);
-
-    // Refuse oversized blocking before any training work.
-    if !auto_blocking {
-        block::plan(&spec, &records).map_err(|e| link_error(e, &args))?;
-    }
-
-    let (model, trained) = match &args.model {
+    let given = match &args.model {
         Some(path) if path.exists() => {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            let m = Model::from_json(&text).map_err(|e| bad_input(format!("{}: {e}", path.display())))?;
-            m.check(&spec).map_err(|e| bad_input(format!("{}: {e}", path.display())))?;
-            (m, false)
+            Some(Model::from_json(&text).map_err(|e| bad_input(format!("{}: {e}", path.display())))?)
         }
-        _ => (model::train(&spec, &records, &ctl).map_err(|e| link_error(e, &args))?, true),
+        _ => None,
     };
-    let mut model = model;
-    if trained {
-        for w in &model.training.warnings {
-            eprintln!("warning: {w}");
-            design.warnings.push(w.clone());
+    let choices = zicht_link::Choices {
+        derived: !args.keep_derived,
+        training: true,
+        blocking: auto_blocking,
+        within_rules: args.scoring == Scoring::WithinRules,
+    };
+    let ctl = Bar::new(false, Units::Work);
+    let prepared = zicht_link::prepare(spec, &records, given, &choices, &ctl).map_err(|e| match e {
+        e @ LinkError::ModelMismatch(_) => {
+            bad_input(format!("{}: {e}", args.model.as_ref().map(|p| p.display().to_string()).unwrap_or_default()))
         }
-    }
-    if auto_blocking {
-        let budget = args.max_pairs.min((50 * records.len() as u64).max(5_000_000));
-        let (chosen, recall) =
-            zicht_link::design::prediction_rules(&spec, &records, &model, budget).map_err(|e| link_error(e, &args))?;
-        for c in &chosen {
-            eprintln!("blocking rule {} ({} pairs): {}", c.rule, c.pairs, c.reason);
-        }
-        eprintln!("blocking: estimated recall among matches {recall:.3} (give --block to choose the rules)");
-        spec.blocking = chosen.iter().map(|c| c.rule.clone()).collect();
-        design.blocking = chosen;
-        design.blocking_recall = Some(recall);
-    }
-    let plan = block::plan(&spec, &records).map_err(|e| link_error(e, &args))?;
-    let rules: Vec<String> = plan.iter().map(|r| r.rule.to_string()).collect();
-    let fitted: Vec<&str> = model.conditional.iter().map(|r| r.rule.as_str()).collect();
-    let within = args.scoring == Scoring::WithinRules;
-    let refit = within && fitted != rules.iter().map(String::as_str).collect::<Vec<_>>();
-    if !within {
-        model.conditional.clear();
-    }
-    if refit && model.prior_by.is_none() {
-        model::fit_conditional(&mut model, &spec, &records, &plan, &ctl).map_err(|e| link_error(e, &args))?;
-    }
+        e => link_error(e, &args),
+    })?;
+    print_design(&prepared.design);
+    let zicht_link::Prepared { spec, model, trained, refit, plan, design } = prepared;
     if (trained || refit)
         && let Some(path) = &args.model
     {
@@ -377,8 +305,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 Some(p) => read_previous(p, &args.encoding)?,
                 None => HashMap::new(),
             };
-            let components = cluster::connected_components(records.len(), above.iter().map(|p| (p.a, p.b)));
-            let c = cluster::stable_ids(&records.ids, &components, &previous);
+            let c = zicht_link::cluster_pairs(&spec, &model, &records, &prediction.pairs, args.threshold, &previous)
+                .map_err(|e| link_error(e, &args))?;
             let mut w = Output::create(path, Access::Private)?;
             writeln!(w, "id,cluster")?;
             for (id, cl) in records.ids.iter().zip(&c.cluster) {
@@ -455,6 +383,33 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Says on stderr what the run chose from the data, and why, and what it warns of.
+fn print_design(design: &zicht_link::design::Design) {
+    for w in &design.warnings {
+        eprintln!("warning: {w}");
+    }
+    for d in &design.derived {
+        eprintln!(
+            "{} is {} {} on {:.1} % of {} records: compared only where {} is missing (--keep-derived to count both)",
+            d.column,
+            d.how,
+            d.from,
+            100.0 * d.share,
+            d.records,
+            d.from
+        );
+    }
+    for c in &design.training {
+        eprintln!("training rule {} ({} pairs): {}", c.rule, c.pairs, c.reason);
+    }
+    for c in &design.blocking {
+        eprintln!("blocking rule {} ({} pairs): {}", c.rule, c.pairs, c.reason);
+    }
+    if let Some(recall) = design.blocking_recall {
+        eprintln!("blocking: estimated recall among matches {recall:.3} (give --block to choose the rules)");
+    }
 }
 
 fn inputs(args: &Args) -> String {
