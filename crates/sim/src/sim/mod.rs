@@ -868,17 +868,14 @@ fn row_age_range(
     (true_age, true_age)
 }
 
+/// The ages a band holds (the model's bands; the open last band up to 120).
 fn band_range(band: &str) -> (i32, i32) {
-    match band {
-        "0-8" => (0, 8),
-        "9-17" => (9, 17),
-        "18-20" => (18, 20),
-        "21-23" => (21, 23),
-        "24-26" => (24, 26),
-        "27-29" => (27, 29),
-        "30-38" => (30, 38),
-        "39-47" => (39, 47),
-        _ => (48, 120),
+    match zicht_model::AgeBand::parse(band) {
+        Ok(b) => {
+            let (lo, hi) = b.range();
+            (lo as i32, hi.min(120) as i32)
+        }
+        Err(_) => (48, 120),
     }
 }
 
