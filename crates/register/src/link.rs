@@ -6,9 +6,10 @@
 //! a cluster that holds at least one report is a person; events in clusters without a report belong to
 //! nobody in the register (people who were never reported as victims).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use zicht_link::{BlockingRule, Comparison, FieldKind, LinkSpec, Progress, RecordsBuilder};
+use zicht_model::Layers;
 use zicht_model::pseudonym::{PARTICLES, known_name};
 use zicht_store::linkage::{Assignment, LinkRecord, RunSummary, Table};
 
@@ -165,6 +166,124 @@ pub fn spec() -> LinkSpec {
 /// common name and no birth date chains different people with that name into one.
 const VETO_BITS: f64 = 10.0;
 
+/// What the register compares and blocks on for one record, derived once from it (and from its
+/// identity, opened from the vault): the parts of the name, the keys, the episode it reports.
+struct Features<'r> {
+    record: &'r LinkRecord,
+    /// The keyed pseudonym, where it identifies (a full name and a birth date, not placeholders).
+    pseudonym: Option<&'r str>,
+    name: Option<String>,
+    birth_date: Option<String>,
+    birth_date_key: Option<String>,
+    birth_year: Option<String>,
+    match_keys: Vec<String>,
+    family: Option<String>,
+    given: Option<String>,
+    family_initial: Option<String>,
+    given_initial: Option<String>,
+    initials: Option<String>,
+    report_year: Option<&'r str>,
+}
+
+impl<'r> Features<'r> {
+    fn of(r: &'r LinkRecord, layers: &Layers<'_>, placeholders: &HashSet<String>) -> Features<'r> {
+        let identity = r.identity.as_ref();
+        // Placeholders (`onbekend`, `-`) stored before import recognised them are unknown names here too.
+        let given_names = identity.and_then(|i| i.given_names.as_deref()).and_then(known_name);
+        let family_name = identity.and_then(|i| i.family_name.as_deref()).and_then(known_name);
+        let named = given_names.is_some() || family_name.is_some();
+        let name = identity
+            .map(|_| format!("{} {}", given_names.unwrap_or(""), family_name.unwrap_or("")).trim().to_string())
+            .filter(|n| !n.is_empty());
+        let birth_year = r
+            .birth_year
+            .or_else(|| identity.and_then(|i| i.birth_date).map(|d| i64::from(chrono::Datelike::year(&d))))
+            .map(|y| y.to_string());
+        // The keyed birth date: a statistical report's from import; an identified record's from its
+        // identity. It is compared only where one side has no plain birth date (a fallback), so a
+        // statistical report that has it does not also offer its bare birth year.
+        let birth_date_key = match (identity, r.birth_date_key.as_deref()) {
+            (Some(i), _) => i.birth_date.map(|b| layers.birth_date_key(b).to_hex()),
+            (None, stored) => stored.map(str::to_string),
+        };
+        // Match keys: a statistical report's from import; an identified record's from its identity.
+        // Reports imported before key (c) existed keep two keys.
+        let match_keys: Vec<String> = match (identity, r.match_keys.as_deref()) {
+            (Some(i), _) => layers
+                .match_keys(given_names.unwrap_or(""), family_name.unwrap_or(""), i.birth_date)
+                .map(|k| k.iter().map(|p| p.to_hex()).collect())
+                .unwrap_or_default(),
+            (None, Some(stored)) => stored.split_whitespace().map(str::to_string).collect(),
+            (None, None) => Vec::new(),
+        };
+        let family = first_token(family_name);
+        let given = first_token(given_names);
+        let family_initial = initial(family.as_deref());
+        let given_initial = initial(given.as_deref());
+        // Both initials in either order: a register that swaps given and family name keeps the pair.
+        let initials = match (&given_initial, &family_initial) {
+            (Some(g), Some(f)) => Some(if g <= f { format!("{g}{f}") } else { format!("{f}{g}") }),
+            _ => None,
+        };
+        // Without a birth date the pseudonym is of a name alone, which many people share. Nor is a
+        // pseudonym of placeholders alone, or of an identity without a known name.
+        let pseudonym = (identity.is_none_or(|i| i.birth_date.is_some() && named)
+            && !placeholders.contains(&r.pseudonym))
+        .then_some(r.pseudonym.as_str());
+        Features {
+            record: r,
+            pseudonym,
+            name,
+            birth_date: identity.and_then(|i| i.birth_date).map(|d| d.to_string()),
+            birth_date_key,
+            birth_year,
+            match_keys,
+            family,
+            given,
+            family_initial,
+            given_initial,
+            initials,
+            report_year: (r.table == Table::Reports).then(|| r.date.get(..4)).flatten(),
+        }
+    }
+
+    fn is_report(&self) -> bool {
+        self.record.table == Table::Reports
+    }
+}
+
+/// Reads one column of a record's [`Features`].
+type Read = for<'a> fn(&'a Features<'_>) -> Option<&'a str>;
+
+/// Every column the register's linkage specification can name, and how a record gives it: one
+/// owner, so that a column of [`spec`] no record has is an error, not a silently empty field.
+const FEATURES: [(&str, Read); 24] = [
+    ("pseudonym", |f| f.pseudonym),
+    ("name", |f| f.name.as_deref()),
+    ("birth_date", |f| f.birth_date.as_deref()),
+    ("birth_date_key", |f| f.birth_date_key.as_deref()),
+    ("birth_year", |f| f.birth_year.as_deref()),
+    ("sex", |f| f.record.sex.as_deref().filter(|s| *s != "unknown")),
+    ("nationality", |f| f.record.nationality.as_deref()),
+    ("match_key_a", |f| f.match_keys.first().map(String::as_str)),
+    ("match_key_b", |f| f.match_keys.get(1).map(String::as_str)),
+    ("match_key_c", |f| f.match_keys.get(2).map(String::as_str)),
+    ("citizen_number", |f| f.record.identity.as_ref().and_then(|i| i.citizen_number.as_deref())),
+    ("document_number", |f| f.record.identity.as_ref().and_then(|i| i.document_number.as_deref())),
+    ("report_date", |f| f.is_report().then_some(f.record.date.as_str())),
+    ("municipality", |f| f.record.municipality.as_deref()),
+    ("exploitation", |f| f.record.exploitation.as_deref()),
+    ("means_of_control", |f| f.record.means_of_control.as_deref()),
+    ("family_initial", |f| f.family_initial.as_deref()),
+    ("given_initial", |f| f.given_initial.as_deref()),
+    ("initials", |f| f.initials.as_deref()),
+    ("family", |f| f.family.as_deref()),
+    ("given", |f| f.given.as_deref()),
+    ("report_year", |f| f.report_year),
+    ("report", |f| f.is_report().then_some("1")),
+    ("source", |f| Some(if f.is_report() { "report" } else { "event" })),
+];
+
 fn record_id(r: &LinkRecord) -> String {
     match r.table {
         Table::Reports => format!("r{}", r.row_id),
@@ -206,90 +325,23 @@ pub async fn link(reg: &Register, opts: &LinkOptions, progress: &dyn Progress) -
     // Identified records' match keys and birth-date keys are computed here from the vault, in the same
     // two layers as import stores a statistical report's (checked by linkage_records).
     let layers = keys.layers()?;
-    let placeholders: std::collections::HashSet<String> =
-        layers.placeholder_pseudonyms().iter().map(|p| p.to_hex()).collect();
+    let placeholders: HashSet<String> = layers.placeholder_pseudonyms().iter().map(|p| p.to_hex()).collect();
     let spec = spec();
-    let mut builder = RecordsBuilder::new(&spec);
     let columns = spec.columns();
+    let read: Vec<Read> = columns
+        .iter()
+        .map(|c| {
+            FEATURES.iter().find(|(name, _)| name == c).map(|(_, read)| *read).ok_or_else(|| {
+                RegisterError::Link(zicht_link::Error::Spec(format!("the register's records have no column {c:?}")))
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let mut builder = RecordsBuilder::new(&spec);
     let mut previous = HashMap::new();
     for r in &records {
         let id = record_id(r);
-        let identity = r.identity.as_ref();
-        // Placeholders (`onbekend`, `-`) stored before import recognised them are unknown names here too.
-        let given_names = identity.and_then(|i| i.given_names.as_deref()).and_then(known_name);
-        let family_name = identity.and_then(|i| i.family_name.as_deref()).and_then(known_name);
-        let named = given_names.is_some() || family_name.is_some();
-        let name =
-            identity.map(|_| format!("{} {}", given_names.unwrap_or(""), family_name.unwrap_or("")).trim().to_string());
-        let birth_date = identity.and_then(|i| i.birth_date).map(|d| d.to_string());
-        let birth_year = r
-            .birth_year
-            .or_else(|| identity.and_then(|i| i.birth_date).map(|d| i64::from(chrono::Datelike::year(&d))))
-            .map(|y| y.to_string());
-        // The keyed birth date: a statistical report's from import; an identified record's from its
-        // identity. It is compared only where one side has no plain birth date (a fallback), so a
-        // statistical report that has it does not also offer its bare birth year.
-        let birth_date_key = match (identity, r.birth_date_key.as_deref()) {
-            (Some(i), _) => i.birth_date.map(|b| layers.birth_date_key(b).to_hex()),
-            (None, stored) => stored.map(str::to_string),
-        };
-        // Match keys: a statistical report's from import; an identified record's from its identity.
-        // Reports imported before key (c) existed keep two keys.
-        let match_keys: Vec<String> = match (identity, r.match_keys.as_deref()) {
-            (Some(i), _) => layers
-                .match_keys(given_names.unwrap_or(""), family_name.unwrap_or(""), i.birth_date)
-                .map(|k| k.iter().map(|p| p.to_hex()).collect())
-                .unwrap_or_default(),
-            (None, Some(stored)) => stored.split_whitespace().map(str::to_string).collect(),
-            (None, None) => Vec::new(),
-        };
-        let family = first_token(family_name);
-        let given = first_token(given_names);
-        let family_initial = initial(family.as_deref());
-        let given_initial = initial(given.as_deref());
-        let report_year = (r.table == Table::Reports).then(|| r.date.get(..4)).flatten();
-        // Both initials in either order: a register that swaps given and family name keeps the pair.
-        let initials = match (&given_initial, &family_initial) {
-            (Some(g), Some(f)) => Some(if g <= f { format!("{g}{f}") } else { format!("{f}{g}") }),
-            _ => None,
-        };
-        let values: Vec<Option<&str>> = columns
-            .iter()
-            .map(|c| match c.as_str() {
-                // Without a birth date the pseudonym is of a name alone, which many people share.
-                // Nor is a pseudonym of placeholders alone, or of an identity without a known name.
-                "pseudonym" => (identity.is_none_or(|i| i.birth_date.is_some() && named)
-                    && !placeholders.contains(&r.pseudonym))
-                .then_some(r.pseudonym.as_str()),
-                "name" => name.as_deref().filter(|n| !n.is_empty()),
-                "birth_date" => birth_date.as_deref(),
-                "birth_date_key" => birth_date_key.as_deref(),
-                "birth_year" => birth_year.as_deref(),
-                "sex" => r.sex.as_deref().filter(|s| *s != "unknown"),
-                "nationality" => r.nationality.as_deref(),
-                "match_key_a" => match_keys.first().map(String::as_str),
-                "match_key_b" => match_keys.get(1).map(String::as_str),
-                "match_key_c" => match_keys.get(2).map(String::as_str),
-                "citizen_number" => identity.and_then(|i| i.citizen_number.as_deref()),
-                "document_number" => identity.and_then(|i| i.document_number.as_deref()),
-                "report_date" => (r.table == Table::Reports).then_some(r.date.as_str()),
-                "municipality" => r.municipality.as_deref(),
-                "exploitation" => r.exploitation.as_deref(),
-                "means_of_control" => r.means_of_control.as_deref(),
-                "family_initial" => family_initial.as_deref(),
-                "given_initial" => given_initial.as_deref(),
-                "initials" => initials.as_deref(),
-                "family" => family.as_deref(),
-                "given" => given.as_deref(),
-                "report_year" => report_year,
-                "report" => (r.table == Table::Reports).then_some("1"),
-                "source" => Some(match r.table {
-                    Table::Reports => "report",
-                    Table::Events => "event",
-                }),
-                _ => None,
-            })
-            .collect();
+        let f = Features::of(r, &layers, &placeholders);
+        let values: Vec<Option<&str>> = read.iter().map(|read| read(&f)).collect();
         builder.push(&id, &values)?;
         if let Some(n) = r.previous_person.as_deref().and_then(person_number) {
             previous.insert(id, n);
@@ -340,11 +392,30 @@ pub async fn link(reg: &Register, opts: &LinkOptions, progress: &dyn Progress) -
             }
         }
     }
-    let old: std::collections::HashSet<u64> = previous.values().copied().collect();
+    let old: HashSet<u64> = previous.values().copied().collect();
     summary.persons = has_report.values().filter(|h| **h).count() as i64;
     summary.new_persons = has_report.iter().filter(|(c, h)| **h && !old.contains(c)).count() as i64;
     summary.merges = outcome.clustering.merges.len() as i64;
     summary.splits = outcome.clustering.splits.len() as i64;
     store.save_persons(&assignments, &summary, actor).await?;
     Ok(LinkRun { summary, review })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every column the specification compares, blocks, keys or sets its prior on is one a record
+    /// gives; a column no record gives (a typo) was once an empty field nobody noticed.
+    #[test]
+    fn every_column_of_the_spec_is_a_feature_of_the_records() {
+        let known: Vec<&str> = FEATURES.iter().map(|(c, _)| *c).collect();
+        for c in spec().columns() {
+            assert!(known.contains(&c.as_str()), "{c} is not a feature");
+        }
+        let mut names = known.clone();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), known.len(), "a feature named twice");
+    }
 }
