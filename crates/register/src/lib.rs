@@ -26,6 +26,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod accounts;
 pub mod demo;
 pub mod intake;
 pub mod link;

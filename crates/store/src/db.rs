@@ -42,6 +42,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "pseudonym layers", include_str!("../migrations/sqlite/0005_pseudonym_layers.sql")),
     (6, "publications", include_str!("../migrations/sqlite/0006_publications.sql")),
     (7, "audit head", include_str!("../migrations/sqlite/0007_audit_head.sql")),
+    (8, "accounts", include_str!("../migrations/sqlite/0008_accounts.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/postgres/0001_init.sql")),
@@ -51,6 +52,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "pseudonym layers", include_str!("../migrations/postgres/0005_pseudonym_layers.sql")),
     (6, "publications", include_str!("../migrations/postgres/0006_publications.sql")),
     (7, "audit head", include_str!("../migrations/postgres/0007_audit_head.sql")),
+    (8, "accounts", include_str!("../migrations/postgres/0008_accounts.sql")),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

@@ -112,6 +112,11 @@ pub fn register_key_check(key: &RegisterKey) -> String {
     check_value(key.mac(), "register_key")
 }
 
+/// 256 bits from the operating system's random source (keys, API tokens, session ids).
+pub fn fresh_secret() -> [u8; 32] {
+    fresh_key()
+}
+
 fn fresh_key() -> [u8; 32] {
     aes_gcm::Key::<aes_gcm::Aes256Gcm>::generate().into()
 }

@@ -5,6 +5,7 @@
 //! stages read pseudonyms and non-identifying attributes only, except where they open the vault, which
 //! they log.
 
+pub mod accounts;
 pub mod audit;
 /// Tabular input (bounded readers, CSV in any encoding, workbooks) is `zicht-table`'s; re-exported for
 /// the importer's callers.
