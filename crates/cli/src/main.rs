@@ -41,6 +41,14 @@ enum Command {
     Link(commands::link::LinkArgs),
     /// The audit log of every access to personal data
     Audit(commands::audit::AuditArgs),
+    /// The server's reporting organisations
+    Org(commands::accounts::OrgCmd),
+    /// The server's users and their roles
+    User(commands::accounts::UserCmd),
+    /// API tokens for system-to-system submission, one organisation each
+    Token(commands::accounts::TokenCmd),
+    /// The register as a service: the submission API for reporting organisations
+    Serve(commands::serve::ServeArgs),
     /// Multiple systems estimation of the dark number from a capture-history table.
     Mse(commands::mse::Args),
     /// Kaplan–Meier survival per group, medians and the log-rank test (CSV in).
@@ -80,6 +88,10 @@ fn main() -> ExitCode {
         Command::Pseudonymise(a) => commands::pseudonymise::run(a),
         Command::Link(a) => commands::link::run(a),
         Command::Audit(a) => commands::audit::run(a),
+        Command::Org(a) => commands::accounts::run_org(a),
+        Command::User(a) => commands::accounts::run_user(a),
+        Command::Token(a) => commands::accounts::run_token(a),
+        Command::Serve(a) => commands::serve::run(a),
         Command::Mse(args) => commands::mse::run(args),
         Command::Survival(args) => commands::survival::run(args),
         Command::Cif(args) => commands::cif::run(args),

@@ -49,6 +49,12 @@ impl Register {
         Register { store, keys, actor: actor.into() }
     }
 
+    /// The same register acting for someone else (a server's logged-in user or API token): the audit
+    /// log records who did what.
+    pub fn acting_as(&self, actor: impl Into<String>) -> Register {
+        Register { store: self.store.clone(), keys: self.keys.clone(), actor: actor.into() }
+    }
+
     /// The register's keys, or the caller's error that the operation needs them.
     pub fn keys(&self) -> Result<&Keys, RegisterError> {
         self.keys.as_ref().ok_or_else(|| RegisterError::Input("this needs the register's key file (--key-file)".into()))

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod accounts;
 pub mod audit;
 pub mod check_disclosure;
 pub mod cif;
@@ -14,5 +15,6 @@ pub mod matching;
 pub mod monitor;
 pub mod mse;
 pub mod pseudonymise;
+pub mod serve;
 pub mod simulate;
 pub mod survival;

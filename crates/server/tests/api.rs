@@ -1,0 +1,151 @@
+//! The submission API over real HTTP on the loopback interface, against a fresh SQLite and a fresh
+//! PostgreSQL register: tokens, organisation scope, validation answers, idempotence, limits, headers.
+
+#[path = "../../store/tests/common/mod.rs"]
+mod common;
+
+use serde_json::{Value, json};
+use zicht_register::Register;
+use zicht_register::accounts;
+use zicht_server::{Application, Config};
+
+struct Server {
+    base: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    async fn stop(mut self) {
+        self.stop.take().map(|s| s.send(()));
+        self.task.await.unwrap();
+    }
+}
+
+/// A register with two organisations and a token each; a server on a free port.
+async fn start(db: &common::TestDb) -> (Server, String, String, Register) {
+    let key_path = db.dir.path().join("zicht.key");
+    let keys = zicht_store::Keys::create(&key_path).unwrap();
+    let store = zicht_store::Store::open(&db.url).await.unwrap();
+    store.init_keys(&keys).await.unwrap();
+    let reg = Register::new(store, Some(keys), "test:admin");
+    accounts::add_organisation(&reg, "SHELTER-1", "shelter").await.unwrap();
+    accounts::add_organisation(&reg, "POL-AMS", "police").await.unwrap();
+    let (_, shelter) = accounts::add_token(&reg, "SHELTER-1").await.unwrap();
+    let (_, police) = accounts::add_token(&reg, "POL-AMS").await.unwrap();
+    let mut config = Config::new(&db.url, &key_path, "127.0.0.1:0".parse().unwrap());
+    config.max_body = 64 << 10;
+    let app = Application::build(&config).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        app.run_until(async move {
+            rx.await.ok();
+        })
+        .await
+        .unwrap();
+    });
+    (Server { base, stop: Some(tx), task }, shelter, police, reg)
+}
+
+fn reports() -> Value {
+    json!([
+        {"external_id": "A-1", "report_date": "2024-02-01", "identification": "identified", "lawful_basis": "consent",
+         "given_names": "Anna", "family_name": "Jansen", "birth_date": "1990-04-02", "sex": "female",
+         "nationality": "NL", "exploitation": "labour"},
+        {"external_id": "A-2", "report_date": "2024-03-01", "identification": "identified", "lawful_basis": "consent",
+         "given_names": "Piet", "family_name": "Smit", "birth_date": "1988-01-01", "sex": "unknown-sex",
+         "nationality": "NL", "exploitation": "sexual", "age_at_start": 150},
+        {"reporter": "SHELTER-1", "external_id": "A-3", "report_date": "2024-03-01", "identification": "statistical",
+         "lawful_basis": "public_task", "sex": "male", "nationality": "UA", "exploitation": "criminal"}
+    ])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organisation_submits_its_own_reports_and_hears_which_rows_broke_which_rules() {
+    let http = reqwest::Client::new();
+    for db in common::databases().await {
+        let (server, shelter, police, reg) = start(&db).await;
+        let url = format!("{}/api/v1/reports", server.base);
+
+        let health = http.get(format!("{}/api/v1/health", server.base)).send().await.unwrap();
+        assert_eq!(health.status(), 200, "{}", db.label);
+        for (name, value) in [
+            ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+            ("x-content-type-options", "nosniff"),
+            ("cache-control", "no-store"),
+        ] {
+            assert_eq!(health.headers().get(name).and_then(|v| v.to_str().ok()), Some(value), "{}: {name}", db.label);
+        }
+
+        // No token, a made-up token: 401, and nothing stored.
+        let none = http.post(&url).json(&reports()).send().await.unwrap();
+        assert_eq!(none.status(), 401, "{}", db.label);
+        let fake = http.post(&url).bearer_auth(format!("zt_{}", "0".repeat(64))).json(&reports()).send().await.unwrap();
+        assert_eq!(fake.status(), 401, "{}", db.label);
+
+        // The shelter's token: two rows in, the second refused with both its broken rules.
+        let r = http.post(&url).bearer_auth(&shelter).json(&reports()).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{}", db.label);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!((body["received"].as_u64(), body["inserted"].as_u64()), (Some(3), Some(2)), "{}: {body}", db.label);
+        let rejected = body["rejected"].as_array().unwrap();
+        assert_eq!(rejected.len(), 1, "{}: {body}", db.label);
+        assert_eq!(rejected[0]["index"], 1, "{}: {body}", db.label);
+        let fields: Vec<&str> =
+            rejected[0]["problems"].as_array().unwrap().iter().filter_map(|p| p["field"].as_str()).collect();
+        assert!(fields.contains(&"sex") && fields.contains(&"age_at_start"), "{}: {body}", db.label);
+        let text = body.to_string();
+        assert!(
+            !text.contains("Piet") && !text.contains("Smit"),
+            "{}: the answer repeats no identity: {text}",
+            db.label
+        );
+
+        // Sending the same rows again is harmless.
+        let again: Value =
+            http.post(&url).bearer_auth(&shelter).json(&reports()).send().await.unwrap().json().await.unwrap();
+        assert_eq!(
+            (again["inserted"].as_u64(), again["unchanged"].as_u64()),
+            (Some(0), Some(2)),
+            "{}: {again}",
+            db.label
+        );
+
+        // The police's token cannot submit a row naming the shelter: 403, nothing of the request stored.
+        let r = http.post(&url).bearer_auth(&police).json(&reports()).send().await.unwrap();
+        assert_eq!(r.status(), 403, "{}", db.label);
+        let said: Value = r.json().await.unwrap();
+        assert!(said["error"].as_str().unwrap().contains("index 2"), "{}: {said}", db.label);
+
+        // What was stored is the shelter's, under the token's organisation, audited under the token.
+        let owners: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT reporter FROM reports").fetch_all(&reg.store.db.pool).await.unwrap();
+        assert_eq!(owners, ["SHELTER-1"], "{}", db.label);
+        let actors: Vec<String> = sqlx::query_scalar("SELECT actor FROM audit_log WHERE action = 'import'")
+            .fetch_all(&reg.store.db.pool)
+            .await
+            .unwrap();
+        assert!(actors.len() == 1 && actors[0].starts_with("api:SHELTER-1:token "), "{}: {actors:?}", db.label);
+
+        // Malformed bodies and unknown collections, each with a JSON error.
+        for (body, status) in [("{}", 400), ("[1]", 400), ("not json", 400)] {
+            let r = http.post(&url).bearer_auth(&shelter).body(body).send().await.unwrap();
+            assert_eq!(r.status(), status, "{}: {body}", db.label);
+            assert!(r.json::<Value>().await.unwrap()["error"].is_string(), "{}: {body}", db.label);
+        }
+        let r =
+            http.post(format!("{}/api/v1/persons", server.base)).bearer_auth(&shelter).body("[]").send().await.unwrap();
+        assert_eq!(r.status(), 404, "{}", db.label);
+        let big = format!("[{}]", vec![r#"{"external_id":"x"}"#; 5000].join(","));
+        let r = http.post(&url).bearer_auth(&shelter).body(big).send().await.unwrap();
+        assert_eq!(r.status(), 413, "{}: a body over the limit", db.label);
+
+        // A revoked token no longer submits.
+        let (id, token) = accounts::add_token(&reg, "SHELTER-1").await.unwrap();
+        accounts::revoke_token(&reg, &id).await.unwrap();
+        let r = http.post(&url).bearer_auth(&token).json(&reports()).send().await.unwrap();
+        assert_eq!(r.status(), 401, "{}: revoked", db.label);
+        server.stop().await;
+    }
+}
