@@ -34,6 +34,15 @@ export ZICHT_TEST_PG_URL="postgres://postgres@127.0.0.1:$port/postgres"
 export ZICHT_REQUIRE_PG=1
 echo "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port for this run" >&2
 
+# schemathesis checks the API against its OpenAPI document (crates/server/tests/schemathesis.rs); it
+# lives in a virtualenv outside the repository, made once.
+venv=${ZICHT_API_TEST_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/zicht/venv-api}
+if [ ! -x "$venv/bin/schemathesis" ]; then
+  echo "installing schemathesis into $venv" >&2
+  python3 -m venv "$venv" && "$venv/bin/pip" install -q -r scripts/requirements-api-test.txt
+fi
+export ZICHT_SCHEMATHESIS="$venv/bin/schemathesis" ZICHT_REQUIRE_SCHEMATHESIS=1
+
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast "$@"
 else

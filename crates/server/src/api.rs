@@ -14,8 +14,9 @@
 //! ```
 //!
 //! Errors are `{"error": "…"}` with 400 (not a JSON array of objects), 401 (no valid token), 403 (a
-//! row for another organisation), 413 (too large), 500 (the register's fault; nothing is said of the
-//! data).
+//! row for another organisation), 413 (too large), 422 (a row not of the documented shape: a column
+//! that is not one, a list or object as a value, a required column missing), 500 (the register's
+//! fault; nothing is said of the data). Nothing of a request that gets an error is stored.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -29,9 +30,51 @@ use zicht_register::intake::{self, Format, Input, Kind, OnError};
 
 use crate::AppState;
 
+/// A collection rows are posted to: the import kind it feeds and the model's columns for it.
+pub(crate) struct Collection {
+    /// The path segment, `/api/v1/{segment}`.
+    pub segment: &'static str,
+    /// The name of its row schema in the OpenAPI document.
+    pub schema: &'static str,
+    pub kind: Kind,
+    pub columns: &'static [&'static str],
+    pub required: &'static [&'static str],
+    /// The column the token's organisation fills (and a row must not contradict).
+    pub owner: &'static str,
+}
+
+/// The collections, one owner for the routes and the OpenAPI document.
+pub(crate) const COLLECTIONS: [Collection; 3] = [
+    Collection {
+        segment: "reports",
+        schema: "ReportRow",
+        kind: Kind::Reports,
+        columns: zicht_model::REPORT_COLUMNS,
+        required: zicht_model::REPORT_REQUIRED_COLUMNS,
+        owner: "reporter",
+    },
+    Collection {
+        segment: "events",
+        schema: "EventRow",
+        kind: Kind::Events,
+        columns: zicht_model::EVENT_COLUMNS,
+        required: zicht_model::EVENT_REQUIRED_COLUMNS,
+        owner: "source",
+    },
+    Collection {
+        segment: "signals",
+        schema: "SignalRow",
+        kind: Kind::Signals,
+        columns: zicht_model::SIGNAL_COLUMNS,
+        required: zicht_model::SIGNAL_REQUIRED_COLUMNS,
+        owner: "source",
+    },
+];
+
 pub(crate) fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/api/v1/health", get(async || Json(serde_json::json!({"status": "ok"}))))
+        .route("/api/v1/openapi.json", get(async || Json(crate::openapi::document())))
         .route("/api/v1/{kind}", post(submit))
 }
 
@@ -92,18 +135,45 @@ async fn organisation(state: &AppState, headers: &HeaderMap) -> Result<(String, 
     found.ok_or_else(unauthorised)
 }
 
+/// The request's shape, as the OpenAPI document states it (422, nothing stored): only the
+/// collection's columns, each a text, number, boolean or null, the required ones present. What the
+/// values mean (a date in the future, an unknown code) is the model's to judge, row by row.
+fn check_shape(
+    index: usize,
+    fields: &Map<String, Value>,
+    columns: &[&str],
+    required: &[&str],
+    filled: &str,
+) -> Result<(), ApiError> {
+    let bad = |what: String| {
+        ApiError(StatusCode::UNPROCESSABLE_ENTITY, format!("the row at index {index}: {what}; nothing was stored"))
+    };
+    for (name, value) in fields {
+        if !columns.contains(&name.as_str()) {
+            return Err(bad(format!("{name:?} is not a column (docs/formats.md lists them)")));
+        }
+        if matches!(value, Value::Array(_) | Value::Object(_)) {
+            return Err(bad(format!("{name} holds a list or an object, not a value")));
+        }
+    }
+    if let Some(missing) =
+        required.iter().find(|c| **c != filled && **c != "reporter_type" && !fields.contains_key(**c))
+    {
+        return Err(bad(format!("{missing} is missing")));
+    }
+    Ok(())
+}
+
 async fn submit(
     State(state): State<AppState>,
     Path(kind): Path<String>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Json<Submitted>, ApiError> {
-    let (kind, owner_column) = match kind.as_str() {
-        "reports" => (Kind::Reports, "reporter"),
-        "events" => (Kind::Events, "source"),
-        "signals" => (Kind::Signals, "source"),
-        _ => return Err(ApiError(StatusCode::NOT_FOUND, format!("no such collection: /api/v1/{kind}"))),
+    let Some(c) = COLLECTIONS.iter().find(|c| c.segment == kind) else {
+        return Err(ApiError(StatusCode::NOT_FOUND, format!("no such collection: /api/v1/{kind}")));
     };
+    let (kind, owner_column, columns, required) = (c.kind, c.owner, c.columns, c.required);
     let (token_id, org) = organisation(&state, &headers).await?;
     let rows: Vec<Value> = serde_json::from_slice(&body)
         .map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("the body is not a JSON array: {e}")))?;
@@ -112,6 +182,7 @@ async fn submit(
         let Value::Object(fields) = row else {
             return Err(ApiError(StatusCode::BAD_REQUEST, format!("the row at index {i} is not a JSON object")));
         };
+        check_shape(i, fields, columns, required, owner_column)?;
         let mut fields: Map<String, Value> = fields.clone();
         match fields.get(owner_column) {
             None | Some(Value::Null) => {

@@ -5,6 +5,7 @@
 //! | --- | --- |
 //! | `GET /api/v1/health` | `{"status":"ok"}` |
 //! | `POST /api/v1/reports`, `/events`, `/signals` | a JSON array of rows in the import format ([`api`]) |
+//! | `GET /api/v1/openapi.json` | the OpenAPI 3.1 document ([`openapi`]) |
 //!
 //! A submission carries an API token (`Authorization: Bearer zt_…`, `zicht token add --org CODE`),
 //! which fixes the organisation it submits for; every row is validated by the model's `parse()` and
@@ -21,6 +22,7 @@
 //! ```
 
 pub mod api;
+pub mod openapi;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

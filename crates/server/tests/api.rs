@@ -134,6 +134,36 @@ async fn an_organisation_submits_its_own_reports_and_hears_which_rows_broke_whic
             assert_eq!(r.status(), status, "{}: {body}", db.label);
             assert!(r.json::<Value>().await.unwrap()["error"].is_string(), "{}: {body}", db.label);
         }
+        // A row not of the documented shape refuses the whole request (422), nothing stored; what the
+        // values mean is judged row by row (above).
+        let before: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM reports").fetch_one(&reg.store.db.pool).await.unwrap();
+        let mut unknown = reports();
+        unknown[2]["nickname"] = json!("Bo");
+        let mut nested = reports();
+        nested[0]["sex"] = json!(["female"]);
+        let mut missing = reports();
+        missing[0].as_object_mut().unwrap().remove("external_id");
+        for (what, body) in [("nickname", unknown), ("sex", nested), ("external_id", missing)] {
+            let r = http.post(&url).bearer_auth(&shelter).json(&body).send().await.unwrap();
+            assert_eq!(r.status(), 422, "{}: {what}", db.label);
+            let said = r.json::<Value>().await.unwrap()["error"].as_str().unwrap().to_string();
+            assert!(said.contains(what), "{}: {said}", db.label);
+        }
+        let after: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM reports").fetch_one(&reg.store.db.pool).await.unwrap();
+        assert_eq!(before, after, "{}", db.label);
+
+        // The OpenAPI document describes every collection, from the model's columns.
+        let doc: Value =
+            http.get(format!("{}/api/v1/openapi.json", server.base)).send().await.unwrap().json().await.unwrap();
+        assert_eq!(doc["openapi"], "3.1.0", "{}", db.label);
+        for c in ["reports", "events", "signals"] {
+            assert!(doc["paths"][format!("/api/v1/{c}")]["post"].is_object(), "{}: {c}", db.label);
+        }
+        let props = doc["components"]["schemas"]["ReportRow"]["properties"].as_object().unwrap();
+        assert_eq!(props.len(), zicht_model::REPORT_COLUMNS.len(), "{}", db.label);
+
         let r =
             http.post(format!("{}/api/v1/persons", server.base)).bearer_auth(&shelter).body("[]").send().await.unwrap();
         assert_eq!(r.status(), 404, "{}", db.label);
