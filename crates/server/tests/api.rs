@@ -179,3 +179,47 @@ async fn an_organisation_submits_its_own_reports_and_hears_which_rows_broke_whic
         server.stop().await;
     }
 }
+
+/// Organisations submit at the same time: every acknowledged row is stored, none is refused for a
+/// busy database (SQLite has one writer at a time; the others must wait, not fail).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_submissions_all_land() {
+    let http = reqwest::Client::new();
+    for db in common::databases().await {
+        let (server, shelter, police, reg) = start(&db).await;
+        let url = format!("{}/api/v1/reports", server.base);
+        let mut tasks = Vec::new();
+        for client in 0..8 {
+            let (http, url) = (http.clone(), url.clone());
+            let token = if client % 2 == 0 { shelter.clone() } else { police.clone() };
+            tasks.push(tokio::spawn(async move {
+                let mut statuses = Vec::new();
+                for k in 0..15 {
+                    let rows: Vec<Value> = (0..20)
+                        .map(|r| {
+                            json!({"external_id": format!("C{client}-{k}-{r}"), "report_date": "2024-02-01",
+                                   "identification": "statistical", "lawful_basis": "public_task",
+                                   "sex": "female", "nationality": "NL", "exploitation": "sexual"})
+                        })
+                        .collect();
+                    let r = http.post(&url).bearer_auth(&token).json(&rows).send().await.unwrap();
+                    let status = r.status().as_u16();
+                    let body: Value = r.json().await.unwrap();
+                    statuses.push((status, body["inserted"].as_u64().unwrap_or(0), body.to_string()));
+                }
+                statuses
+            }));
+        }
+        let mut acknowledged = 0;
+        for t in tasks {
+            for (status, inserted, body) in t.await.unwrap() {
+                assert_eq!(status, 200, "{}: {body}", db.label);
+                acknowledged += inserted;
+            }
+        }
+        let stored: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM reports").fetch_one(&reg.store.db.pool).await.unwrap();
+        assert_eq!((acknowledged, stored), (8 * 15 * 20, 8 * 15 * 20), "{}", db.label);
+        server.stop().await;
+    }
+}
