@@ -177,6 +177,14 @@ async fn submit(
     let (token_id, org) = organisation(&state, &headers).await?;
     let rows: Vec<Value> = serde_json::from_slice(&body)
         .map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("the body is not a JSON array: {e}")))?;
+    // A report's reporter type, where the row leaves it out, is the organisation's registered one.
+    let reporter_type = match kind {
+        Kind::Reports => {
+            let known = state.register.store.organisations().await.map_err(|e| internal(e.into()))?;
+            known.into_iter().find(|(c, _)| *c == org).map(|(_, t)| t)
+        }
+        _ => None,
+    };
     let mut lines = Vec::with_capacity(body.len() + rows.len());
     for (i, row) in rows.iter().enumerate() {
         let Value::Object(fields) = row else {
@@ -198,11 +206,10 @@ async fn submit(
                 ));
             }
         }
-        if kind == Kind::Reports && !fields.contains_key("reporter_type") {
-            let known = state.register.store.organisations().await.map_err(|e| internal(e.into()))?;
-            if let Some((_, t)) = known.iter().find(|(c, _)| *c == org) {
-                fields.insert("reporter_type".into(), Value::String(t.clone()));
-            }
+        if let (Kind::Reports, Some(t)) = (kind, &reporter_type)
+            && !fields.contains_key("reporter_type")
+        {
+            fields.insert("reporter_type".into(), Value::String(t.clone()));
         }
         serde_json::to_writer(&mut lines, &Value::Object(fields))
             .map_err(|e| internal(RegisterError::Input(e.to_string())))?;

@@ -1,9 +1,9 @@
 //! Import of reports, events and signals: all-or-nothing (`OnError::Abort`), or the good rows committed
 //! and every bad row written with its reason to a rejects file (`OnError::Reject`) or handed back as a
 //! value (`OnError::Return`, for a caller that holds the rows itself: a form, an API). Reads files or any
-//! byte stream ([`Input`]). Streams the input in
-//! batches, so memory stays bounded whatever the file size. Re-importing a row already imported changes
-//! nothing; a different row under an already imported id is refused (import does not overwrite).
+//! byte stream ([`Input`]), in batches, so memory stays bounded whatever the size. Re-importing a row
+//! already imported changes nothing; a different row under an already imported id is refused (import
+//! does not overwrite).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -485,16 +485,11 @@ fn rejects_paths(opts: &ImportOptions, inputs: &[Input]) -> Result<Vec<PathBuf>,
             Format::Csv => name.extension().and_then(|e| e.to_str()).unwrap_or("csv"),
         };
         let stem = name.file_stem().and_then(|s| s.to_str()).unwrap_or("input");
-        let at = |file_name: String| {
-            match (&opts.rejects, input.path()) {
+        let at = |file_name: String| match (&opts.rejects, input.path()) {
             (Some(p), _) if several => Ok(p.join(file_name)),
             (Some(p), _) => Ok(p.clone()),
             (None, Some(path)) => Ok(path.with_file_name(file_name)),
-            (None, None) => Err(ImportError::Rejects {
-                path: input.name(),
-                reason: "a stream has no folder for its rejects file: name one, or take the rejected rows back as values (OnError::Return)".into(),
-            }),
-        }
+            (None, None) => Err(ImportError::Rejects { path: input.name(), reason: STREAM_REJECTS.into() }),
         };
         let mut path = at(format!("{stem}.rejects.{ext}"))?;
         let mut n = 1;
@@ -508,6 +503,10 @@ fn rejects_paths(opts: &ImportOptions, inputs: &[Input]) -> Result<Vec<PathBuf>,
     }
     Ok(out)
 }
+
+/// Why a stream cannot have its rejects file beside it.
+const STREAM_REJECTS: &str =
+    "a stream has no folder for its rejects file: name one, or take the rejected rows back as values (OnError::Return)";
 
 /// State of one import run across its files.
 struct Run<'a> {
