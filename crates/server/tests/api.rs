@@ -1,52 +1,11 @@
 //! The submission API over real HTTP on the loopback interface, against a fresh SQLite and a fresh
 //! PostgreSQL register: tokens, organisation scope, validation answers, idempotence, limits, headers.
 
-#[path = "../../store/tests/common/mod.rs"]
-mod common;
+mod support;
 
 use serde_json::{Value, json};
-use zicht_register::Register;
+use support::{Server, common};
 use zicht_register::accounts;
-use zicht_server::{Application, Config};
-
-struct Server {
-    base: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Server {
-    async fn stop(mut self) {
-        self.stop.take().map(|s| s.send(()));
-        self.task.await.unwrap();
-    }
-}
-
-/// A register with two organisations and a token each; a server on a free port.
-async fn start(db: &common::TestDb) -> (Server, String, String, Register) {
-    let key_path = db.dir.path().join("zicht.key");
-    let keys = zicht_store::Keys::create(&key_path).unwrap();
-    let store = zicht_store::Store::open(&db.url).await.unwrap();
-    store.init_keys(&keys).await.unwrap();
-    let reg = Register::new(store, Some(keys), "test:admin");
-    accounts::add_organisation(&reg, "SHELTER-1", "shelter").await.unwrap();
-    accounts::add_organisation(&reg, "POL-AMS", "police").await.unwrap();
-    let (_, shelter) = accounts::add_token(&reg, "SHELTER-1").await.unwrap();
-    let (_, police) = accounts::add_token(&reg, "POL-AMS").await.unwrap();
-    let mut config = Config::new(&db.url, &key_path, "127.0.0.1:0".parse().unwrap());
-    config.max_body = 64 << 10;
-    let app = Application::build(&config).await.unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        app.run_until(async move {
-            rx.await.ok();
-        })
-        .await
-        .unwrap();
-    });
-    (Server { base, stop: Some(tx), task }, shelter, police, reg)
-}
 
 fn reports() -> Value {
     json!([
@@ -65,7 +24,9 @@ fn reports() -> Value {
 async fn an_organisation_submits_its_own_reports_and_hears_which_rows_broke_which_rules() {
     let http = reqwest::Client::new();
     for db in common::databases().await {
-        let (server, shelter, police, reg) = start(&db).await;
+        let server = Server::start(&db, 64 << 10).await;
+        let (shelter, police, reg) =
+            (server.shelter.clone(), server.police.clone(), server.reg.acting_as("test:admin"));
         let url = format!("{}/api/v1/reports", server.base);
 
         let health = http.get(format!("{}/api/v1/health", server.base)).send().await.unwrap();
@@ -186,7 +147,9 @@ async fn an_organisation_submits_its_own_reports_and_hears_which_rows_broke_whic
 async fn concurrent_submissions_all_land() {
     let http = reqwest::Client::new();
     for db in common::databases().await {
-        let (server, shelter, police, reg) = start(&db).await;
+        let server = Server::start(&db, 64 << 10).await;
+        let (shelter, police, reg) =
+            (server.shelter.clone(), server.police.clone(), server.reg.acting_as("test:admin"));
         let url = format!("{}/api/v1/reports", server.base);
         let mut tasks = Vec::new();
         for client in 0..8 {

@@ -49,11 +49,32 @@ impl From<sqlx::Error> for AccountError {
     }
 }
 
+/// Whether an organisation is registered.
+async fn organisation_known(conn: &mut sqlx::AnyConnection, code: &str) -> Result<bool, AccountError> {
+    let n: i64 =
+        sqlx::query("SELECT COUNT(*) FROM reporters WHERE id = $1").bind(code).fetch_one(conn).await?.try_get(0)?;
+    Ok(n > 0)
+}
+
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 impl Store {
+    /// Commits an account change with its audit row (who, what, of whom).
+    async fn commit_account_change(
+        &self,
+        mut tx: sqlx::Transaction<'_, sqlx::Any>,
+        actor: &str,
+        action: &str,
+        subject: &str,
+    ) -> Result<(), AccountError> {
+        let e = AuditEntry { actor, action, subject, purpose: "account administration" };
+        audit::append(&mut tx, &e).await?;
+        self.commit_audited(tx).await?;
+        Ok(())
+    }
+
     /// Registers an organisation (a reporter code and its type); the same again changes nothing.
     pub async fn add_organisation(&self, code: &str, reporter_type: &str, actor: &str) -> Result<(), AccountError> {
         let mut tx = self.db.pool.begin().await?;
@@ -74,10 +95,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let subject = format!("organisation {code} ({reporter_type})");
-        let e = AuditEntry { actor, action: "organisation add", subject: &subject, purpose: "account administration" };
-        audit::append(&mut tx, &e).await?;
-        self.commit_audited(tx).await?;
-        Ok(())
+        self.commit_account_change(tx, actor, "organisation add", &subject).await
     }
 
     /// The registered organisations and their types, by code.
@@ -96,15 +114,10 @@ impl Store {
         actor: &str,
     ) -> Result<(), AccountError> {
         let mut tx = self.db.pool.begin().await?;
-        if let Some(org) = organisation {
-            let n: i64 = sqlx::query("SELECT COUNT(*) FROM reporters WHERE id = $1")
-                .bind(org)
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get(0)?;
-            if n == 0 {
-                return Err(AccountError::NoOrganisation(org.into()));
-            }
+        if let Some(org) = organisation
+            && !organisation_known(&mut tx, org).await?
+        {
+            return Err(AccountError::NoOrganisation(org.into()));
         }
         let taken: i64 = sqlx::query("SELECT COUNT(*) FROM users WHERE username = $1")
             .bind(username)
@@ -127,10 +140,7 @@ impl Store {
         .await?;
         let subject =
             format!("user {username} ({role}{})", organisation.map(|o| format!(" of {o}")).unwrap_or_default());
-        let e = AuditEntry { actor, action: "user add", subject: &subject, purpose: "account administration" };
-        audit::append(&mut tx, &e).await?;
-        self.commit_audited(tx).await?;
-        Ok(())
+        self.commit_account_change(tx, actor, "user add", &subject).await
     }
 
     /// Every user, by name.
@@ -187,10 +197,7 @@ impl Store {
             return Err(AccountError::NoUser(username.into()));
         }
         let subject = format!("user {username}");
-        let e = AuditEntry { actor, action: "user disable", subject: &subject, purpose: "account administration" };
-        audit::append(&mut tx, &e).await?;
-        self.commit_audited(tx).await?;
-        Ok(())
+        self.commit_account_change(tx, actor, "user disable", &subject).await
     }
 
     /// Stores a new API token's hash under its public id for one registered organisation.
@@ -202,12 +209,7 @@ impl Store {
         actor: &str,
     ) -> Result<(), AccountError> {
         let mut tx = self.db.pool.begin().await?;
-        let n: i64 = sqlx::query("SELECT COUNT(*) FROM reporters WHERE id = $1")
-            .bind(organisation)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
-        if n == 0 {
+        if !organisation_known(&mut tx, organisation).await? {
             return Err(AccountError::NoOrganisation(organisation.into()));
         }
         sqlx::query("INSERT INTO api_tokens (id, token_hash, organisation, created_at) VALUES ($1, $2, $3, $4)")
@@ -218,10 +220,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let subject = format!("API token {id} for {organisation}");
-        let e = AuditEntry { actor, action: "token add", subject: &subject, purpose: "account administration" };
-        audit::append(&mut tx, &e).await?;
-        self.commit_audited(tx).await?;
-        Ok(())
+        self.commit_account_change(tx, actor, "token add", &subject).await
     }
 
     /// The organisation and id of a token that is not revoked, by its hash.
@@ -264,9 +263,6 @@ impl Store {
             return Err(AccountError::NoToken(id.into()));
         }
         let subject = format!("API token {id}");
-        let e = AuditEntry { actor, action: "token revoke", subject: &subject, purpose: "account administration" };
-        audit::append(&mut tx, &e).await?;
-        self.commit_audited(tx).await?;
-        Ok(())
+        self.commit_account_change(tx, actor, "token revoke", &subject).await
     }
 }
