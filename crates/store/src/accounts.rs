@@ -77,7 +77,7 @@ impl Store {
 
     /// Registers an organisation (a reporter code and its type); the same again changes nothing.
     pub async fn add_organisation(&self, code: &str, reporter_type: &str, actor: &str) -> Result<(), AccountError> {
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let known: Option<String> = sqlx::query("SELECT reporter_type FROM reporters WHERE id = $1")
             .bind(code)
             .fetch_optional(&mut *tx)
@@ -113,7 +113,7 @@ impl Store {
         organisation: Option<&str>,
         actor: &str,
     ) -> Result<(), AccountError> {
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         if let Some(org) = organisation
             && !organisation_known(&mut tx, org).await?
         {
@@ -187,7 +187,7 @@ impl Store {
 
     /// Disables a user (kept, so that the audit log's actors stay known).
     pub async fn disable_user(&self, username: &str, actor: &str) -> Result<(), AccountError> {
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let n = sqlx::query("UPDATE users SET disabled = 1 WHERE username = $1")
             .bind(username)
             .execute(&mut *tx)
@@ -208,7 +208,7 @@ impl Store {
         organisation: &str,
         actor: &str,
     ) -> Result<(), AccountError> {
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         if !organisation_known(&mut tx, organisation).await? {
             return Err(AccountError::NoOrganisation(organisation.into()));
         }
@@ -252,7 +252,7 @@ impl Store {
 
     /// Revokes a token: it no longer authenticates; the row stays for the audit log.
     pub async fn revoke_token(&self, id: &str, actor: &str) -> Result<(), AccountError> {
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let n = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(now())
             .bind(id)

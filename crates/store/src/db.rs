@@ -142,7 +142,22 @@ pub struct Db {
     pub backend: Backend,
 }
 
+/// How long a SQLite writer waits for another to finish before it fails with "database is locked":
+/// longer than the longest write transaction (an import of a large file takes minutes), so that an
+/// import, a link and the server's submissions queue for the one writer instead of failing.
+pub const SQLITE_BUSY_TIMEOUT_MS: u64 = 600_000;
+
 impl Db {
+    /// A write transaction. On SQLite it takes the write lock at its start (`BEGIN IMMEDIATE`): a
+    /// deferred transaction that first reads and then writes fails at once with "database is locked"
+    /// when another writer committed in between, which no busy timeout waits out.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// Bound parameters per statement: sqlx's SQLite driver binds by looking up each parameter's name,
     /// quadratic in their number, so SQLite gets short statements; PostgreSQL gets long ones (fewer
     /// round trips), under its limit of 65,535.
@@ -194,6 +209,9 @@ impl Db {
                 Box::pin(async move {
                     if sqlite {
                         sqlx::query("PRAGMA cache_size = -65536").execute(&mut *conn).await?;
+                        sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")))
+                            .execute(&mut *conn)
+                            .await?;
                     }
                     Ok(())
                 })

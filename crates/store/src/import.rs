@@ -572,7 +572,7 @@ impl Store {
             OnError::Reject => rejects_paths(opts, &inputs)?,
             OnError::Abort | OnError::Return => Vec::new(),
         };
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let mut summaries = Vec::new();
         let mut rejects_files = Vec::new();
         let outcome: Result<(), ImportError> = async {

@@ -89,7 +89,7 @@ impl Store {
             return Ok(summary);
         }
 
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         // Claims the migration and takes the write lock before the key file is touched: a concurrent
         // run waits here (or fails on SQLite's busy timeout), then finds scheme 2 and does nothing, so
         // two runs never write two different register keys.

@@ -188,7 +188,7 @@ impl Store {
     ) -> Result<Option<zicht_model::Identity>, StoreError> {
         self.check_vault_key(keys).await?;
         let v = vault::Vault::new(keys.vault()?);
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let row = sqlx::query("SELECT nonce, ciphertext FROM vault WHERE id = $1")
             .bind(vault_id)
             .fetch_optional(&mut *tx)

@@ -76,7 +76,7 @@ impl Store {
     ) -> Result<Vec<LinkRecord>, StoreError> {
         self.check_keys(keys).await?;
         let vault = Vault::new(keys.vault()?);
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let mut out = Vec::new();
         let mut opened = 0u64;
         for (table, sql) in [
@@ -137,7 +137,7 @@ impl Store {
         actor: &str,
     ) -> Result<(), StoreError> {
         let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let existing: Vec<String> = sqlx::query("SELECT id FROM persons")
             .fetch_all(&mut *tx)
             .await?

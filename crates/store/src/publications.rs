@@ -38,7 +38,7 @@ impl Store {
         actor: &str,
         purpose: &str,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let id: i64 =
             sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 FROM publications").fetch_one(&mut *tx).await?.try_get(0)?;
         let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
