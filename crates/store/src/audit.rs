@@ -68,7 +68,8 @@ pub fn check_field(field: &'static str, value: &str) -> Result<(), StoreError> {
     Err(StoreError::AuditField { field, rule })
 }
 
-/// Appends an entry inside the caller's transaction (so the log and the change commit together).
+/// Appends an entry inside the caller's transaction (so the log and the change commit together),
+/// which must be the register's writer ([`crate::Db::begin_write`]): the entry follows the last one.
 /// Refuses an empty actor or purpose, or one with control characters ([`check_field`]).
 pub async fn append(conn: &mut AnyConnection, e: &AuditEntry<'_>) -> Result<i64, StoreError> {
     check_field("actor", e.actor)?;

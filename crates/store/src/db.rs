@@ -147,14 +147,25 @@ pub struct Db {
 /// import, a link and the server's submissions queue for the one writer instead of failing.
 pub const SQLITE_BUSY_TIMEOUT_MS: u64 = 600_000;
 
+/// The PostgreSQL advisory lock key of the register's writer ("zicht" in ASCII).
+const WRITER_LOCK: i64 = 0x7a_69_63_68_74;
+
 impl Db {
-    /// A write transaction. On SQLite it takes the write lock at its start (`BEGIN IMMEDIATE`): a
-    /// deferred transaction that first reads and then writes fails at once with "database is locked"
-    /// when another writer committed in between, which no busy timeout waits out.
+    /// A write transaction, the register's one writer at a time on both backends. On SQLite it takes
+    /// the write lock at its start (`BEGIN IMMEDIATE`): a deferred transaction that first reads and
+    /// then writes fails at once with "database is locked" when another writer committed in between,
+    /// which no busy timeout waits out. On PostgreSQL it takes a transaction-scoped advisory lock:
+    /// every write appends to the hash-chained audit log, whose next entry follows the last one, so
+    /// two writers at once would both read the same last entry (a duplicate sequence number, seen as
+    /// concurrent API submissions failing).
     pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITER_LOCK).execute(&mut *tx).await?;
+                Ok(tx)
+            }
         }
     }
 
