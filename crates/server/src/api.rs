@@ -186,12 +186,12 @@ async fn submit(
         _ => None,
     };
     let mut lines = Vec::with_capacity(body.len() + rows.len());
-    for (i, row) in rows.iter().enumerate() {
-        let Value::Object(fields) = row else {
+    let received = rows.len();
+    for (i, row) in rows.into_iter().enumerate() {
+        let Value::Object(mut fields) = row else {
             return Err(ApiError(StatusCode::BAD_REQUEST, format!("the row at index {i} is not a JSON object")));
         };
-        check_shape(i, fields, columns, required, owner_column)?;
-        let mut fields: Map<String, Value> = fields.clone();
+        check_shape(i, &fields, columns, required, owner_column)?;
         match fields.get(owner_column) {
             None | Some(Value::Null) => {
                 fields.insert(owner_column.into(), Value::String(org.clone()));
@@ -233,11 +233,5 @@ async fn submit(
             problems: r.problems.into_iter().map(|p| Problem { field: p.field, rule: p.rule }).collect(),
         })
         .collect();
-    Ok(Json(Submitted {
-        kind: kind.as_str(),
-        received: rows.len(),
-        inserted: s.inserted,
-        unchanged: s.unchanged,
-        rejected,
-    }))
+    Ok(Json(Submitted { kind: kind.as_str(), received, inserted: s.inserted, unchanged: s.unchanged, rejected }))
 }

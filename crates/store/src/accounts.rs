@@ -56,6 +56,20 @@ async fn organisation_known(conn: &mut sqlx::AnyConnection, code: &str) -> Resul
     Ok(n > 0)
 }
 
+/// The columns of a [`User`], in [`user_of`]'s order.
+const USER_COLUMNS: &str = "username, role, organisation, disabled, created_at";
+
+/// A user from a row that starts with [`USER_COLUMNS`].
+fn user_of(r: &sqlx::any::AnyRow) -> Result<User, StoreError> {
+    Ok(User {
+        username: r.try_get(0)?,
+        role: r.try_get(1)?,
+        organisation: r.try_get(2)?,
+        disabled: r.try_get::<i64, _>(3)? != 0,
+        created_at: r.try_get(4)?,
+    })
+}
+
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
@@ -145,44 +159,16 @@ impl Store {
 
     /// Every user, by name.
     pub async fn users(&self) -> Result<Vec<User>, StoreError> {
-        let rows =
-            sqlx::query("SELECT username, role, organisation, disabled, created_at FROM users ORDER BY username")
-                .fetch_all(&self.db.pool)
-                .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(User {
-                    username: r.try_get(0)?,
-                    role: r.try_get(1)?,
-                    organisation: r.try_get(2)?,
-                    disabled: r.try_get::<i64, _>(3)? != 0,
-                    created_at: r.try_get(4)?,
-                })
-            })
-            .collect()
+        let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY username");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.db.pool).await?;
+        rows.iter().map(user_of).collect()
     }
 
     /// A user and the password hash to check a login against.
     pub async fn user_login(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
-        let row = sqlx::query(
-            "SELECT username, role, organisation, disabled, created_at, password_hash FROM users WHERE username = $1",
-        )
-        .bind(username)
-        .fetch_optional(&self.db.pool)
-        .await?;
-        row.map(|r| {
-            Ok((
-                User {
-                    username: r.try_get(0)?,
-                    role: r.try_get(1)?,
-                    organisation: r.try_get(2)?,
-                    disabled: r.try_get::<i64, _>(3)? != 0,
-                    created_at: r.try_get(4)?,
-                },
-                r.try_get(5)?,
-            ))
-        })
-        .transpose()
+        let sql = format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(username).fetch_optional(&self.db.pool).await?;
+        row.map(|r| Ok((user_of(&r)?, r.try_get(5)?))).transpose()
     }
 
     /// Disables a user (kept, so that the audit log's actors stay known).
